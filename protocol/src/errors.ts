@@ -1,0 +1,54 @@
+/**
+ * One enum of stable error codes for everything the relay (and the HTTP API) can refuse. Codes are
+ * the contract; messages are for people and may change.
+ */
+export const ERROR_CODES = [
+  "bad_frame", // the frame is not valid for this protocol (JSON, types, sizes, unknown type)
+  "hello_required", // a frame other than hello arrived before the hello
+  "unauthorized", // missing, malformed, unknown, expired or revoked credential
+  "forbidden", // authenticated, but not allowed to do this
+  "upgrade_required", // the peer speaks a protocol version the relay does not support
+  "id_in_use", // the request id is already pending in this session
+  "pending_limit", // too many requests pending for this Node or this session
+  "too_large", // the frame exceeds ORA_RELAY_MAX_MESSAGE_BYTES
+  "timeout", // the agent did not answer (or went idle mid-stream) in time
+  "node_offline", // the agent is not connected, or went away while the request was pending
+  "cancelled", // the client cancelled the request
+  "slow_consumer", // the client did not keep up with the stream (flow window exhausted)
+  "rate_limited", // too many attempts; try later
+  "not_found", // no such route, device or node
+  "bad_request", // an HTTP request with invalid input
+  "internal", // something failed inside the relay; details stay in the relay
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Why the relay cancels a request towards the agent. */
+export const CANCEL_REASONS = ["cancelled", "timeout", "client_gone", "slow_consumer", "revoked"] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+/**
+ * Named WebSocket close codes. 1xxx are RFC 6455; 4xxx are ORA's own (the private-use range).
+ * A peer that sees one of the 4xxx codes knows why without parsing the reason text.
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  BAD_DATA: 1007, // a frame that cannot be interpreted (e.g. binary where text is expected)
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  INTERNAL: 1011,
+  UNAUTHORIZED: 4001, // credential no longer valid
+  REVOKED: 4003, // the device's credential was revoked while connected
+  HELLO_TIMEOUT: 4008, // no hello within the handshake deadline
+  REPLACED: 4009, // a newer connection of the same Node took over
+  UPGRADE_REQUIRED: 4010, // protocol version not supported
+  TOO_MANY_BAD_FRAMES: 4011, // the peer kept sending invalid frames
+} as const;
+
+export type CloseCodeName = keyof typeof CloseCode;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}

@@ -1,0 +1,201 @@
+/**
+ * ORA wire protocol: the frames between client sessions, the relay and the agent.
+ *
+ * Framing. Every WebSocket message is one text frame:
+ *
+ *     <header JSON>                control frame
+ *     <header JSON>\n<payload>     data frame (req, res, chunk, end, push)
+ *
+ * The header is a small JSON object (at most MAX_HEADER_CHARS) whose `t` names the frame type. The
+ * relay parses only the header: the payload is opaque to it, forwarded unchanged and never stored.
+ * JSON.stringify never emits a raw newline, so the first "\n" always ends the header. Unknown header
+ * keys are ignored (forward compatibility); unknown types are answered with `bad_frame`.
+ *
+ * Protocol flow
+ *
+ *   Agent (exactly one live connection per Node; a newer one replaces the older, which is closed with
+ *   CloseCode.REPLACED):
+ *     agent → relay  WebSocket upgrade GET /v1/node/connect, Authorization: Bearer ora_node_…
+ *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/0.1.0"}   before the handshake deadline
+ *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…]}
+ *     relay → agent  {"t":"session","s":"…","dev":"…","role":"owner","open":true|false}
+ *     relay → agent  {"t":"req","rid":7,"s":"…","dev":"…","role":"owner"}\n<payload>
+ *     agent → relay  {"t":"res","rid":7}\n<payload>                       a single answer, or
+ *     agent → relay  {"t":"chunk","rid":7}\n<payload> … {"t":"end","rid":7}\n<payload>   a stream
+ *     relay → agent  {"t":"cancel","rid":7,"reason":"timeout"}           stop work; answers are dropped
+ *     agent → relay  {"t":"push","to":"<session>"|"*"}\n<payload>          unsolicited, to one or all sessions
+ *
+ *   Client session (a device with a credential minted by its Node):
+ *     client → relay WebSocket upgrade GET /v1/client/connect with Sec-WebSocket-Protocol
+ *                    "ora.v1, ora.bearer.<credential>" (browsers) or Authorization: Bearer (others)
+ *     client → relay {"t":"hello","v":1}
+ *     relay → client {"t":"welcome","v":1,"session":"…","device":"…","role":"…","online":true,"limits":{…}}
+ *     client → relay {"t":"req","id":"a1"}\n<payload>        id: unique among this session's pending requests
+ *     relay → client {"t":"res","id":"a1"}\n<payload> | chunk … end | {"t":"err","id":"a1","code":…}
+ *     client → relay {"t":"cancel","id":"a1"}               the relay answers err "cancelled"
+ *     client → relay {"t":"ack","bytes":N}                  flow control, see below
+ *     relay → client {"t":"push"}\n<payload>, {"t":"node","online":true|false}
+ *
+ *   Either peer may send {"t":"ping"}; the runtime answers {"t":"pong"} without waking the relay.
+ *   Errors are {"t":"err","code":…,"message":…} with `id` (client) or `rid` (agent) when they concern
+ *   one request. A request ends with exactly one of: res, end, err.
+ *
+ *   Flow control. The relay cannot see how much a client's socket has buffered, so each client acks
+ *   the cumulative UTF-8 bytes of every frame it has received from the relay (pong excepted). When
+ *   the unacknowledged bytes would pass `limits.windowBytes`, the relay stops forwarding to that
+ *   session: a stream in flight fails with `slow_consumer` and pushes are dropped. Other sessions never
+ *   wait for a slow one. Ack at least every windowBytes / 4.
+ */
+import { z } from "zod";
+import { CANCEL_REASONS, ERROR_CODES } from "./errors.js";
+
+/** Headers are small by design; anything larger is a bad frame. */
+export const MAX_HEADER_CHARS = 512;
+
+export const ROLES = ["owner", "sub-admin", "guest"] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+/** A client's request id: chosen by the client, unique among its own pending requests. */
+export const RequestId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/);
+/** The relay's id for a forwarded request, unique within a Node. */
+export const RelayId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export const DeviceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Version = z.number().int().min(0).max(65535);
+const ErrorCodeSchema = z.enum(ERROR_CODES);
+const Message = z.string().max(200);
+
+export const Limits = z.object({
+  maxMessageBytes: z.number().int(),
+  maxPending: z.number().int(),
+  maxPendingPerSession: z.number().int(),
+  timeoutSec: z.number(),
+  streamMaxSec: z.number(),
+  windowBytes: z.number().int(),
+});
+export type Limits = z.infer<typeof Limits>;
+
+const Ping = z.object({ t: z.literal("ping") });
+const Pong = z.object({ t: z.literal("pong") });
+
+/** client → relay */
+export const ClientFrame = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("hello"), v: Version }),
+  z.object({ t: z.literal("req"), id: RequestId }),
+  z.object({ t: z.literal("cancel"), id: RequestId }),
+  z.object({ t: z.literal("ack"), bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  Ping,
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** relay → client */
+export const RelayToClientFrame = z.discriminatedUnion("t", [
+  z.object({
+    t: z.literal("welcome"),
+    v: Version,
+    session: SessionId,
+    device: DeviceId,
+    role: Role,
+    online: z.boolean(),
+    limits: Limits,
+  }),
+  z.object({ t: z.literal("res"), id: RequestId }),
+  z.object({ t: z.literal("chunk"), id: RequestId }),
+  z.object({ t: z.literal("end"), id: RequestId }),
+  z.object({ t: z.literal("err"), id: RequestId.optional(), code: ErrorCodeSchema, message: Message }),
+  z.object({ t: z.literal("push") }),
+  z.object({ t: z.literal("node"), online: z.boolean() }),
+  Pong,
+]);
+export type RelayToClientFrame = z.infer<typeof RelayToClientFrame>;
+
+export const SessionInfo = z.object({ s: SessionId, dev: DeviceId, role: Role });
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+/** agent → relay */
+export const AgentFrame = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("hello"), v: Version, agent: z.string().max(64).optional() }),
+  z.object({ t: z.literal("res"), rid: RelayId }),
+  z.object({ t: z.literal("chunk"), rid: RelayId }),
+  z.object({ t: z.literal("end"), rid: RelayId }),
+  z.object({ t: z.literal("push"), to: z.union([SessionId, z.literal("*")]) }),
+  Ping,
+]);
+export type AgentFrame = z.infer<typeof AgentFrame>;
+
+/** relay → agent */
+export const RelayToAgentFrame = z.discriminatedUnion("t", [
+  z.object({
+    t: z.literal("welcome"),
+    v: Version,
+    node: z.string(),
+    limits: Limits,
+    sessions: z.array(SessionInfo),
+  }),
+  z.object({ t: z.literal("req"), rid: RelayId, s: SessionId, dev: DeviceId, role: Role }),
+  z.object({ t: z.literal("cancel"), rid: RelayId, reason: z.enum(CANCEL_REASONS) }),
+  SessionInfo.extend({ t: z.literal("session"), open: z.boolean() }),
+  z.object({ t: z.literal("err"), rid: RelayId.optional(), code: ErrorCodeSchema, message: Message }),
+  Pong,
+]);
+export type RelayToAgentFrame = z.infer<typeof RelayToAgentFrame>;
+
+/** The exact text of heartbeat frames, so the runtime can answer them without waking the relay. */
+export const PING_FRAME = '{"t":"ping"}';
+export const PONG_FRAME = '{"t":"pong"}';
+
+export function encodeFrame(header: object, payload?: string): string {
+  const head = JSON.stringify(header);
+  return payload === undefined ? head : `${head}\n${payload}`;
+}
+
+export type Decoded<T> =
+  | { ok: true; header: T; payload: string | undefined }
+  | { ok: false; message: string; id?: unknown };
+
+/**
+ * Reads a frame's header with `schema` and leaves the payload untouched. Never throws: every way a
+ * frame can be wrong comes back as a message fit to send to the peer. `id` is the header's raw `id`
+ * or `rid` when one could be read, so that an error can still point at the request.
+ */
+export function decodeFrame<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
+  const newline = text.indexOf("\n");
+  const headerEnd = newline === -1 ? text.length : newline;
+  if (headerEnd > MAX_HEADER_CHARS) return { ok: false, message: `header longer than ${MAX_HEADER_CHARS} characters` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(newline === -1 ? text : text.slice(0, newline));
+  } catch {
+    return { ok: false, message: "header is not JSON" };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, message: "header is not a JSON object" };
+  }
+  const record = raw as Record<string, unknown>;
+  const id = record.id ?? record.rid;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    const what = issue?.code === "invalid_union" && issue.path[0] === "t" ? "unknown frame type" : "invalid header";
+    return { ok: false, message: `${what}${where}`, id };
+  }
+  return { ok: true, header: parsed.data, payload: newline === -1 ? undefined : text.slice(newline + 1) };
+}
+
+/** UTF-8 length of a string without allocating: what the relay meters and limits. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      // A surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}

@@ -1,0 +1,56 @@
+import type { Limits } from "@ora/protocol";
+import type { NodeObject } from "./node/node-object.js";
+import type { Registry } from "./registry.js";
+
+export interface Env {
+  NODE: DurableObjectNamespace<NodeObject>;
+  REGISTRY: DurableObjectNamespace<Registry>;
+  ASSETS?: Fetcher;
+  /** Secret: keys the hashes under which credentials are stored. Without it the relay refuses to work. */
+  ORA_TOKEN_PEPPER?: string;
+  /** Secret: guards /v1/admin. Without it the admin API is off. */
+  ORA_ADMIN_TOKEN?: string;
+  /** Secret: when set, registering a Node requires it. */
+  ORA_REGISTRATION_SECRET?: string;
+  ORA_RELAY_MAX_PENDING?: string;
+  ORA_RELAY_MAX_PENDING_PER_SESSION?: string;
+  ORA_RELAY_CLIENT_TIMEOUT_SEC?: string;
+  ORA_RELAY_STREAM_MAX_SEC?: string;
+  ORA_RELAY_MAX_MESSAGE_BYTES?: string;
+  ORA_RELAY_WINDOW_BYTES?: string;
+  ORA_RELAY_HELLO_TIMEOUT_SEC?: string;
+  ORA_REGISTER_LIMIT_PER_HOUR?: string;
+}
+
+export interface RelayConfig extends Limits {
+  helloTimeoutSec: number;
+  registerLimitPerHour: number;
+}
+
+/** workerd refuses WebSocket messages above 32 MiB, so no setting may go past it. */
+const WORKERD_MESSAGE_CAP = 32 * 1024 * 1024;
+
+function setting(value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  // A bad setting falls back rather than taking the relay down; the clamp keeps it within reason.
+  if (!Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, n));
+}
+
+export function relayConfig(env: Env): RelayConfig {
+  const maxPending = Math.floor(setting(env.ORA_RELAY_MAX_PENDING, 1024, 1, 100_000));
+  const maxMessageBytes = Math.floor(setting(env.ORA_RELAY_MAX_MESSAGE_BYTES, 1024 * 1024, 1024, WORKERD_MESSAGE_CAP));
+  return {
+    maxPending,
+    maxPendingPerSession: Math.floor(
+      setting(env.ORA_RELAY_MAX_PENDING_PER_SESSION, Math.max(1, Math.ceil(maxPending / 4)), 1, maxPending),
+    ),
+    timeoutSec: setting(env.ORA_RELAY_CLIENT_TIMEOUT_SEC, 30, 0.05, 3600),
+    streamMaxSec: setting(env.ORA_RELAY_STREAM_MAX_SEC, 600, 0.05, 86_400),
+    maxMessageBytes,
+    windowBytes: Math.floor(setting(env.ORA_RELAY_WINDOW_BYTES, 4 * maxMessageBytes, maxMessageBytes, 256 * 1024 * 1024)),
+    helloTimeoutSec: setting(env.ORA_RELAY_HELLO_TIMEOUT_SEC, 10, 0.05, 120),
+    registerLimitPerHour: Math.floor(setting(env.ORA_REGISTER_LIMIT_PER_HOUR, 20, 1, 100_000)),
+  };
+}

@@ -1,0 +1,515 @@
+/**
+ * One Durable Object per Node. It holds the agent's WebSocket and every client session of that Node,
+ * and multiplexes requests between them under the rules of DESIGN.md §2. WebSocket Hibernation API
+ * only: per-socket state lives in attachments, pending requests and counters in SQLite, and every
+ * deadline (request timeouts, stream caps, handshake deadlines, the metrics flush) is driven by the
+ * one alarm. Heartbeats are answered by the runtime's auto-response, so an idle Node never wakes us.
+ *
+ * Duplicate connections: a newer agent connection of the same Node replaces the older one, which is
+ * closed with CloseCode.REPLACED; requests pending on the older connection fail with `node_offline`
+ * (the new agent process never saw them).
+ */
+import { DurableObject } from "cloudflare:workers";
+import {
+  AgentFrame,
+  ClientFrame,
+  CloseCode,
+  decodeFrame,
+  encodeFrame,
+  MIN_PROTOCOL_VERSION,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  RelayId,
+  RequestId,
+  SUBPROTOCOL,
+  utf8Length,
+  type CancelReason,
+  type ErrorCode,
+  type Role,
+} from "@ora/protocol";
+import { mintCredential, sameSecret } from "../credentials.js";
+import { randomId } from "../encoding.js";
+import { relayConfig, type Env, type RelayConfig } from "../env.js";
+import { migrate } from "../migrate.js";
+import { DeviceStore, type Device } from "./devices.js";
+import { emptyCounters, Metrics } from "./metrics.js";
+import { PendingTable, type PendingEntry } from "./pending.js";
+import { NODE_MIGRATIONS } from "./schema.js";
+
+/** Internal header through which the Worker hands the DO the keyed hash of a verified credential. */
+export const CREDENTIAL_HASH_HEADER = "x-ora-credential-hash";
+
+/** After this many invalid frames a socket is closed: a broken or hostile peer gets no more replies. */
+const MAX_BAD_FRAMES = 16;
+const METRICS_FLUSH_MS = 1000;
+
+interface AgentAttachment {
+  kind: "agent";
+  conn: string;
+  hello: boolean;
+  openedAt: number;
+}
+interface ClientAttachment {
+  kind: "client";
+  sid: string;
+  dev: string;
+  role: Role;
+  hello: boolean;
+  openedAt: number;
+}
+type Attachment = AgentAttachment | ClientAttachment;
+
+/** In-memory view of a socket, rebuilt from its attachment after a wake-up. */
+type Peer = (AgentAttachment | ClientAttachment) & { ws: WebSocket; bad: number; sent: number; acked: number };
+type ClientPeer = Peer & ClientAttachment;
+type AgentPeer = Peer & AgentAttachment;
+
+export type DeviceResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+export class NodeObject extends DurableObject<Env> {
+  private readonly config: RelayConfig;
+  private readonly sql: SqlStorage;
+  private readonly pending: PendingTable;
+  private readonly devices: DeviceStore;
+  private readonly metrics: Metrics;
+  private readonly peers = new Map<WebSocket, Peer>();
+  private readonly sessions = new Map<string, ClientPeer>();
+  private agent: AgentPeer | null = null;
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = relayConfig(env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql, NODE_MIGRATIONS);
+    this.pending = new PendingTable(this.sql);
+    this.devices = new DeviceStore(this.sql);
+    const saved = this.meta("metrics");
+    this.metrics = new Metrics(saved ? { ...emptyCounters(), ...JSON.parse(saved) } : emptyCounters());
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    const currentAgent = this.meta("agent_conn");
+    for (const ws of ctx.getWebSockets()) {
+      const peer = this.track(ws, ws.deserializeAttachment() as Attachment);
+      if (peer.kind === "agent" && peer.conn === currentAgent) this.agent = peer;
+    }
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ---- Node identity and devices (RPC from the Worker) ----
+
+  /** Called once by the registry; a Node's credential hash is never replaced. */
+  initNode(nodeId: string, hash: string): boolean {
+    if (this.meta("node_hash") !== null) return false;
+    this.setMeta("node_id", nodeId);
+    this.setMeta("node_hash", hash);
+    return true;
+  }
+
+  async mintDevice(nodeHash: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<DeviceResult<Device & { credential: string }>> {
+    if (!(await this.isNode(nodeHash))) return unauthorized();
+    const now = Date.now();
+    const { credential, hash } = await mintCredential("device", this.meta("node_id")!, this.env.ORA_TOKEN_PEPPER!);
+    const device = {
+      id: randomId(),
+      name: input.name,
+      role: input.role,
+      createdAt: now,
+      expiresAt: input.expiresInSec === undefined ? null : now + input.expiresInSec * 1000,
+    };
+    this.devices.insert(device, hash);
+    return { ok: true, value: { ...device, revokedAt: null, lastSeen: null, credential } };
+  }
+
+  async listDevices(nodeHash: string): Promise<DeviceResult<Device[]>> {
+    if (!(await this.isNode(nodeHash))) return unauthorized();
+    return { ok: true, value: this.devices.list() };
+  }
+
+  /** Revokes a device and closes its live sessions at once. */
+  async revokeDevice(nodeHash: string, deviceId: string): Promise<DeviceResult<{ closedSessions: number }>> {
+    if (!(await this.isNode(nodeHash))) return unauthorized();
+    if (!this.devices.revoke(deviceId, Date.now())) return { ok: false, code: "not_found", message: "no such active device" };
+    const sockets = this.ctx.getWebSockets(`d:${deviceId}`);
+    for (const ws of sockets) this.dropSocket(ws, CloseCode.REVOKED, "device revoked", "revoked");
+    this.scheduleAlarm();
+    return { ok: true, value: { closedSessions: sockets.length } };
+  }
+
+  metricsSnapshot(): Record<string, unknown> {
+    return {
+      node: this.meta("node_id"),
+      connected: this.agent?.hello ?? false,
+      sessions: this.sessions.size,
+      pending: this.pending.size,
+      ...this.metrics.counters,
+    };
+  }
+
+  // ---- WebSocket upgrades (forwarded by the Worker after it checked the credential's tag) ----
+
+  override async fetch(request: Request): Promise<Response> {
+    const hash = request.headers.get(CREDENTIAL_HASH_HEADER) ?? "";
+    const path = new URL(request.url).pathname;
+    const protocols = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
+    const headers: HeadersInit = protocols.includes(SUBPROTOCOL) ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {};
+    if (path === "/agent") {
+      if (!(await this.isNode(hash))) return refuse();
+      return this.acceptAgent(headers);
+    }
+    if (path === "/client") {
+      const found = this.devices.byHash(hash);
+      const now = Date.now();
+      if (!found || !(await sameSecret(found.storedHash, hash))) return refuse();
+      const { device } = found;
+      if (device.revokedAt !== null || (device.expiresAt !== null && device.expiresAt <= now)) return refuse();
+      this.devices.seen(device.id, now);
+      return this.acceptClient(device, headers);
+    }
+    return new Response(null, { status: 404 });
+  }
+
+  private acceptAgent(headers: HeadersInit): Response {
+    const now = Date.now();
+    const old = this.agent;
+    if (old) {
+      this.agent = null;
+      this.nodeGone("replaced by a newer connection of this Node");
+      this.forget(old.ws);
+      closeQuietly(old.ws, CloseCode.REPLACED, "replaced by a newer connection");
+    }
+    const pair = new WebSocketPair();
+    const attachment: AgentAttachment = { kind: "agent", conn: randomId(), hello: false, openedAt: now };
+    this.ctx.acceptWebSocket(pair[1], ["agent"]);
+    pair[1].serializeAttachment(attachment);
+    this.agent = this.track(pair[1], attachment) as AgentPeer;
+    this.setMeta("agent_conn", attachment.conn);
+    this.metrics.add("agentConnects");
+    this.scheduleAlarm();
+    return new Response(null, { status: 101, webSocket: pair[0], headers });
+  }
+
+  private acceptClient(device: Device, headers: HeadersInit): Response {
+    const pair = new WebSocketPair();
+    const attachment: ClientAttachment = { kind: "client", sid: randomId(), dev: device.id, role: device.role, hello: false, openedAt: Date.now() };
+    this.ctx.acceptWebSocket(pair[1], ["client", `s:${attachment.sid}`, `d:${device.id}`]);
+    pair[1].serializeAttachment(attachment);
+    this.track(pair[1], attachment);
+    this.metrics.add("clientConnects");
+    this.scheduleAlarm();
+    return new Response(null, { status: 101, webSocket: pair[0], headers });
+  }
+
+  // ---- Frames ----
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    const peer = this.peers.get(ws) ?? this.track(ws, ws.deserializeAttachment() as Attachment);
+    if (typeof message !== "string") {
+      this.metrics.add("bytesIn", message.byteLength);
+      return this.badFrame(peer, "binary frames are not part of the protocol");
+    }
+    const bytes = utf8Length(message);
+    this.metrics.add("bytesIn", bytes);
+    if (peer.kind === "client") this.onClientFrame(peer as ClientPeer, message, bytes);
+    else this.onAgentFrame(peer as AgentPeer, message, bytes);
+    if (this.metrics.dirty) this.scheduleAlarm();
+  }
+
+  private onClientFrame(peer: ClientPeer, message: string, bytes: number): void {
+    const frame = decodeFrame(message, ClientFrame);
+    if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
+    const header = frame.header;
+    if (bytes > this.config.maxMessageBytes) return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
+    if (header.t === "ping") return this.send(peer, PONG_FRAME);
+    if (header.t === "hello") return this.clientHello(peer, header.v);
+    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
+    switch (header.t) {
+      case "req":
+        return this.onRequest(peer, header.id, frame.payload);
+      case "cancel": {
+        const entry = this.pending.find(peer.sid, header.id);
+        if (!entry) return;
+        this.metrics.add("cancels");
+        return this.fail(entry, "cancelled", "cancelled by the client", "cancelled");
+      }
+      case "ack":
+        peer.acked = Math.min(peer.sent, Math.max(peer.acked, header.bytes));
+        return;
+    }
+  }
+
+  private clientHello(peer: ClientPeer, version: number): void {
+    if (!this.versionOk(peer, version) || peer.hello) return;
+    peer.hello = true;
+    peer.ws.serializeAttachment(attachmentOf(peer));
+    this.sessions.set(peer.sid, peer);
+    const online = this.agent?.hello ?? false;
+    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits() }));
+    if (this.agent?.hello) this.send(this.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: true }));
+  }
+
+  private onRequest(peer: ClientPeer, id: string, payload: string | undefined): void {
+    const agent = this.agent;
+    if (!agent?.hello) return this.reject(peer, "node_offline", "the agent is not connected", id);
+    if (this.pending.has(peer.sid, id)) return this.reject(peer, "id_in_use", "a request with this id is already pending", id);
+    if (this.pending.size >= this.config.maxPending) return this.reject(peer, "pending_limit", "the Node has too many pending requests", id);
+    if (this.pending.sessionCount(peer.sid) >= this.config.maxPendingPerSession) {
+      return this.reject(peer, "pending_limit", "this session has too many pending requests", id);
+    }
+    const now = Date.now();
+    const entry = this.pending.add(peer.sid, id, now, now + this.config.timeoutSec * 1000);
+    this.metrics.add("requests");
+    this.metrics.pending(this.pending.size);
+    this.scheduleAlarm(entry.deadline);
+    this.send(agent, encodeFrame({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload));
+  }
+
+  private onAgentFrame(peer: AgentPeer, message: string, bytes: number): void {
+    const frame = decodeFrame(message, AgentFrame);
+    if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
+    const header = frame.header;
+    if (bytes > this.config.maxMessageBytes) {
+      this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "rid" in header ? header.rid : undefined);
+      const entry = "rid" in header ? this.pending.get(header.rid) : undefined;
+      if (entry) this.fail(entry, "too_large", "the answer exceeds the relay's message size limit", "cancelled");
+      return;
+    }
+    if (header.t === "ping") return this.send(peer, PONG_FRAME);
+    if (header.t === "hello") return this.agentHello(peer, header.v);
+    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
+    if (peer !== this.agent) return; // a replaced connection's last words are not forwarded
+    if (header.t === "push") return this.onPush(header.to, frame.payload);
+    return this.onAnswer(header.t, header.rid, frame.payload);
+  }
+
+  private agentHello(peer: AgentPeer, version: number): void {
+    if (!this.versionOk(peer, version) || peer.hello) return;
+    peer.hello = true;
+    peer.ws.serializeAttachment(attachmentOf(peer));
+    const sessions = [...this.sessions.values()].map((s) => ({ s: s.sid, dev: s.dev, role: s.role }));
+    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.meta("node_id") ?? "", limits: this.limits(), sessions }));
+    this.broadcast(encodeFrame({ t: "node", online: true }));
+  }
+
+  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: string | undefined): void {
+    const entry = this.pending.get(rid);
+    if (!entry) return this.metrics.drop("late_answer");
+    const session = this.sessions.get(entry.sid);
+    if (!session) {
+      this.pending.remove(entry);
+      return this.metrics.drop("no_session");
+    }
+    const text = encodeFrame({ t, id: entry.id }, payload);
+    if (!this.sendData(session, text)) return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
+    const now = Date.now();
+    if (t === "chunk") {
+      this.metrics.add("chunks");
+      this.pending.touch(entry, Math.min(now + this.config.timeoutSec * 1000, entry.startedAt + this.config.streamMaxSec * 1000));
+      return;
+    }
+    this.pending.remove(entry);
+    this.metrics.add("answers");
+    this.metrics.latency(now - entry.startedAt);
+  }
+
+  private onPush(to: string, payload: string | undefined): void {
+    const targets = to === "*" ? [...this.sessions.values()] : [this.sessions.get(to)].filter((s) => s !== undefined);
+    if (targets.length === 0) return this.metrics.drop("no_session");
+    const text = encodeFrame({ t: "push" }, payload);
+    for (const session of targets) if (this.sendData(session, text)) this.metrics.add("pushes");
+  }
+
+  // ---- Closing, timeouts, clean-up ----
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    this.dropSocket(ws, code, "closed by peer");
+    this.scheduleAlarm();
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.dropSocket(ws, CloseCode.INTERNAL, "socket error");
+    this.scheduleAlarm();
+  }
+
+  override alarm(): void {
+    this.alarmAt = null;
+    const now = Date.now();
+    for (const entry of this.pending.entries()) {
+      if (entry.deadline > now) continue;
+      this.metrics.add("timeouts");
+      this.fail(entry, "timeout", "the agent did not answer in time", "timeout");
+    }
+    for (const [ws, peer] of this.peers) {
+      if (!peer.hello && peer.openedAt + this.config.helloTimeoutSec * 1000 <= now) {
+        this.metrics.reject("hello_required");
+        this.dropSocket(ws, CloseCode.HELLO_TIMEOUT, "no hello before the deadline");
+      }
+    }
+    if (this.metrics.dirty) {
+      this.setMeta("metrics", JSON.stringify(this.metrics.counters));
+      this.metrics.dirty = false;
+    }
+    this.scheduleAlarm();
+  }
+
+  /** Removes a socket and everything that hangs on it: its pending requests, its session, the Node. */
+  private dropSocket(ws: WebSocket, code: number, reason: string, cancel: CancelReason = "client_gone"): void {
+    const peer = this.forget(ws);
+    closeQuietly(ws, code, reason);
+    if (!peer) return;
+    if (peer.kind === "agent") {
+      if (peer === this.agent) {
+        this.agent = null;
+        this.deleteMeta("agent_conn");
+        this.nodeGone("the agent disconnected");
+      }
+      return;
+    }
+    for (const entry of this.pending.ofSession(peer.sid)) {
+      this.pending.remove(entry);
+      if (this.agent) this.send(this.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
+    }
+    if (peer.hello && this.agent?.hello) this.send(this.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: false }));
+  }
+
+  /** Every pending request fails with node_offline and every session learns the Node is offline. */
+  private nodeGone(message: string): void {
+    for (const entry of this.pending.entries()) this.fail(entry, "node_offline", message);
+    this.broadcast(encodeFrame({ t: "node", online: false }));
+  }
+
+  private fail(entry: PendingEntry, code: ErrorCode, message: string, cancel?: CancelReason): void {
+    this.pending.remove(entry);
+    this.metrics.reject(code);
+    const session = this.sessions.get(entry.sid);
+    if (session) this.send(session, encodeFrame({ t: "err", id: entry.id, code, message }));
+    if (cancel && this.agent) this.send(this.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
+  }
+
+  /** Sets the alarm to the earliest thing due, or earlier to `at`; never later than what is set. */
+  private scheduleAlarm(at?: number): void {
+    let next = at;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    };
+    if (at === undefined) {
+      consider(this.pending.earliestDeadline());
+      for (const peer of this.peers.values()) if (!peer.hello) consider(peer.openedAt + this.config.helloTimeoutSec * 1000);
+    }
+    if (this.metrics.dirty) consider(Date.now() + METRICS_FLUSH_MS);
+    if (next === undefined || (this.alarmAt !== null && this.alarmAt <= next)) return;
+    this.alarmAt = next;
+    void this.ctx.storage.setAlarm(next);
+  }
+
+  // ---- Small helpers ----
+
+  private badFrame(peer: Peer, message: string, id?: unknown): void {
+    peer.bad += 1;
+    this.reject(peer, "bad_frame", message, id);
+    if (peer.bad >= MAX_BAD_FRAMES) this.dropSocket(peer.ws, CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames");
+  }
+
+  private reject(peer: Peer, code: ErrorCode, message: string, id?: unknown): void {
+    this.metrics.reject(code);
+    const ref =
+      peer.kind === "client"
+        ? RequestId.safeParse(id).success ? { id } : {}
+        : RelayId.safeParse(id).success ? { rid: id } : {};
+    this.send(peer, encodeFrame({ t: "err", ...ref, code, message }));
+  }
+
+  private versionOk(peer: Peer, version: number): boolean {
+    if (version >= MIN_PROTOCOL_VERSION && version <= PROTOCOL_VERSION) return true;
+    this.reject(peer, "upgrade_required", `protocol version ${version} is not supported; this relay speaks ${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION}`);
+    this.dropSocket(peer.ws, CloseCode.UPGRADE_REQUIRED, "protocol version not supported");
+    return false;
+  }
+
+  /** Data frames to a client respect its flow window; false when the frame was dropped. */
+  private sendData(session: ClientPeer, text: string): boolean {
+    if (session.sent - session.acked + utf8Length(text) > this.config.windowBytes) {
+      this.metrics.drop("slow_consumer");
+      return false;
+    }
+    this.send(session, text);
+    return true;
+  }
+
+  private send(peer: Peer, text: string): void {
+    const bytes = utf8Length(text);
+    peer.sent += bytes;
+    this.metrics.add("bytesOut", bytes);
+    try {
+      peer.ws.send(text);
+    } catch {
+      this.metrics.drop("send_failed");
+    }
+  }
+
+  private broadcast(text: string): void {
+    for (const session of this.sessions.values()) this.send(session, text);
+  }
+
+  private track(ws: WebSocket, attachment: Attachment): Peer {
+    const peer: Peer = { ...attachment, ws, bad: 0, sent: 0, acked: 0 };
+    this.peers.set(ws, peer);
+    if (peer.kind === "client" && peer.hello) this.sessions.set(peer.sid, peer as ClientPeer);
+    return peer;
+  }
+
+  private forget(ws: WebSocket): Peer | undefined {
+    const peer = this.peers.get(ws);
+    this.peers.delete(ws);
+    if (peer?.kind === "client") this.sessions.delete(peer.sid);
+    return peer;
+  }
+
+  private limits() {
+    const { helloTimeoutSec: _h, registerLimitPerHour: _r, ...limits } = this.config;
+    return limits;
+  }
+
+  private async isNode(hash: string): Promise<boolean> {
+    const stored = this.meta("node_hash");
+    return stored !== null && (await sameSecret(stored, hash));
+  }
+
+  private meta(key: string): string | null {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
+  }
+
+  private deleteMeta(key: string): void {
+    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+  }
+}
+
+function attachmentOf(peer: Peer): Attachment {
+  return peer.kind === "agent"
+    ? { kind: "agent", conn: peer.conn, hello: peer.hello, openedAt: peer.openedAt }
+    : { kind: "client", sid: peer.sid, dev: peer.dev, role: peer.role, hello: peer.hello, openedAt: peer.openedAt };
+}
+
+/** Reciprocates or initiates a close; codes 1005/1006/1015 may not be sent, and a closed socket throws. */
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  try {
+    ws.close(sendable ? code : 1000, reason);
+  } catch {
+    // already closed
+  }
+}
+
+function refuse(): Response {
+  return Response.json({ code: "unauthorized", message: "credential not accepted" }, { status: 401 });
+}
+
+function unauthorized(): { ok: false; code: ErrorCode; message: string } {
+  return { ok: false, code: "unauthorized", message: "credential not accepted" };
+}
