@@ -1,0 +1,89 @@
+/** `ora-agent <command>`: dispatch, help, and the one place where errors become exit codes. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { resolveConfig, type ConfigFlags } from "../config.js";
+import { redact } from "../log.js";
+import { devicesCommand } from "./devices.js";
+import { UserError } from "./errors.js";
+import { startCommand } from "./start.js";
+import { statusCommand } from "./status.js";
+
+export const COMMON_OPTIONS = {
+  relay: { type: "string" },
+  profile: { type: "string" },
+  "state-dir": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
+const COMMON_HELP = `Options for every command:
+  --relay <url>        the relay (env ORA_RELAY_URL; default http://127.0.0.1:8787)
+  --profile <name>     private | shared (env ORA_PROFILE; default private)
+  --state-dir <dir>    where this profile's state lives (env ORA_STATE_DIR)
+  -h, --help           show help`;
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options?: ParseArgsConfig["options"];
+  run(args: { flags: Record<string, string | boolean | undefined>; positionals: string[] }): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  start: startCommand,
+  status: statusCommand,
+  devices: devicesCommand,
+};
+
+function overview(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `ora-agent: your AI secretary on your own PC, reachable through its relay.
+
+Usage: ora-agent <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+${COMMON_HELP}
+
+Run "ora-agent <command> --help" for a command's details.
+`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(overview());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write("ora-agent 0.1.0\n");
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`ora-agent: unknown command "${name}"\n\n${overview()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    if (values.help) {
+      process.stdout.write(`${command.usage}\n\n${COMMON_HELP}\n`);
+      return 0;
+    }
+    return await command.run({ flags: values, positionals });
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`ora-agent: ${redact(error.message)}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`ora-agent ${name}: ${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`ora-agent: internal error: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+    return 1;
+  }
+}
+
+export function configFrom(flags: Record<string, string | boolean | undefined>) {
+  return resolveConfig(flags as ConfigFlags);
+}

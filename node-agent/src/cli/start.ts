@@ -1,0 +1,62 @@
+import { hostname } from "node:os";
+import { Connector, type ConnectorState } from "../connector.js";
+import { builtinHandlers } from "../handlers.js";
+import { createLogger } from "../log.js";
+import { registerNode } from "../relay-api.js";
+import { ensureStateDir, readCredential, writeCredential, writeStatus, type NodeCredentialFile } from "../state.js";
+import { UserError } from "./errors.js";
+import { configFrom, type Command } from "./main.js";
+
+export const startCommand: Command = {
+  summary: "connect this PC to its relay and answer requests (registers on first run)",
+  usage: `Usage: ora-agent start [options]
+
+Registers this PC with the relay on first run (the Node credential is kept in the
+state directory, readable only by you), then keeps one outbound connection to the
+relay and answers requests until Ctrl-C. It reconnects by itself when the network
+or the relay goes away.
+
+  --verbose            log every connection event
+Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
+  options: { verbose: { type: "boolean" } },
+  async run({ flags }) {
+    const config = configFrom(flags);
+    ensureStateDir(config.stateDir);
+    const log = createLogger(flags.verbose ? "debug" : "info");
+    const node = await loadOrRegister(config.relay, config.stateDir);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(`ora-agent: Node ${node.nodeId} (${config.profile} profile, ${hostname()}) → ${config.relay}`);
+
+    const status = (state: ConnectorState) => {
+      const since = new Date().toISOString();
+      const detail = state.status === "stopped" || state.status === "waiting" ? state.reason : undefined;
+      writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail });
+      if (state.status === "connected") out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
+    };
+    const connector = new Connector({ relay: config.relay, credential: node.credential, handlers: builtinHandlers(), log, onState: status });
+    const stop = () => void connector.stop("shutting down");
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    const final = await connector.run();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (final.status === "stopped" && final.fatal) throw new UserError(final.reason, 4);
+    out("ora-agent: stopped");
+    return 0;
+  },
+};
+
+async function loadOrRegister(relay: string, stateDir: string): Promise<NodeCredentialFile> {
+  const saved = readCredential(stateDir);
+  if (saved) {
+    if (saved.relay !== relay) {
+      throw new UserError(`this state directory belongs to the relay ${saved.relay}; use --relay ${saved.relay} or another --state-dir`);
+    }
+    return saved;
+  }
+  process.stdout.write(`ora-agent: registering this PC with ${relay}…\n`);
+  const { nodeId, credential } = await registerNode(relay, process.env.ORA_REGISTRATION_SECRET);
+  const file = { relay, nodeId, credential, registeredAt: new Date().toISOString() };
+  writeCredential(stateDir, file);
+  return file;
+}

@@ -1,0 +1,50 @@
+import { readCredential, readStatus } from "../state.js";
+import { configFrom, type Command } from "./main.js";
+
+export const statusCommand: Command = {
+  summary: "show whether the agent is running and connected",
+  usage: `Usage: ora-agent status [--json]
+
+Reads the running agent's status from its state directory. Exit code 0 when the
+agent is running and connected, 1 otherwise.`,
+  options: { json: { type: "boolean" } },
+  async run({ flags }) {
+    const config = configFrom(flags);
+    const credential = readCredential(config.stateDir);
+    const status = readStatus(config.stateDir);
+    const running = status !== null && status.status !== "stopped" && alive(status.pid);
+    const connected = running && status.status === "connected";
+    const report = {
+      profile: config.profile,
+      stateDir: config.stateDir,
+      registered: credential !== null,
+      relay: credential?.relay ?? config.relay,
+      nodeId: credential?.nodeId ?? null,
+      running,
+      connected,
+      state: running ? status.status : "not running",
+      since: running ? status.since : null,
+      detail: status?.detail ?? null,
+    };
+    if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else {
+      const lines = [
+        `profile     ${report.profile} (${report.stateDir})`,
+        `relay       ${report.relay}`,
+        `node        ${report.nodeId ?? "not registered yet (run ora-agent start)"}`,
+        `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
+      ];
+      process.stdout.write(lines.join("\n") + "\n");
+    }
+    return connected ? 0 : 1;
+  },
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The agent's one outbound WebSocket to its relay: hello, requests to handlers, cancels, pushes,
+ * heartbeats, and reconnection with full-jitter backoff. Requests are executed at most once per relay
+ * id, whatever the relay sends. A rejected credential, a replaced connection or a protocol the relay
+ * no longer speaks stops the connector instead of retrying forever.
+ */
+import {
+  AnswerPayload,
+  CloseCode,
+  decodeFrame,
+  encodeFrame,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  RelayToAgentFrame,
+  RequestPayload,
+  SUBPROTOCOL,
+  type SessionInfo,
+} from "@ora/protocol";
+import { setTimeout as sleep } from "node:timers/promises";
+import WebSocket from "ws";
+import { DEFAULT_BACKOFF, fullJitter, type BackoffOptions } from "./backoff.js";
+import { HandlerError, type HandlerRegistry } from "./handlers.js";
+import type { Logger } from "./log.js";
+
+export const AGENT_NAME = "ora-agent/0.1.0";
+/** How many relay ids are remembered for at-most-once execution. */
+const SEEN_LIMIT = 10_000;
+
+export type ConnectorState =
+  | { status: "connecting"; attempt: number }
+  | { status: "connected"; node: string; since: number }
+  | { status: "waiting"; retryInMs: number; reason: string }
+  | { status: "stopped"; reason: string; fatal: boolean };
+
+export interface ConnectorOptions {
+  relay: string;
+  credential: string;
+  handlers: HandlerRegistry;
+  log: Logger;
+  backoff?: BackoffOptions;
+  pingIntervalMs?: number;
+  onState?: (state: ConnectorState) => void;
+}
+
+type Outcome = { welcomed: boolean; fatal?: string; reason: string };
+
+export class Connector {
+  private socket: WebSocket | null = null;
+  private stopped = false;
+  private readonly stopController = new AbortController();
+  private readonly inflight = new Map<number, AbortController>();
+  private readonly seen = new Set<number>();
+  readonly sessions = new Map<string, SessionInfo>();
+  private done: Promise<ConnectorState> | null = null;
+
+  constructor(private readonly options: ConnectorOptions) {}
+
+  /** Runs until stop() or a fatal refusal; resolves with the final state. */
+  run(): Promise<ConnectorState> {
+    this.done ??= this.loop();
+    return this.done;
+  }
+
+  async stop(reason = "stopped"): Promise<ConnectorState> {
+    this.stopped = true;
+    this.stopController.abort();
+    this.socket?.close(CloseCode.GOING_AWAY, reason);
+    return this.done ?? { status: "stopped", reason, fatal: false };
+  }
+
+  /** Sends an unsolicited message to one client session, or to all with "*". */
+  push(to: string, event: string, data?: unknown): boolean {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(encodeFrame({ t: "push", to }, JSON.stringify({ event, data })));
+    return true;
+  }
+
+  private async loop(): Promise<ConnectorState> {
+    let attempt = 0;
+    for (;;) {
+      this.setState({ status: "connecting", attempt });
+      const outcome = await this.connectOnce();
+      if (this.stopped) return this.finish({ status: "stopped", reason: "stopped", fatal: false });
+      if (outcome.fatal) {
+        this.options.log.error("stopping", { reason: outcome.fatal });
+        return this.finish({ status: "stopped", reason: outcome.fatal, fatal: true });
+      }
+      attempt = outcome.welcomed ? 0 : attempt + 1;
+      const delay = fullJitter(attempt, this.options.backoff ?? DEFAULT_BACKOFF);
+      this.options.log.warn("disconnected; reconnecting", { reason: outcome.reason, retryInMs: delay });
+      this.setState({ status: "waiting", retryInMs: delay, reason: outcome.reason });
+      await sleep(delay, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+      if (this.stopped) return this.finish({ status: "stopped", reason: "stopped", fatal: false });
+    }
+  }
+
+  private finish(state: ConnectorState): ConnectorState {
+    this.setState(state);
+    return state;
+  }
+
+  private setState(state: ConnectorState): void {
+    this.options.onState?.(state);
+  }
+
+  private connectOnce(): Promise<Outcome> {
+    const url = new URL("/v1/node/connect", this.options.relay);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return new Promise((resolve) => {
+      let welcomed = false;
+      let fatal: string | undefined;
+      let lastPong = Date.now();
+      const ws = new WebSocket(url, [SUBPROTOCOL], {
+        headers: { Authorization: `Bearer ${this.options.credential}` },
+        handshakeTimeout: 10_000,
+      });
+      this.socket = ws;
+      const pingEvery = this.options.pingIntervalMs ?? 25_000;
+      const heartbeat = setInterval(() => {
+        // No pong for two intervals: the path is dead even if TCP has not noticed yet.
+        if (Date.now() - lastPong > 2 * pingEvery) return ws.terminate();
+        if (ws.readyState === WebSocket.OPEN) ws.send(PING_FRAME);
+      }, pingEvery);
+      ws.on("unexpected-response", (_req, res) => {
+        if (res.statusCode === 401) fatal = "the relay rejected this Node's credential";
+        ws.terminate();
+        res.resume();
+        resolve({ welcomed, fatal, reason: `HTTP ${res.statusCode}` });
+      });
+      ws.on("open", () => ws.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: AGENT_NAME })));
+      ws.on("message", (data, isBinary) => {
+        const text = isBinary ? "" : data.toString();
+        if (text === PONG_FRAME) {
+          lastPong = Date.now();
+          return;
+        }
+        const frame = decodeFrame(text, RelayToAgentFrame);
+        if (!frame.ok) return this.options.log.warn("ignoring an invalid frame from the relay", { why: frame.message });
+        const header = frame.header;
+        switch (header.t) {
+          case "welcome":
+            welcomed = true;
+            lastPong = Date.now();
+            this.sessions.clear();
+            for (const s of header.sessions) this.sessions.set(s.s, s);
+            this.options.log.info("connected", { node: header.node, sessions: header.sessions.length });
+            return this.setState({ status: "connected", node: header.node, since: Date.now() });
+          case "session":
+            if (header.open) this.sessions.set(header.s, { s: header.s, dev: header.dev, role: header.role });
+            else this.sessions.delete(header.s);
+            return;
+          case "req":
+            return void this.execute(ws, header, frame.payload);
+          case "cancel":
+            this.inflight.get(header.rid)?.abort();
+            return;
+          case "err":
+            return this.options.log.warn("relay error", { code: header.code, message: header.message, rid: header.rid });
+          case "pong":
+            return;
+        }
+      });
+      ws.on("error", (error) => this.options.log.debug("socket error", { error: error.message }));
+      ws.on("close", (code, reason) => {
+        clearInterval(heartbeat);
+        for (const controller of this.inflight.values()) controller.abort();
+        this.inflight.clear();
+        if (code === CloseCode.REPLACED) fatal = "another connection of this Node took over (is a second agent running?)";
+        if (code === CloseCode.UPGRADE_REQUIRED) fatal = "the relay no longer speaks this protocol version: update ora-agent";
+        if (code === CloseCode.UNAUTHORIZED) fatal = "the relay rejected this Node's credential";
+        resolve({ welcomed, fatal, reason: `closed ${code}${reason.length ? ` ${reason.toString()}` : ""}` });
+      });
+    });
+  }
+
+  private async execute(ws: WebSocket, request: { rid: number; s: string; dev: string; role: SessionInfo["role"] }, payload: string | undefined): Promise<void> {
+    const { rid } = request;
+    if (this.seen.has(rid)) return this.options.log.warn("refusing to run a request twice", { rid });
+    this.seen.add(rid);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
+
+    const controller = new AbortController();
+    this.inflight.set(rid, controller);
+    let streamed = false;
+    const send = (t: "res" | "chunk" | "end", body: unknown) => {
+      if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ t, rid }, JSON.stringify(body)));
+    };
+    try {
+      const parsed = RequestPayload.safeParse(parseJson(payload));
+      if (!parsed.success) throw new HandlerError("bad_params", "the request is not {method, params}");
+      const handler = this.options.handlers.get(parsed.data.method);
+      if (!handler) throw new HandlerError("unknown_method", `no method ${parsed.data.method}`);
+      const params = handler.params.safeParse(parsed.data.params);
+      if (!params.success) throw new HandlerError("bad_params", params.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
+      const result = await handler.run(params.data, {
+        signal: controller.signal,
+        session: request.s,
+        device: request.dev,
+        role: request.role,
+        emit: (chunk) => {
+          streamed = true;
+          send("chunk", chunk);
+        },
+      });
+      send(streamed ? "end" : "res", { ok: true, result } satisfies AnswerPayload);
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      const known = error instanceof HandlerError;
+      if (!known) this.options.log.error("handler failed", { rid, error: error instanceof Error ? error.message : String(error) });
+      const body: AnswerPayload = { ok: false, error: known ? { code: error.code, message: error.message.slice(0, 500) } : { code: "failed", message: "the handler failed" } };
+      send(streamed ? "end" : "res", body);
+    } finally {
+      this.inflight.delete(rid);
+    }
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The agent's files in its profile's state directory. The directory is 0700 and the credential file
+ * 0600: only the user who runs the agent can read the Node credential.
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { UserError } from "./cli/errors.js";
+
+const NodeCredentialFile = z.object({
+  relay: z.string(),
+  nodeId: z.string(),
+  credential: z.string(),
+  registeredAt: z.string(),
+});
+export type NodeCredentialFile = z.infer<typeof NodeCredentialFile>;
+
+export const AgentStatusFile = z.object({
+  pid: z.number(),
+  relay: z.string(),
+  nodeId: z.string(),
+  status: z.enum(["connecting", "connected", "waiting", "stopped"]),
+  since: z.string(),
+  detail: z.string().optional(),
+});
+export type AgentStatusFile = z.infer<typeof AgentStatusFile>;
+
+export function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Writes atomically (temp file + rename) with owner-only permissions. */
+export function writePrivateJson(path: string, value: unknown): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, path);
+}
+
+function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UserError(`${path} is not valid JSON; move it away to start fresh`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new UserError(`${path} is not a file this agent wrote; move it away to start fresh`);
+  return parsed.data;
+}
+
+export const credentialPath = (dir: string) => join(dir, "node.json");
+export const statusPath = (dir: string) => join(dir, "status.json");
+
+export const readCredential = (dir: string) => readJson(credentialPath(dir), NodeCredentialFile);
+export const writeCredential = (dir: string, value: NodeCredentialFile) => writePrivateJson(credentialPath(dir), value);
+export const readStatus = (dir: string) => readJson(statusPath(dir), AgentStatusFile);
+export const writeStatus = (dir: string, value: AgentStatusFile) => writePrivateJson(statusPath(dir), value);
