@@ -1,0 +1,53 @@
+import { OraClient, OraError } from "@ora/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAgent, type AgentProcess } from "../helpers/agent.js";
+import { client } from "../helpers/peer.js";
+import { startRelay, type Relay } from "../helpers/relay.js";
+
+describe("a client reaches the real agent through the real relay", () => {
+  let relay: Relay;
+  let agent: AgentProcess;
+  let alice: { id: string; credential: string };
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    agent = await startAgent(relay.url);
+    alice = await relay.mintDevice(agent.node().credential, "alice-phone", "owner");
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await relay?.dispose();
+  });
+
+  it("answers ping and echo requests from the client library", async () => {
+    const session = await OraClient.connect({ relay: relay.url, credential: alice.credential });
+    expect(session.welcome.role).toBe("owner");
+    expect(session.online).toBe(true);
+    expect(await session.request("ping")).toMatchObject({ pong: true });
+    expect(await session.request("echo", { text: "hello", n: [1, 2] })).toEqual({ text: "hello", n: [1, 2] });
+    session.close();
+  });
+
+  it("streams chunks in order and ends with the final answer", async () => {
+    const session = await OraClient.connect({ relay: relay.url, credential: alice.credential });
+    const chunks: unknown[] = [];
+    const result = await session.request("echo.stream", { text: "tick", count: 5 }, { onChunk: (c) => chunks.push(c) });
+    expect(chunks).toEqual([0, 1, 2, 3, 4].map((i) => ({ i, text: "tick" })));
+    expect(result).toEqual({ count: 5 });
+    session.close();
+  });
+
+  it("reports an unknown method as a typed error from the agent", async () => {
+    const session = await OraClient.connect({ relay: relay.url, credential: alice.credential });
+    await expect(session.request("no.such.method")).rejects.toMatchObject({ code: "unknown_method" });
+    await expect(session.request("sleep", { ms: "soon" })).rejects.toBeInstanceOf(OraError);
+    session.close();
+  });
+
+  it("carries the credential in the subprotocol header for browsers and never echoes it", async () => {
+    const bob = await client("bob", relay.url, alice.credential, "subprotocol");
+    expect(bob.ws.protocol).toBe("ora.v1");
+    expect(bob.welcome.header).toMatchObject({ t: "welcome", role: "owner", online: true });
+    await bob.closeAndWait();
+  });
+});

@@ -1,0 +1,66 @@
+/** Runs the real `ora-agent start` process against a relay, with its own state directory. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const AGENT_BIN = fileURLToPath(new URL("../../node-agent/bin/ora-agent.js", import.meta.url));
+
+export interface AgentProcess {
+  proc: ChildProcess;
+  stateDir: string;
+  output(): string;
+  node(): { nodeId: string; credential: string };
+  waitFor(text: string, ms?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function newStateDir(): string {
+  return mkdtempSync(join(tmpdir(), "ora-agent-test-"));
+}
+
+export function runAgentCommand(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (d) => (stdout += d));
+    proc.stderr.on("data", (d) => (stderr += d));
+    proc.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function startAgent(relay: string, stateDir = newStateDir(), env: Record<string, string> = {}): Promise<AgentProcess> {
+  const proc = spawn(process.execPath, [AGENT_BIN, "start", "--relay", relay, "--state-dir", stateDir], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  proc.stdout!.on("data", (d) => (output += d));
+  proc.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const agent: AgentProcess = {
+    proc,
+    stateDir,
+    output: () => output,
+    node: () => JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8")),
+    waitFor(text, ms = 10_000) {
+      const started = Date.now();
+      return new Promise((resolve, reject) => {
+        const tick = () => {
+          if (output.includes(text)) return resolve();
+          if (proc.exitCode !== null || Date.now() - started > ms) return reject(new Error(`agent never printed "${text}"; output:\n${output}`));
+          setTimeout(tick, 20);
+        };
+        tick();
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (proc.exitCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+  await agent.waitFor("connected; waiting for requests");
+  return agent;
+}
