@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole of ORA on this machine. Starts the relay with `wrangler dev` on 127.0.0.1,
+ * the agent against it (state in .ora/dev/), mints a local test device, and prints what to open.
+ * Ctrl-C stops everything it started, by PID, and waits until each process is gone.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const port = Number(process.env.ORA_DEV_PORT ?? 8787);
+const relay = `http://127.0.0.1:${port}`;
+const devDir = join(root, ".ora", "dev");
+const children = [];
+
+const say = (line) => process.stdout.write(`${line}\n`);
+
+function wranglerEnv() {
+  return {
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    WRANGLER_NO_SKILLS_UPDATE_PROMPTS: "true",
+    X_LOCAL_OBSERVABILITY: "false",
+    X_LOCAL_EXPLORER: "false",
+    XDG_CONFIG_HOME: join(root, ".wrangler", "xdg-config"),
+    XDG_DATA_HOME: join(root, ".wrangler", "xdg-data"),
+  };
+}
+
+/** Local secrets for wrangler dev: generated once, readable only by this user. */
+function ensureDevVars() {
+  const path = join(root, ".dev.vars");
+  if (!existsSync(path)) {
+    const secret = () => randomBytes(24).toString("base64url");
+    writeFileSync(path, `ORA_TOKEN_PEPPER=${secret()}\nORA_ADMIN_TOKEN=${secret()}\n`, { mode: 0o600 });
+  }
+  return Object.fromEntries(
+    readFileSync(path, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+function start(name, command, args, env = {}) {
+  // Each child leads its own process group, so stopping it stops what it started (workerd too).
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
+  children.push({ name, child, exited });
+  return { child, exited };
+}
+
+async function waitFor(check, ms, what) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+let stopping = false;
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  say("\nstopping…");
+  for (const { child } of [...children].reverse()) {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  const timer = setTimeout(() => {
+    for (const { child } of children) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }, 5000);
+  await Promise.all(children.map((c) => c.exited));
+  clearTimeout(timer);
+  say("stopped: relay and agent are no longer running");
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+// If whatever started us (npm, a terminal) goes away without passing on a signal, stop too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stopAll(0);
+}, 1000).unref();
+
+async function main() {
+  mkdirSync(devDir, { recursive: true, mode: 0o700 });
+  const vars = ensureDevVars();
+  const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+  say(`starting the relay (wrangler dev) on ${relay} …`);
+  const wrangler = start("relay", process.execPath, [wranglerBin, "dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--persist-to", join(devDir, "relay-state")], wranglerEnv());
+  let relayLog = "";
+  wrangler.child.stdout.on("data", (d) => (relayLog += d));
+  wrangler.child.stderr.on("data", (d) => (relayLog += d));
+  wrangler.exited.then((code) => {
+    if (!stopping) {
+      process.stderr.write(`the relay exited (${code}):\n${relayLog.slice(-2000)}\n`);
+      void stopAll(1);
+    }
+  });
+  await waitFor(async () => (await fetch(`${relay}/healthz`).catch(() => null))?.ok === true, 60_000, "the relay");
+
+  say("starting the agent …");
+  const agentBin = join(root, "node-agent", "bin", "ora-agent.js");
+  const agentState = join(devDir, "agent");
+  const agent = start("agent", process.execPath, [agentBin, "start", "--relay", relay, "--state-dir", agentState]);
+  let agentLog = "";
+  agent.child.stdout.on("data", (d) => {
+    agentLog += d;
+    process.stdout.write(`[agent] ${d}`);
+  });
+  agent.child.stderr.on("data", (d) => {
+    agentLog += d;
+    process.stderr.write(`[agent] ${d}`);
+  });
+  agent.exited.then((code) => {
+    if (!stopping) {
+      process.stderr.write(`the agent exited (${code}); if it says its credential was rejected, delete .ora/dev and start again\n`);
+      void stopAll(1);
+    }
+  });
+  await waitFor(() => agentLog.includes("connected; waiting for requests"), 30_000, "the agent to connect");
+
+  const node = JSON.parse(readFileSync(join(agentState, "node.json"), "utf8"));
+  const clientFile = join(devDir, "client.json");
+  if (!existsSync(clientFile)) {
+    const response = await fetch(`${relay}/v1/node/devices`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${node.credential}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "local test client", role: "owner" }),
+    });
+    if (!response.ok) throw new Error(`could not mint the local test device (${response.status})`);
+    const device = await response.json();
+    writeFileSync(clientFile, JSON.stringify({ relay, deviceId: device.id, credential: device.credential }, null, 2), { mode: 0o600 });
+  }
+
+  say(`
+ORA is running locally.
+  relay        ${relay}   (web page: ${relay}/)
+  agent        Node ${node.nodeId}, state in .ora/dev/agent
+  try it       npm run client -- ping
+               npm run client -- echo '{"hello":"world"}'
+  metrics      curl -H "Authorization: Bearer $(grep ORA_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${relay}/v1/admin/nodes/${node.nodeId}/metrics
+Ctrl-C stops everything.`);
+  void vars;
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start failed: ${error.message}\n`);
+  void stopAll(1);
+});
