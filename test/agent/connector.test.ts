@@ -1,0 +1,156 @@
+/**
+ * The agent's connector against a scripted relay on loopback: what the agent must do even when the
+ * relay misbehaves (duplicate deliveries), and how it reconnects or gives up.
+ */
+import { CloseCode, encodeFrame, PROTOCOL_VERSION } from "@ora/protocol";
+import { builtinHandlers, Connector, createLogger, type ConnectorState } from "ora-agent";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { Peer, until } from "../helpers/peer.js";
+
+const LIMITS = { maxMessageBytes: 1 << 20, maxPending: 8, maxPendingPerSession: 2, timeoutSec: 30, streamMaxSec: 600, windowBytes: 4 << 20 };
+const quiet = createLogger("error", () => undefined);
+
+interface FakeRelay {
+  url: string;
+  connections: Peer[];
+  next(): Promise<Peer>;
+  close(): Promise<void>;
+  server: WebSocketServer;
+}
+
+/** A loopback WebSocket server playing the relay; next() yields each connection once it is welcomed. */
+async function fakeRelay(onConnection: (peer: Peer) => Promise<void> = welcome): Promise<FakeRelay> {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const connections: Peer[] = [];
+  let waiting: ((p: Peer) => void) | null = null;
+  const ready: Peer[] = [];
+  server.on("connection", async (ws) => {
+    const peer = new Peer(`relay-side-${connections.length}`, ws);
+    connections.push(peer);
+    await onConnection(peer);
+    if (waiting) {
+      waiting(peer);
+      waiting = null;
+    } else ready.push(peer);
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections,
+    server,
+    next: () => (ready.length > 0 ? Promise.resolve(ready.shift()!) : new Promise((resolve) => (waiting = resolve))),
+    close: () => new Promise((resolve) => {
+      for (const c of server.clients) c.terminate();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function welcome(peer: Peer): Promise<void> {
+  const hello = await peer.next((f) => f.header.t === "hello");
+  expect(hello.header).toMatchObject({ v: PROTOCOL_VERSION, agent: expect.stringMatching(/^ora-agent\//) });
+  peer.send(encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: "n1", limits: LIMITS, sessions: [] }));
+}
+
+const req = (rid: number, method: string, params?: unknown) => encodeFrame({ t: "req", rid, s: "s1", dev: "d1", role: "owner" }, JSON.stringify({ method, params }));
+
+let cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+function connector(relay: FakeRelay, states: ConnectorState[] = []): Connector {
+  const c = new Connector({ relay: relay.url, credential: "ora_node_test", handlers: builtinHandlers(), log: quiet, backoff: { baseMs: 20, capMs: 100 }, onState: (s) => states.push(s) });
+  cleanups.push(() => c.stop());
+  return c;
+}
+
+describe("agent connector", () => {
+  it("sends its hello with the protocol version and the credential in the Authorization header", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    let auth: string | undefined;
+    relay.server.on("headers", (_h, request) => (auth = request.headers.authorization));
+    const states: ConnectorState[] = [];
+    void connector(relay, states).run();
+    await relay.next();
+    await until(() => states.some((s) => s.status === "connected"), 3000, "connected");
+    expect(auth).toBe("Bearer ora_node_test");
+  });
+
+  it("runs a relay id at most once, even when the relay delivers it twice", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    void connector(relay).run();
+    const side = await relay.next();
+    side.send(req(7, "echo.stream", { text: "x", count: 1 }));
+    side.send(req(7, "echo.stream", { text: "x", count: 1 }));
+    side.send(req(8, "ping"));
+    expect((await side.next((f) => f.header.rid === 8 && f.header.t === "res")).header.t).toBe("res");
+    await side.next((f) => f.header.rid === 7 && f.header.t === "end");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One chunk and one end: the second delivery ran nothing.
+    expect(side.frames.filter((f) => f.header.rid === 7).map((f) => f.header.t)).toEqual(["chunk"]);
+  });
+
+  it("stops a handler when the relay cancels its request and sends no answer", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    void connector(relay).run();
+    const side = await relay.next();
+    side.send(req(1, "sleep", { ms: 10_000 }));
+    side.send(encodeFrame({ t: "cancel", rid: 1, reason: "cancelled" }));
+    side.send(req(2, "ping"));
+    await side.next((f) => f.header.rid === 2);
+    await expect(side.next((f) => f.header.rid === 1, 300)).rejects.toThrow(/no matching frame/);
+  });
+
+  it("answers malformed requests with typed errors instead of crashing", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    void connector(relay).run();
+    const side = await relay.next();
+    side.send(encodeFrame({ t: "req", rid: 1, s: "s1", dev: "d1", role: "owner" }, "not json"));
+    side.send(req(2, "nope"));
+    side.send(req(3, "sleep", { ms: -1 }));
+    side.send("garbage that is not a frame");
+    const codes = await Promise.all([1, 2, 3].map(async (rid) => JSON.parse((await side.next((f) => f.header.rid === rid)).payload!).error.code));
+    expect(codes).toEqual(["bad_params", "unknown_method", "bad_params"]);
+  });
+
+  it("reconnects with backoff when the connection drops", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    const states: ConnectorState[] = [];
+    void connector(relay, states).run();
+    for (let i = 0; i < 3; i++) {
+      const side = await relay.next();
+        side.ws.terminate();
+    }
+    await relay.next();
+    const waits = states.filter((s) => s.status === "waiting");
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    for (const w of waits) expect(w.status === "waiting" && w.retryInMs).toBeLessThan(100);
+  });
+
+  it("gives up instead of retrying when the relay rejects its credential", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    relay.server.options.verifyClient = (_info: unknown, done: (ok: boolean, code?: number) => void) => done(false, 401);
+    const final = await connector(relay).run();
+    expect(final).toMatchObject({ status: "stopped", fatal: true, reason: expect.stringContaining("rejected") });
+  });
+
+  it("stops when a newer connection of the same Node replaces it", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    const run = connector(relay).run();
+    const side = await relay.next();
+    side.ws.close(CloseCode.REPLACED, "replaced");
+    expect(await run).toMatchObject({ status: "stopped", fatal: true, reason: expect.stringContaining("took over") });
+    expect(relay.connections).toHaveLength(1);
+  });
+});
