@@ -1,0 +1,83 @@
+/** The `ora-agent` command line, as a user runs it: real processes, a real relay, real files. */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { client } from "../helpers/peer.js";
+import { startRelay, type Relay } from "../helpers/relay.js";
+
+describe("ora-agent command line", () => {
+  let relay: Relay;
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    agent = await startAgent(relay.url);
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await relay?.dispose();
+  });
+
+  it("explains itself with --help and refuses unknown commands", async () => {
+    const help = await runAgentCommand(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["start", "status", "devices"]) expect(help.stdout).toContain(command);
+    expect((await runAgentCommand(["start", "--help"])).stdout).toContain("Registers this PC");
+    const unknown = await runAgentCommand(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badFlag = await runAgentCommand(["status", "--colour"]);
+    expect(badFlag.code).toBe(2);
+  });
+
+  it("refuses a relay URL that is not a URL, and plain http to another machine", async () => {
+    const notUrl = await runAgentCommand(["status", "--relay", "relay dot example"]);
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toContain("is not a URL");
+    const plain = await runAgentCommand(["start", "--relay", "http://relay.example.com", "--state-dir", newStateDir()]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("use https://");
+  });
+
+  it("keeps the Node credential in an owner-only file in an owner-only directory", () => {
+    expect(statSync(agent.stateDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(agent.stateDir, "node.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("never prints the Node credential", () => {
+    expect(agent.output()).not.toContain(agent.node().credential);
+  });
+
+  it("reports connected in status while running, and not running once stopped", async () => {
+    const stateDir = newStateDir();
+    const second = await startAgent(relay.url, stateDir);
+    const running = await runAgentCommand(["status", "--state-dir", stateDir, "--json"]);
+    expect(running.code).toBe(0);
+    expect(JSON.parse(running.stdout)).toMatchObject({ registered: true, running: true, connected: true, nodeId: second.node().nodeId });
+    await second.stop();
+    const stopped = await runAgentCommand(["status", "--state-dir", stateDir]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stdout).toContain("not running");
+  });
+
+  it("lists devices and revokes one, closing its live session", async () => {
+    const device = await relay.mintDevice(agent.node().credential, "Pixel 9", "guest");
+    const pixel = await client("pixel", relay.url, device.credential);
+    const list = await runAgentCommand(["devices", "--state-dir", agent.stateDir, "--relay", relay.url]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${device.id}\\s+Pixel 9\\s+guest\\s+active`));
+    const revoke = await runAgentCommand(["devices", "revoke", device.id, "--state-dir", agent.stateDir, "--relay", relay.url]);
+    expect(revoke.stdout).toContain("closed 1 live connection");
+    expect((await pixel.closed).code).toBe(4003);
+    const again = await runAgentCommand(["devices", "revoke", device.id, "--state-dir", agent.stateDir, "--relay", relay.url]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain("not_found");
+  });
+
+  it("says plainly when the relay cannot be reached", async () => {
+    const result = await runAgentCommand(["start", "--relay", "http://127.0.0.1:9", "--state-dir", newStateDir()]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("cannot reach the relay");
+  });
+});
