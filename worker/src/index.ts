@@ -39,8 +39,9 @@ app.post("/v1/nodes", async (c) => {
   const registry = c.env.REGISTRY.get(c.env.REGISTRY.idFromName("registry"));
   const result = await registry.register(source);
   if (!result.ok) {
-    c.header("Retry-After", String(result.retryAfterSec));
-    httpError(429, "rate_limited", "too many registrations from this address; try later");
+    // Not httpError: the HTTPException's own response would drop headers set with c.header().
+    const headers = { "Retry-After": String(result.retryAfterSec) };
+    return c.json({ code: "rate_limited", message: "too many registrations from this address; try later" }, 429, headers);
   }
   return c.json({ nodeId: result.nodeId, credential: result.credential }, 201);
 });
