@@ -12,7 +12,9 @@ export function toBase64Url(bytes: Uint8Array): string {
 export function fromBase64Url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
   const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  // Canonical only: a last character with stray low bits decodes to the same bytes; refuse it.
+  return toBase64Url(bytes) === text ? bytes : null;
 }
 
 /** A random id for sessions and devices: 128 bits, base64url. */

@@ -66,7 +66,9 @@ export class Metrics {
   }
 
   pending(now: number): void {
-    if (now > this.counters.pendingHighWater) this.counters.pendingHighWater = now;
+    if (now <= this.counters.pendingHighWater) return;
+    this.counters.pendingHighWater = now;
+    this.dirty = true;
   }
 
   latency(ms: number): void {

@@ -205,7 +205,10 @@ export class NodeObject extends DurableObject<Env> {
   // ---- Frames ----
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-    const peer = this.peers.get(ws) ?? this.track(ws, ws.deserializeAttachment() as Attachment);
+    // Every live socket is tracked (accepted here, or rebuilt in the constructor after a wake-up):
+    // an unknown one was dropped already, and a frame still in flight from it is ignored.
+    const peer = this.peers.get(ws);
+    if (!peer) return;
     if (typeof message !== "string") {
       this.metrics.add("bytesIn", message.byteLength);
       return this.badFrame(peer, "binary frames are not part of the protocol");
