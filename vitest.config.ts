@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { wranglerEnv } from "./test/helpers/wrangler-env.js";
+import { wranglerEnv } from "./scripts/wrangler-env.mjs";
 
 // Tests that start wrangler/workerd from Node read these (offline, no telemetry, no slow tracing).
 Object.assign(process.env, wranglerEnv());

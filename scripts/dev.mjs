@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { wranglerEnv } from "./wrangler-env.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.ORA_DEV_PORT ?? 8787);
@@ -18,33 +19,12 @@ const children = [];
 
 const say = (line) => process.stdout.write(`${line}\n`);
 
-function wranglerEnv() {
-  return {
-    WRANGLER_SEND_METRICS: "false",
-    WRANGLER_SEND_ERROR_REPORTS: "false",
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    WRANGLER_HIDE_BANNER: "true",
-    WRANGLER_NO_SKILLS_UPDATE_PROMPTS: "true",
-    X_LOCAL_OBSERVABILITY: "false",
-    X_LOCAL_EXPLORER: "false",
-    XDG_CONFIG_HOME: join(root, ".wrangler", "xdg-config"),
-    XDG_DATA_HOME: join(root, ".wrangler", "xdg-data"),
-  };
-}
-
 /** Local secrets for wrangler dev: generated once, readable only by this user. */
 function ensureDevVars() {
   const path = join(root, ".dev.vars");
-  if (!existsSync(path)) {
-    const secret = () => randomBytes(24).toString("base64url");
-    writeFileSync(path, `ORA_TOKEN_PEPPER=${secret()}\nORA_ADMIN_TOKEN=${secret()}\n`, { mode: 0o600 });
-  }
-  return Object.fromEntries(
-    readFileSync(path, "utf8")
-      .split("\n")
-      .filter((l) => l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-  );
+  if (existsSync(path)) return;
+  const secret = () => randomBytes(24).toString("base64url");
+  writeFileSync(path, `ORA_TOKEN_PEPPER=${secret()}\nORA_ADMIN_TOKEN=${secret()}\n`, { mode: 0o600 });
 }
 
 function start(name, command, args, env = {}) {
@@ -101,7 +81,7 @@ setInterval(() => {
 
 async function main() {
   mkdirSync(devDir, { recursive: true, mode: 0o700 });
-  const vars = ensureDevVars();
+  ensureDevVars();
   const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   say(`starting the relay (wrangler dev) on ${relay} …`);
   const wrangler = start("relay", process.execPath, [wranglerBin, "dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--persist-to", join(devDir, "relay-state")], wranglerEnv());
@@ -158,7 +138,6 @@ ORA is running locally.
                npm run client -- echo '{"hello":"world"}'
   metrics      curl -H "Authorization: Bearer $(grep ORA_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${relay}/v1/admin/nodes/${node.nodeId}/metrics
 Ctrl-C stops everything.`);
-  void vars;
 }
 
 main().catch((error) => {

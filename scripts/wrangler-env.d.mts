@@ -1,0 +1,1 @@
+export function wranglerEnv(): Record<string, string>;
