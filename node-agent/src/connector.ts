@@ -114,6 +114,8 @@ export class Connector {
       const ws = new WebSocket(url, [SUBPROTOCOL], {
         headers: { Authorization: `Bearer ${this.options.credential}` },
         handshakeTimeout: 10_000,
+        // Payloads are (or will be) ciphertext, which does not compress: deflate would only cost CPU.
+        perMessageDeflate: false,
       });
       this.socket = ws;
       const pingEvery = this.options.pingIntervalMs ?? 25_000;
