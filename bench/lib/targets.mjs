@@ -1,0 +1,236 @@
+/**
+ * The targets, each on 127.0.0.1 with a free port and each with its answering peer:
+ *
+ *   ora   the real relay Worker (wrangler.toml) in workerd + the real agent process (`ora-agent start`)
+ *   bare  the bare Durable Object forwarder (bench/bare-forwarder) in workerd + bench/echo-peer.mjs
+ *   node  the plain Node `ws` relay (bench/node-relay.mjs) + bench/echo-peer.mjs
+ *
+ * Options shared by all:
+ *   deflate  true: every `ws` client (bench clients, echo peer, agent) uses the `ws` default and offers
+ *            permessage-deflate; false: none offers it (the agent through bench/agent-no-deflate).
+ *   direct   (workerd targets, diagnostics) bypass wrangler's dev proxy and connect to the Worker's
+ *            own workerd socket.
+ * A target offers session() (a new client session, ready for requests), stop(), and `pids`: the PIDs of
+ * its answering peer (the bench counts every other process a target starts as its relay).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openSocket, Session } from "./load.mjs";
+import { spawnNode } from "./procs.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+export const PEPPER = "bench-pepper-0123456789abcdef0123";
+export const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
+const AGENT_NO_DEFLATE = join(root, "bench/agent-no-deflate/register.mjs");
+const ECHO_PEER = join(root, "bench/echo-peer.mjs");
+const NODE_RELAY = join(root, "bench/node-relay.mjs");
+/** The relay's default flow window (4 × 1 MiB); the anchors' clients ack on the same schedule. */
+const DEFAULT_WINDOW = 4 * 1024 * 1024;
+
+/** Collects clean-up steps; stop() runs them newest first. */
+function stack() {
+  const steps = [];
+  return {
+    push: (step) => steps.push(step),
+    stop: async () => {
+      while (steps.length) await steps.pop()().catch(() => undefined);
+    },
+  };
+}
+
+async function startWorker(startWorkerFn, config, vars, direct) {
+  const before = new Set(childPids("workerd"));
+  const worker = await startWorkerFn({
+    config,
+    bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: "plain_text", value: v }])),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "error" },
+  });
+  try {
+    await worker.ready;
+    let url = (await worker.url).origin;
+    if (direct) {
+      // The proxy is ready before the Worker's own workerd is: a first request waits for it.
+      await (await fetch(url)).arrayBuffer();
+      const ports = directPorts(Number(new URL(url).port), before);
+      if (ports.length !== 1) throw new Error(`cannot find the Worker's own socket: ${JSON.stringify(ports)}`);
+      url = `http://127.0.0.1:${ports[0].port}`;
+    }
+    return { worker, url };
+  } catch (error) {
+    await worker.dispose();
+    throw error;
+  }
+}
+
+function wsUrl(httpUrl, path) {
+  const url = new URL(path, httpUrl);
+  url.protocol = "ws:";
+  return url.href;
+}
+
+function suffix({ direct }) {
+  return direct ? " (direct, no dev proxy)" : "";
+}
+
+/** (a) the ORA relay with the real agent process. `config` swaps in a diagnostic build of the relay. */
+export async function startOra(startWorkerFn, { deflate = true, direct = false, config = "wrangler.toml", name = "ora", label = "ORA relay + real agent" } = {}) {
+  const cleanup = stack();
+  try {
+    const { worker, url } = await startWorker(
+      startWorkerFn,
+      join(root, config),
+      { ORA_TOKEN_PEPPER: PEPPER, ORA_ADMIN_TOKEN: ADMIN_TOKEN, ORA_RELAY_MAX_PENDING: "100000", ORA_RELAY_MAX_PENDING_PER_SESSION: "100000" },
+      direct,
+    );
+    cleanup.push(() => worker.dispose());
+    const stateDir = mkdtempSync(join(tmpdir(), "ora-bench-agent-"));
+    cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+    const args = [...(deflate ? [] : ["--import", AGENT_NO_DEFLATE]), AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir];
+    const agent = spawnNode(args, { name: "ora-agent" });
+    cleanup.push(() => agent.stop());
+    await agent.waitFor("connected; waiting for requests");
+    const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
+    const minted = await fetch(new URL("/v1/node/devices", url), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${node.credential}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "bench", role: "owner" }),
+    });
+    if (minted.status !== 201) throw new Error(`minting a device: HTTP ${minted.status}`);
+    const device = await minted.json();
+    return {
+      name,
+      label: label + suffix({ deflate, direct }),
+      url,
+      pids: [agent.pid],
+      async session() {
+        const ws = await openSocket(wsUrl(url, "/v1/client/connect"), {
+          protocols: ["ora.v1"],
+          headers: { Authorization: `Bearer ${device.credential}` },
+          perMessageDeflate: deflate,
+        });
+        const welcome = await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("no welcome within 5 s")), 5000);
+          ws.once("message", (data) => {
+            clearTimeout(timer);
+            resolve({ text: data.toString(), bytes: data.length });
+          });
+          ws.send('{"t":"hello","v":1}');
+        });
+        const header = JSON.parse(welcome.text);
+        if (header.t !== "welcome") throw new Error(`expected welcome, got ${welcome.text}`);
+        if (!header.online) throw new Error("the agent is not online");
+        return new Session(ws, header.limits.windowBytes, welcome.bytes);
+      },
+      async metrics() {
+        const response = await fetch(new URL(`/v1/admin/nodes/${node.nodeId}/metrics`, url), { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return response.status === 200 ? response.json() : { error: `HTTP ${response.status}` };
+      },
+      stop: cleanup.stop,
+    };
+  } catch (error) {
+    await cleanup.stop();
+    throw error;
+  }
+}
+
+async function startEchoPeer(agentUrl, deflate) {
+  const peer = spawnNode([ECHO_PEER, agentUrl, ...(deflate ? [] : ["--no-deflate"])], { name: "echo-peer" });
+  try {
+    await peer.waitFor("ready");
+  } catch (error) {
+    await peer.stop();
+    throw error;
+  }
+  return peer;
+}
+
+function anchor(name, label, url, deflate, pids, stop) {
+  return {
+    name,
+    label,
+    url,
+    pids,
+    async session() {
+      return new Session(await openSocket(wsUrl(url, "/client"), { perMessageDeflate: deflate }), DEFAULT_WINDOW);
+    },
+    stop,
+  };
+}
+
+/** (b) the bare Durable Object forwarder with the echo peer. `diag` adds one cost (see the worker). */
+export async function startBare(startWorkerFn, { deflate = true, direct = false, diag = "none" } = {}) {
+  const cleanup = stack();
+  try {
+    const { worker, url } = await startWorker(startWorkerFn, join(root, "bench/bare-forwarder/wrangler.toml"), { BENCH_DIAG: diag }, direct);
+    cleanup.push(() => worker.dispose());
+    const peer = await startEchoPeer(wsUrl(url, "/agent"), deflate);
+    cleanup.push(() => peer.stop());
+    const name = `bare${diag === "none" ? "" : `+${diag}`}${direct ? "@direct" : ""}`;
+    const label = `bare DO forwarder${diag === "none" ? "" : ` + ${diag} writes`} + echo peer${suffix({ deflate, direct })}`;
+    return anchor(name, label, url, deflate, [peer.pid], cleanup.stop);
+  } catch (error) {
+    await cleanup.stop();
+    throw error;
+  }
+}
+
+/** (c) the plain Node `ws` relay with the echo peer. */
+export async function startNodeRelay({ deflate = true } = {}) {
+  const cleanup = stack();
+  try {
+    const relay = spawnNode([NODE_RELAY], { name: "node-relay" });
+    cleanup.push(() => relay.stop());
+    const line = await relay.waitFor('{"port":');
+    const { port } = JSON.parse(line.slice(line.indexOf('{"port":')).split("\n")[0]);
+    const url = `http://127.0.0.1:${port}`;
+    const peer = await startEchoPeer(wsUrl(url, "/agent"), deflate);
+    cleanup.push(() => peer.stop());
+    return anchor("node", "plain Node ws relay + echo peer", url, deflate, [peer.pid], cleanup.stop);
+  } catch (error) {
+    await cleanup.stop();
+    throw error;
+  }
+}
+
+/**
+ * Diagnostics: the loopback ports on which the workerd processes started by this process listen,
+ * minus `except` and those of the processes in `ignore`. unstable_startWorker runs two workerd processes per Worker: wrangler's dev proxy
+ * (the URL it reports) and the Worker itself; the remaining port is the Worker's own entry socket.
+ */
+export function directPorts(except, ignore = new Set()) {
+  const mine = new Set(childPids("workerd").filter((pid) => !ignore.has(pid)));
+  const out = execFileSync("ss", ["-ltnpH"], { encoding: "utf8", timeout: 5000 });
+  const ports = [];
+  for (const line of out.split("\n")) {
+    const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
+    if (mine.has(pid) && port && port !== except) ports.push({ pid, port });
+  }
+  return ports;
+}
+
+/** PIDs of this process's direct children (optionally only those whose command name is `comm`). */
+export function childPids(comm) {
+  const pids = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    const stat = procStat(pid);
+    if (stat && stat.ppid === process.pid && (comm === undefined || stat.comm === comm)) pids.push(Number(pid));
+  }
+  return pids;
+}
+
+/** Parsed /proc/<pid>/stat: command name, parent, and CPU time used (user + system, in clock ticks). */
+export function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = stat.lastIndexOf(")");
+    const fields = stat.slice(close + 2).split(" ");
+    return { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}

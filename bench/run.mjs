@@ -1,0 +1,392 @@
+/**
+ * The relay benchmark (DESIGN.md §6–7). `npm run bench` builds, then runs this file with Node 22.
+ *
+ * Targets, all on 127.0.0.1 (lib/targets.mjs):
+ *   ora   the real relay Worker in workerd (unstable_startWorker, wrangler.toml) + the real agent process
+ *   bare  a bare Durable Object forwarder in workerd + an echo peer doing the agent's per-request work
+ *   node  a plain Node `ws` relay + the same echo peer
+ * Scenarios, closed loop, 64 B echo params (lib/load.mjs):
+ *   lat1   1 session, 1 request in flight          (2,000 round trips after 200 warm-up)
+ *   tp100  1 session, 100 requests in flight       (20,000 round trips after 2,000 warm-up)
+ *   s100   100 sessions, 1 request in flight each  (20,000 round trips after 2,000 warm-up)
+ * Wire modes, each a complete set of targets:
+ *   plain    no socket offers permessage-deflate (bench clients, echo peers, and the agent through
+ *            bench/agent-no-deflate): the same wire for every target — the goals are judged here
+ *   deflate  `ws` defaults everywhere: every client offers permessage-deflate; wrangler/workerd accept
+ *            it, the plain Node `ws` server (default options) declines it
+ * Each round runs every scenario on every target, the target order rotating from round to round; the
+ * report gives the median over rounds, and the CPU time each process used per round trip.
+ *
+ * Options:   --rounds N (3)  --total N (20000)  --latency-total N (2000)  --wire plain|deflate|both (both)
+ *            --diag      add diagnostic targets to the plain wire mode: the relay with its pending table in
+ *                        memory only, the bare forwarder with one SQLite insert + delete per request, and
+ *                        both DO targets reached directly rather than through wrangler's dev proxy
+ *            --no-write  do not update the generated section of docs/BENCH.md
+ *            --max-sec N hard deadline for the whole bench (1500)
+ * Stops everything it started: workers are disposed, child processes are stopped by their PID.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PARAMS, median, quantile, run } from "./lib/load.mjs";
+import { killAllSync, stopAll } from "./lib/procs.mjs";
+import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// Keep wrangler offline and fast (TOOLCHAIN.md; the same set as test/helpers/wrangler-env.ts).
+// X_LOCAL_OBSERVABILITY=false matters most: with the tracing tail on, DO throughput drops ~10×.
+Object.assign(process.env, {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  WRANGLER_NO_SKILLS_UPDATE_PROMPTS: "true",
+  X_LOCAL_OBSERVABILITY: "false",
+  X_LOCAL_EXPLORER: "false",
+  XDG_CONFIG_HOME: join(root, ".wrangler/xdg-config"),
+  XDG_DATA_HOME: join(root, ".wrangler/xdg-data"),
+});
+const { unstable_startWorker } = await import("wrangler");
+
+// ---- options ----
+const argv = process.argv.slice(2);
+function option(name, fallback, parse = (v) => Number(v)) {
+  const i = argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const value = parse(argv[i + 1]);
+  if (value === undefined || Number.isNaN(value) || (typeof value === "number" && (!Number.isInteger(value) || value < 1))) {
+    throw new Error(`bad value for --${name}`);
+  }
+  return value;
+}
+const ROUNDS = option("rounds", 3);
+const TOTAL = option("total", 20_000);
+const LATENCY_TOTAL = option("latency-total", 2_000);
+const MAX_SEC = option("max-sec", 1500);
+const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
+const DIAG = argv.includes("--diag");
+const WRITE = !argv.includes("--no-write");
+const SESSIONS = 100;
+const INFLIGHT = 100;
+const RUN_TIMEOUT_MS = 180_000;
+const TICK_MS = 1000 / 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
+
+const SCENARIOS = [
+  { key: "lat1", sessions: 1, inflight: 1, total: LATENCY_TOTAL, warmup: Math.ceil(LATENCY_TOTAL / 10) },
+  { key: "tp100", sessions: 1, inflight: INFLIGHT, total: TOTAL, warmup: Math.ceil(TOTAL / 10) },
+  { key: "s100", sessions: SESSIONS, inflight: 1, total: TOTAL, warmup: Math.ceil(TOTAL / 10) },
+];
+
+const WIRES = {
+  plain: { deflate: false, title: "no compression: no socket offers permessage-deflate" },
+  deflate: {
+    deflate: true,
+    title: "`ws` defaults: every client offers permessage-deflate; workerd accepts, the Node `ws` server declines",
+  },
+};
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// ---- lifecycle: everything started is stopped on every path ----
+let targets = [];
+let cleaning = null;
+async function stopTargets() {
+  for (const t of targets.splice(0).reverse()) await t.stop().catch((e) => log(`stopping ${t.name}: ${e.message}`));
+}
+function cleanup() {
+  cleaning ??= stopTargets().then(stopAll);
+  return cleaning;
+}
+process.on("exit", killAllSync);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    log(`bench: ${signal}, stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+const deadline = setTimeout(() => {
+  log(`bench: hard deadline of ${MAX_SEC} s reached, stopping`);
+  void cleanup().finally(() => process.exit(1));
+}, MAX_SEC * 1000);
+
+/** Starts a target and records which new child processes are its relay and which its answering peer. */
+async function launch(start) {
+  const before = new Set(childPids());
+  const t = await start();
+  const mine = childPids().filter((pid) => !before.has(pid));
+  t.peerPids = t.pids;
+  t.relayPids = mine.filter((pid) => !t.pids.includes(pid));
+  targets.push(t);
+  return t;
+}
+
+function machineBusyTicks() {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return user + nice + system + irq + softirq + steal;
+}
+
+const ticksOf = (pids) => pids.reduce((sum, pid) => sum + (procStat(pid)?.ticks ?? 0), 0);
+
+function cpuSnapshot(target) {
+  const all = [process.pid, ...targets.flatMap((t) => [...t.relayPids, ...t.peerPids])];
+  return {
+    at: performance.now(),
+    machine: machineBusyTicks(),
+    bench: ticksOf(all) + ticksOf(childPids().filter((p) => !all.includes(p))),
+    client: ticksOf([process.pid]),
+    relay: ticksOf(target.relayPids),
+    peer: ticksOf(target.peerPids),
+  };
+}
+
+function cpuDelta(a, b, total) {
+  const perReq = (ticks) => (ticks * TICK_MS * 1000) / total; // µs of CPU per round trip
+  const seconds = (b.at - a.at) / 1000;
+  return {
+    client: perReq(b.client - a.client),
+    relay: perReq(b.relay - a.relay),
+    peer: perReq(b.peer - a.peer),
+    otherCores: Math.max(0, (b.machine - a.machine - (b.bench - a.bench)) * TICK_MS) / 1000 / seconds,
+  };
+}
+
+// ---- one wire mode ----
+async function benchWire(wireKey) {
+  const { deflate } = WIRES[wireKey];
+  log(`bench: wire mode "${wireKey}" — starting targets`);
+  await launch(() => startOra(unstable_startWorker, { deflate }));
+  await launch(() => startBare(unstable_startWorker, { deflate }));
+  await launch(() => startNodeRelay({ deflate }));
+  if (DIAG && wireKey === "plain") {
+    await launch(() =>
+      startOra(unstable_startWorker, { deflate, config: "bench/diag-relay/wrangler.toml", name: "ora-mem", label: "diag: ORA relay, pending table in memory only, + real agent" }),
+    );
+    await launch(() => startBare(unstable_startWorker, { deflate, diag: "sql" }));
+    await launch(() => startOra(unstable_startWorker, { deflate, direct: true, name: "ora@direct", label: "diag: ORA relay + real agent" }));
+    await launch(() => startBare(unstable_startWorker, { deflate, direct: true }));
+  }
+
+  // One long-lived session per target for the single-session scenarios; checked once end to end.
+  const single = new Map();
+  const expected = JSON.stringify({ ok: true, result: PARAMS });
+  const extensions = {};
+  for (const t of targets) {
+    const s = await t.session();
+    await run([s], { total: 1, inflight: 1, timeoutMs: 10_000 });
+    if (s.lastPayload !== expected) throw new Error(`${t.name}: unexpected answer ${s.lastPayload}`);
+    single.set(t.name, s);
+    extensions[t.name] = s.ws.extensions || "none";
+    log(`bench: ${t.label} at ${t.url} answers; negotiated extensions: ${extensions[t.name]}`);
+  }
+
+  const rows = Object.fromEntries(targets.map((t) => [t.name, Object.fromEntries(SCENARIOS.map((sc) => [sc.key, []]))]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    for (const sc of SCENARIOS) {
+      for (const t of order) {
+        const sessions = sc.sessions === 1 ? [single.get(t.name)] : await Promise.all(Array.from({ length: sc.sessions }, () => t.session()));
+        try {
+          await run(sessions, { total: sc.warmup, inflight: sc.inflight, timeoutMs: RUN_TIMEOUT_MS });
+          const before = cpuSnapshot(t);
+          const r = await run(sessions, { total: sc.total, inflight: sc.inflight, timeoutMs: RUN_TIMEOUT_MS });
+          const cpu = cpuDelta(before, cpuSnapshot(t), sc.total);
+          const row = { rps: r.rps, p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), cpu };
+          rows[t.name][sc.key].push(row);
+          log(
+            `${wireKey} ${round + 1}/${ROUNDS} ${sc.key.padEnd(5)} ${t.name.padEnd(10)} ${fmtInt(row.rps).padStart(7)} req/s  p50 ${fmt(row.p50)} ms  p99 ${fmt(row.p99)} ms  ` +
+              `cpu µs/req client ${cpu.client.toFixed(0)} relay ${cpu.relay.toFixed(0)} peer ${cpu.peer.toFixed(0)}  other load ${cpu.otherCores.toFixed(2)} cores`,
+          );
+        } finally {
+          if (sc.sessions !== 1) await Promise.all(sessions.map((s) => s.close()));
+        }
+      }
+    }
+  }
+
+  const relayMetrics = await targets.find((t) => t.name === "ora").metrics();
+  for (const s of single.values()) await s.close();
+  const labels = Object.fromEntries(targets.map((t) => [t.name, t.label]));
+  await stopTargets();
+  return { wire: wireKey, summary: summarize(rows), labels, extensions, relayMetrics };
+}
+
+function summarize(rows) {
+  const out = {};
+  for (const [name, byScenario] of Object.entries(rows)) {
+    out[name] = {};
+    for (const [key, list] of Object.entries(byScenario)) {
+      const pick = (f) => median(list.map(f));
+      out[name][key] = {
+        rps: pick((r) => r.rps),
+        rpsMin: Math.min(...list.map((r) => r.rps)),
+        rpsMax: Math.max(...list.map((r) => r.rps)),
+        p50: pick((r) => r.p50),
+        p99: pick((r) => r.p99),
+        cpu: { client: pick((r) => r.cpu.client), relay: pick((r) => r.cpu.relay), peer: pick((r) => r.cpu.peer) },
+        otherCoresMax: Math.max(...list.map((r) => r.cpu.otherCores)),
+        otherCores: pick((r) => r.cpu.otherCores),
+      };
+    }
+  }
+  return out;
+}
+
+function machineInfo() {
+  const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? "unknown";
+  let workerd = "unknown";
+  try {
+    workerd = execFileSync(join(root, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8", timeout: 10_000 }).trim();
+  } catch {
+    // reported as unknown
+  }
+  const version = (pkg) => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+  return {
+    cpu: model,
+    cores: os.cpus().length,
+    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    workerd: workerd.replace(/^workerd\s*/, ""),
+    wrangler: version("wrangler"),
+    miniflare: version("miniflare"),
+    ws: version("ws"),
+  };
+}
+
+const fmt = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+const fmtInt = (n) => Math.round(n).toLocaleString("en-US");
+const pct = (x) => `${(100 * x).toFixed(0)}%`;
+const verdict = (ok) => (ok ? "**met**" : "**not met**");
+
+function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
+  const lines = [];
+  lines.push(`### Wire mode \`${wire}\`: ${WIRES[wire].title}`);
+  lines.push("");
+  lines.push(
+    `| target | req/s, ${INFLIGHT} in flight, 1 session | p50 / p99 ms, 1 in flight | p50 / p99 ms, ${INFLIGHT} in flight | req/s, ${SESSIONS} sessions × 1 in flight | p50 / p99 ms, ${SESSIONS} sessions |`,
+  );
+  lines.push("|---|---:|---:|---:|---:|---:|");
+  for (const [name, r] of Object.entries(summary)) {
+    lines.push(
+      `| ${labels[name]} | ${fmtInt(r.tp100.rps)} (${fmtInt(r.tp100.rpsMin)}–${fmtInt(r.tp100.rpsMax)}) | ${fmt(r.lat1.p50)} / ${fmt(r.lat1.p99)} | ${fmt(r.tp100.p50)} / ${fmt(r.tp100.p99)} | ${fmtInt(r.s100.rps)} (${fmtInt(r.s100.rpsMin)}–${fmtInt(r.s100.rpsMax)}) | ${fmt(r.s100.p50)} / ${fmt(r.s100.p99)} |`,
+    );
+  }
+  lines.push("");
+  lines.push(`CPU time per round trip at ${INFLIGHT} in flight (µs, median over rounds; "relay" = both workerd processes, i.e. wrangler's dev proxy + the Worker, or the Node relay process):`);
+  lines.push("");
+  lines.push("| target | client (bench process) | relay | answering peer | total |");
+  lines.push("|---|---:|---:|---:|---:|");
+  for (const [name, r] of Object.entries(summary)) {
+    const c = r.tp100.cpu;
+    lines.push(`| ${labels[name]} | ${c.client.toFixed(0)} | ${c.relay.toFixed(0)} | ${c.peer.toFixed(0)} | ${(c.client + c.relay + c.peer).toFixed(0)} |`);
+  }
+  const ora = summary.ora;
+  const bare = summary.bare;
+  const node = summary.node;
+  const tpRatio = ora.tp100.rps / bare.tp100.rps;
+  const sRatio = ora.s100.rps / bare.s100.rps;
+  const overhead = ora.lat1.p50 - node.lat1.p50;
+  lines.push("");
+  lines.push("Goals (DESIGN.md §7) in this wire mode:");
+  lines.push("");
+  lines.push(
+    `- ORA ≥ 90% of the bare DO forwarder's requests/s: ${pct(tpRatio)} at ${INFLIGHT} in flight (${fmtInt(ora.tp100.rps)} vs ${fmtInt(bare.tp100.rps)}) — ${verdict(tpRatio >= 0.9)}; ` +
+      `${pct(sRatio)} with ${SESSIONS} sessions (${fmtInt(ora.s100.rps)} vs ${fmtInt(bare.s100.rps)}) — ${verdict(sRatio >= 0.9)}.`,
+  );
+  lines.push(
+    `- ORA ≤ 0.3 ms p50 over the plain Node relay at 1 in flight: ${fmt(ora.lat1.p50)} − ${fmt(node.lat1.p50)} = ${overhead.toFixed(2)} ms — ${verdict(overhead <= 0.3)} ` +
+      `(the bare DO forwarder alone is ${(bare.lat1.p50 - node.lat1.p50).toFixed(2)} ms over the Node relay; ORA is ${(ora.lat1.p50 - bare.lat1.p50).toFixed(2)} ms over the bare forwarder).`,
+  );
+  if (summary["ora-mem"]) {
+    const m = summary["ora-mem"];
+    lines.push(
+      `- Diagnostic: with its pending table in memory only, the relay does ${fmtInt(m.tp100.rps)} req/s at ${INFLIGHT} in flight (${pct(m.tp100.rps / bare.tp100.rps)} of bare), ` +
+        `${fmtInt(m.s100.rps)} with ${SESSIONS} sessions (${pct(m.s100.rps / bare.s100.rps)}), p50 ${fmt(m.lat1.p50)} ms at 1 in flight.`,
+    );
+  }
+  if (summary["bare+sql"]) {
+    const d = summary["bare+sql"];
+    lines.push(
+      `- Diagnostic: the bare forwarder plus one SQLite insert + delete per request does ${fmtInt(d.tp100.rps)} req/s at ${INFLIGHT} in flight (${pct(d.tp100.rps / bare.tp100.rps)} of bare), p50 ${fmt(d.lat1.p50)} ms at 1 in flight.`,
+    );
+  }
+  if (summary["bare@direct"] && summary["ora@direct"]) {
+    const b = summary["bare@direct"];
+    const o = summary["ora@direct"];
+    lines.push(
+      `- Diagnostic, without wrangler's dev proxy: bare ${fmtInt(b.tp100.rps)} req/s, p50 ${fmt(b.lat1.p50)} ms at 1 in flight; ORA ${fmtInt(o.tp100.rps)} req/s (${pct(o.tp100.rps / b.tp100.rps)} of bare), p50 ${fmt(o.lat1.p50)} ms (${(o.lat1.p50 - node.lat1.p50).toFixed(2)} ms over the Node relay).`,
+    );
+  }
+  const others = Object.values(summary).flatMap((r) => Object.values(r).map((s) => s.otherCoresMax));
+  lines.push("");
+  lines.push(
+    `Negotiated client extensions: ${Object.entries(extensions)
+      .map(([n, e]) => `${n} ${e}`)
+      .join(", ")}. ` +
+      `CPU used by processes outside the bench during the measured runs: up to ${Math.max(...others).toFixed(2)} cores (median run ${median(others).toFixed(2)}). ` +
+      `Relay counters: ${relayMetrics.requests ?? "?"} requests, ${relayMetrics.answers ?? "?"} answers, rejections ${JSON.stringify(relayMetrics.rejections ?? {})}, ` +
+      `drops ${JSON.stringify(relayMetrics.drops ?? {})}, pending high-water ${relayMetrics.pendingHighWater ?? "?"}.`,
+  );
+  return { text: lines.join("\n"), others: Math.max(...others) };
+}
+
+function renderReport(results, machine, seconds) {
+  const lines = [];
+  lines.push(`Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} rounds per wire mode (medians shown; req/s as median (min–max)), ${Math.round(seconds)} s in all.`);
+  lines.push("");
+  lines.push(`- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory; ${machine.os}`);
+  lines.push(`- Software: Node ${machine.node}; workerd ${machine.workerd}; wrangler ${machine.wrangler} (miniflare ${machine.miniflare}); ws ${machine.ws}`);
+  lines.push(`- Load: ${TOTAL.toLocaleString("en-US")} round trips per throughput run, ${LATENCY_TOTAL.toLocaleString("en-US")} at 1 in flight, each after a warm-up of a tenth as many; 64 B echo params.`);
+  let busiest = 0;
+  for (const r of results) {
+    const { text, others } = renderWire(r);
+    busiest = Math.max(busiest, others);
+    lines.push("");
+    lines.push(text);
+  }
+  if (busiest > 0.25) {
+    lines.push("");
+    lines.push(`**Caution:** other processes used up to ${busiest.toFixed(2)} of the ${machine.cores} cores during some runs; absolute numbers from this run are lower and noisier than on a quiet machine.`);
+  }
+  return lines.join("\n");
+}
+
+const START = "<!-- bench:results:start (written by `npm run bench`) -->";
+const END = "<!-- bench:results:end -->";
+
+function writeBenchMd(report) {
+  const file = join(root, "docs/BENCH.md");
+  const section = `${START}\n${report}\n${END}`;
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "# Relay benchmark\n";
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  writeFileSync(file, a !== -1 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`);
+  log("bench: results written to docs/BENCH.md");
+}
+
+async function main() {
+  const started = Date.now();
+  log(`bench: rounds=${ROUNDS}, total=${TOTAL}, latency total=${LATENCY_TOTAL}, wire=${WIRE}${DIAG ? ", diagnostics" : ""}`);
+  const results = [];
+  for (const wire of WIRE === "both" ? ["plain", "deflate"] : [WIRE]) results.push(await benchWire(wire));
+  const report = renderReport(results, machineInfo(), (Date.now() - started) / 1000);
+  process.stdout.write(`\n${report}\n`);
+  if (WRITE) writeBenchMd(report);
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  log(`bench failed: ${error.stack ?? error}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+  clearTimeout(deadline);
+}
+process.exitCode = exitCode;
