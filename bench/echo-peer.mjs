@@ -1,16 +1,16 @@
 /**
  * The anchors' answering peer (a child process of bench/run.mjs), standing in for the real agent.
  *
- *   node bench/echo-peer.mjs ws://127.0.0.1:PORT/agent [--no-deflate]
+ *   node bench/echo-peer.mjs ws://127.0.0.1:PORT/agent
  *
  * It prints "ready" once connected and exits when its stdin closes (its parent is gone) or on SIGTERM.
  *
  * So that the anchors are compared fairly with the relay + real agent, it does the same work per
  * request as the agent's Connector (node-agent/src/connector.ts): the same `ws` client with the same
- * options, decodeFrame() of the header with a zod schema from @ora/protocol, the at-most-once id set,
- * an AbortController per request, RequestPayload.safeParse of the JSON payload, the agent's own
- * built-in `echo` handler (node-agent/dist/handlers.js) with its params schema, an awaited run, and
- * encodeFrame of a {ok, result} answer. The only extra work is the "<n>|" prefix of the anchors.
+ * options (handshake timeout, no permessage-deflate), decodeFrame() of the header with a zod schema
+ * from @ora/protocol, the at-most-once id set, an AbortController per request, RequestPayload.safeParse
+ * of the JSON payload, the agent's own built-in `echo` handler (node-agent/dist/handlers.js) with its
+ * params schema, an awaited run, and encodeFrame of a {ok, result} answer. The only extra work is the "<n>|" prefix of the anchors.
  */
 import { ClientFrame, decodeFrame, encodeFrame, PONG_FRAME, RequestPayload } from "@ora/protocol";
 import WebSocket from "ws";
@@ -28,9 +28,8 @@ const seen = new Set();
 const inflight = new Map();
 let nextKey = 1;
 
-// Same construction as the agent's socket (subprotocol aside: the anchors do not speak ora.v1).
-// --no-deflate: the bench's "no compression" wire mode, where the agent runs with the same setting.
-const ws = new WebSocket(url, { handshakeTimeout: 10_000, perMessageDeflate: !process.argv.includes("--no-deflate") });
+// Same options as the agent's socket (subprotocol and credential aside: the anchors do not check them).
+const ws = new WebSocket(url, { handshakeTimeout: 10_000, perMessageDeflate: false });
 ws.on("open", () => process.stdout.write("ready\n"));
 ws.on("error", (error) => {
   process.stderr.write(`echo-peer: ${error.message}\n`);

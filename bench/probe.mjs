@@ -1,26 +1,17 @@
 /**
  * Probes one target quickly (not part of `npm run bench`): 1 and 100 in flight on one session.
  *
- *   node bench/probe.mjs ora|bare|node|bare+sql [--no-deflate] [--direct] [--total N]
+ *   node bench/probe.mjs ora|bare|node|bare+sql [--no-deflate] [--direct] [--total N] [--config bench/diag-relay/wrangler.toml]
+ *
+ * --no-deflate: the client does not offer permessage-deflate; --direct: bypass wrangler's dev proxy;
+ * --config (with ora): another build of the relay, e.g. the diagnostic one.
  */
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { quantile, run } from "./lib/load.mjs";
 import { stopAll } from "./lib/procs.mjs";
 import { startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-Object.assign(process.env, {
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  WRANGLER_NO_SKILLS_UPDATE_PROMPTS: "true",
-  X_LOCAL_OBSERVABILITY: "false",
-  X_LOCAL_EXPLORER: "false",
-  XDG_CONFIG_HOME: join(root, ".wrangler/xdg-config"),
-  XDG_DATA_HOME: join(root, ".wrangler/xdg-data"),
-});
+Object.assign(process.env, wranglerEnv());
 const { unstable_startWorker } = await import("wrangler");
 
 const argv = process.argv.slice(2);

@@ -9,11 +9,11 @@
  *   lat1   1 session, 1 request in flight          (2,000 round trips after 200 warm-up)
  *   tp100  1 session, 100 requests in flight       (20,000 round trips after 2,000 warm-up)
  *   s100   100 sessions, 1 request in flight each  (20,000 round trips after 2,000 warm-up)
- * Wire modes, each a complete set of targets:
- *   plain    no socket offers permessage-deflate (bench clients, echo peers, and the agent through
- *            bench/agent-no-deflate): the same wire for every target — the goals are judged here
- *   deflate  `ws` defaults everywhere: every client offers permessage-deflate; wrangler/workerd accept
- *            it, the plain Node `ws` server (default options) declines it
+ * Wire modes, each a complete set of targets (the agent, and so the echo peer, never offers
+ * permessage-deflate; the modes differ in the bench's client sockets only):
+ *   plain    the clients do not offer permessage-deflate: the same wire for every target
+ *   deflate  the clients offer it (the `ws` default; browsers always do): workerd accepts it, the plain
+ *            Node `ws` server (default options) declines it
  * Each round runs every scenario on every target, the target order rotating from round to round; the
  * report gives the median over rounds, and the CPU time each process used per round trip.
  *
@@ -30,25 +30,16 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { PARAMS, median, quantile, run } from "./lib/load.mjs";
 import { killAllSync, stopAll } from "./lib/procs.mjs";
 import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-// Keep wrangler offline and fast (TOOLCHAIN.md; the same set as test/helpers/wrangler-env.ts).
+// Keep wrangler offline and fast (TOOLCHAIN.md), before wrangler is loaded.
 // X_LOCAL_OBSERVABILITY=false matters most: with the tracing tail on, DO throughput drops ~10×.
-Object.assign(process.env, {
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  WRANGLER_NO_SKILLS_UPDATE_PROMPTS: "true",
-  X_LOCAL_OBSERVABILITY: "false",
-  X_LOCAL_EXPLORER: "false",
-  XDG_CONFIG_HOME: join(root, ".wrangler/xdg-config"),
-  XDG_DATA_HOME: join(root, ".wrangler/xdg-data"),
-});
+Object.assign(process.env, wranglerEnv());
 const { unstable_startWorker } = await import("wrangler");
 
 // ---- options ----
@@ -81,10 +72,10 @@ const SCENARIOS = [
 ];
 
 const WIRES = {
-  plain: { deflate: false, title: "no compression: no socket offers permessage-deflate" },
+  plain: { deflate: false, title: "no socket offers permessage-deflate" },
   deflate: {
     deflate: true,
-    title: "`ws` defaults: every client offers permessage-deflate; workerd accepts, the Node `ws` server declines",
+    title: "clients offer permessage-deflate (the `ws` default, as browsers do): workerd accepts it on client sockets, the Node `ws` server declines; agent links uncompressed",
   },
 };
 
@@ -118,7 +109,8 @@ async function launch(start) {
   const t = await start();
   const mine = childPids().filter((pid) => !before.has(pid));
   t.peerPids = t.pids;
-  t.relayPids = mine.filter((pid) => !t.pids.includes(pid));
+  t.proxyPids ??= [];
+  t.relayPids = mine.filter((pid) => !t.pids.includes(pid) && !t.proxyPids.includes(pid));
   targets.push(t);
   return t;
 }
@@ -130,15 +122,18 @@ function machineBusyTicks() {
 }
 
 const ticksOf = (pids) => pids.reduce((sum, pid) => sum + (procStat(pid)?.ticks ?? 0), 0);
+const systemTicksOf = (pids) => pids.reduce((sum, pid) => sum + (procStat(pid)?.system ?? 0), 0);
 
 function cpuSnapshot(target) {
-  const all = [process.pid, ...targets.flatMap((t) => [...t.relayPids, ...t.peerPids])];
+  const all = [process.pid, ...targets.flatMap((t) => [...t.proxyPids, ...t.relayPids, ...t.peerPids])];
   return {
     at: performance.now(),
     machine: machineBusyTicks(),
     bench: ticksOf(all) + ticksOf(childPids().filter((p) => !all.includes(p))),
     client: ticksOf([process.pid]),
+    proxy: ticksOf(target.proxyPids),
     relay: ticksOf(target.relayPids),
+    relaySystem: systemTicksOf(target.relayPids),
     peer: ticksOf(target.peerPids),
   };
 }
@@ -148,7 +143,9 @@ function cpuDelta(a, b, total) {
   const seconds = (b.at - a.at) / 1000;
   return {
     client: perReq(b.client - a.client),
+    proxy: perReq(b.proxy - a.proxy),
     relay: perReq(b.relay - a.relay),
+    relaySystem: perReq(b.relaySystem - a.relaySystem),
     peer: perReq(b.peer - a.peer),
     otherCores: Math.max(0, (b.machine - a.machine - (b.bench - a.bench)) * TICK_MS) / 1000 / seconds,
   };
@@ -198,7 +195,7 @@ async function benchWire(wireKey) {
           rows[t.name][sc.key].push(row);
           log(
             `${wireKey} ${round + 1}/${ROUNDS} ${sc.key.padEnd(5)} ${t.name.padEnd(10)} ${fmtInt(row.rps).padStart(7)} req/s  p50 ${fmt(row.p50)} ms  p99 ${fmt(row.p99)} ms  ` +
-              `cpu µs/req client ${cpu.client.toFixed(0)} relay ${cpu.relay.toFixed(0)} peer ${cpu.peer.toFixed(0)}  other load ${cpu.otherCores.toFixed(2)} cores`,
+              `cpu µs/req client ${cpu.client.toFixed(0)} proxy ${cpu.proxy.toFixed(0)} relay ${cpu.relay.toFixed(0)} peer ${cpu.peer.toFixed(0)}  other load ${cpu.otherCores.toFixed(2)} cores`,
           );
         } finally {
           if (sc.sessions !== 1) await Promise.all(sessions.map((s) => s.close()));
@@ -225,8 +222,10 @@ function summarize(rows) {
         rpsMin: Math.min(...list.map((r) => r.rps)),
         rpsMax: Math.max(...list.map((r) => r.rps)),
         p50: pick((r) => r.p50),
+        p50Min: Math.min(...list.map((r) => r.p50)),
+        p50Max: Math.max(...list.map((r) => r.p50)),
         p99: pick((r) => r.p99),
-        cpu: { client: pick((r) => r.cpu.client), relay: pick((r) => r.cpu.relay), peer: pick((r) => r.cpu.peer) },
+        cpu: { client: pick((r) => r.cpu.client), proxy: pick((r) => r.cpu.proxy), relay: pick((r) => r.cpu.relay), relaySystem: pick((r) => r.cpu.relaySystem), peer: pick((r) => r.cpu.peer) },
         otherCoresMax: Math.max(...list.map((r) => r.cpu.otherCores)),
         otherCores: pick((r) => r.cpu.otherCores),
       };
@@ -273,17 +272,21 @@ function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
   lines.push("|---|---:|---:|---:|---:|---:|");
   for (const [name, r] of Object.entries(summary)) {
     lines.push(
-      `| ${labels[name]} | ${fmtInt(r.tp100.rps)} (${fmtInt(r.tp100.rpsMin)}–${fmtInt(r.tp100.rpsMax)}) | ${fmt(r.lat1.p50)} / ${fmt(r.lat1.p99)} | ${fmt(r.tp100.p50)} / ${fmt(r.tp100.p99)} | ${fmtInt(r.s100.rps)} (${fmtInt(r.s100.rpsMin)}–${fmtInt(r.s100.rpsMax)}) | ${fmt(r.s100.p50)} / ${fmt(r.s100.p99)} |`,
+      `| ${labels[name]} | ${fmtInt(r.tp100.rps)} (${fmtInt(r.tp100.rpsMin)}–${fmtInt(r.tp100.rpsMax)}) | ${fmt(r.lat1.p50)} (${fmt(r.lat1.p50Min)}–${fmt(r.lat1.p50Max)}) / ${fmt(r.lat1.p99)} | ${fmt(r.tp100.p50)} / ${fmt(r.tp100.p99)} | ${fmtInt(r.s100.rps)} (${fmtInt(r.s100.rpsMin)}–${fmtInt(r.s100.rpsMax)}) | ${fmt(r.s100.p50)} / ${fmt(r.s100.p99)} |`,
     );
   }
   lines.push("");
-  lines.push(`CPU time per round trip at ${INFLIGHT} in flight (µs, median over rounds; "relay" = both workerd processes, i.e. wrangler's dev proxy + the Worker, or the Node relay process):`);
+  lines.push(
+    `CPU time per round trip at ${INFLIGHT} in flight, 1 session (µs, all threads of each process, median over rounds; "relay" is the Worker's workerd process or the Node relay process):`,
+  );
   lines.push("");
-  lines.push("| target | client (bench process) | relay | answering peer | total |");
-  lines.push("|---|---:|---:|---:|---:|");
+  lines.push("| target | client (bench process) | wrangler dev proxy | relay (of which kernel) | answering peer | total |");
+  lines.push("|---|---:|---:|---:|---:|---:|");
   for (const [name, r] of Object.entries(summary)) {
     const c = r.tp100.cpu;
-    lines.push(`| ${labels[name]} | ${c.client.toFixed(0)} | ${c.relay.toFixed(0)} | ${c.peer.toFixed(0)} | ${(c.client + c.relay + c.peer).toFixed(0)} |`);
+    lines.push(
+      `| ${labels[name]} | ${c.client.toFixed(0)} | ${c.proxy.toFixed(0)} | ${c.relay.toFixed(0)} (${c.relaySystem.toFixed(0)}) | ${c.peer.toFixed(0)} | ${(c.client + c.proxy + c.relay + c.peer).toFixed(0)} |`,
+    );
   }
   const ora = summary.ora;
   const bare = summary.bare;
@@ -337,7 +340,10 @@ function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
 
 function renderReport(results, machine, seconds) {
   const lines = [];
-  lines.push(`Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} rounds per wire mode (medians shown; req/s as median (min–max)), ${Math.round(seconds)} s in all.`);
+  lines.push(
+    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} rounds per wire mode, ${Math.round(seconds)} s in all. ` +
+      "Medians over rounds; req/s and the p50 at 1 in flight also as (min–max over rounds).",
+  );
   lines.push("");
   lines.push(`- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory; ${machine.os}`);
   lines.push(`- Software: Node ${machine.node}; workerd ${machine.workerd}; wrangler ${machine.wrangler} (miniflare ${machine.miniflare}); ws ${machine.ws}`);

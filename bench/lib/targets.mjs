@@ -5,13 +5,16 @@
  *   bare  the bare Durable Object forwarder (bench/bare-forwarder) in workerd + bench/echo-peer.mjs
  *   node  the plain Node `ws` relay (bench/node-relay.mjs) + bench/echo-peer.mjs
  *
- * Options shared by all:
- *   deflate  true: every `ws` client (bench clients, echo peer, agent) uses the `ws` default and offers
- *            permessage-deflate; false: none offers it (the agent through bench/agent-no-deflate).
+ * The answering side never offers permessage-deflate: the agent turns it off (node-agent/src/connector.ts)
+ * and the echo peer does the same. Options:
+ *   deflate  whether the bench's client sockets offer permessage-deflate (the `ws` default, and what
+ *            browsers always do) or not
  *   direct   (workerd targets, diagnostics) bypass wrangler's dev proxy and connect to the Worker's
  *            own workerd socket.
- * A target offers session() (a new client session, ready for requests), stop(), and `pids`: the PIDs of
- * its answering peer (the bench counts every other process a target starts as its relay).
+ *   inspect  (workerd targets, diagnostics) open the V8 inspector; the target gets an `inspectorUrl`.
+ * A target offers session() (a new client session, ready for requests), stop(), `pids`: the PIDs of its
+ * answering peer, and for workerd targets `proxyPids`: wrangler's dev proxy (the bench counts every
+ * other process a target starts as its relay).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -25,7 +28,6 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 export const PEPPER = "bench-pepper-0123456789abcdef0123";
 export const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
-const AGENT_NO_DEFLATE = join(root, "bench/agent-no-deflate/register.mjs");
 const ECHO_PEER = join(root, "bench/echo-peer.mjs");
 const NODE_RELAY = join(root, "bench/node-relay.mjs");
 /** The relay's default flow window (4 × 1 MiB); the anchors' clients ack on the same schedule. */
@@ -42,24 +44,33 @@ function stack() {
   };
 }
 
-async function startWorker(startWorkerFn, config, vars, direct) {
+async function startWorker(startWorkerFn, config, vars, direct, inspect = false) {
   const before = new Set(childPids("workerd"));
   const worker = await startWorkerFn({
     config,
     bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: "plain_text", value: v }])),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "error" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: inspect ? { hostname: "127.0.0.1", port: 0 } : false,
+      watch: false,
+      persist: false,
+      logLevel: "error",
+    },
   });
   try {
     await worker.ready;
     let url = (await worker.url).origin;
+    // The proxy is ready before the Worker's own workerd is: a first request waits for it.
+    await (await fetch(url)).arrayBuffer();
+    const proxyPort = Number(new URL(url).port);
+    const proxyPids = listening(before).filter((l) => l.port === proxyPort).map((l) => l.pid);
     if (direct) {
-      // The proxy is ready before the Worker's own workerd is: a first request waits for it.
-      await (await fetch(url)).arrayBuffer();
-      const ports = directPorts(Number(new URL(url).port), before);
+      const ports = directPorts(proxyPort, before);
       if (ports.length !== 1) throw new Error(`cannot find the Worker's own socket: ${JSON.stringify(ports)}`);
       url = `http://127.0.0.1:${ports[0].port}`;
     }
-    return { worker, url };
+    const inspectorUrl = inspect ? (await worker.inspectorUrl)?.href : undefined;
+    return { worker, url, proxyPids, inspectorUrl };
   } catch (error) {
     await worker.dispose();
     throw error;
@@ -77,20 +88,23 @@ function suffix({ direct }) {
 }
 
 /** (a) the ORA relay with the real agent process. `config` swaps in a diagnostic build of the relay. */
-export async function startOra(startWorkerFn, { deflate = true, direct = false, config = "wrangler.toml", name = "ora", label = "ORA relay + real agent" } = {}) {
+export async function startOra(
+  startWorkerFn,
+  { deflate = true, direct = false, inspect = false, config = "wrangler.toml", name = "ora", label = "ORA relay + real agent" } = {},
+) {
   const cleanup = stack();
   try {
-    const { worker, url } = await startWorker(
+    const { worker, url, proxyPids, inspectorUrl } = await startWorker(
       startWorkerFn,
       join(root, config),
       { ORA_TOKEN_PEPPER: PEPPER, ORA_ADMIN_TOKEN: ADMIN_TOKEN, ORA_RELAY_MAX_PENDING: "100000", ORA_RELAY_MAX_PENDING_PER_SESSION: "100000" },
       direct,
+      inspect,
     );
     cleanup.push(() => worker.dispose());
     const stateDir = mkdtempSync(join(tmpdir(), "ora-bench-agent-"));
     cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
-    const args = [...(deflate ? [] : ["--import", AGENT_NO_DEFLATE]), AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir];
-    const agent = spawnNode(args, { name: "ora-agent" });
+    const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent" });
     cleanup.push(() => agent.stop());
     await agent.waitFor("connected; waiting for requests");
     const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
@@ -103,9 +117,11 @@ export async function startOra(startWorkerFn, { deflate = true, direct = false, 
     const device = await minted.json();
     return {
       name,
-      label: label + suffix({ deflate, direct }),
+      label: label + suffix({ direct }),
       url,
       pids: [agent.pid],
+      proxyPids,
+      inspectorUrl,
       async session() {
         const ws = await openSocket(wsUrl(url, "/v1/client/connect"), {
           protocols: ["ora.v1"],
@@ -137,8 +153,8 @@ export async function startOra(startWorkerFn, { deflate = true, direct = false, 
   }
 }
 
-async function startEchoPeer(agentUrl, deflate) {
-  const peer = spawnNode([ECHO_PEER, agentUrl, ...(deflate ? [] : ["--no-deflate"])], { name: "echo-peer" });
+async function startEchoPeer(agentUrl) {
+  const peer = spawnNode([ECHO_PEER, agentUrl], { name: "echo-peer" });
   try {
     await peer.waitFor("ready");
   } catch (error) {
@@ -162,16 +178,22 @@ function anchor(name, label, url, deflate, pids, stop) {
 }
 
 /** (b) the bare Durable Object forwarder with the echo peer. `diag` adds one cost (see the worker). */
-export async function startBare(startWorkerFn, { deflate = true, direct = false, diag = "none" } = {}) {
+export async function startBare(startWorkerFn, { deflate = true, direct = false, inspect = false, diag = "none" } = {}) {
   const cleanup = stack();
   try {
-    const { worker, url } = await startWorker(startWorkerFn, join(root, "bench/bare-forwarder/wrangler.toml"), { BENCH_DIAG: diag }, direct);
+    const { worker, url, proxyPids, inspectorUrl } = await startWorker(
+      startWorkerFn,
+      join(root, "bench/bare-forwarder/wrangler.toml"),
+      { BENCH_DIAG: diag },
+      direct,
+      inspect,
+    );
     cleanup.push(() => worker.dispose());
-    const peer = await startEchoPeer(wsUrl(url, "/agent"), deflate);
+    const peer = await startEchoPeer(wsUrl(url, "/agent"));
     cleanup.push(() => peer.stop());
     const name = `bare${diag === "none" ? "" : `+${diag}`}${direct ? "@direct" : ""}`;
-    const label = `bare DO forwarder${diag === "none" ? "" : ` + ${diag} writes`} + echo peer${suffix({ deflate, direct })}`;
-    return anchor(name, label, url, deflate, [peer.pid], cleanup.stop);
+    const label = `bare DO forwarder${diag === "none" ? "" : ` + ${diag} writes`} + echo peer${suffix({ direct })}`;
+    return { ...anchor(name, label, url, deflate, [peer.pid], cleanup.stop), proxyPids, inspectorUrl };
   } catch (error) {
     await cleanup.stop();
     throw error;
@@ -187,7 +209,7 @@ export async function startNodeRelay({ deflate = true } = {}) {
     const line = await relay.waitFor('{"port":');
     const { port } = JSON.parse(line.slice(line.indexOf('{"port":')).split("\n")[0]);
     const url = `http://127.0.0.1:${port}`;
-    const peer = await startEchoPeer(wsUrl(url, "/agent"), deflate);
+    const peer = await startEchoPeer(wsUrl(url, "/agent"));
     cleanup.push(() => peer.stop());
     return anchor("node", "plain Node ws relay + echo peer", url, deflate, [peer.pid], cleanup.stop);
   } catch (error) {
@@ -202,13 +224,18 @@ export async function startNodeRelay({ deflate = true } = {}) {
  * (the URL it reports) and the Worker itself; the remaining port is the Worker's own entry socket.
  */
 export function directPorts(except, ignore = new Set()) {
+  return listening(ignore).filter((l) => l.port !== except);
+}
+
+/** Loopback TCP ports listened on by this process's workerd children, except those in `ignore`. */
+function listening(ignore) {
   const mine = new Set(childPids("workerd").filter((pid) => !ignore.has(pid)));
   const out = execFileSync("ss", ["-ltnpH"], { encoding: "utf8", timeout: 5000 });
   const ports = [];
   for (const line of out.split("\n")) {
     const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
-    if (mine.has(pid) && port && port !== except) ports.push({ pid, port });
+    if (mine.has(pid) && port) ports.push({ pid, port });
   }
   return ports;
 }
@@ -223,13 +250,15 @@ export function childPids(comm) {
   return pids;
 }
 
-/** Parsed /proc/<pid>/stat: command name, parent, and CPU time used (user + system, in clock ticks). */
+/** Parsed /proc/<pid>/stat: command name, parent, CPU time used (user + system) and system time, in clock ticks. */
 export function procStat(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = stat.lastIndexOf(")");
     const fields = stat.slice(close + 2).split(" ");
-    return { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    const user = Number(fields[11]);
+    const system = Number(fields[12]);
+    return { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: user + system, system };
   } catch {
     return null;
   }

@@ -1,0 +1,103 @@
+/**
+ * CPU profile of the Worker's JavaScript while it relays (diagnostics; not part of `npm run bench`).
+ *
+ *   node bench/profile.mjs ora|bare|ora-mem [--total N] [--out file.cpuprofile]
+ *
+ * Starts one target with the V8 inspector on (through wrangler's inspector proxy), runs a warm-up and
+ * then N round trips (default 20,000) at 100 in flight on one session without permessage-deflate,
+ * recording a sampling CPU profile of the Worker's isolate (the Worker and its Durable Objects), and
+ * prints the functions with the most self time. `ora-mem` is the diagnostic relay build with its
+ * pending table in memory only (bench/diag-relay). The inspector itself slows the Worker down: use
+ * the shares, not the absolute rates. Open the .cpuprofile in Chrome DevTools for the full tree.
+ */
+import { writeFileSync } from "node:fs";
+import WebSocket from "ws";
+import { wranglerEnv } from "../scripts/wrangler-env.mjs";
+import { run } from "./lib/load.mjs";
+import { stopAll } from "./lib/procs.mjs";
+import { startBare, startOra } from "./lib/targets.mjs";
+
+Object.assign(process.env, wranglerEnv());
+const { unstable_startWorker } = await import("wrangler");
+
+const argv = process.argv.slice(2);
+const which = argv[0] ?? "ora";
+const total = Number(argv[argv.indexOf("--total") + 1]) || 20_000;
+const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
+
+/** A minimal Chrome DevTools Protocol client over the inspector WebSocket. */
+async function inspector(url) {
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  let next = 1;
+  const waiting = new Map();
+  ws.on("message", (data) => {
+    const message = JSON.parse(data.toString());
+    if (message.id && waiting.has(message.id)) {
+      waiting.get(message.id)(message);
+      waiting.delete(message.id);
+    }
+  });
+  return {
+    call(method, params = {}) {
+      const id = next++;
+      ws.send(JSON.stringify({ id, method, params }));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000);
+        waiting.set(id, (m) => {
+          clearTimeout(timer);
+          if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+          else resolve(m.result);
+        });
+      });
+    },
+    close: () => ws.close(),
+  };
+}
+
+function topSelf(profile, n = 25) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  let sum = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]);
+    const dt = profile.timeDeltas[i] ?? 0;
+    const f = node.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url ? `${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}` : ""}`.trim();
+    self.set(key, (self.get(key) ?? 0) + dt);
+    sum += dt;
+  }
+  const busy = sum - (self.get("(idle)") ?? 0);
+  const rows = [...self.entries()].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, n);
+  return { busyMs: busy / 1000, totalMs: sum / 1000, rows: rows.map(([k, v]) => ({ share: v / busy, ms: v / 1000, fn: k })) };
+}
+
+const options = { deflate: false, inspect: true };
+const t =
+  which === "bare"
+    ? await startBare(unstable_startWorker, options)
+    : which === "ora-mem"
+      ? await startOra(unstable_startWorker, { ...options, config: "bench/diag-relay/wrangler.toml", name: "ora-mem" })
+      : await startOra(unstable_startWorker, options);
+try {
+  const s = await t.session();
+  await run([s], { total: Math.ceil(total / 10), inflight: 100, timeoutMs: 120_000 });
+  const cdp = await inspector(t.inspectorUrl.replace(/^http/, "ws").replace(/\/$/, "") + "/ws");
+  await cdp.call("Profiler.enable");
+  await cdp.call("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.call("Profiler.start");
+  const r = await run([s], { total, inflight: 100, timeoutMs: 180_000 });
+  const { profile } = await cdp.call("Profiler.stop");
+  cdp.close();
+  await s.close();
+  if (out) writeFileSync(out, JSON.stringify(profile));
+  const top = topSelf(profile);
+  console.log(`${t.label}: ${Math.round(r.rps)} req/s under the profiler; JS busy ${top.busyMs.toFixed(0)} ms of ${top.totalMs.toFixed(0)} ms sampled = ${((top.busyMs * 1000) / total).toFixed(1)} µs per round trip`);
+  for (const row of top.rows) console.log(`${(100 * row.share).toFixed(1).padStart(5)}%  ${(((row.ms * 1000) / total)).toFixed(2).padStart(6)} µs/req  ${row.fn}`);
+} finally {
+  await t.stop();
+  await stopAll();
+}
