@@ -184,18 +184,14 @@ export function decodeFrame<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
   return { ok: true, header: parsed.data, payload: newline === -1 ? undefined : text.slice(newline + 1) };
 }
 
-/** UTF-8 length of a string without allocating: what the relay meters and limits. */
+const NON_ASCII = /[^\x00-\x7f]/;
+const encoder = new TextEncoder();
+
+/**
+ * UTF-8 length of a string: what the relay meters and limits. Frames are almost always ASCII (JSON,
+ * base64), which a native regex scan settles without copying; anything else is encoded (lone
+ * surrogates count as U+FFFD, as on the wire).
+ */
 export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      // A surrogate pair is 2 UTF-16 units and 4 UTF-8 bytes.
-      bytes += 2;
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
+  return NON_ASCII.test(text) ? encoder.encode(text).length : text.length;
 }

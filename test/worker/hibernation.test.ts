@@ -14,6 +14,22 @@ async function evict(node: Node): Promise<void> {
   expect(await internals(node, (inner) => "evictionMark" in inner)).toBe(false);
 }
 
+it("schedules the write-behind flush of a new pending request within a second", async () => {
+  const node = await registerNode();
+  const agentA = await agent("agent", node);
+  const alice = await client("alice", await mintDevice(node, "alice-phone"));
+  expect(await runDurableObjectAlarm(node.stub)).toBe(true); // settle the connect-time flush
+  const sent = Date.now();
+  alice.request("q", "question");
+  await agentA.nextOf("req");
+  const alarm = await internals(node, (_inner, state) => state.storage.getAlarm());
+  expect(alarm).not.toBeNull();
+  expect(alarm!).toBeLessThanOrEqual(sent + 1500);
+  expect(await runDurableObjectAlarm(node.stub)).toBe(true);
+  const rows = await internals(node, (_inner, state) => state.storage.sql.exec("SELECT id FROM pending").toArray());
+  expect(rows).toEqual([{ id: "q" }]);
+});
+
 it("answers a request that was pending when the object was evicted, from the pending table in SQLite", async () => {
   const node = await registerNode();
   const agentA = await agent("agent", node);
@@ -21,6 +37,8 @@ it("answers a request that was pending when the object was evicted, from the pen
   alice.request("before", "question");
   const before = await agentA.nextOf("req");
 
+  // An object is evicted only after seconds without events; the write-behind flush runs first.
+  expect(await runDurableObjectAlarm(node.stub)).toBe(true);
   await evict(node);
   expect(await internals(node, (inner) => inner.pending.size)).toBe(1);
 

@@ -42,7 +42,8 @@ export const CREDENTIAL_HASH_HEADER = "x-ora-credential-hash";
 
 /** After this many invalid frames a socket is closed: a broken or hostile peer gets no more replies. */
 const MAX_BAD_FRAMES = 16;
-const METRICS_FLUSH_MS = 1000;
+/** Metrics and the pending table are written behind, at most this long after they change. */
+const FLUSH_MS = 1000;
 
 interface AgentAttachment {
   kind: "agent";
@@ -217,7 +218,7 @@ export class NodeObject extends DurableObject<Env> {
     this.metrics.add("bytesIn", bytes);
     if (peer.kind === "client") this.onClientFrame(peer as ClientPeer, message, bytes);
     else this.onAgentFrame(peer as AgentPeer, message, bytes);
-    if (this.metrics.dirty) this.scheduleAlarm();
+    this.scheduleFlush();
   }
 
   private onClientFrame(peer: ClientPeer, message: string, bytes: number): void {
@@ -350,6 +351,7 @@ export class NodeObject extends DurableObject<Env> {
         this.dropSocket(ws, CloseCode.HELLO_TIMEOUT, "no hello before the deadline");
       }
     }
+    this.pending.flush();
     if (this.metrics.dirty) {
       this.setMeta("metrics", JSON.stringify(this.metrics.counters));
       this.metrics.dirty = false;
@@ -401,10 +403,19 @@ export class NodeObject extends DurableObject<Env> {
       consider(this.pending.earliestDeadline());
       for (const peer of this.peers.values()) if (!peer.hello) consider(peer.openedAt + this.config.helloTimeoutSec * 1000);
     }
-    if (this.metrics.dirty) consider(Date.now() + METRICS_FLUSH_MS);
+    if (this.metrics.dirty || this.pending.dirty) consider(Date.now() + FLUSH_MS);
     if (next === undefined || (this.alarmAt !== null && this.alarmAt <= next)) return;
     this.alarmAt = next;
     void this.ctx.storage.setAlarm(next);
+  }
+
+  /** The per-frame path: only makes sure a write-behind flush is due; never scans. */
+  private scheduleFlush(): void {
+    if (!this.metrics.dirty && !this.pending.dirty) return;
+    const at = Date.now() + FLUSH_MS;
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 
   // ---- Small helpers ----
@@ -433,16 +444,16 @@ export class NodeObject extends DurableObject<Env> {
 
   /** Data frames to a client respect its flow window; false when the frame was dropped. */
   private sendData(session: ClientPeer, text: string): boolean {
-    if (session.sent - session.acked + utf8Length(text) > this.config.windowBytes) {
+    const bytes = utf8Length(text);
+    if (session.sent - session.acked + bytes > this.config.windowBytes) {
       this.metrics.drop("slow_consumer");
       return false;
     }
-    this.send(session, text);
+    this.send(session, text, bytes);
     return true;
   }
 
-  private send(peer: Peer, text: string): void {
-    const bytes = utf8Length(text);
+  private send(peer: Peer, text: string, bytes = utf8Length(text)): void {
     peer.sent += bytes;
     this.metrics.add("bytesOut", bytes);
     try {

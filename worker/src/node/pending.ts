@@ -1,6 +1,12 @@
 /**
  * The Node's pending requests: in memory for the hot path, mirrored in SQLite so that an evicted
  * object wakes up knowing every request still owed an answer and when each one times out.
+ *
+ * The mirror is written behind: flush() (called by the alarm, at most FLUSH_MS after a change) writes
+ * what changed since the last flush. A request answered before then never touches storage. Writing
+ * on every request would cost a storage commit per event — workerd holds an event's outgoing messages
+ * until its writes are durable — which measured 5× slower (docs/BENCH.md). Nothing is lost to
+ * eviction: an object is only evicted after seconds without events, and the flush comes first.
  */
 export interface PendingEntry {
   rid: number;
@@ -9,6 +15,8 @@ export interface PendingEntry {
   startedAt: number;
   deadline: number;
   streaming: boolean;
+  /** Whether a row for this entry exists in SQLite (as of the last flush). */
+  saved: boolean;
 }
 
 /** Relay ids are handed out in blocks so that a restart never reuses one without a write per request. */
@@ -17,6 +25,10 @@ const RID_BLOCK = 1024;
 export class PendingTable {
   private readonly byRid = new Map<number, PendingEntry>();
   private readonly bySession = new Map<string, Map<string, number>>();
+  /** Entries added or changed since the last flush. */
+  private readonly changed = new Set<PendingEntry>();
+  /** Saved rows whose entries have since been removed. */
+  private readonly removed = new Set<number>();
   private nextRid: number;
   private ridBlockEnd: number;
 
@@ -24,7 +36,7 @@ export class PendingTable {
     for (const row of sql.exec<{ rid: number; sid: string; id: string; started_at: number; deadline: number; streaming: number }>(
       "SELECT rid, sid, id, started_at, deadline, streaming FROM pending",
     )) {
-      this.index({ rid: row.rid, sid: row.sid, id: row.id, startedAt: row.started_at, deadline: row.deadline, streaming: row.streaming === 1 });
+      this.index({ rid: row.rid, sid: row.sid, id: row.id, startedAt: row.started_at, deadline: row.deadline, streaming: row.streaming === 1, saved: true });
     }
     const stored = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'rid_block_end'").toArray()[0];
     this.nextRid = stored ? Number(stored.value) + 1 : 1;
@@ -66,16 +78,9 @@ export class PendingTable {
       this.ridBlockEnd = this.nextRid + RID_BLOCK - 1;
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('rid_block_end', ?)", String(this.ridBlockEnd));
     }
-    const entry: PendingEntry = { rid: this.nextRid++, sid, id, startedAt: now, deadline, streaming: false };
+    const entry: PendingEntry = { rid: this.nextRid++, sid, id, startedAt: now, deadline, streaming: false, saved: false };
     this.index(entry);
-    this.sql.exec(
-      "INSERT INTO pending (rid, sid, id, started_at, deadline, streaming) VALUES (?, ?, ?, ?, ?, 0)",
-      entry.rid,
-      sid,
-      id,
-      now,
-      deadline,
-    );
+    this.changed.add(entry);
     return entry;
   }
 
@@ -83,7 +88,7 @@ export class PendingTable {
   touch(entry: PendingEntry, deadline: number): void {
     entry.deadline = deadline;
     entry.streaming = true;
-    this.sql.exec("UPDATE pending SET deadline = ?, streaming = 1 WHERE rid = ?", deadline, entry.rid);
+    this.changed.add(entry);
   }
 
   remove(entry: PendingEntry): void {
@@ -91,7 +96,32 @@ export class PendingTable {
     const ids = this.bySession.get(entry.sid);
     ids?.delete(entry.id);
     if (ids?.size === 0) this.bySession.delete(entry.sid);
-    this.sql.exec("DELETE FROM pending WHERE rid = ?", entry.rid);
+    this.changed.delete(entry);
+    if (entry.saved) this.removed.add(entry.rid);
+  }
+
+  /** True when memory and SQLite differ. */
+  get dirty(): boolean {
+    return this.changed.size > 0 || this.removed.size > 0;
+  }
+
+  /** Brings the SQLite mirror up to date with memory. */
+  flush(): void {
+    for (const rid of this.removed) this.sql.exec("DELETE FROM pending WHERE rid = ?", rid);
+    for (const e of this.changed) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO pending (rid, sid, id, started_at, deadline, streaming) VALUES (?, ?, ?, ?, ?, ?)",
+        e.rid,
+        e.sid,
+        e.id,
+        e.startedAt,
+        e.deadline,
+        e.streaming ? 1 : 0,
+      );
+      e.saved = true;
+    }
+    this.removed.clear();
+    this.changed.clear();
   }
 
   earliestDeadline(): number | undefined {
