@@ -172,10 +172,10 @@ export function decodeFrame<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, message: "header is not a JSON object" };
   }
-  const record = raw as Record<string, unknown>;
-  const id = record.id ?? record.rid;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
+    const record = raw as Record<string, unknown>;
+    const id = record.id ?? record.rid;
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
     const what = issue?.code === "invalid_union" && issue.path[0] === "t" ? "unknown frame type" : "invalid header";
