@@ -1,5 +1,7 @@
 /** The Node's client devices: what the relay knows of each (never its credential, only a keyed hash). */
 import type { Role } from "@ora/protocol";
+import { mintCredential } from "../credentials.js";
+import { randomId } from "../encoding.js";
 
 export interface Device {
   id: string;
@@ -37,7 +39,7 @@ function toDevice(row: DeviceRow): Device {
 export class DeviceStore {
   constructor(private readonly sql: SqlStorage) {}
 
-  insert(device: Omit<Device, "revokedAt" | "lastSeen">, hash: string): void {
+  private insert(device: Omit<Device, "revokedAt" | "lastSeen">, hash: string): void {
     this.sql.exec(
       "INSERT INTO devices (id, token_hash, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
       device.id,
@@ -47,6 +49,21 @@ export class DeviceStore {
       device.createdAt,
       device.expiresAt,
     );
+  }
+
+  /** Creates a device and its credential; the credential is returned once and stored only as a hash. */
+  async mint(nodeId: string, pepper: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<Device & { credential: string }> {
+    const now = Date.now();
+    const { credential, hash } = await mintCredential("device", nodeId, pepper);
+    const device = {
+      id: randomId(),
+      name: input.name,
+      role: input.role,
+      createdAt: now,
+      expiresAt: input.expiresInSec === undefined ? null : now + input.expiresInSec * 1000,
+    };
+    this.insert(device, hash);
+    return { ...device, revokedAt: null, lastSeen: null, credential };
   }
 
   list(): Device[] {

@@ -28,12 +28,14 @@ import {
   type ErrorCode,
   type Role,
 } from "@ora/protocol";
-import { mintCredential, sameSecret } from "../credentials.js";
+import { sameSecret } from "../credentials.js";
 import { randomId } from "../encoding.js";
 import { relayConfig, type Env, type RelayConfig } from "../env.js";
 import { migrate } from "../migrate.js";
 import { DeviceStore, type Device } from "./devices.js";
+import { MetaStore } from "./meta.js";
 import { emptyCounters, Metrics } from "./metrics.js";
+import { attachmentOf, closeQuietly, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
 import { NODE_MIGRATIONS } from "./schema.js";
 
@@ -45,27 +47,6 @@ const MAX_BAD_FRAMES = 16;
 /** Metrics and the pending table are written behind, at most this long after they change. */
 const FLUSH_MS = 1000;
 
-interface AgentAttachment {
-  kind: "agent";
-  conn: string;
-  hello: boolean;
-  openedAt: number;
-}
-interface ClientAttachment {
-  kind: "client";
-  sid: string;
-  dev: string;
-  role: Role;
-  hello: boolean;
-  openedAt: number;
-}
-type Attachment = AgentAttachment | ClientAttachment;
-
-/** In-memory view of a socket, rebuilt from its attachment after a wake-up. */
-type Peer = (AgentAttachment | ClientAttachment) & { ws: WebSocket; bad: number; sent: number; acked: number };
-type ClientPeer = Peer & ClientAttachment;
-type AgentPeer = Peer & AgentAttachment;
-
 export type DeviceResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
 export class NodeObject extends DurableObject<Env> {
@@ -74,6 +55,7 @@ export class NodeObject extends DurableObject<Env> {
   private readonly pending: PendingTable;
   private readonly devices: DeviceStore;
   private readonly metrics: Metrics;
+  private readonly meta: MetaStore;
   private readonly peers = new Map<WebSocket, Peer>();
   private readonly sessions = new Map<string, ClientPeer>();
   private agent: AgentPeer | null = null;
@@ -84,12 +66,13 @@ export class NodeObject extends DurableObject<Env> {
     this.config = relayConfig(env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, NODE_MIGRATIONS);
+    this.meta = new MetaStore(this.sql);
     this.pending = new PendingTable(this.sql);
     this.devices = new DeviceStore(this.sql);
-    const saved = this.meta("metrics");
+    const saved = this.meta.get("metrics");
     this.metrics = new Metrics(saved ? { ...emptyCounters(), ...JSON.parse(saved) } : emptyCounters());
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
-    const currentAgent = this.meta("agent_conn");
+    const currentAgent = this.meta.get("agent_conn");
     for (const ws of ctx.getWebSockets()) {
       const peer = this.track(ws, ws.deserializeAttachment() as Attachment);
       if (peer.kind === "agent" && peer.conn === currentAgent) this.agent = peer;
@@ -103,25 +86,15 @@ export class NodeObject extends DurableObject<Env> {
 
   /** Called once by the registry; a Node's credential hash is never replaced. */
   initNode(nodeId: string, hash: string): boolean {
-    if (this.meta("node_hash") !== null) return false;
-    this.setMeta("node_id", nodeId);
-    this.setMeta("node_hash", hash);
+    if (this.meta.get("node_hash") !== null) return false;
+    this.meta.set("node_id", nodeId);
+    this.meta.set("node_hash", hash);
     return true;
   }
 
   async mintDevice(nodeHash: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<DeviceResult<Device & { credential: string }>> {
     if (!(await this.isNode(nodeHash))) return unauthorized();
-    const now = Date.now();
-    const { credential, hash } = await mintCredential("device", this.meta("node_id")!, this.env.ORA_TOKEN_PEPPER!);
-    const device = {
-      id: randomId(),
-      name: input.name,
-      role: input.role,
-      createdAt: now,
-      expiresAt: input.expiresInSec === undefined ? null : now + input.expiresInSec * 1000,
-    };
-    this.devices.insert(device, hash);
-    return { ok: true, value: { ...device, revokedAt: null, lastSeen: null, credential } };
+    return { ok: true, value: await this.devices.mint(this.meta.get("node_id")!, this.env.ORA_TOKEN_PEPPER!, input) };
   }
 
   async listDevices(nodeHash: string): Promise<DeviceResult<Device[]>> {
@@ -141,7 +114,7 @@ export class NodeObject extends DurableObject<Env> {
 
   metricsSnapshot(): Record<string, unknown> {
     return {
-      node: this.meta("node_id"),
+      node: this.meta.get("node_id"),
       connected: this.agent?.hello ?? false,
       sessions: this.sessions.size,
       pending: this.pending.size,
@@ -186,7 +159,7 @@ export class NodeObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(pair[1], ["agent"]);
     pair[1].serializeAttachment(attachment);
     this.agent = this.track(pair[1], attachment) as AgentPeer;
-    this.setMeta("agent_conn", attachment.conn);
+    this.meta.set("agent_conn", attachment.conn);
     this.metrics.add("agentConnects");
     this.scheduleAlarm();
     return new Response(null, { status: 101, webSocket: pair[0], headers });
@@ -293,7 +266,7 @@ export class NodeObject extends DurableObject<Env> {
     peer.hello = true;
     peer.ws.serializeAttachment(attachmentOf(peer));
     const sessions = [...this.sessions.values()].map((s) => ({ s: s.sid, dev: s.dev, role: s.role }));
-    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.meta("node_id") ?? "", limits: this.limits(), sessions }));
+    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.meta.get("node_id") ?? "", limits: this.limits(), sessions }));
     this.broadcast(encodeFrame({ t: "node", online: true }));
   }
 
@@ -353,7 +326,7 @@ export class NodeObject extends DurableObject<Env> {
     }
     this.pending.flush();
     if (this.metrics.dirty) {
-      this.setMeta("metrics", JSON.stringify(this.metrics.counters));
+      this.meta.set("metrics", JSON.stringify(this.metrics.counters));
       this.metrics.dirty = false;
     }
     this.scheduleAlarm();
@@ -367,7 +340,7 @@ export class NodeObject extends DurableObject<Env> {
     if (peer.kind === "agent") {
       if (peer === this.agent) {
         this.agent = null;
-        this.deleteMeta("agent_conn");
+        this.meta.delete("agent_conn");
         this.nodeGone("the agent disconnected");
       }
       return;
@@ -487,36 +460,8 @@ export class NodeObject extends DurableObject<Env> {
   }
 
   private async isNode(hash: string): Promise<boolean> {
-    const stored = this.meta("node_hash");
+    const stored = this.meta.get("node_hash");
     return stored !== null && (await sameSecret(stored, hash));
-  }
-
-  private meta(key: string): string | null {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
-  }
-
-  private deleteMeta(key: string): void {
-    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
-  }
-}
-
-function attachmentOf(peer: Peer): Attachment {
-  return peer.kind === "agent"
-    ? { kind: "agent", conn: peer.conn, hello: peer.hello, openedAt: peer.openedAt }
-    : { kind: "client", sid: peer.sid, dev: peer.dev, role: peer.role, hello: peer.hello, openedAt: peer.openedAt };
-}
-
-/** Reciprocates or initiates a close; codes 1005/1006/1015 may not be sent, and a closed socket throws. */
-function closeQuietly(ws: WebSocket, code: number, reason: string): void {
-  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
-  try {
-    ws.close(sendable ? code : 1000, reason);
-  } catch {
-    // already closed
   }
 }
 
