@@ -13,6 +13,7 @@ import {
   PONG_FRAME,
   PROTOCOL_VERSION,
   RelayToAgentFrame,
+  parsePayload,
   RequestPayload,
   SUBPROTOCOL,
   type SessionInfo,
@@ -189,7 +190,7 @@ export class Connector {
       if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ t, rid }, JSON.stringify(body)));
     };
     try {
-      const parsed = RequestPayload.safeParse(parseJson(payload));
+      const parsed = RequestPayload.safeParse(parsePayload(payload));
       if (!parsed.success) throw new HandlerError("bad_params", "the request is not {method, params}");
       const handler = this.options.handlers.get(parsed.data.method);
       if (!handler) throw new HandlerError("unknown_method", `no method ${parsed.data.method}`);
@@ -215,14 +216,5 @@ export class Connector {
     } finally {
       this.inflight.delete(rid);
     }
-  }
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

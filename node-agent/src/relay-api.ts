@@ -1,16 +1,7 @@
 /** The relay's HTTP API as the agent uses it: registration and its devices. */
-import type { Role } from "@ora/protocol";
+import type { Device, Role } from "@ora/protocol";
 import { UserError } from "./cli/errors.js";
 
-export interface DeviceInfo {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  lastSeen: number | null;
-}
 
 async function call<T>(relay: string, path: string, init: RequestInit & { credential?: string }): Promise<T> {
   const headers = new Headers(init.headers);
@@ -34,12 +25,12 @@ export function registerNode(relay: string, registrationSecret?: string): Promis
   return call(relay, "/v1/nodes", { method: "POST", credential: registrationSecret });
 }
 
-export function mintDevice(relay: string, credential: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<DeviceInfo & { credential: string }> {
+export function mintDevice(relay: string, credential: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<Device & { credential: string }> {
   return call(relay, "/v1/node/devices", { method: "POST", credential, body: JSON.stringify(input) });
 }
 
-export async function listDevices(relay: string, credential: string): Promise<DeviceInfo[]> {
-  return (await call<{ devices: DeviceInfo[] }>(relay, "/v1/node/devices", { method: "GET", credential })).devices;
+export async function listDevices(relay: string, credential: string): Promise<Device[]> {
+  return (await call<{ devices: Device[] }>(relay, "/v1/node/devices", { method: "GET", credential })).devices;
 }
 
 export function revokeDevice(relay: string, credential: string, id: string): Promise<{ closedSessions: number }> {

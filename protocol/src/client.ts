@@ -7,7 +7,7 @@
 import type { ErrorCode } from "./errors.js";
 import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";
 import type { Limits, Role } from "./frames.js";
-import { AnswerPayload } from "./payload.js";
+import { AnswerPayload, parsePayload } from "./payload.js";
 import type { AppErrorCode } from "./payload.js";
 import { BEARER_SUBPROTOCOL_PREFIX, PROTOCOL_VERSION, SUBPROTOCOL } from "./version.js";
 
@@ -161,7 +161,7 @@ export class OraClient {
       case "end":
         return this.settle(header.id, frame.payload);
       case "chunk":
-        return this.pending.get(header.id)?.onChunk?.(parseJson(frame.payload));
+        return this.pending.get(header.id)?.onChunk?.(parsePayload(frame.payload));
       case "err": {
         if (header.id === undefined) return;
         const entry = this.pending.get(header.id);
@@ -169,7 +169,7 @@ export class OraClient {
         return entry?.reject(new OraError(header.code, header.message));
       }
       case "push":
-        for (const listener of this.pushListeners) listener(parseJson(frame.payload));
+        for (const listener of this.pushListeners) listener(parsePayload(frame.payload));
         return;
       case "node":
         this.online = header.online;
@@ -182,7 +182,7 @@ export class OraClient {
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
-    const answer = AnswerPayload.safeParse(parseJson(payload));
+    const answer = AnswerPayload.safeParse(parsePayload(payload));
     if (!answer.success) return entry.reject(new OraError("bad_frame", "the agent sent an answer that is not valid"));
     if (answer.data.ok) entry.resolve(answer.data.result);
     else entry.reject(new OraError(answer.data.error.code, answer.data.error.message));
@@ -196,14 +196,5 @@ export class OraClient {
       this.acked = this.received;
       this.socket.send(encodeFrame({ t: "ack", bytes: this.received }));
     }
-  }
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

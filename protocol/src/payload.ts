@@ -29,3 +29,13 @@ export type AnswerPayload = z.infer<typeof AnswerPayload>;
 
 export const PushPayload = z.object({ event: z.string().max(64), data: z.unknown().optional() });
 export type PushPayload = z.infer<typeof PushPayload>;
+
+/** Parses a payload as JSON; undefined for a missing or malformed one (the caller decides what that means). */
+export function parsePayload(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,17 +1,10 @@
 /** The Node's client devices: what the relay knows of each (never its credential, only a keyed hash). */
-import type { Role } from "@ora/protocol";
+import type { Device, Role } from "@ora/protocol";
+
+export type { Device };
 import { mintCredential } from "../credentials.js";
 import { randomId } from "../encoding.js";
 
-export interface Device {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  lastSeen: number | null;
-}
 
 type DeviceRow = {
   id: string;
