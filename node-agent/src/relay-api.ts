@@ -2,7 +2,6 @@
 import type { Device, Role } from "@ora/protocol";
 import { UserError } from "./cli/errors.js";
 
-
 async function call<T>(relay: string, path: string, init: RequestInit & { credential?: string }): Promise<T> {
   const headers = new Headers(init.headers);
   if (init.credential) headers.set("Authorization", `Bearer ${init.credential}`);
