@@ -2,9 +2,9 @@
  * The relay's multiplexing rules, hit by named clients over real sockets. A scripted agent answers
  * (or deliberately does not), so each rule can be driven exactly.
  */
-import { encodeFrame } from "@ora/protocol";
+import { encodeFrame, PROTOCOL_VERSION } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answer, client, scriptedAgent, until, type Peer } from "../helpers/peer.js";
+import { answer, client, open, scriptedAgent, until, type Peer } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 const isReq = (f: { header: Record<string, any> }) => f.header.t === "req";
@@ -223,5 +223,43 @@ describe("slow client isolation", () => {
     expect(metrics.drops.slow_consumer).toBeGreaterThanOrEqual(1);
     expect(metrics.pending).toBe(0);
     await Promise.all([alice.closeAndWait(), bob.closeAndWait()]);
+  });
+});
+
+describe("metering", () => {
+  let relay: Relay;
+  afterAll(() => relay?.dispose());
+
+  it("counts bytes in and out in UTF-8, exactly as the peers see them", async () => {
+    relay = await startRelay();
+    const node = await relay.register();
+    const { credential } = await relay.mintDevice(node.credential, "alice");
+    let sent = 0;
+    let received = 0;
+    const counted = async (peer: Peer) => {
+      peer.ws.on("message", (data) => (received += (data as Buffer).length));
+      const send = peer.send.bind(peer);
+      peer.send = (text) => {
+        sent += Buffer.byteLength(text);
+        send(text);
+      };
+      return peer;
+    };
+    const agent = await counted(await open("agent", relay.url, "/v1/node/connect", node.credential));
+    agent.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION }));
+    await agent.next((f) => f.header.t === "welcome");
+    const alice = await counted(await open("alice", relay.url, "/v1/client/connect", credential));
+    alice.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION }));
+    await alice.next((f) => f.header.t === "welcome");
+    alice.send(encodeFrame({ t: "req", id: "u" }, JSON.stringify({ method: "echo", params: "é€😀\n" })));
+    const req = await agent.next(isReq);
+    agent.send(encodeFrame({ t: "chunk", rid: req.header.rid }, "«chunk» ✓"));
+    agent.send(encodeFrame({ t: "end", rid: req.header.rid }, answer("fin ☃")));
+    await alice.outcome("u");
+    agent.send(encodeFrame({ t: "push", to: "*" }, JSON.stringify({ event: "ß" })));
+    await alice.next((f) => f.header.t === "push");
+    const metrics = await relay.metrics(node.nodeId);
+    expect(metrics.bytesIn).toBe(sent);
+    expect(metrics.bytesOut).toBe(received);
   });
 });

@@ -127,8 +127,8 @@ export class NodeObject extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const hash = request.headers.get(CREDENTIAL_HASH_HEADER) ?? "";
     const path = new URL(request.url).pathname;
-    const protocols = request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()) ?? [];
-    const headers: HeadersInit = protocols.includes(SUBPROTOCOL) ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {};
+    // The Worker has reduced the offered subprotocols to exactly SUBPROTOCOL, or removed the header.
+    const headers: HeadersInit = request.headers.get("Sec-WebSocket-Protocol") === SUBPROTOCOL ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {};
     if (path === "/agent") {
       if (!(await this.isNode(hash))) return refuse();
       return this.acceptAgent(headers);
@@ -204,7 +204,7 @@ export class NodeObject extends DurableObject<Env> {
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
     switch (header.t) {
       case "req":
-        return this.onRequest(peer, header.id, frame.payload);
+        return this.onRequest(peer, header.id, frame.payload, payloadBytes(message, frame.payload, bytes));
       case "cancel": {
         const entry = this.pending.find(peer.sid, header.id);
         if (!entry) return;
@@ -227,7 +227,7 @@ export class NodeObject extends DurableObject<Env> {
     if (this.agent?.hello) this.send(this.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: true }));
   }
 
-  private onRequest(peer: ClientPeer, id: string, payload: string | undefined): void {
+  private onRequest(peer: ClientPeer, id: string, payload: string | undefined, bytes: number): void {
     const agent = this.agent;
     if (!agent?.hello) return this.reject(peer, "node_offline", "the agent is not connected", id);
     if (this.pending.has(peer.sid, id)) return this.reject(peer, "id_in_use", "a request with this id is already pending", id);
@@ -240,7 +240,8 @@ export class NodeObject extends DurableObject<Env> {
     this.metrics.add("requests");
     this.metrics.pending(this.pending.size);
     this.scheduleAlarm(entry.deadline);
-    this.send(agent, encodeFrame({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload));
+    const out = forward({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload, bytes);
+    this.send(agent, out.text, out.bytes);
   }
 
   private onAgentFrame(peer: AgentPeer, message: string, bytes: number): void {
@@ -257,8 +258,9 @@ export class NodeObject extends DurableObject<Env> {
     if (header.t === "hello") return this.agentHello(peer, header.v);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
     if (peer !== this.agent) return; // a replaced connection's last words are not forwarded
-    if (header.t === "push") return this.onPush(header.to, frame.payload);
-    return this.onAnswer(header.t, header.rid, frame.payload);
+    const bytesOfPayload = payloadBytes(message, frame.payload, bytes);
+    if (header.t === "push") return this.onPush(header.to, frame.payload, bytesOfPayload);
+    return this.onAnswer(header.t, header.rid, frame.payload, bytesOfPayload);
   }
 
   private agentHello(peer: AgentPeer, version: number): void {
@@ -270,7 +272,7 @@ export class NodeObject extends DurableObject<Env> {
     this.broadcast(encodeFrame({ t: "node", online: true }));
   }
 
-  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: string | undefined): void {
+  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: string | undefined, bytes: number): void {
     const entry = this.pending.get(rid);
     if (!entry) return this.metrics.drop("late_answer");
     const session = this.sessions.get(entry.sid);
@@ -278,8 +280,7 @@ export class NodeObject extends DurableObject<Env> {
       this.pending.remove(entry);
       return this.metrics.drop("no_session");
     }
-    const text = encodeFrame({ t, id: entry.id }, payload);
-    if (!this.sendData(session, text)) return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
+    if (!this.sendData(session, forward({ t, id: entry.id }, payload, bytes))) return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
     const now = Date.now();
     if (t === "chunk") {
       this.metrics.add("chunks");
@@ -291,11 +292,11 @@ export class NodeObject extends DurableObject<Env> {
     this.metrics.latency(now - entry.startedAt);
   }
 
-  private onPush(to: string, payload: string | undefined): void {
+  private onPush(to: string, payload: string | undefined, bytes: number): void {
     const targets = to === "*" ? [...this.sessions.values()] : [this.sessions.get(to)].filter((s) => s !== undefined);
     if (targets.length === 0) return this.metrics.drop("no_session");
-    const text = encodeFrame({ t: "push" }, payload);
-    for (const session of targets) if (this.sendData(session, text)) this.metrics.add("pushes");
+    const out = forward({ t: "push" }, payload, bytes);
+    for (const session of targets) if (this.sendData(session, out)) this.metrics.add("pushes");
   }
 
   // ---- Closing, timeouts, clean-up ----
@@ -416,13 +417,12 @@ export class NodeObject extends DurableObject<Env> {
   }
 
   /** Data frames to a client respect its flow window; false when the frame was dropped. */
-  private sendData(session: ClientPeer, text: string): boolean {
-    const bytes = utf8Length(text);
-    if (session.sent - session.acked + bytes > this.config.windowBytes) {
+  private sendData(session: ClientPeer, frame: { text: string; bytes: number }): boolean {
+    if (session.sent - session.acked + frame.bytes > this.config.windowBytes) {
       this.metrics.drop("slow_consumer");
       return false;
     }
-    this.send(session, text, bytes);
+    this.send(session, frame.text, frame.bytes);
     return true;
   }
 
@@ -463,6 +463,21 @@ export class NodeObject extends DurableObject<Env> {
     const stored = this.meta.get("node_hash");
     return stored !== null && (await sameSecret(stored, hash));
   }
+}
+
+/** UTF-8 size of an incoming frame's payload, from the frame's size: the payload is not scanned again. */
+function payloadBytes(message: string, payload: string | undefined, messageBytes: number): number {
+  if (payload === undefined) return 0;
+  return messageBytes - utf8Length(message.slice(0, message.length - payload.length - 1)) - 1;
+}
+
+/**
+ * A frame to forward with its UTF-8 size. The relay's own headers are ASCII (ids are validated to
+ * ASCII alphabets), so the size is the header's length plus the payload's known size.
+ */
+function forward(header: object, payload: string | undefined, bytes: number): { text: string; bytes: number } {
+  const text = encodeFrame(header, payload);
+  return { text, bytes: payload === undefined ? text.length : text.length - payload.length + bytes };
 }
 
 function refuse(): Response {
