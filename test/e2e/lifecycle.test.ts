@@ -54,7 +54,7 @@ describe("agent and client lifecycle", () => {
     const stateDir = newStateDir();
     const first = await startAgent(relay.url, stateDir);
     const second = await startAgent(relay.url, stateDir);
-    expect(await first.stop()).toBe(4); // exits on its own with the fatal exit code
+    expect(await first.exit()).toBe(4); // exits on its own with the fatal exit code
     expect(first.output()).toContain("another connection of this Node took over");
     const { credential } = await relay.mintDevice(second.node().credential, "bob");
     const bob = await OraClient.connect({ relay: relay.url, credential });

@@ -13,6 +13,8 @@ export interface AgentProcess {
   output(): string;
   node(): { nodeId: string; credential: string };
   waitFor(text: string, ms?: number): Promise<void>;
+  /** Resolves with the exit code once the process ends on its own; rejects after `ms`. */
+  exit(ms?: number): Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -55,6 +57,12 @@ export async function startAgent(relay: string, stateDir = newStateDir(), env: R
         };
         tick();
       });
+    },
+    exit(ms = 10_000) {
+      return Promise.race([
+        exited,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`agent still running after ${ms} ms; output:\n${output}`)), ms).unref()),
+      ]);
     },
     async stop(signal = "SIGTERM") {
       if (proc.exitCode === null) proc.kill(signal);
