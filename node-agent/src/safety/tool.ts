@@ -1,0 +1,58 @@
+/**
+ * What a tool is. Every tool declares its name, what it does, a zod schema for its arguments, a risk
+ * level, and whether a guest may ever see it. Tools run only through the enforcement point (policy.ts).
+ */
+import type { Role } from "@ora/protocol";
+import type Database from "better-sqlite3";
+import type { z } from "zod";
+
+export const RISKS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Risk = (typeof RISKS)[number];
+
+/** Who is asking, as the agent knows it (never as a peer merely claims it). */
+export interface Requester {
+  /** Device id for relay clients; "local" for the PC's own CLI. */
+  device: string;
+  role: Role;
+  /** The person behind the device, as named at pairing ("owner" for the PC's own user). */
+  user: string;
+  via: "relay" | "local";
+  session?: string;
+}
+
+/** Where tools may read and write, and how far they may go. */
+export interface ToolConfig {
+  /** Absolute, real paths the file tools and `run` may work inside. Empty: file tools refuse everything. */
+  roots: string[];
+  fetch: { maxBytes: number; timeoutMs: number; maxRedirects: number };
+  run: { timeoutMs: number; maxOutputBytes: number };
+}
+
+export interface ToolContext {
+  signal: AbortSignal;
+  requester: Requester;
+  /** The profile's database (WAL). Tools create their own tables through migrations in safety/db.ts. */
+  db: Database.Database;
+  config: ToolConfig;
+}
+
+export interface Tool<A = any> {
+  name: string;
+  description: string;
+  args: z.ZodType<A>;
+  risk: Risk;
+  /** False: a guest never sees or calls it, whatever the allowlist says. */
+  guestVisible: boolean;
+  run(args: A, context: ToolContext): Promise<unknown> | unknown;
+}
+
+/** A refusal or failure whose message is safe to show the requester. */
+export class ToolError extends Error {
+  constructor(
+    readonly code: "bad_args" | "denied" | "not_found" | "failed" | "too_large" | "timeout",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ToolError";
+  }
+}
