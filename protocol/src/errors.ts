@@ -16,7 +16,10 @@ export const ERROR_CODES = [
   "cancelled", // the client cancelled the request
   "slow_consumer", // the client did not keep up with the stream (flow window exhausted)
   "rate_limited", // too many attempts; try later
-  "not_found", // no such route, device or node
+  "not_found", // no such route, device, node or pairing nameplate
+  "crowded", // the pairing offer was already claimed by someone else
+  "expired", // the pairing offer (or credential) has expired
+  "pairing_failed", // the pairing's key confirmation failed: the code was wrong; the offer is burnt
   "bad_request", // an HTTP request with invalid input
   "internal", // something failed inside the relay; details stay in the relay
 ] as const;

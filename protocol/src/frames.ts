@@ -29,7 +29,11 @@
  *     client → relay WebSocket upgrade GET /v1/client/connect with Sec-WebSocket-Protocol
  *                    "ora.v1, ora.bearer.<credential>" (browsers) or Authorization: Bearer (others)
  *     client → relay {"t":"hello","v":1}
- *     relay → client {"t":"welcome","v":1,"session":"…","device":"…","role":"…","online":true,"limits":{…}}
+ *     relay → client {"t":"welcome","v":1,"session":"…","device":"…","role":"…","online":true,"limits":{…},
+ *                    "rotate":true}                        rotate: the credential is due for rotation
+ *     client → relay {"t":"rotate"}                          swap this device's credential for a fresh one
+ *     relay → client {"t":"rotated","credential":"ora_dev_…"}  store it; the old one dies when the new is
+ *                                                            first used (or after a short grace period)
  *     client → relay {"t":"req","id":"a1"}\n<payload>        id: unique among this session's pending requests
  *     relay → client {"t":"res","id":"a1"}\n<payload> | chunk … end | {"t":"err","id":"a1","code":…}
  *     client → relay {"t":"cancel","id":"a1"}               the relay answers err "cancelled"
@@ -85,6 +89,7 @@ export const ClientFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("req"), id: RequestId }),
   z.object({ t: z.literal("cancel"), id: RequestId }),
   z.object({ t: z.literal("ack"), bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.object({ t: z.literal("rotate") }),
   Ping,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
@@ -99,7 +104,9 @@ export const RelayToClientFrame = z.discriminatedUnion("t", [
     role: Role,
     online: z.boolean(),
     limits: Limits,
+    rotate: z.boolean().optional(),
   }),
+  z.object({ t: z.literal("rotated"), credential: z.string().regex(/^ora_dev_[A-Za-z0-9_-]{40,120}$/) }),
   z.object({ t: z.literal("res"), id: RequestId }),
   z.object({ t: z.literal("chunk"), id: RequestId }),
   z.object({ t: z.literal("end"), id: RequestId }),

@@ -4,3 +4,4 @@ export * from "./frames.js";
 export * from "./payload.js";
 export * from "./credentials.js";
 export * from "./client.js";
+export * from "./pairing-frames.js";
