@@ -1,19 +1,26 @@
 /**
  * A typed client for one session with a Node through the relay: connect, request, stream, cancel,
  * receive pushes. The web client, the terminal client and the tests all use this one implementation.
- * It runs wherever a WHATWG WebSocket exists (browsers, Node ≥ 22, workerd); pass `WebSocket` to use
- * another implementation.
+ * Every payload is sealed end to end (crypto/e2e.ts): the session's first request is the handshake,
+ * and it is redone whenever the agent comes back after being offline. It runs wherever a WHATWG
+ * WebSocket exists (browsers, Node ≥ 22, workerd); pass `WebSocket` to use another implementation.
  */
+import { beginHandshake, E2eChannel } from "./crypto/e2e.js";
+import type { StaticKey } from "./crypto/keys.js";
 import type { ErrorCode } from "./errors.js";
 import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";
 import type { Limits, Role } from "./frames.js";
-import { AnswerPayload, parsePayload } from "./payload.js";
+import { AnswerPayload, parsePayload, SealedPush, SealedReply } from "./payload.js";
 import type { AppErrorCode } from "./payload.js";
 import { BEARER_SUBPROTOCOL_PREFIX, PROTOCOL_VERSION, SUBPROTOCOL } from "./version.js";
 
+/** Failures only the client can see: the agent's end of the encryption did not hold up. */
+export const CLIENT_ERROR_CODES = ["tampered", "handshake_failed"] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
 export class OraError extends Error {
   constructor(
-    readonly code: ErrorCode | AppErrorCode,
+    readonly code: ErrorCode | AppErrorCode | ClientErrorCode,
     message: string,
   ) {
     super(message);
@@ -21,17 +28,31 @@ export class OraError extends Error {
   }
 }
 
-export interface ConnectOptions {
+/** What a paired device keeps: where its agent is, its relay credential, and both long-term keys. */
+export interface DeviceIdentity {
   /** The relay's base URL, e.g. http://127.0.0.1:8787 or https://relay.example. */
   relay: string;
+  device: string;
   /** The device credential (ora_dev_…). It travels in a header, never in the URL. */
   credential: string;
+  key: StaticKey;
+  agentPublicKey: Uint8Array;
+}
+
+export interface ConnectOptions {
+  identity: DeviceIdentity;
   WebSocket?: typeof WebSocket;
   /** How long to wait for the relay's welcome. */
   timeoutMs?: number;
+  /**
+   * Called with a fresh credential when the relay rotated this device's (it asks for rotation in its
+   * welcome; the client does it at once). Store it: the old one stops working once the new one is used.
+   */
+  onCredentialRotated?: (credential: string) => void | Promise<void>;
 }
 
 export interface Welcome {
+  rotate?: boolean;
   session: string;
   device: string;
   role: Role;
@@ -40,6 +61,8 @@ export interface Welcome {
 }
 
 interface Pending {
+  /** The seq of the sealed request: every sealed reply must name it. */
+  seq: number;
   onChunk?: (chunk: unknown) => void;
   resolve: (result: unknown) => void;
   reject: (error: OraError) => void;
@@ -53,24 +76,29 @@ export class OraClient {
   private nextId = 1;
   private received = 0;
   private acked = 0;
+  /** The handshake in flight or done (single flight), and the channel once it is done. */
+  private channel: Promise<E2eChannel> | undefined;
+  private current: E2eChannel | undefined;
   online: boolean;
 
   private constructor(
     private readonly socket: WebSocket,
     readonly welcome: Welcome,
     welcomeText: string,
+    private readonly options: ConnectOptions,
   ) {
     this.online = welcome.online;
     this.acknowledge(welcomeText);
     socket.addEventListener("message", (event) => this.onMessage(String(event.data)));
     socket.addEventListener("close", (event) => this.closed(event.code));
+    if (welcome.rotate && options.onCredentialRotated) socket.send(encodeFrame({ t: "rotate" }));
   }
 
   static connect(options: ConnectOptions): Promise<OraClient> {
     const Impl = options.WebSocket ?? globalThis.WebSocket;
-    const url = new URL("/v1/client/connect", options.relay);
+    const url = new URL("/v1/client/connect", options.identity.relay);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new Impl(url, [SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX + options.credential]);
+    const socket = new Impl(url, [SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX + options.identity.credential]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new OraError("timeout", "no welcome from the relay")), options.timeoutMs ?? 10_000);
       const detach = () => {
@@ -91,7 +119,7 @@ export class OraClient {
         if (frame.header.t !== "welcome") return;
         detach();
         const { t: _t, v: _v, ...welcome } = frame.header;
-        resolve(new OraClient(socket, welcome, text));
+        resolve(new OraClient(socket, welcome, text, options));
       };
       // A refused upgrade (bad credential) reaches a WHATWG WebSocket only as a close without a frame.
       const onEarlyClose = (event: CloseEvent) =>
@@ -103,20 +131,50 @@ export class OraClient {
   }
 
   /** Sends one request and resolves with its result; relay and agent refusals reject with OraError. */
-  request(method: string, params?: unknown, options: { signal?: AbortSignal; onChunk?: (chunk: unknown) => void } = {}): Promise<unknown> {
+  async request(method: string, params?: unknown, options: { signal?: AbortSignal; onChunk?: (chunk: unknown) => void } = {}): Promise<unknown> {
+    const channel = await this.secureChannel();
     const id = `r${this.nextId++}`;
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) return reject(new OraError("cancelled", "cancelled before sending"));
       const onAbort = () => this.socket.send(encodeFrame({ t: "cancel", id }));
       options.signal?.addEventListener("abort", onAbort, { once: true });
       const done = () => options.signal?.removeEventListener("abort", onAbort);
+      const { payload, seq } = channel.seal({ k: "req", body: { method, params } });
       this.pending.set(id, {
+        seq,
         onChunk: options.onChunk,
         resolve: (value) => (done(), resolve(value)),
         reject: (error) => (done(), reject(error)),
       });
-      this.socket.send(encodeFrame({ t: "req", id }, JSON.stringify({ method, params })));
+      this.socket.send(encodeFrame({ t: "req", id }, payload));
     });
+  }
+
+  /**
+   * The session's end-to-end channel, handshaking first when there is none: at the start, and again
+   * after the agent was offline (its keys for this session died with its connection).
+   */
+  private secureChannel(): Promise<E2eChannel> {
+    if (!this.channel) {
+      const channel = (this.channel = this.handshake());
+      channel.then(
+        (ready) => this.channel === channel && (this.current = ready),
+        () => this.channel === channel && (this.channel = undefined),
+      );
+    }
+    return this.channel;
+  }
+
+  private handshake(): Promise<E2eChannel> {
+    const { identity } = this.options;
+    const handshake = beginHandshake({ device: identity.device, deviceKey: identity.key, agentPublicKey: identity.agentPublicKey });
+    const id = `hs${this.nextId++}`;
+    const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { seq: 0, resolve, reject }));
+    this.socket.send(encodeFrame({ t: "req", id }, JSON.stringify(handshake.hello)));
+    return answer.then(
+      (raw) => handshake.finish(raw).catch((error: Error) => Promise.reject(new OraError("handshake_failed", error.message))),
+      (error: OraError) => Promise.reject(error),
+    );
   }
 
   onPush(listener: (payload: unknown) => void): () => void {
@@ -144,6 +202,7 @@ export class OraClient {
   }
 
   private closed(code: number): void {
+    this.forgetChannel();
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);
       entry.reject(new OraError("node_offline", `connection closed (${code})`));
@@ -159,9 +218,8 @@ export class OraClient {
     switch (header.t) {
       case "res":
       case "end":
-        return this.settle(header.id, frame.payload);
       case "chunk":
-        return this.pending.get(header.id)?.onChunk?.(parsePayload(frame.payload));
+        return this.reply(header.t, header.id, frame.payload);
       case "err": {
         if (header.id === undefined) return;
         const entry = this.pending.get(header.id);
@@ -169,20 +227,59 @@ export class OraClient {
         return entry?.reject(new OraError(header.code, header.message));
       }
       case "push":
-        for (const listener of this.pushListeners) listener(parsePayload(frame.payload));
-        return;
+        return this.push(frame.payload);
       case "node":
         this.online = header.online;
+        // The agent's session keys die with its connection: handshake again on the next request.
+        if (!header.online) this.forgetChannel();
         for (const listener of this.nodeListeners) listener(header.online);
+        return;
+      case "rotated":
+        void this.options.onCredentialRotated?.(header.credential);
         return;
     }
   }
 
-  private settle(id: string, payload: string | undefined): void {
+  private forgetChannel(): void {
+    this.channel = undefined;
+    this.current = undefined;
+  }
+
+  private push(payload: string | undefined): void {
+    const sealed = SealedPush.safeParse(this.open(payload));
+    if (!sealed.success) return; // a push that is not sealed by our agent is dropped unseen
+    for (const listener of this.pushListeners) listener(sealed.data.body);
+  }
+
+  /** Opens a sealed payload with the current channel; undefined for anything that does not open. */
+  private open(payload: string | undefined): unknown {
+    if (payload === undefined || !this.current) return undefined;
+    try {
+      return this.current.open(payload);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private reply(kind: "res" | "end" | "chunk", id: string, payload: string | undefined): void {
     const entry = this.pending.get(id);
     if (!entry) return;
+    if (entry.seq === 0) {
+      // The handshake's answer is the one payload in clear; the handshake itself authenticates it.
+      this.pending.delete(id);
+      return entry.resolve(parsePayload(payload));
+    }
+    const sealed = SealedReply.safeParse(this.open(payload));
+    if (!sealed.success || sealed.data.k !== kind || sealed.data.re !== entry.seq) {
+      this.pending.delete(id);
+      // The agent answers a request it cannot open in clear; either way the channel is no longer
+      // trustworthy, so the next request starts a fresh handshake.
+      this.forgetChannel();
+      return entry.reject(new OraError("tampered", "an answer failed end-to-end verification"));
+    }
+    if (kind === "chunk") return entry.onChunk?.(sealed.data.body);
     this.pending.delete(id);
-    const answer = AnswerPayload.safeParse(parsePayload(payload));
+    const answer = AnswerPayload.safeParse(sealed.data.body);
     if (!answer.success) return entry.reject(new OraError("bad_frame", "the agent sent an answer that is not valid"));
     if (answer.data.ok) entry.resolve(answer.data.result);
     else entry.reject(new OraError(answer.data.error.code, answer.data.error.message));

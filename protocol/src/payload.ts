@@ -1,6 +1,6 @@
 /**
  * The application layer: what travels inside a data frame's payload between a client and its agent.
- * The relay never reads it (and from the pairing step on, it is ciphertext to the relay).
+ * The relay never reads it: every payload between a device and its agent is sealed (crypto/e2e.ts).
  *
  *   request   {"method":"echo","params":{…}}
  *   answer    {"ok":true,"result":…} | {"ok":false,"error":{"code":"unknown_method","message":"…"}}
@@ -39,3 +39,15 @@ export function parsePayload(text: string | undefined): unknown {
     return undefined;
   }
 }
+
+/**
+ * What a sealed payload (crypto/e2e.ts) holds. The kind travels inside the seal too, so the relay
+ * cannot turn a chunk into an end or a push into an answer; `re` is the seq of the sealed request an
+ * answer belongs to, so it cannot swap answers between requests either.
+ */
+export const SealedRequest = z.object({ k: z.literal("req"), body: RequestPayload });
+export type SealedRequest = z.infer<typeof SealedRequest>;
+export const SealedReply = z.object({ k: z.enum(["res", "chunk", "end"]), re: z.number().int().min(1), body: z.unknown() });
+export type SealedReply = z.infer<typeof SealedReply>;
+export const SealedPush = z.object({ k: z.literal("push"), body: PushPayload });
+export type SealedPush = z.infer<typeof SealedPush>;

@@ -1,0 +1,177 @@
+/**
+ * End-to-end encryption between a paired device and its agent. The relay carries these bytes and
+ * can read none of them.
+ *
+ * Handshake (one round trip at the start of every client session, carried as the session's first
+ * request; both sides already hold each other's long-term X25519 keys from pairing):
+ *
+ *   device → agent  {"e2e":1,"dev":"<device id>","e":"<ephemeral public key Ec>"}
+ *   agent → device  {"e2e":1,"e":"<ephemeral public key Ea>","c":"<sealed confirmation>"}
+ *
+ *   ikm  = DH(ec, Ea) ‖ DH(ec, Sa) ‖ DH(sc, Ea)        (sc/Sa: device's / agent's long-term keys)
+ *   salt = SHA-256("ora e2e v1" ‖ dev ‖ Sc ‖ Sa ‖ Ec ‖ Ea)
+ *   keys = HKDF-SHA-256(ikm, salt, "ora e2e v1 keys", 64) → device→agent key ‖ agent→device key
+ *
+ * The ephemeral-ephemeral term gives forward secrecy: once both forget ec and ea, recorded traffic
+ * stays sealed even if a long-term key leaks later. The two mixed terms authenticate both ends: only
+ * the holder of sc can derive the keys for device `dev`, and only the holder of sa can produce the
+ * confirmation, so a relay in the middle can neither read nor stand in for either end.
+ *
+ * Sealed payloads are base64url(seq ‖ XChaCha20-Poly1305(key, nonce = 0¹⁶ ‖ seq, JSON)), with seq a
+ * 64-bit big-endian counter per direction (0 is the handshake's confirmation). A receiver accepts only
+ * a seq greater than every seq it has accepted: a replayed, reordered or dropped-and-reinjected frame
+ * fails, and a frame from another session fails authentication under that session's keys. Gaps are
+ * allowed because the relay legitimately refuses some requests (pending_limit, too_large) without
+ * forwarding them.
+ */
+import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import { z } from "zod";
+import { fromBase64Url, toBase64Url } from "../encoding.js";
+import { dh, generateKeyPair, KEY_BYTES, type StaticKey } from "./keys.js";
+
+export const E2E_VERSION = 1;
+const LABEL = utf8ToBytes("ora e2e v1");
+const KEYS_INFO = utf8ToBytes("ora e2e v1 keys");
+const CONFIRMATION = "ora e2e v1 ready";
+const SEQ_BYTES = 8;
+const TAG_BYTES = 16;
+
+export class E2eError extends Error {
+  constructor(
+    readonly reason: "bad_handshake" | "tampered" | "replayed",
+    message: string,
+  ) {
+    super(message);
+    this.name = "E2eError";
+  }
+}
+
+const Key = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+export const HandshakeHello = z.object({ e2e: z.literal(E2E_VERSION), dev: z.string().min(1).max(64), e: Key });
+export type HandshakeHello = z.infer<typeof HandshakeHello>;
+export const HandshakeAnswer = z.object({ e2e: z.literal(E2E_VERSION), e: Key, c: z.string().max(200) });
+export type HandshakeAnswer = z.infer<typeof HandshakeAnswer>;
+
+/** One direction-pair of a session: seals what this end sends, opens what the other end sent. */
+export class E2eChannel {
+  private sent = 0;
+  private received = 0;
+
+  constructor(
+    private readonly sendKey: Uint8Array,
+    private readonly receiveKey: Uint8Array,
+  ) {}
+
+  /** Seals a JSON value; returns the payload text and the seq it carries (answers refer to it). */
+  seal(message: unknown): { payload: string; seq: number } {
+    const seq = ++this.sent;
+    return { payload: sealWith(this.sendKey, seq, message), seq };
+  }
+
+  /** Opens a sealed payload; throws E2eError for anything tampered, replayed or out of order. */
+  open(payload: string): unknown {
+    const { seq, message } = openWith(this.receiveKey, payload);
+    if (seq <= this.received) throw new E2eError("replayed", "a sealed frame arrived again or out of order");
+    this.received = seq;
+    return message;
+  }
+}
+
+/** The device's side: start with `hello`, finish with the agent's answer. */
+export function beginHandshake(options: { device: string; deviceKey: StaticKey; agentPublicKey: Uint8Array }) {
+  const ephemeral = generateKeyPair();
+  const hello: HandshakeHello = { e2e: E2E_VERSION, dev: options.device, e: toBase64Url(ephemeral.publicKey) };
+  return {
+    hello,
+    async finish(raw: unknown): Promise<E2eChannel> {
+      const answer = HandshakeAnswer.safeParse(raw);
+      if (!answer.success) throw new E2eError("bad_handshake", "the agent's handshake answer is malformed");
+      const agentEphemeral = decodeKey(answer.data.e);
+      const ikm = concatBytes(
+        dh(ephemeral.secretKey, agentEphemeral),
+        dh(ephemeral.secretKey, options.agentPublicKey),
+        await options.deviceKey.dh(agentEphemeral),
+      );
+      const keys = deriveKeys(ikm, options.device, options.deviceKey.publicKey, options.agentPublicKey, ephemeral.publicKey, agentEphemeral);
+      ephemeral.secretKey.fill(0);
+      let confirmation: { seq: number; message: unknown };
+      try {
+        confirmation = openWith(keys.agentToDevice, answer.data.c);
+      } catch {
+        throw new E2eError("bad_handshake", "the agent could not prove its identity: this is not the paired PC");
+      }
+      if (confirmation.seq !== 0 || confirmation.message !== CONFIRMATION) throw new E2eError("bad_handshake", "bad handshake confirmation");
+      return new E2eChannel(keys.deviceToAgent, keys.agentToDevice);
+    },
+  };
+}
+
+/** The agent's side: answers a device's hello. The caller has looked up `devicePublicKey` by hello.dev. */
+export async function acceptHandshake(
+  hello: HandshakeHello,
+  options: { agentKey: StaticKey; devicePublicKey: Uint8Array },
+): Promise<{ answer: HandshakeAnswer; channel: E2eChannel }> {
+  const deviceEphemeral = decodeKey(hello.e);
+  const ephemeral = generateKeyPair();
+  const ikm = concatBytes(
+    dh(ephemeral.secretKey, deviceEphemeral),
+    await options.agentKey.dh(deviceEphemeral),
+    dh(ephemeral.secretKey, options.devicePublicKey),
+  );
+  const keys = deriveKeys(ikm, hello.dev, options.devicePublicKey, options.agentKey.publicKey, deviceEphemeral, ephemeral.publicKey);
+  ephemeral.secretKey.fill(0);
+  const answer: HandshakeAnswer = { e2e: E2E_VERSION, e: toBase64Url(ephemeral.publicKey), c: sealWith(keys.agentToDevice, 0, CONFIRMATION) };
+  return { answer, channel: new E2eChannel(keys.agentToDevice, keys.deviceToAgent) };
+}
+
+function deriveKeys(ikm: Uint8Array, device: string, devicePublic: Uint8Array, agentPublic: Uint8Array, deviceEphemeral: Uint8Array, agentEphemeral: Uint8Array) {
+  const deviceBytes = utf8ToBytes(device);
+  const salt = sha256(concatBytes(LABEL, new Uint8Array([deviceBytes.length]), deviceBytes, devicePublic, agentPublic, deviceEphemeral, agentEphemeral));
+  const okm = hkdf(sha256, ikm, salt, KEYS_INFO, 64);
+  ikm.fill(0);
+  return { deviceToAgent: okm.slice(0, 32), agentToDevice: okm.slice(32, 64) };
+}
+
+function decodeKey(text: string): Uint8Array {
+  const key = fromBase64Url(text);
+  if (!key || key.length !== KEY_BYTES) throw new E2eError("bad_handshake", "a handshake key is not 32 bytes of base64url");
+  return key;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function nonceFor(seqBytes: Uint8Array): Uint8Array {
+  const nonce = new Uint8Array(24);
+  nonce.set(seqBytes, 24 - SEQ_BYTES);
+  return nonce;
+}
+
+function sealWith(key: Uint8Array, seq: number, message: unknown): string {
+  const seqBytes = new Uint8Array(SEQ_BYTES);
+  new DataView(seqBytes.buffer).setBigUint64(0, BigInt(seq));
+  const ciphertext = xchacha20poly1305(key, nonceFor(seqBytes)).encrypt(encoder.encode(JSON.stringify(message)));
+  return toBase64Url(concatBytes(seqBytes, ciphertext));
+}
+
+function openWith(key: Uint8Array, payload: string): { seq: number; message: unknown } {
+  const bytes = fromBase64Url(payload);
+  if (!bytes || bytes.length < SEQ_BYTES + TAG_BYTES) throw new E2eError("tampered", "a sealed frame is malformed");
+  const seqBytes = bytes.subarray(0, SEQ_BYTES);
+  const seq = new DataView(bytes.buffer, bytes.byteOffset, SEQ_BYTES).getBigUint64(0);
+  if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new E2eError("tampered", "a sealed frame's sequence number is out of range");
+  let plaintext: Uint8Array;
+  try {
+    plaintext = xchacha20poly1305(key, nonceFor(seqBytes)).decrypt(bytes.subarray(SEQ_BYTES));
+  } catch {
+    throw new E2eError("tampered", "a sealed frame failed authentication");
+  }
+  try {
+    return { seq: Number(seq), message: JSON.parse(decoder.decode(plaintext)) };
+  } catch {
+    throw new E2eError("tampered", "a sealed frame holds no JSON");
+  }
+}
