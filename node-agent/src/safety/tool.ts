@@ -5,6 +5,7 @@
 import type { Role } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import type { z } from "zod";
+import type { ModuleMigrations } from "./db.js";
 
 export const RISKS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type Risk = (typeof RISKS)[number];
@@ -24,6 +25,11 @@ export interface Requester {
 export interface ToolConfig {
   /** Absolute, real paths the file tools and `run` may work inside. Empty: file tools refuse everything. */
   roots: string[];
+  /**
+   * Absolute, real paths inside the roots that file tools and `run` must refuse: the state directories
+   * of every profile (databases, credentials, the control socket). Filled by toolConfigFor().
+   */
+  excluded?: string[];
   fetch: { maxBytes: number; timeoutMs: number; maxRedirects: number };
   run: { timeoutMs: number; maxOutputBytes: number };
 }
@@ -43,13 +49,18 @@ export interface Tool<A = any> {
   risk: Risk;
   /** False: a guest never sees or calls it, whatever the allowlist says. */
   guestVisible: boolean;
+  /** Tables this tool keeps in the profile's database (see db.ts); createSafety applies them on open. */
+  migrations?: ModuleMigrations;
   run(args: A, context: ToolContext): Promise<unknown> | unknown;
 }
+
+export const TOOL_ERROR_CODES = ["bad_args", "denied", "not_found", "failed", "too_large", "timeout", "rate_limited"] as const;
+export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
 /** A refusal or failure whose message is safe to show the requester. */
 export class ToolError extends Error {
   constructor(
-    readonly code: "bad_args" | "denied" | "not_found" | "failed" | "too_large" | "timeout",
+    readonly code: ToolErrorCode,
     message: string,
   ) {
     super(message);

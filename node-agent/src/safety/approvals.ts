@@ -1,0 +1,353 @@
+/**
+ * Approvals for HIGH and CRITICAL calls, kept in SQLite so they survive a restart.
+ *
+ * Life of an approval: `pending` (created by a call) → `approved` or `denied` by a decider →
+ * `used` by exactly one run, or `expired` when its TTL (counted from creation) runs out first.
+ * It is bound to tool + sha256 of the canonical arguments + the requester: only a call with the same
+ * three can consume it. A caller whose process went away (restart) simply re-issues the same call;
+ * it then finds the approval still pending (and waits) or approved (and consumes it).
+ *
+ * Who decides (`decide`): never a guest; CRITICAL only the owner, with the one-time code; HIGH the
+ * owner, or a sub-admin for a request that is not its own. The decider is a Requester that the caller
+ * of `decide` got from an authenticated device session or the local control socket; tools get no
+ * handle on this class, so no tool output or chat text can reach it.
+ */
+import type Database from "better-sqlite3";
+import { EventEmitter } from "node:events";
+import { randomInt } from "node:crypto";
+import { CodeLockouts, codeHash, codeMatches, newCode } from "./approval-codes.js";
+import type { Audit } from "./audit.js";
+import type { PolicyConfig } from "./policy-config.js";
+import { requesterKey } from "./requester.js";
+import { ToolError, type Requester } from "./tool.js";
+
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used";
+export type ApprovalRisk = "HIGH" | "CRITICAL";
+
+export interface Approval {
+  id: string;
+  tool: string;
+  /** The exact arguments the approval is for. */
+  args: unknown;
+  argsHash: string;
+  risk: ApprovalRisk;
+  requester: Requester;
+  /** Which untrusted input led to the call, as the caller described it. */
+  origin: string;
+  createdAt: number;
+  expiresAt: number;
+  status: ApprovalStatus;
+  needsCode: boolean;
+}
+
+/** An approval as shown to a decider; `code` only on the owner's channel, for pending CRITICAL approvals. */
+export interface ApprovalView extends Approval {
+  code?: string;
+}
+
+export interface ApprovalEvent {
+  type: "created" | "decided" | "expired" | "invalidated";
+  /** Never carries the code: events go to every connected owner device. */
+  approval: Approval;
+}
+
+export interface Decision {
+  verdict: "approve" | "deny";
+  code?: string;
+}
+
+export type ApprovalErrorCode = "not_found" | "forbidden" | "not_pending" | "code_required" | "wrong_code" | "locked_out";
+
+export class ApprovalError extends Error {
+  constructor(
+    readonly code: ApprovalErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApprovalError";
+  }
+}
+
+interface Row {
+  id: string;
+  tool: string;
+  args_json: string;
+  args_hash: string;
+  risk: ApprovalRisk;
+  req_device: string;
+  req_role: Requester["role"];
+  req_user: string;
+  req_via: Requester["via"];
+  req_session: string | null;
+  origin: string;
+  created_at: number;
+  expires_at: number;
+  status: ApprovalStatus;
+  code_hash: string | null;
+  code_attempts: number;
+}
+
+export interface OpenRequest {
+  tool: string;
+  /** Canonical JSON of the arguments (the approval shows them and binds to their hash). */
+  argsJson: string;
+  argsHash: string;
+  risk: ApprovalRisk;
+  requester: Requester;
+  origin: string;
+}
+
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32: no i, l, o, u to misread
+const ID_LENGTH = 8;
+
+export class Approvals {
+  private readonly events = new EventEmitter();
+  private readonly codes = new Map<string, string>();
+  private readonly lockouts: CodeLockouts;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly config: PolicyConfig,
+    private readonly audit: Audit,
+    private readonly now: () => number = Date.now,
+    sweepMs = 1000,
+  ) {
+    this.lockouts = new CodeLockouts(db, config.codeAttempts, config.codeLockoutMs, now);
+    this.events.setMaxListeners(0);
+    this.sweeper = setInterval(() => this.sweep(), sweepMs);
+    this.sweeper.unref();
+  }
+
+  /** Subscribes to approval events (for pushing them to owner devices); returns the unsubscribe. */
+  onChange(listener: (event: ApprovalEvent) => void): () => void {
+    this.events.on("change", listener);
+    return () => this.events.off("change", listener);
+  }
+
+  /**
+   * The approval a call should wait on or consume: an approved or pending one with the same binding,
+   * or a new pending one. Throws rate_limited when the requester already has too many pending.
+   */
+  open(request: OpenRequest): Approval {
+    this.sweep();
+    const existing = this.db
+      .prepare<[string, string, string, string, string, string], Row>(
+        `SELECT * FROM approvals WHERE tool = ? AND args_hash = ? AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?
+         AND status IN ('approved', 'pending') ORDER BY status = 'approved' DESC, created_at LIMIT 1`,
+      )
+      .get(request.tool, request.argsHash, ...binding(request.requester));
+    if (existing) return toApproval(existing);
+    const pending = this.db
+      .prepare<string[], { n: number }>("SELECT count(*) AS n FROM approvals WHERE status = 'pending' AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?")
+      .get(...binding(request.requester))!.n;
+    if (pending >= this.config.maxPendingPerRequester) {
+      throw new ToolError("rate_limited", `too many approvals waiting (${pending}); wait for a decision or for them to expire`);
+    }
+    const id = newId();
+    const created = this.now();
+    const code = request.risk === "CRITICAL" ? newCode() : null;
+    const { requester } = request;
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, tool, args_json, args_hash, risk, req_device, req_role, req_user, req_via, req_session, origin, created_at, expires_at, status, code_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      )
+      .run(id, request.tool, request.argsJson, request.argsHash, request.risk, requester.device, requester.role, requester.user, requester.via, requester.session ?? null,
+        request.origin, created, created + this.config.approvalTtlMs, code === null ? null : codeHash(id, code));
+    if (code !== null) this.codes.set(id, code);
+    const approval = this.get(id)!;
+    this.audit.record({ event: "approval.created", who: requester, tool: request.tool, argsHash: request.argsHash, status: "pending", detail: id });
+    this.emit("created", approval);
+    return approval;
+  }
+
+  get(id: string): Approval | undefined {
+    const row = this.row(id);
+    return row && toApproval(row);
+  }
+
+  /**
+   * Waits until the approval leaves `pending`; resolves with its status then. Rejects with the
+   * signal's reason when the caller gives up (the approval itself stays pending and decidable).
+   */
+  wait(id: string, signal?: AbortSignal): Promise<ApprovalStatus> {
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        const status = this.get(id)?.status ?? "expired";
+        if (status === "pending") return false;
+        cleanup();
+        resolve(status);
+        return true;
+      };
+      const onChange = (event: ApprovalEvent) => event.approval.id === id && settle();
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason);
+      };
+      const cleanup = () => {
+        this.events.off("change", onChange);
+        signal?.removeEventListener("abort", onAbort);
+        clearTimeout(timer);
+      };
+      const expiresIn = (this.get(id)?.expiresAt ?? 0) - this.now();
+      // The sweep timer would notice expiry too; this makes the waiter's answer exact.
+      const timer = setTimeout(() => this.sweep(), Math.max(0, expiresIn) + 5);
+      timer.unref();
+      if (signal?.aborted) return onAbort();
+      this.events.on("change", onChange);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      settle();
+    });
+  }
+
+  /** Marks an approved approval used by the call it is bound to; false when it cannot be (any more). */
+  consume(id: string, request: Pick<OpenRequest, "tool" | "argsHash" | "requester">): boolean {
+    const { changes } = this.db
+      .prepare(
+        `UPDATE approvals SET status = 'used', used_at = ? WHERE id = ? AND status = 'approved' AND expires_at > ?
+         AND tool = ? AND args_hash = ? AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?`,
+      )
+      .run(this.now(), id, this.now(), request.tool, request.argsHash, ...binding(request.requester));
+    if (changes !== 1) return false;
+    this.audit.record({ event: "approval.used", who: request.requester, tool: request.tool, argsHash: request.argsHash, status: "used", detail: id });
+    this.emit("invalidated", this.get(id)!);
+    return true;
+  }
+
+  decide(id: string, decision: Decision, decider: Requester): ApprovalStatus {
+    this.sweep();
+    const row = this.row(id);
+    if (!row) throw new ApprovalError("not_found", `no approval ${id}`);
+    const audit = (status: string, detail = id) => this.audit.record({ event: `approval.${decision.verdict}`, who: decider, tool: row.tool, argsHash: row.args_hash, status, detail });
+    const refusal = whyNot(row, decider);
+    if (refusal) {
+      audit("forbidden");
+      throw new ApprovalError("forbidden", refusal);
+    }
+    if (row.status !== "pending") throw new ApprovalError("not_pending", `approval ${id} is already ${row.status}`);
+    if (decision.verdict === "approve" && row.risk === "CRITICAL") this.checkCode(row, decision.code, decider);
+    const status = decision.verdict === "approve" ? "approved" : "denied";
+    this.setDecided(row.id, status, decider);
+    audit(status);
+    return status;
+  }
+
+  /** Approvals `viewer` may decide, newest first; codes only for the owner. */
+  list(viewer: Requester): ApprovalView[] {
+    this.sweep();
+    const rows = this.db.prepare<[], Row>("SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC").all();
+    return rows
+      .filter((row) => whyNot(row, viewer) === null)
+      .map((row) => {
+        const view: ApprovalView = toApproval(row);
+        if (row.risk === "CRITICAL" && viewer.role === "owner") view.code = this.codeFor(row);
+        return view;
+      });
+  }
+
+  /** Expires approvals whose TTL ran out (pending or approved-but-unused). */
+  sweep(): void {
+    const now = this.now();
+    const due = this.db.prepare<[number], Row>("SELECT * FROM approvals WHERE status IN ('pending', 'approved') AND expires_at <= ?").all(now);
+    for (const row of due) {
+      const { changes } = this.db.prepare("UPDATE approvals SET status = 'expired' WHERE id = ? AND status = ?").run(row.id, row.status);
+      if (changes !== 1) continue;
+      this.codes.delete(row.id);
+      this.audit.record({ event: "approval.expired", tool: row.tool, argsHash: row.args_hash, status: "expired", detail: row.id });
+      this.emit("expired", this.get(row.id)!);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.events.removeAllListeners();
+  }
+
+  private checkCode(row: Row, code: string | undefined, decider: Requester): void {
+    const who = requesterKey(decider);
+    const locked = this.lockouts.remaining(who);
+    if (locked > 0) throw new ApprovalError("locked_out", `too many wrong codes: CRITICAL approvals are locked for you for ${Math.ceil(locked / 1000)} s`);
+    if (code === undefined) throw new ApprovalError("code_required", `approval ${row.id} is CRITICAL: give its 6-digit code`);
+    if (row.code_hash !== null && codeMatches(row.id, code, row.code_hash)) {
+      this.lockouts.succeed(who);
+      return;
+    }
+    const attempts = row.code_attempts + 1;
+    this.db.prepare("UPDATE approvals SET code_attempts = ? WHERE id = ?").run(attempts, row.id);
+    const lockedNow = this.lockouts.fail(who);
+    this.audit.record({ event: "approval.approve", who: decider, tool: row.tool, argsHash: row.args_hash, status: "wrong_code", detail: row.id });
+    if (attempts >= this.config.codeAttempts) {
+      this.setDecided(row.id, "denied", decider);
+      this.audit.record({ event: "approval.deny", who: decider, tool: row.tool, argsHash: row.args_hash, status: "denied", detail: `${row.id}: too many wrong codes` });
+    }
+    if (lockedNow || attempts >= this.config.codeAttempts) {
+      throw new ApprovalError("locked_out", `wrong code ${attempts >= this.config.codeAttempts ? `${attempts} times: approval ${row.id} is denied and ` : "too often: "}CRITICAL approvals are locked for you for ${Math.ceil(this.config.codeLockoutMs / 1000)} s`);
+    }
+    throw new ApprovalError("wrong_code", `wrong code for approval ${row.id} (${this.config.codeAttempts - attempts} attempt(s) left)`);
+  }
+
+  private setDecided(id: string, status: "approved" | "denied", decider: Requester): void {
+    this.db.prepare("UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'").run(status, requesterKey(decider), this.now(), id);
+    this.codes.delete(id);
+    this.emit("decided", this.get(id)!);
+  }
+
+  /** The code to show the owner; reissued (new hash) when this process never knew it, i.e. after a restart. */
+  private codeFor(row: Row): string {
+    const known = this.codes.get(row.id);
+    if (known !== undefined) return known;
+    const code = newCode();
+    this.db.prepare("UPDATE approvals SET code_hash = ? WHERE id = ?").run(codeHash(row.id, code), row.id);
+    this.codes.set(row.id, code);
+    return code;
+  }
+
+  private row(id: string): Row | undefined {
+    return this.db.prepare<[string], Row>("SELECT * FROM approvals WHERE id = ?").get(id);
+  }
+
+  private emit(type: ApprovalEvent["type"], approval: Approval): void {
+    this.events.emit("change", { type, approval } satisfies ApprovalEvent);
+  }
+}
+
+/** Why `decider` may not decide this approval, or null when it may. */
+function whyNot(row: Row, decider: Requester): string | null {
+  if (decider.role === "guest") return "guests cannot decide approvals";
+  if (row.risk === "CRITICAL" && decider.role !== "owner") return "only the owner can decide CRITICAL approvals";
+  if (decider.role === "sub-admin" && requesterKey(decider) === requesterKey(fromRow(row))) return "a sub-admin cannot decide its own request";
+  return null;
+}
+
+function binding(requester: Requester): [string, string, string, string] {
+  return [requester.device, requester.role, requester.user, requester.via];
+}
+
+function fromRow(row: Row): Requester {
+  const requester: Requester = { device: row.req_device, role: row.req_role, user: row.req_user, via: row.req_via };
+  if (row.req_session !== null) requester.session = row.req_session;
+  return requester;
+}
+
+function toApproval(row: Row): Approval {
+  return {
+    id: row.id,
+    tool: row.tool,
+    args: JSON.parse(row.args_json),
+    argsHash: row.args_hash,
+    risk: row.risk,
+    requester: fromRow(row),
+    origin: row.origin,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    status: row.status,
+    needsCode: row.risk === "CRITICAL",
+  };
+}
+
+function newId(): string {
+  let id = "";
+  for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return id;
+}

@@ -1,0 +1,92 @@
+/**
+ * The safety core of one profile, assembled: database, audit, approvals, policy and the tool registry.
+ * start.ts creates it once, registers tools through it, routes every tool call through `callTool`,
+ * pushes `approvals.onChange` events to owner devices, and starts the control socket:
+ *
+ *     const safety = createSafety({ stateDir, profile, env: process.env, tools });
+ *     const control = await startControlServer(safety, stateDir);
+ *     …
+ *     await control.close();
+ *     safety.close();
+ */
+import type Database from "better-sqlite3";
+import type { Profile } from "../config.js";
+import { Approvals } from "./approvals.js";
+import { Audit } from "./audit.js";
+import { instanceId, openDatabase, type ModuleMigrations } from "./db.js";
+import { policyConfig, type PolicyConfig } from "./policy-config.js";
+import { RateLimiter } from "./rate-limit.js";
+import { ToolRegistry, type CallOptions, type ToolInfo } from "./registry.js";
+import { secretStorage, type SecretStorage } from "./secret-store.js";
+import { toolConfigFor } from "./tool-config.js";
+import type { Requester, Tool, ToolConfig } from "./tool.js";
+
+export interface SafetyOptions {
+  stateDir: string;
+  profile: Profile;
+  /** Where policy settings are read from (ORA_SHARED_GUEST_ALLOWED_TOOLS, ORA_APPROVAL_TTL_SEC…). */
+  env?: NodeJS.ProcessEnv;
+  tools?: readonly Tool[];
+  /** Settings from command-line flags; they win over the environment. */
+  policy?: Partial<PolicyConfig>;
+  toolConfig?: ToolConfig;
+  /** Migrations of modules that are not tools. */
+  migrations?: readonly ModuleMigrations[];
+  /** The clock, in ms since the epoch (tests move it). */
+  now?: () => number;
+}
+
+export interface Safety {
+  readonly profile: Profile;
+  readonly stateDir: string;
+  readonly instanceId: string;
+  readonly policy: PolicyConfig;
+  readonly db: Database.Database;
+  readonly approvals: Approvals;
+  readonly audit: Audit;
+  readonly secrets: SecretStorage;
+  register(tool: Tool): void;
+  listTools(requester: Requester): ToolInfo[];
+  callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<unknown>;
+  close(): void;
+}
+
+export function createSafety(options: SafetyOptions): Safety {
+  const { stateDir, profile, tools = [], env = {}, now = Date.now } = options;
+  const policy = policyConfig(profile, env, options.policy);
+  const toolConfig = options.toolConfig ?? toolConfigFor(stateDir, env);
+  const toolMigrations = tools.flatMap((tool) => (tool.migrations ? [tool.migrations] : []));
+  const db = openDatabase(stateDir, [...toolMigrations, ...(options.migrations ?? [])]);
+  const audit = new Audit(db, now);
+  const approvals = new Approvals(db, policy, audit, now);
+  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, audit, limiter: new RateLimiter(now), now });
+  for (const tool of tools) registry.register(tool);
+  return {
+    profile,
+    stateDir,
+    instanceId: instanceId(db),
+    policy,
+    db,
+    approvals,
+    audit,
+    secrets: secretStorage(stateDir),
+    register: (tool) => {
+      if (tool.migrations) throw new Error(`tool ${tool.name} has migrations: pass it to createSafety so they run on open`);
+      registry.register(tool);
+    },
+    listTools: (requester) => registry.listTools(requester),
+    callTool: (requester, name, rawArgs, callOptions) => registry.callTool(requester, name, rawArgs, callOptions),
+    close: () => {
+      approvals.close();
+      db.close();
+    },
+  };
+}
+
+export { ApprovalError, type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalView, type Decision } from "./approvals.js";
+export { canonicalJson, sha256Hex } from "./canonical.js";
+export { migrate, openDatabase, SAFETY_MIGRATIONS, type Migration, type ModuleMigrations } from "./db.js";
+export { policyConfig, type PolicyConfig } from "./policy-config.js";
+export { LOCAL_OWNER } from "./requester.js";
+export type { CallOptions, ToolInfo } from "./registry.js";
+export { ToolError, RISKS, type Requester, type Risk, type Tool, type ToolConfig, type ToolContext } from "./tool.js";

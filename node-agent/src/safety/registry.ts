@@ -1,0 +1,169 @@
+/**
+ * The tool registry and the one enforcement point: `callTool` is the only way any tool runs, and
+ * `listTools` shows a requester exactly the tools it could call. Every step is audited.
+ *
+ * A call goes: name check (exact ASCII match) → policy verdict (policy.ts) → rate limit per requester
+ * and risk → argument size cap and schema → approval for HIGH/CRITICAL (approvals.ts) → run.
+ */
+import type Database from "better-sqlite3";
+import { z } from "zod";
+import type { Approval, Approvals } from "./approvals.js";
+import type { Audit } from "./audit.js";
+import { canonicalJson, sha256Hex } from "./canonical.js";
+import { auditableName, checkRequestedName, isValidToolName } from "./names.js";
+import type { PolicyConfig } from "./policy-config.js";
+import { judge, needsApproval, UNKNOWN_TOOL_RISK, visible } from "./policy.js";
+import type { RateLimiter } from "./rate-limit.js";
+import { requesterKey } from "./requester.js";
+import { ToolError, type Requester, type Risk, type Tool, type ToolConfig } from "./tool.js";
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Which untrusted input led to this call ("chat message from …", "web page …"); shown with approvals. */
+  origin: string;
+  /** Told when the call starts waiting for an approval, so the caller can say so to the requester. */
+  onApprovalPending?: (approval: Approval) => void;
+}
+
+export interface ToolInfo {
+  name: string;
+  description: string;
+  risk: Risk;
+  /** True when a call waits for an owner's approval before it runs. */
+  needsApproval: boolean;
+  /** JSON Schema of the arguments, for models that call tools. */
+  parameters: unknown;
+}
+
+export interface RegistryDeps {
+  db: Database.Database;
+  config: PolicyConfig;
+  toolConfig: ToolConfig;
+  approvals: Approvals;
+  audit: Audit;
+  limiter: RateLimiter;
+  now: () => number;
+}
+
+const MAX_ORIGIN = 200;
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, Tool>();
+
+  constructor(private readonly deps: RegistryDeps) {}
+
+  register(tool: Tool): this {
+    if (!isValidToolName(tool.name)) throw new Error(`tool name "${tool.name}" must be lower-case ASCII words joined by . _ or -`);
+    if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is already registered`);
+    this.tools.set(tool.name, tool);
+    return this;
+  }
+
+  listTools(requester: Requester): ToolInfo[] {
+    return [...this.tools.values()]
+      .filter((tool) => visible(requester, tool, this.deps.config))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((tool) => ({ name: tool.name, description: tool.description, risk: tool.risk, needsApproval: needsApproval(tool.risk), parameters: jsonSchema(tool) }));
+  }
+
+  async callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<unknown> {
+    const { audit, config } = this.deps;
+    const shownName = auditableName(name);
+    const checked = checkRequestedName(name);
+    const tool = checked.ok ? this.tools.get(checked.name) : undefined;
+    const risk = tool?.risk ?? UNKNOWN_TOOL_RISK;
+    const argsText = canonicalArgs(rawArgs, config.maxArgsBytes);
+    const argsHash = argsText.ok ? sha256Hex(argsText.json) : undefined;
+    const base = { who: requester, tool: shownName, argsHash };
+    audit.record({ ...base, event: "request", status: "received", detail: `risk ${risk}` });
+    const refuse = (code: ToolError["code"], message: string, detail = message): never => {
+      audit.record({ ...base, event: "policy", status: code, detail });
+      throw new ToolError(code, message);
+    };
+
+    const verdict = judge(requester, tool, config);
+    if (verdict.kind === "refuse") return refuse(verdict.code, verdict.message, checked.ok ? verdict.message : checked.reason);
+    if (!tool) return refuse("not_found", "no such tool");
+    if (!this.deps.limiter.take(`${requesterKey(requester)}|${risk}`, config.ratePerMinute[risk])) return refuse("rate_limited", `too many ${risk} calls; try again in a minute`);
+    if (!argsText.ok) return refuse("bad_args", argsText.message);
+    // Validate a fresh copy of exactly the text that was hashed: what runs is what was approved,
+    // whatever the caller does with its own object while the call waits.
+    const parsed = tool.args.safeParse(JSON.parse(argsText.json));
+    if (!parsed.success) return refuse("bad_args", describeIssues(parsed.error));
+    const args: unknown = parsed.data;
+    audit.record({ ...base, event: "policy", status: verdict.kind === "approve" ? "needs_approval" : "allowed" });
+
+    if (verdict.kind === "approve") await this.approve(tool, argsText.json, argsHash!, requester, options);
+    return this.run(tool, args, requester, argsHash!, options.signal);
+  }
+
+  private async approve(tool: Tool, argsJson: string, argsHash: string, requester: Requester, options: CallOptions): Promise<void> {
+    const { approvals } = this.deps;
+    const request = { tool: tool.name, argsJson, argsHash, risk: tool.risk as "HIGH" | "CRITICAL", requester, origin: cleanOrigin(options.origin) };
+    const approval = approvals.open(request);
+    let status = approval.status;
+    if (status === "pending") {
+      options.onApprovalPending?.(approval);
+      status = await approvals.wait(approval.id, options.signal);
+    }
+    if (status === "approved" && approvals.consume(approval.id, request)) return;
+    const why = status === "expired" ? "nobody approved it in time" : status === "denied" ? "the owner denied it" : "the approval was already used";
+    this.deps.audit.record({ event: "policy", who: requester, tool: tool.name, argsHash, status: "denied", detail: `${approval.id}: ${status}` });
+    throw new ToolError("denied", `${tool.name} did not run: ${why} (approval ${approval.id})`);
+  }
+
+  private async run(tool: Tool, args: unknown, requester: Requester, argsHash: string, signal = new AbortController().signal): Promise<unknown> {
+    const started = performance.now();
+    const done = (status: string) => this.deps.audit.record({ event: "run", who: requester, tool: tool.name, argsHash, status, durationMs: performance.now() - started });
+    try {
+      const result = await tool.run(args, { signal, requester, db: this.deps.db, config: this.deps.toolConfig });
+      done("ok");
+      return result;
+    } catch (error) {
+      if (error instanceof ToolError) {
+        done(error.code);
+        throw error;
+      }
+      if (signal.aborted) {
+        done("cancelled");
+        throw signal.reason;
+      }
+      done("failed");
+      // The original message may carry paths or data the requester must not see.
+      throw new ToolError("failed", `${tool.name} failed`);
+    }
+  }
+}
+
+type ArgsText = { ok: true; json: string } | { ok: false; message: string };
+
+function canonicalArgs(rawArgs: unknown, maxBytes: number): ArgsText {
+  let json: string;
+  try {
+    json = canonicalJson(rawArgs === undefined ? {} : rawArgs);
+  } catch {
+    return { ok: false, message: "the arguments are not plain JSON" };
+  }
+  if (Buffer.byteLength(json) > maxBytes) return { ok: false, message: `the arguments are larger than ${maxBytes} bytes` };
+  return { ok: true, json };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "arguments"}: ${issue.message}`)
+    .join("; ");
+}
+
+function cleanOrigin(origin: string): string {
+  // eslint-disable-next-line no-control-regex
+  return origin.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, MAX_ORIGIN);
+}
+
+function jsonSchema(tool: Tool): unknown {
+  try {
+    return z.toJSONSchema(tool.args, { io: "input", unrepresentable: "any" });
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,17 @@
+/** Who asks, reduced to what rules compare: the stable identity of a requester across sessions. */
+import type { Requester } from "./tool.js";
+
+/** The PC's own user at its own keyboard: the local CLI, through the control socket. */
+export const LOCAL_OWNER: Requester = Object.freeze({ device: "local", role: "owner", user: "owner", via: "local" });
+
+/**
+ * Identity for rate limits, flood limits and approval binding. The session is left out on purpose:
+ * a device that reconnects (or an agent that restarts) is still the same requester.
+ */
+export function requesterKey(requester: Requester): string {
+  return `${requester.via}:${requester.device}:${requester.role}:${requester.user}`;
+}
+
+export function describeRequester(requester: Requester): string {
+  return requester.via === "local" ? "the local CLI" : `${requester.user} (${requester.role}, device ${requester.device})`;
+}
