@@ -1,0 +1,182 @@
+/**
+ * files.list, files.read and files.write: inside the shared roots only (see paths.ts). Symlinks are
+ * followed for reading only when their real target stays inside the root; writing never goes through
+ * a symlink or a hard link, since either may point at a file outside the root.
+ */
+import { constants } from "node:fs";
+import { lstat, open, opendir, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { ToolError, type Tool } from "../safety/tool.js";
+import { RelPath, RootRef, assertOpenedInside, fsError, pickRoot, realInside, splitRelative } from "./paths.js";
+
+export const READ_MAX_BYTES = 1024 * 1024;
+export const WRITE_MAX_BYTES = 1024 * 1024;
+export const LIST_MAX_ENTRIES = 1000;
+
+// Windows has no O_NOFOLLOW or O_NONBLOCK; there the lstat checks and realpath carry the weight.
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+// Opening a FIFO for reading blocks until a writer appears; non-blocking open returns at once.
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+const shownPath = (path: string) => (path === "" ? "." : path);
+
+const ListArgs = z.object({
+  root: RootRef,
+  path: RelPath.default(""),
+  limit: z.number().int().min(1).max(LIST_MAX_ENTRIES).default(200),
+});
+
+export const filesList: Tool<z.infer<typeof ListArgs>> = {
+  name: "files.list",
+  description: "List a folder inside the shared folders: names, kinds (file, dir, symlink, other) and sizes.",
+  args: ListArgs,
+  risk: "MEDIUM",
+  guestVisible: false,
+  async run({ root: ref, path, limit }, { config }) {
+    const root = pickRoot(config.roots, ref);
+    const shown = shownPath(path);
+    const dir = await realInside(config, root, splitRelative(path), shown);
+    const entries: { name: string; type: "file" | "dir" | "symlink" | "other"; size?: number }[] = [];
+    let truncated = false;
+    try {
+      for await (const entry of await opendir(dir)) {
+        if (entries.length === limit) {
+          truncated = true;
+          break;
+        }
+        // A symlink is reported as such and never followed: where it points is nobody's business here.
+        const type = entry.isSymbolicLink() ? "symlink" : entry.isDirectory() ? "dir" : entry.isFile() ? "file" : "other";
+        const size = type === "file" ? await lstat(join(dir, entry.name)).then((s) => s.size, () => undefined) : undefined;
+        entries.push(size === undefined ? { name: entry.name, type } : { name: entry.name, type, size });
+      }
+    } catch (err) {
+      throw fsError(err, shown);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { path: shown, entries, truncated };
+  },
+};
+
+const ReadArgs = z.object({
+  root: RootRef,
+  path: RelPath.min(1),
+  maxBytes: z.number().int().min(1).max(READ_MAX_BYTES).default(READ_MAX_BYTES),
+  encoding: z.enum(["utf8", "base64"]).default("utf8"),
+});
+
+export const filesRead: Tool<z.infer<typeof ReadArgs>> = {
+  name: "files.read",
+  description: `Read a file inside the shared folders (at most ${READ_MAX_BYTES} bytes; longer files are truncated and say so).`,
+  args: ReadArgs,
+  risk: "MEDIUM",
+  guestVisible: false,
+  async run({ root: ref, path, maxBytes, encoding }, { config }) {
+    const root = pickRoot(config.roots, ref);
+    const real = await realInside(config, root, splitRelative(path), path);
+    let file: FileHandle;
+    try {
+      // realpath resolved every link, so the final component must not be one now.
+      file = await open(real, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (err) {
+      throw fsError(err, path);
+    }
+    try {
+      const stat = await file.stat();
+      if (stat.isDirectory()) throw new ToolError("bad_args", `"${path}" is a folder: use files.list`);
+      if (!stat.isFile()) throw new ToolError("bad_args", `"${path}" is not a regular file`);
+      await assertOpenedInside(config, file.fd, root, path);
+      const buffer = Buffer.alloc(Math.min(maxBytes, stat.size));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      const bytes = buffer.subarray(0, filled);
+      return {
+        path,
+        size: stat.size,
+        bytes: filled,
+        truncated: stat.size > filled,
+        encoding,
+        content: encoding === "base64" ? bytes.toString("base64") : bytes.toString("utf8"),
+      };
+    } catch (err) {
+      throw fsError(err, path);
+    } finally {
+      await file.close();
+    }
+  },
+};
+
+const WriteArgs = z.object({
+  root: RootRef,
+  path: RelPath.min(1),
+  // Characters, not bytes: the byte limit is checked once the content is encoded.
+  content: z.string().max(Math.ceil((WRITE_MAX_BYTES * 4) / 3) + 4),
+  encoding: z.enum(["utf8", "base64"]).default("utf8"),
+  /** create: only a new file; overwrite: replace or create; append: add to the end or create. */
+  mode: z.enum(["create", "overwrite", "append"]).default("create"),
+});
+
+export const filesWrite: Tool<z.infer<typeof WriteArgs>> = {
+  name: "files.write",
+  description: `Write a file inside the shared folders (at most ${WRITE_MAX_BYTES} bytes). Mode create (default) refuses to replace a file; overwrite and append do not.`,
+  args: WriteArgs,
+  risk: "HIGH",
+  guestVisible: false,
+  async run({ root: ref, path, content, encoding, mode }, { config }) {
+    const root = pickRoot(config.roots, ref);
+    const segments = splitRelative(path);
+    const name = segments.at(-1);
+    if (name === undefined) throw new ToolError("bad_args", "name a file to write, not the root");
+    const data = decode(content, encoding);
+    if (data.length > WRITE_MAX_BYTES) throw new ToolError("too_large", `the content is ${data.length} bytes; at most ${WRITE_MAX_BYTES} may be written`);
+    const parent = await realInside(config, root, segments.slice(0, -1), path);
+    const target = join(parent, name);
+
+    const existing = await lstat(target).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw fsError(err, path);
+    });
+    if (existing?.isSymbolicLink()) throw new ToolError("denied", `"${path}" is a symbolic link; refusing to write through it`);
+    if (existing?.isDirectory()) throw new ToolError("bad_args", `"${path}" is a folder`);
+    if (existing && mode === "create") throw new ToolError("bad_args", `"${path}" already exists: use mode overwrite or append`);
+
+    // No O_TRUNC: the file is only emptied after the checks on the opened descriptor have passed.
+    const flags =
+      constants.O_WRONLY | constants.O_CREAT | O_NOFOLLOW | O_NONBLOCK | (mode === "create" ? constants.O_EXCL : 0) | (mode === "append" ? constants.O_APPEND : 0);
+    let file: FileHandle;
+    try {
+      file = await open(target, flags);
+    } catch (err) {
+      throw fsError(err, path);
+    }
+    try {
+      const stat = await file.stat();
+      if (!stat.isFile()) throw new ToolError("bad_args", `"${path}" is not a regular file`);
+      // A hard link shares its contents with another name, which may lie outside the root.
+      if (stat.nlink > 1) throw new ToolError("denied", `"${path}" has other hard links; refusing to write to it`);
+      await assertOpenedInside(config, file.fd, root, path);
+      if (mode === "overwrite") await file.truncate(0);
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await file.write(data, written, data.length - written, mode === "append" ? null : written);
+        written += bytesWritten;
+      }
+      return { path, bytes: written, created: existing === undefined };
+    } catch (err) {
+      throw fsError(err, path);
+    } finally {
+      await file.close();
+    }
+  },
+};
+
+function decode(content: string, encoding: "utf8" | "base64"): Buffer {
+  if (encoding === "utf8") return Buffer.from(content, "utf8");
+  // Buffer.from skips characters that are not base64; a typo must not silently write other bytes.
+  if (content.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(content)) throw new ToolError("bad_args", "the content is not valid base64");
+  return Buffer.from(content, "base64");
+}

@@ -1,0 +1,113 @@
+/**
+ * Where the file tools and `run.program` may go. A request names a root (its index in the config or
+ * its folder name) and a path relative to it. The path is first checked as text (no "..", no absolute,
+ * drive or UNC forms, no control characters), then its real path, after every symlink, must still lie
+ * inside the root's real path. Error messages only ever show the path the requester typed.
+ */
+import { readlink, realpath } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { z } from "zod";
+import { ToolError, type ToolConfig } from "../safety/tool.js";
+import { excludedDirs, isInside } from "./config.js";
+
+export const MAX_PATH_CHARS = 4096;
+
+/** A root by position in ORA_FILE_ROOTS or by its folder name; the first root when left out. */
+export const RootRef = z.union([z.number().int().min(0).max(255), z.string().min(1).max(255)]).optional();
+export const RelPath = z.string().max(MAX_PATH_CHARS);
+
+export function pickRoot(roots: readonly string[], ref: number | string | undefined): string {
+  if (roots.length === 0) throw new ToolError("denied", "no folders are shared with the agent (set ORA_FILE_ROOTS)");
+  if (ref === undefined) return roots[0]!;
+  if (typeof ref === "number") {
+    const root = roots[ref];
+    if (root === undefined) throw new ToolError("bad_args", `there is no root number ${ref}; there are ${roots.length}`);
+    return root;
+  }
+  const named = roots.filter((root) => basename(root) === ref);
+  if (named.length === 0) throw new ToolError("bad_args", `there is no root named "${ref}"`);
+  if (named.length > 1) throw new ToolError("bad_args", `more than one root is named "${ref}": use its number`);
+  return named[0]!;
+}
+
+// Windows resolves these names to devices in every folder (CON, NUL, COM1, …).
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * Splits a relative path into plain segments, or refuses it. Both "/" and "\" separate segments on
+ * every platform, so "..\x" is refused on Linux as it would be on Windows. "." and empty segments are
+ * dropped; the empty path is the root itself. Percent escapes are not decoded: "%2e%2e" is a file name.
+ */
+export function splitRelative(path: string, platform: NodeJS.Platform = process.platform): string[] {
+  if (/[\u0000-\u001f]/.test(path)) throw new ToolError("bad_args", "the path contains control characters");
+  if (/^[\\/]/.test(path)) throw new ToolError("bad_args", "the path must be relative to a root (no leading / or \\)");
+  if (/^[A-Za-z]:/.test(path)) throw new ToolError("bad_args", "the path must be relative to a root (no drive letter)");
+  const segments = path.split(/[\\/]/).filter((s) => s !== "" && s !== ".");
+  for (const segment of segments) {
+    if (segment === "..") throw new ToolError("bad_args", 'the path may not contain ".."');
+    if (platform === "win32") {
+      // Win32 strips trailing dots and spaces (".. " means ".."), ":" opens alternate data streams.
+      if (/[. ]$/.test(segment) || segment.includes(":") || WINDOWS_DEVICE.test(segment)) {
+        throw new ToolError("bad_args", `"${segment}" is not a usable file name on Windows`);
+      }
+    }
+  }
+  return segments;
+}
+
+/** The real path of root/segments, which must exist and lie inside the root after symlinks. */
+export async function realInside(config: ToolConfig, root: string, segments: readonly string[], shown: string): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(join(root, ...segments));
+  } catch (err) {
+    throw fsError(err, shown);
+  }
+  checkInside(config, real, root, shown);
+  return real;
+}
+
+function checkInside(config: ToolConfig, real: string, root: string, shown: string): void {
+  if (!isInside(real, root)) throw new ToolError("denied", `"${shown}" leads outside the shared folders`);
+  if (excludedDirs(config).some((dir) => isInside(real, dir))) throw new ToolError("denied", `"${shown}" is the agent's own state, which is never shared`);
+}
+
+/**
+ * Closes the gap between the realpath check and the open: on Linux the kernel names the file an open
+ * descriptor really refers to, so a folder swapped for a symlink in between is caught here.
+ */
+export async function assertOpenedInside(config: ToolConfig, fd: number, root: string, shown: string): Promise<void> {
+  if (process.platform !== "linux") return;
+  let real: string;
+  try {
+    real = await readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return; // no /proc mounted: the realpath check stands alone
+  }
+  checkInside(config, real, root, shown);
+}
+
+/** Maps a filesystem error to a ToolError. Node's messages carry absolute paths, so none is passed on. */
+export function fsError(err: unknown, shown: string): ToolError {
+  if (err instanceof ToolError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case "ENOENT":
+    case "ENOTDIR":
+      return new ToolError("not_found", `"${shown}" does not exist`);
+    case "ELOOP":
+      return new ToolError("denied", `"${shown}" is a symbolic link, which is not followed here`);
+    case "EACCES":
+    case "EPERM":
+      return new ToolError("denied", `"${shown}" may not be accessed (permission denied)`);
+    case "EEXIST":
+      return new ToolError("bad_args", `"${shown}" already exists`);
+    case "EISDIR":
+      return new ToolError("bad_args", `"${shown}" is a folder`);
+    case "ENOSPC":
+    case "EDQUOT":
+      return new ToolError("failed", "the disk is full");
+    default:
+      return new ToolError("failed", `"${shown}" could not be accessed${code ? ` (${code})` : ""}`);
+  }
+}
