@@ -5,3 +5,4 @@ export * from "./payload.js";
 export * from "./credentials.js";
 export * from "./client.js";
 export * from "./pairing-frames.js";
+export * from "./crypto/cpace.js";
