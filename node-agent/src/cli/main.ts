@@ -2,6 +2,10 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveConfig, type ConfigFlags } from "../config.js";
 import { redact } from "../log.js";
+import { approvalsCommand } from "./approvals.js";
+import { approveCommand } from "./approve.js";
+import { auditCommand } from "./audit.js";
+import { denyCommand } from "./deny.js";
 import { devicesCommand } from "./devices.js";
 import { UserError } from "./errors.js";
 import { startCommand } from "./start.js";
@@ -31,6 +35,10 @@ const COMMANDS: Record<string, Command> = {
   start: startCommand,
   status: statusCommand,
   devices: devicesCommand,
+  approvals: approvalsCommand,
+  approve: approveCommand,
+  deny: denyCommand,
+  audit: auditCommand,
 };
 
 function overview(): string {

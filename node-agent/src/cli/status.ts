@@ -1,3 +1,4 @@
+import { secretStorage } from "../safety/secret-store.js";
 import { readCredential, readStatus } from "../state.js";
 import { configFrom, type Command } from "./main.js";
 
@@ -25,6 +26,7 @@ agent is running and connected, 1 otherwise.`,
       state: running ? status.status : "not running",
       since: running ? status.since : null,
       detail: status?.detail ?? null,
+      secrets: secretStorage(config.stateDir),
     };
     if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else {
@@ -32,6 +34,7 @@ agent is running and connected, 1 otherwise.`,
         `profile     ${report.profile} (${report.stateDir})`,
         `relay       ${report.relay}`,
         `node        ${report.nodeId ?? "not registered yet (run ora-agent start)"}`,
+        `secrets     ${report.secrets.where} in ${report.stateDir}${report.secrets.keychain ? ` (${report.secrets.keychain} detected, not used yet)` : ""}`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
       ];
       process.stdout.write(lines.join("\n") + "\n");

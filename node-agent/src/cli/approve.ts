@@ -1,0 +1,35 @@
+import { ControlError, controlCall } from "../control/client.js";
+import { DecideResult } from "../control/protocol.js";
+import { UserError } from "./errors.js";
+import { configFrom, type Command } from "./main.js";
+
+export const approveCommand: Command = {
+  summary: "approve a waiting tool call (approve <id> [--code NNNNNN])",
+  usage: `Usage: ora-agent approve <id> [--code NNNNNN]
+
+Approves one pending tool call of the running agent, once: it runs with exactly
+the arguments shown by ora-agent approvals and nothing else. CRITICAL calls need
+the 6-digit code shown there; three wrong codes deny the call and lock CRITICAL
+approvals for a while.`,
+  options: { code: { type: "string" } },
+  run: ({ flags, positionals }) => decideFromCli("approve", flags, positionals),
+};
+
+export async function decideFromCli(verdict: "approve" | "deny", flags: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const config = configFrom(flags);
+  const [id, ...extra] = positionals;
+  if (!id) throw new UserError(`which approval? ora-agent ${verdict} <id> (see ora-agent approvals)`);
+  if (extra.length > 0) throw new UserError(`one approval at a time: ora-agent ${verdict} <id>`);
+  const code = typeof flags.code === "string" ? flags.code.trim() : undefined;
+  if (code !== undefined && !/^\d{6}$/.test(code)) throw new UserError("a code is 6 digits, as shown by ora-agent approvals");
+  const request = code === undefined ? { op: "approvals.decide" as const, id: id.toLowerCase(), verdict } : { op: "approvals.decide" as const, id: id.toLowerCase(), verdict, code };
+  try {
+    const parsed = DecideResult.safeParse(await controlCall(config.stateDir, request));
+    if (!parsed.success) throw new UserError("the agent sent an answer this CLI does not understand", 3);
+    process.stdout.write(`${parsed.data.id}: ${parsed.data.status}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ControlError) throw new UserError(`${error.code}: ${error.message}`, 1);
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+import { decideFromCli } from "./approve.js";
+import type { Command } from "./main.js";
+
+export const denyCommand: Command = {
+  summary: "deny a waiting tool call (deny <id>)",
+  usage: `Usage: ora-agent deny <id>
+
+Denies one pending tool call of the running agent; it will not run. A call nobody
+approves before it expires is denied too.`,
+  run: ({ flags, positionals }) => decideFromCli("deny", flags, positionals),
+};
