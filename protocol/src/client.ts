@@ -255,7 +255,7 @@ export class OraClient {
   private open(payload: string | undefined): unknown {
     if (payload === undefined || !this.current) return undefined;
     try {
-      return this.current.open(payload);
+      return this.current.open(payload).message;
     } catch {
       return undefined;
     }

@@ -72,11 +72,11 @@ export class E2eChannel {
   }
 
   /** Opens a sealed payload; throws E2eError for anything tampered, replayed or out of order. */
-  open(payload: string): unknown {
-    const { seq, message } = openWith(this.receiveKey, payload);
-    if (seq <= this.received) throw new E2eError("replayed", "a sealed frame arrived again or out of order");
-    this.received = seq;
-    return message;
+  open(payload: string): { seq: number; message: unknown } {
+    const opened = openWith(this.receiveKey, payload);
+    if (opened.seq <= this.received) throw new E2eError("replayed", "a sealed frame arrived again or out of order");
+    this.received = opened.seq;
+    return opened;
   }
 }
 
