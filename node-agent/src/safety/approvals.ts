@@ -105,6 +105,8 @@ export class Approvals {
   private readonly codes = new Map<string, string>();
   private readonly lockouts: CodeLockouts;
   private readonly sweeper: NodeJS.Timeout;
+  /** Waiters to release when the agent stops; their approvals stay pending in the database. */
+  private readonly stopWaiters = new Set<() => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -185,7 +187,12 @@ export class Approvals {
         cleanup();
         reject(signal!.reason);
       };
+      const onStop = () => {
+        cleanup();
+        reject(new ToolError("failed", `the agent stopped while approval ${id} was pending; ask again once it is back`));
+      };
       const cleanup = () => {
+        this.stopWaiters.delete(onStop);
         this.events.off("change", onChange);
         signal?.removeEventListener("abort", onAbort);
         clearTimeout(timer);
@@ -196,6 +203,7 @@ export class Approvals {
       timer.unref();
       if (signal?.aborted) return onAbort();
       this.events.on("change", onChange);
+      this.stopWaiters.add(onStop);
       signal?.addEventListener("abort", onAbort, { once: true });
       settle();
     });
@@ -236,7 +244,7 @@ export class Approvals {
   /** Approvals `viewer` may decide, newest first; codes only for the owner. */
   list(viewer: Requester): ApprovalView[] {
     this.sweep();
-    const rows = this.db.prepare<[], Row>("SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC").all();
+    const rows = this.db.prepare<[], Row>("SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC, rowid DESC").all();
     return rows
       .filter((row) => whyNot(row, viewer) === null)
       .map((row) => {
@@ -261,6 +269,7 @@ export class Approvals {
 
   close(): void {
     clearInterval(this.sweeper);
+    for (const stop of [...this.stopWaiters]) stop();
     this.events.removeAllListeners();
   }
 

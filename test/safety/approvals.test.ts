@@ -1,0 +1,225 @@
+import { describe, expect, it } from "vitest";
+import type { ApprovalEvent } from "../../node-agent/src/safety/approvals.js";
+import { createSafety } from "../../node-agent/src/safety/index.js";
+import { alice, bob, carol, gus, harness, local, newClock, standardTools, type Ran } from "./fixtures.js";
+
+describe("approvals", () => {
+  it("make a HIGH call wait until the owner approves, then run it once", async () => {
+    const h = harness();
+    const call = h.call(bob, "echo.high", { text: "go" });
+    const approval = await call.pending;
+    expect(approval).toMatchObject({ tool: "echo.high", risk: "HIGH", status: "pending", args: { text: "go" }, requester: { device: "dev-bob" }, origin: "test", needsCode: false });
+    expect(approval.id).toMatch(/^[0-9a-hjkmnp-tv-z]{8}$/);
+    expect(approval.expiresAt - approval.createdAt).toBe(300_000);
+    expect(h.ran).toHaveLength(0);
+    expect(h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice)).toBe("approved");
+    await expect(call.result).resolves.toEqual({ echoed: "go" });
+    expect(h.safety.approvals.get(approval.id)?.status).toBe("used");
+  });
+
+  it("refuse the call with denied when the owner denies it", async () => {
+    const h = harness();
+    const call = h.call(alice, "echo.high", { text: "no" });
+    h.safety.approvals.decide((await call.pending).id, { verdict: "deny" }, local);
+    await expect(call.result).rejects.toMatchObject({ code: "denied", message: expect.stringContaining("the owner denied it") });
+    expect(h.ran).toHaveLength(0);
+  });
+
+  it("expire after their TTL and then count as denied", async () => {
+    const h = harness({ policy: { approvalTtlMs: 60_000 } });
+    const call = h.call(alice, "echo.high", { text: "late" });
+    const approval = await call.pending;
+    h.clock.advance(59_999);
+    h.safety.approvals.sweep();
+    expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
+    h.clock.advance(1);
+    h.safety.approvals.sweep();
+    await expect(call.result).rejects.toMatchObject({ code: "denied", message: expect.stringContaining("nobody approved it in time") });
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice)).toThrow(/already expired/);
+  });
+
+  it("expire on their own timer, without anyone looking", async () => {
+    const h = harness({ policy: { approvalTtlMs: 50 }, clock: { t: 0, now: Date.now, advance: () => undefined } });
+    const call = h.call(alice, "echo.high", { text: "nobody home" });
+    await expect(call.result).rejects.toMatchObject({ code: "denied" });
+  });
+
+  it("are bound to the exact arguments: an approval for one set does not run another", async () => {
+    const h = harness();
+    const first = h.call(alice, "echo.high", { text: "a" });
+    const a = await first.pending;
+    const second = h.call(alice, "echo.high", { text: "b" });
+    const b = await second.pending;
+    expect(b.id).not.toBe(a.id);
+    expect(b.argsHash).not.toBe(a.argsHash);
+    h.safety.approvals.decide(a.id, { verdict: "approve" }, local);
+    await expect(first.result).resolves.toEqual({ echoed: "a" });
+    expect(h.safety.approvals.get(b.id)?.status).toBe("pending");
+    expect(h.ran.map((r) => r.args)).toEqual([{ text: "a" }]);
+  });
+
+  it("are used once: the same call again needs a new approval", async () => {
+    const h = harness();
+    const first = h.call(alice, "echo.high", { text: "once" });
+    const a = await first.pending;
+    h.safety.approvals.decide(a.id, { verdict: "approve" }, local);
+    await first.result;
+    const again = h.call(alice, "echo.high", { text: "once" });
+    expect((await again.pending).id).not.toBe(a.id);
+    expect(h.ran).toHaveLength(1);
+    expect(h.safety.approvals.consume(a.id, { tool: "echo.high", argsHash: a.argsHash, requester: alice })).toBe(false);
+  });
+
+  it("share one pending approval between identical calls instead of asking twice", async () => {
+    const h = harness();
+    const one = h.call(alice, "echo.high", { text: "same" });
+    const two = h.call(alice, "echo.high", { text: "same" });
+    const [a, b] = await Promise.all([one.pending, two.pending]);
+    expect(b.id).toBe(a.id);
+    h.safety.approvals.decide(a.id, { verdict: "approve" }, local);
+    const outcomes = await Promise.allSettled([one.result, two.result]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(h.ran).toHaveLength(1);
+  });
+
+  it("are decided by the owner; a sub-admin may decide others' HIGH but not its own, and no guest decides", async () => {
+    const h = harness();
+    const bobs = await h.call(bob, "echo.high", { text: "bob" }).pending;
+    expect(() => h.safety.approvals.decide(bobs.id, { verdict: "approve" }, bob)).toThrow(/cannot decide its own request/);
+    expect(() => h.safety.approvals.decide(bobs.id, { verdict: "approve" }, gus)).toThrow(/guests cannot decide/);
+    expect(h.safety.approvals.decide(bobs.id, { verdict: "approve" }, carol)).toBe("approved");
+    const critical = await h.call(bob, "echo.critical", { text: "c" }).pending;
+    expect(() => h.safety.approvals.decide(critical.id, { verdict: "approve", code: "000000" }, carol)).toThrow(/only the owner/);
+    expect(() => h.safety.approvals.decide(critical.id, { verdict: "deny" }, carol)).toThrow(/only the owner/);
+  });
+
+  it("list only what the viewer may decide, with CRITICAL codes for the owner only", async () => {
+    const h = harness();
+    await h.call(alice, "echo.high", { text: "h" }).pending;
+    await h.call(alice, "echo.critical", { text: "c" }).pending;
+    const owner = h.safety.approvals.list(local);
+    expect(owner.map((a) => [a.tool, a.code === undefined])).toEqual([
+      ["echo.critical", false],
+      ["echo.high", true],
+    ]);
+    expect(owner[0]!.code).toMatch(/^\d{6}$/);
+    expect(h.safety.approvals.list(bob).map((a) => [a.tool, a.code])).toEqual([["echo.high", undefined]]);
+    expect(h.safety.approvals.list(gus)).toEqual([]);
+  });
+
+  it("need the CRITICAL code to approve, and run with it", async () => {
+    const h = harness();
+    const call = h.call(alice, "echo.critical", { text: "c" });
+    const approval = await call.pending;
+    const code = h.safety.approvals.list(local)[0]!.code!;
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice)).toThrow(/give its 6-digit code/);
+    expect(h.safety.approvals.decide(approval.id, { verdict: "approve", code }, alice)).toBe("approved");
+    await expect(call.result).resolves.toEqual({ echoed: "c" });
+  });
+
+  it("deny a CRITICAL approval after three wrong codes and lock the decider out of CRITICAL for a while", async () => {
+    const h = harness({ policy: { codeLockoutMs: 60_000 } });
+    const call = h.call(bob, "echo.critical", { text: "c" });
+    const approval = await call.pending;
+    const code = h.safety.approvals.list(local)[0]!.code!;
+    const wrong = code === "000000" ? "111111" : "000000";
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)).toThrow(/2 attempt\(s\) left/);
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)).toThrow(/1 attempt\(s\) left/);
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)).toThrow(/denied and CRITICAL approvals are locked/);
+    await expect(call.result).rejects.toMatchObject({ code: "denied" });
+    const next = h.call(bob, "echo.critical", { text: "d" });
+    const second = await next.pending;
+    const code2 = h.safety.approvals.list(local)[0]!.code!;
+    expect(() => h.safety.approvals.decide(second.id, { verdict: "approve", code: code2 }, alice)).toThrow(/locked for you for 60 s/);
+    expect(h.safety.approvals.decide(second.id, { verdict: "approve", code: code2 }, local)).toBe("approved");
+    await next.result;
+    h.clock.advance(60_000);
+    const third = await h.call(bob, "echo.critical", { text: "e" }).pending;
+    expect(h.safety.approvals.decide(third.id, { verdict: "approve", code: h.safety.approvals.list(local)[0]!.code! }, alice)).toBe("approved");
+  });
+
+  it("count wrong codes per decider across approvals, so spreading guesses does not help", async () => {
+    const h = harness();
+    const ids = [];
+    for (const text of ["a", "b", "c"]) ids.push((await h.call(bob, "echo.critical", { text }).pending).id);
+    const codes = new Map(h.safety.approvals.list(local).map((a) => [a.id, a.code!]));
+    const wrongFor = (id: string) => (codes.get(id) === "000000" ? "111111" : "000000");
+    expect(() => h.safety.approvals.decide(ids[0]!, { verdict: "approve", code: wrongFor(ids[0]!) }, alice)).toThrow(/wrong code/);
+    expect(() => h.safety.approvals.decide(ids[1]!, { verdict: "approve", code: wrongFor(ids[1]!) }, alice)).toThrow(/wrong code/);
+    expect(() => h.safety.approvals.decide(ids[2]!, { verdict: "approve", code: wrongFor(ids[2]!) }, alice)).toThrow(/locked/);
+    expect(() => h.safety.approvals.decide(ids[0]!, { verdict: "approve", code: codes.get(ids[0]!)! }, alice)).toThrow(/locked/);
+  });
+
+  it("limit how many approvals one requester may have waiting", async () => {
+    const h = harness({ policy: { maxPendingPerRequester: 2 } });
+    await h.call(alice, "echo.high", { text: "1" }).pending;
+    await h.call(alice, "echo.high", { text: "2" }).pending;
+    await expect(h.call(alice, "echo.high", { text: "3" }).result).rejects.toMatchObject({ code: "rate_limited", message: expect.stringContaining("too many approvals waiting") });
+    await expect(h.call(bob, "echo.high", { text: "3" }).pending).resolves.toMatchObject({ status: "pending" });
+  });
+
+  it("survive a restart: still pending, still bound, and the re-issued call consumes the approval", async () => {
+    const stateDir = harness().stateDir;
+    const clock = newClock();
+    const before = harness({ stateDir, clock });
+    const call = before.call(bob, "echo.critical", { text: "after restart" });
+    const approval = await call.pending;
+    before.safety.close();
+    await expect(call.result).rejects.toBeDefined();
+
+    const ran: Ran[] = [];
+    const after = createSafety({ stateDir, profile: "private", tools: standardTools(ran), now: clock.now });
+    const listed = after.approvals.list(local);
+    expect(listed).toMatchObject([{ id: approval.id, status: "pending", tool: "echo.critical", args: { text: "after restart" } }]);
+    expect(listed[0]!.code).toMatch(/^\d{6}$/);
+    after.approvals.decide(approval.id, { verdict: "approve", code: listed[0]!.code! }, local);
+    await expect(after.callTool(bob, "echo.critical", { text: "changed" }, { origin: "t", signal: AbortSignal.timeout(50) })).rejects.toBeDefined();
+    expect(ran).toHaveLength(0);
+    await expect(after.callTool(bob, "echo.critical", { text: "after restart" }, { origin: "t" })).resolves.toEqual({ echoed: "after restart" });
+    expect(after.approvals.get(approval.id)?.status).toBe("used");
+    after.close();
+  });
+
+  it("tell listeners about every step, without the CRITICAL code", async () => {
+    const h = harness();
+    const events: ApprovalEvent[] = [];
+    const stop = h.safety.approvals.onChange((event) => events.push(event));
+    const call = h.call(alice, "echo.critical", { text: "c" });
+    const approval = await call.pending;
+    const code = h.safety.approvals.list(local)[0]!.code!;
+    h.safety.approvals.decide(approval.id, { verdict: "approve", code }, local);
+    await call.result;
+    const expiring = await h.call(alice, "echo.high", { text: "h" }).pending;
+    h.clock.advance(300_000);
+    h.safety.approvals.sweep();
+    stop();
+    expect(events.map((e) => [e.type, e.approval.status])).toEqual([
+      ["created", "pending"],
+      ["decided", "approved"],
+      ["invalidated", "used"],
+      ["created", "pending"],
+      ["expired", "expired"],
+    ]);
+    expect(events[0]!.approval).toMatchObject({ id: approval.id, tool: "echo.critical", risk: "CRITICAL", args: { text: "c" }, requester: { user: "alice" }, origin: "test", needsCode: true });
+    expect(JSON.stringify(events)).not.toContain(code);
+    expect(events[4]!.approval.id).toBe(expiring.id);
+  });
+
+  it("store only a hash of the CRITICAL code", async () => {
+    const h = harness();
+    const approval = await h.call(alice, "echo.critical", { text: "c" }).pending;
+    const code = h.safety.approvals.list(local)[0]!.code!;
+    const row = h.safety.db.prepare("SELECT * FROM approvals WHERE id = ?").get(approval.id);
+    expect(JSON.stringify(row)).not.toContain(code);
+  });
+
+  it("leave the approval pending when the waiting caller gives up", async () => {
+    const h = harness();
+    const controller = new AbortController();
+    const call = h.call(alice, "echo.high", { text: "h" }, { signal: controller.signal });
+    const approval = await call.pending;
+    controller.abort(new Error("client went away"));
+    await expect(call.result).rejects.toThrow("client went away");
+    expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
+  });
+});
