@@ -41,7 +41,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   return { relay: url.origin, profile: profile as Profile, stateDir };
 }
 
-function dataHome(env: NodeJS.ProcessEnv): string {
+export function dataHome(env: NodeJS.ProcessEnv): string {
   if (process.platform === "win32") return env.APPDATA ?? join(homedir(), "AppData", "Roaming");
   if (process.platform === "darwin") return join(homedir(), "Library", "Application Support");
   return env.XDG_DATA_HOME ?? join(homedir(), ".local", "share");

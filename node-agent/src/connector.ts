@@ -2,7 +2,8 @@
  * The agent's one outbound WebSocket to its relay: hello, requests to handlers, cancels, pushes,
  * heartbeats, and reconnection with full-jitter backoff. Requests are executed at most once per relay
  * id, whatever the relay sends. A rejected credential, a replaced connection or a protocol the relay
- * no longer speaks stops the connector instead of retrying forever.
+ * no longer speaks stops the connector instead of retrying forever. Every payload to and from a
+ * device goes through SecureSessions: opened and sealed end to end, never acted on in clear.
  */
 import {
   AnswerPayload,
@@ -13,14 +14,14 @@ import {
   PONG_FRAME,
   PROTOCOL_VERSION,
   RelayToAgentFrame,
-  parsePayload,
-  RequestPayload,
   SUBPROTOCOL,
   type SessionInfo,
 } from "@ora/protocol";
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import { DEFAULT_BACKOFF, fullJitter, type BackoffOptions } from "./backoff.js";
+import type { PairedDevice } from "./e2e/paired-devices.js";
+import type { SecureSessions } from "./e2e/secure-sessions.js";
 import { HandlerError, type HandlerRegistry } from "./handlers.js";
 import type { Logger } from "./log.js";
 
@@ -38,6 +39,7 @@ export interface ConnectorOptions {
   relay: string;
   credential: string;
   handlers: HandlerRegistry;
+  secure: SecureSessions;
   log: Logger;
   backoff?: BackoffOptions;
   pingIntervalMs?: number;
@@ -70,11 +72,22 @@ export class Connector {
     return this.done ?? { status: "stopped", reason, fatal: false };
   }
 
-  /** Sends an unsolicited message to one client session, or to all with "*". */
-  push(to: string, event: string, data?: unknown): boolean {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(encodeFrame({ t: "push", to }, JSON.stringify({ event, data })));
-    return true;
+  /**
+   * Sends an unsolicited message to every secured session whose device `to` accepts, sealed for each
+   * session separately. Returns how many sessions it went to.
+   */
+  push(event: string, data: unknown, to: (device: PairedDevice) => boolean = () => true): number {
+    const socket = this.socket;
+    if (socket?.readyState !== WebSocket.OPEN) return 0;
+    let sent = 0;
+    for (const { sid, device } of this.options.secure.secured()) {
+      if (!to(device)) continue;
+      const sealed = this.options.secure.seal(sid, { k: "push", body: { event, data } });
+      if (sealed === undefined) continue;
+      socket.send(encodeFrame({ t: "push", to: sid }, sealed));
+      sent++;
+    }
+    return sent;
   }
 
   private async loop(): Promise<ConnectorState> {
@@ -146,12 +159,16 @@ export class Connector {
             welcomed = true;
             lastPong = Date.now();
             this.sessions.clear();
+            this.options.secure.forgetAll();
             for (const s of header.sessions) this.sessions.set(s.s, s);
             this.options.log.info("connected", { node: header.node, sessions: header.sessions.length });
             return this.setState({ status: "connected", node: header.node, since: Date.now() });
           case "session":
             if (header.open) this.sessions.set(header.s, { s: header.s, dev: header.dev, role: header.role });
-            else this.sessions.delete(header.s);
+            else {
+              this.sessions.delete(header.s);
+              this.options.secure.forget(header.s);
+            }
             return;
           case "req":
             return void this.execute(ws, header, frame.payload);
@@ -169,6 +186,7 @@ export class Connector {
         clearInterval(heartbeat);
         for (const controller of this.inflight.values()) controller.abort();
         this.inflight.clear();
+        this.options.secure.forgetAll();
         if (code === CloseCode.REPLACED) fatal = "another connection of this Node took over (is a second agent running?)";
         if (code === CloseCode.UPGRADE_REQUIRED) fatal = "the relay no longer speaks this protocol version: update ora-agent";
         if (code === CloseCode.UNAUTHORIZED) fatal = "the relay rejected this Node's credential";
@@ -178,29 +196,39 @@ export class Connector {
   }
 
   private async execute(ws: WebSocket, request: { rid: number; s: string; dev: string; role: SessionInfo["role"] }, payload: string | undefined): Promise<void> {
-    const { rid } = request;
+    const { rid, s: sid } = request;
     if (this.seen.has(rid)) return this.options.log.warn("refusing to run a request twice", { rid });
     this.seen.add(rid);
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
 
     const controller = new AbortController();
     this.inflight.set(rid, controller);
+    const incoming = await this.options.secure.receive(sid, request.dev, payload);
+    if (incoming.kind !== "request") {
+      this.inflight.delete(rid);
+      if (incoming.kind === "refused") this.options.log.warn("refused a request", { rid, why: incoming.why });
+      // Handshake answers and refusals are the only payloads in clear; neither carries a secret.
+      if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ t: "res", rid }, JSON.stringify(incoming.answer)));
+      return;
+    }
+    const { device, seq } = incoming;
     let streamed = false;
     const send = (t: "res" | "chunk" | "end", body: unknown) => {
-      if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ t, rid }, JSON.stringify(body)));
+      if (controller.signal.aborted || ws.readyState !== WebSocket.OPEN) return;
+      const sealed = this.options.secure.seal(sid, { k: t, re: seq, body });
+      if (sealed !== undefined) ws.send(encodeFrame({ t, rid }, sealed));
     };
     try {
-      const parsed = RequestPayload.safeParse(parsePayload(payload));
-      if (!parsed.success) throw new HandlerError("bad_params", "the request is not {method, params}");
-      const handler = this.options.handlers.get(parsed.data.method);
-      if (!handler) throw new HandlerError("unknown_method", `no method ${parsed.data.method}`);
-      const params = handler.params.safeParse(parsed.data.params);
+      const handler = this.options.handlers.get(incoming.request.method);
+      if (!handler) throw new HandlerError("unknown_method", `no method ${incoming.request.method}`);
+      const params = handler.params.safeParse(incoming.request.params);
       if (!params.success) throw new HandlerError("bad_params", params.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
       const result = await handler.run(params.data, {
         signal: controller.signal,
-        session: request.s,
-        device: request.dev,
-        role: request.role,
+        session: sid,
+        device: device.id,
+        deviceName: device.name,
+        role: device.role,
         emit: (chunk) => {
           streamed = true;
           send("chunk", chunk);

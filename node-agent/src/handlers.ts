@@ -9,7 +9,9 @@ import { z } from "zod";
 export interface HandlerContext {
   signal: AbortSignal;
   session: string;
+  /** The paired device asking, and its role, from this PC's own pairing records. */
   device: string;
+  deviceName: string;
   role: Role;
   /** Sends one stream chunk to the caller; the return value becomes the stream's final answer. */
   emit(chunk: unknown): void;
@@ -56,6 +58,11 @@ export function builtinHandlers(): HandlerRegistry {
       description: "Answers pong with the agent's clock.",
       params: z.unknown(),
       run: () => ({ pong: true, time: new Date().toISOString() }),
+    })
+    .register("whoami", {
+      description: "Who this PC takes the caller to be: device id, name and role from its pairing record.",
+      params: z.unknown(),
+      run: (_params, { device, deviceName, role }) => ({ device, name: deviceName, role }),
     })
     .register("echo", {
       description: "Returns its params unchanged.",

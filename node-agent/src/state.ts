@@ -38,7 +38,7 @@ export function writePrivateJson(path: string, value: unknown): void {
   renameSync(temp, path);
 }
 
-function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
+export function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -3,10 +3,12 @@
  * relay misbehaves (duplicate deliveries), and how it reconnects or gives up.
  */
 import { CloseCode, encodeFrame, PROTOCOL_VERSION } from "@ora/protocol";
-import { builtinHandlers, Connector, createLogger, type ConnectorState } from "ora-agent";
+import { builtinHandlers, Connector, createLogger, loadOrCreateIdentity, PairedDevices, SecureSessions, type ConnectorState } from "ora-agent";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { newStateDir } from "../helpers/agent.js";
+import { DeviceCrypto } from "../helpers/device.js";
 import { Peer, until } from "../helpers/peer.js";
 
 const LIMITS = { maxMessageBytes: 1 << 20, maxPending: 8, maxPendingPerSession: 2, timeoutSec: 30, streamMaxSec: 600, windowBytes: 4 << 20 };
@@ -54,7 +56,14 @@ async function welcome(peer: Peer): Promise<void> {
   peer.send(encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: "n1", limits: LIMITS, sessions: [] }));
 }
 
-const req = (rid: number, method: string, params?: unknown) => encodeFrame({ t: "req", rid, s: "s1", dev: "d1", role: "owner" }, JSON.stringify({ method, params }));
+const header = (rid: number, s = "s1", dev = "d1") => ({ t: "req", rid, s, dev, role: "owner" });
+
+/** Handshakes session s1 as device d1 over a scripted relay side; returns a sealed-request builder. */
+async function secureSession(side: Peer, device: DeviceCrypto, rid = 1000) {
+  side.send(encodeFrame(header(rid, "s1", device.id), device.hello()));
+  await device.finish((await side.next((f) => f.header.rid === rid)).payload);
+  return (r: number, method: string, params?: unknown) => encodeFrame(header(r, "s1", device.id), device.seal(method, params).payload);
+}
 
 let cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -62,8 +71,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function connector(relay: FakeRelay, states: ConnectorState[] = []): Connector {
-  const c = new Connector({ relay: relay.url, credential: "ora_node_test", handlers: builtinHandlers(), log: quiet, backoff: { baseMs: 20, capMs: 100 }, onState: (s) => states.push(s) });
+function connector(relay: FakeRelay, states: ConnectorState[] = [], stateDir = newStateDir()): Connector {
+  const secure = new SecureSessions(loadOrCreateIdentity(stateDir), new PairedDevices(stateDir));
+  const c = new Connector({ relay: relay.url, credential: "ora_node_test", handlers: builtinHandlers(), secure, log: quiet, backoff: { baseMs: 20, capMs: 100 }, onState: (s) => states.push(s) });
   cleanups.push(() => c.stop());
   return c;
 }
@@ -84,10 +94,13 @@ describe("agent connector", () => {
   it("runs a relay id at most once, even when the relay delivers it twice", async () => {
     const relay = await fakeRelay();
     cleanups.push(() => relay.close());
-    void connector(relay).run();
+    const dir = newStateDir();
+    void connector(relay, [], dir).run();
     const side = await relay.next();
-    side.send(req(7, "echo.stream", { text: "x", count: 1 }));
-    side.send(req(7, "echo.stream", { text: "x", count: 1 }));
+    const req = await secureSession(side, new DeviceCrypto(dir));
+    const seven = req(7, "echo.stream", { text: "x", count: 1 });
+    side.send(seven);
+    side.send(seven);
     side.send(req(8, "ping"));
     expect((await side.next((f) => f.header.rid === 8 && f.header.t === "res")).header.t).toBe("res");
     await side.next((f) => f.header.rid === 7 && f.header.t === "end");
@@ -99,8 +112,10 @@ describe("agent connector", () => {
   it("stops a handler when the relay cancels its request and sends no answer", async () => {
     const relay = await fakeRelay();
     cleanups.push(() => relay.close());
-    void connector(relay).run();
+    const dir = newStateDir();
+    void connector(relay, [], dir).run();
     const side = await relay.next();
+    const req = await secureSession(side, new DeviceCrypto(dir));
     side.send(req(1, "sleep", { ms: 10_000 }));
     side.send(encodeFrame({ t: "cancel", rid: 1, reason: "cancelled" }));
     side.send(req(2, "ping"));
@@ -111,14 +126,57 @@ describe("agent connector", () => {
   it("answers malformed requests with typed errors instead of crashing", async () => {
     const relay = await fakeRelay();
     cleanups.push(() => relay.close());
-    void connector(relay).run();
+    const dir = newStateDir();
+    void connector(relay, [], dir).run();
     const side = await relay.next();
-    side.send(encodeFrame({ t: "req", rid: 1, s: "s1", dev: "d1", role: "owner" }, "not json"));
+    const device = new DeviceCrypto(dir);
+    const req = await secureSession(side, device);
     side.send(req(2, "nope"));
     side.send(req(3, "sleep", { ms: -1 }));
     side.send("garbage that is not a frame");
-    const codes = await Promise.all([1, 2, 3].map(async (rid) => JSON.parse((await side.next((f) => f.header.rid === rid)).payload!).error.code));
-    expect(codes).toEqual(["bad_params", "unknown_method", "bad_params"]);
+    const codes = await Promise.all([2, 3].map(async (rid) => device.open((await side.next((f) => f.header.rid === rid)).payload).body.error.code));
+    expect(codes).toEqual(["unknown_method", "bad_params"]);
+  });
+
+  it("acts on nothing in clear: a request before the handshake, or one that fails to open, is refused without running", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    const dir = newStateDir();
+    void connector(relay, [], dir).run();
+    const side = await relay.next();
+    side.send(encodeFrame(header(1), JSON.stringify({ method: "sleep", params: { ms: 5000 } })));
+    expect(JSON.parse((await side.next((f) => f.header.rid === 1)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/handshake first/) } });
+    const device = new DeviceCrypto(dir);
+    const req = await secureSession(side, device);
+    const sealed = req(2, "echo", "hi");
+    side.send(sealed);
+    expect(device.open((await side.next((f) => f.header.rid === 2)).payload).body).toEqual({ ok: true, result: "hi" });
+    // The same sealed payload again under a new relay id: a replay, refused and never run twice.
+    side.send(sealed.replace('"rid":2', '"rid":3'));
+    expect(JSON.parse((await side.next((f) => f.header.rid === 3)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/verification/) } });
+    // A flipped bit in a fresh request: refused the same way.
+    const fresh = new DeviceCrypto(dir, "d2");
+    const req2 = await secureSession(side, fresh, 1001);
+    const frame = req2(4, "echo", "x");
+    const flipped = frame.slice(0, -3) + (frame.at(-3) === "A" ? "B" : "A") + frame.slice(-2);
+    side.send(flipped);
+    expect(JSON.parse((await side.next((f) => f.header.rid === 4)).payload!)).toMatchObject({ ok: false });
+  });
+
+  it("takes the device's identity and role from its pairing record, not from the relay's header", async () => {
+    const relay = await fakeRelay();
+    cleanups.push(() => relay.close());
+    const dir = newStateDir();
+    void connector(relay, [], dir).run();
+    const side = await relay.next();
+    const guest = new DeviceCrypto(dir, "g1", "guest");
+    const req = await secureSession(side, guest); // the relay's header claims role "owner"
+    side.send(req(5, "whoami"));
+    expect(guest.open((await side.next((f) => f.header.rid === 5)).payload).body.result).toMatchObject({ device: "g1", role: "guest" });
+    // A relay that claims the session belongs to another device gets no handshake.
+    const other = new DeviceCrypto(dir, "o1");
+    side.send(encodeFrame(header(6, "s2", "someone-else"), other.hello()));
+    expect(JSON.parse((await side.next((f) => f.header.rid === 6)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/not paired/) } });
   });
 
   it("reconnects with backoff when the connection drops", async () => {

@@ -5,6 +5,7 @@
 import { CloseCode, encodeFrame, OraClient, PROTOCOL_VERSION } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent } from "../helpers/agent.js";
+import { provisionDevice } from "../helpers/device.js";
 import { client, open, scriptedAgent, until } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
@@ -33,9 +34,8 @@ describe("agent and client lifecycle", () => {
   it("fails every pending request with node_offline when the agent process dies, and works again after it restarts", async () => {
     const stateDir = newStateDir();
     let agent = await startAgent(relay.url, stateDir);
-    const { nodeId, credential: nodeCredential } = agent.node();
-    const { credential } = await relay.mintDevice(nodeCredential, "alice");
-    const alice = await OraClient.connect({ relay: relay.url, credential });
+    const { nodeId } = agent.node();
+    const alice = await OraClient.connect({ identity: await provisionDevice(relay, agent, "alice") });
     const pending = [alice.request("sleep", { ms: 20_000 }), alice.request("sleep", { ms: 20_000 })];
     await until(async () => (await relay.metrics(nodeId)).pending === 2, 5000, "two pending");
     await agent.stop("SIGKILL");
@@ -56,8 +56,7 @@ describe("agent and client lifecycle", () => {
     const second = await startAgent(relay.url, stateDir);
     expect(await first.exit()).toBe(4); // exits on its own with the fatal exit code
     expect(first.output()).toContain("another connection of this Node took over");
-    const { credential } = await relay.mintDevice(second.node().credential, "bob");
-    const bob = await OraClient.connect({ relay: relay.url, credential });
+    const bob = await OraClient.connect({ identity: await provisionDevice(relay, second, "bob") });
     expect(await bob.request("ping")).toMatchObject({ pong: true });
     bob.close();
     await second.stop();

@@ -1,18 +1,19 @@
 import { OraClient, OraError } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type AgentProcess } from "../helpers/agent.js";
+import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { client } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 describe("a client reaches the real agent through the real relay", () => {
   let relay: Relay;
   let agent: AgentProcess;
-  let alice: { id: string; credential: string };
+  let alice: ProvisionedDevice;
 
   beforeAll(async () => {
     relay = await startRelay();
     agent = await startAgent(relay.url);
-    alice = await relay.mintDevice(agent.node().credential, "alice-phone", "owner");
+    alice = await provisionDevice(relay, agent, "alice-phone", "owner");
   });
   afterAll(async () => {
     await agent?.stop();
@@ -20,7 +21,7 @@ describe("a client reaches the real agent through the real relay", () => {
   });
 
   it("answers ping and echo requests from the client library", async () => {
-    const session = await OraClient.connect({ relay: relay.url, credential: alice.credential });
+    const session = await OraClient.connect({ identity: alice });
     expect(session.welcome.role).toBe("owner");
     expect(session.online).toBe(true);
     expect(await session.request("ping")).toMatchObject({ pong: true });
@@ -29,7 +30,7 @@ describe("a client reaches the real agent through the real relay", () => {
   });
 
   it("streams chunks in order and ends with the final answer", async () => {
-    const session = await OraClient.connect({ relay: relay.url, credential: alice.credential });
+    const session = await OraClient.connect({ identity: alice });
     const chunks: unknown[] = [];
     const result = await session.request("echo.stream", { text: "tick", count: 5 }, { onChunk: (c) => chunks.push(c) });
     expect(chunks).toEqual([0, 1, 2, 3, 4].map((i) => ({ i, text: "tick" })));
@@ -38,7 +39,7 @@ describe("a client reaches the real agent through the real relay", () => {
   });
 
   it("reports an unknown method as a typed error from the agent", async () => {
-    const session = await OraClient.connect({ relay: relay.url, credential: alice.credential });
+    const session = await OraClient.connect({ identity: alice });
     await expect(session.request("no.such.method")).rejects.toMatchObject({ code: "unknown_method" });
     await expect(session.request("sleep", { ms: "soon" })).rejects.toBeInstanceOf(OraError);
     session.close();

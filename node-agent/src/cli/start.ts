@@ -1,9 +1,12 @@
 import { hostname } from "node:os";
 import { Connector, type ConnectorState } from "../connector.js";
+import { loadOrCreateIdentity } from "../e2e/identity.js";
+import { PairedDevices } from "../e2e/paired-devices.js";
+import { SecureSessions } from "../e2e/secure-sessions.js";
 import { builtinHandlers } from "../handlers.js";
 import { createLogger } from "../log.js";
-import { registerNode } from "../relay-api.js";
-import { ensureStateDir, readCredential, writeCredential, writeStatus, type NodeCredentialFile } from "../state.js";
+import { loadOrRegister } from "../registration.js";
+import { ensureStateDir, writeStatus } from "../state.js";
 import { UserError } from "./errors.js";
 import { configFrom, type Command } from "./main.js";
 
@@ -33,7 +36,8 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
       writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail });
       if (state.status === "connected") out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
     };
-    const connector = new Connector({ relay: config.relay, credential: node.credential, handlers: builtinHandlers(), log, onState: status });
+    const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
+    const connector = new Connector({ relay: config.relay, credential: node.credential, handlers: builtinHandlers(), secure, log, onState: status });
     const stop = () => void connector.stop("shutting down");
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
@@ -45,18 +49,3 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     return 0;
   },
 };
-
-async function loadOrRegister(relay: string, stateDir: string): Promise<NodeCredentialFile> {
-  const saved = readCredential(stateDir);
-  if (saved) {
-    if (saved.relay !== relay) {
-      throw new UserError(`this state directory belongs to the relay ${saved.relay}; use --relay ${saved.relay} or another --state-dir`);
-    }
-    return saved;
-  }
-  process.stdout.write(`ora-agent: registering this PC with ${relay}…\n`);
-  const { nodeId, credential } = await registerNode(relay, process.env.ORA_REGISTRATION_SECRET);
-  const file = { relay, nodeId, credential, registeredAt: new Date().toISOString() };
-  writeCredential(stateDir, file);
-  return file;
-}

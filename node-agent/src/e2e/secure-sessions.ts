@@ -1,0 +1,99 @@
+/**
+ * The agent's end of every client session's encryption (protocol crypto/e2e.ts). A session's first
+ * request must be the handshake from a paired device; after it, every request must be sealed under
+ * that session's keys, and every answer, chunk and push the agent sends is sealed too. Nothing from
+ * a device is acted on in clear, so a relay cannot inject requests, and the device's identity and
+ * role come from the pairing record, never from the relay.
+ */
+import {
+  acceptHandshake,
+  E2eChannel,
+  E2eError,
+  HandshakeHello,
+  parsePayload,
+  SealedRequest,
+  type AnswerPayload,
+  type HandshakeAnswer,
+  type RequestPayload,
+  type StaticKey,
+} from "@ora/protocol";
+import type { PairedDevice, PairedDevices } from "./paired-devices.js";
+
+export type Incoming =
+  | { kind: "handshake"; answer: HandshakeAnswer; device: PairedDevice }
+  | { kind: "request"; request: RequestPayload; seq: number; device: PairedDevice }
+  | { kind: "refused"; answer: AnswerPayload; why: string };
+
+interface Secure {
+  channel: E2eChannel;
+  device: PairedDevice;
+}
+
+export class SecureSessions {
+  private readonly sessions = new Map<string, Secure>();
+
+  constructor(
+    private readonly identity: StaticKey,
+    private readonly devices: PairedDevices,
+  ) {}
+
+  /** Reads one request payload from session `sid`, which the relay says belongs to device `relayDevice`. */
+  async receive(sid: string, relayDevice: string, payload: string | undefined): Promise<Incoming> {
+    const hello = HandshakeHello.safeParse(parsePayload(payload));
+    if (hello.success) return this.handshake(sid, relayDevice, hello.data);
+    const secure = this.sessions.get(sid);
+    if (!secure) return refuse("no end-to-end session: handshake first", "request before handshake");
+    let opened: { seq: number; message: unknown };
+    try {
+      opened = secure.channel.open(payload ?? "");
+    } catch (error) {
+      // Someone between the device and us altered, replayed or reordered a frame: this session's
+      // channel can no longer be trusted. The device handshakes again on its next request.
+      this.sessions.delete(sid);
+      return refuse("the request failed end-to-end verification", error instanceof E2eError ? error.reason : "tampered");
+    }
+    const request = SealedRequest.safeParse(opened.message);
+    if (!request.success) return refuse("the sealed request is not {method, params}", "bad sealed request");
+    // Revoked while connected: the pairing record is gone, so is the session.
+    const device = this.devices.get(secure.device.id);
+    if (!device) {
+      this.sessions.delete(sid);
+      return refuse("this device is no longer paired with this PC", "device removed");
+    }
+    return { kind: "request", request: request.data.body, seq: opened.seq, device };
+  }
+
+  /** Seals a reply for session `sid`; undefined when the session has no channel (any more). */
+  seal(sid: string, message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown }): string | undefined {
+    return this.sessions.get(sid)?.channel.seal(message).payload;
+  }
+
+  /** Sessions with a live channel, with their device: where pushes can go. */
+  secured(): { sid: string; device: PairedDevice }[] {
+    return [...this.sessions].map(([sid, s]) => ({ sid, device: s.device }));
+  }
+
+  forget(sid: string): void {
+    this.sessions.delete(sid);
+  }
+
+  forgetAll(): void {
+    this.sessions.clear();
+  }
+
+  private async handshake(sid: string, relayDevice: string, hello: HandshakeHello): Promise<Incoming> {
+    const device = this.devices.get(hello.dev);
+    if (!device || hello.dev !== relayDevice) return refuse("this device is not paired with this PC: pair it again", "unknown device");
+    try {
+      const { answer, channel } = await acceptHandshake(hello, { agentKey: this.identity, devicePublicKey: device.key });
+      this.sessions.set(sid, { channel, device });
+      return { kind: "handshake", answer, device };
+    } catch {
+      return refuse("the end-to-end handshake failed", "bad handshake");
+    }
+  }
+}
+
+function refuse(message: string, why: string): Incoming {
+  return { kind: "refused", answer: { ok: false, error: { code: "failed", message } }, why };
+}
