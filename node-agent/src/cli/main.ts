@@ -7,6 +7,8 @@ import { approveCommand } from "./approve.js";
 import { auditCommand } from "./audit.js";
 import { denyCommand } from "./deny.js";
 import { devicesCommand } from "./devices.js";
+import { pairCommand } from "./pair.js";
+import { remoteCommand } from "./remote.js";
 import { UserError } from "./errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
@@ -34,7 +36,9 @@ export interface Command {
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
   status: statusCommand,
+  pair: pairCommand,
   devices: devicesCommand,
+  remote: remoteCommand,
   approvals: approvalsCommand,
   approve: approveCommand,
   deny: denyCommand,
