@@ -1,11 +1,11 @@
 /**
- * Pairing codes: `<nameplate>-<word>-<word>-<word>`, e.g. `7-orbit-velvet-candle`.
+ * Pairing codes: `<nameplate>-<word>-<word>-<word>`, e.g. `7-orbit-velvet-cannon`.
  *
  * The nameplate is public (the relay routes by it); the three words are the secret, drawn from the
  * 2,048-word BIP-39 English list: 33 bits. That is plenty because a guess can never be tested
  * offline (CPace) and every wrong guess burns the offer, so an attacker gets one try per code.
  * BIP-39 words are unambiguous by their first four letters, which lets us accept short forms.
- * The URL form puts the code in the fragment (`https://relay/pair#7-orbit-velvet-candle`), which
+ * The URL form puts the code in the fragment (`https://relay/pair#7-orbit-velvet-cannon`), which
  * browsers never send to the server.
  */
 import { wordlist } from "@scure/bip39/wordlists/english.js";
@@ -71,9 +71,9 @@ export function parsePairingCode(input: string): PairingCode {
   const parts = text.toLowerCase().split(/[\s.\-_]+/).filter(Boolean);
   const [nameplate, ...words] = parts;
   if (nameplate === undefined || !Nameplate.safeParse(nameplate).success) {
-    throw new PairingCodeError("a pairing code starts with a number, like 7-orbit-velvet-candle");
+    throw new PairingCodeError("a pairing code starts with a number, like 7-orbit-velvet-cannon");
   }
-  if (words.length === 0) throw new PairingCodeError("the code is missing its secret words (like 7-orbit-velvet-candle)");
+  if (words.length === 0) throw new PairingCodeError("the code is missing its secret words (like 7-orbit-velvet-cannon)");
   if (words.length !== SECRET_WORDS) throw new PairingCodeError(`a pairing code has ${SECRET_WORDS} words after the number`);
   const secret = words.map((word) => {
     const full = INDEX.has(word) ? word : word.length >= 4 ? BY_PREFIX.get(word.slice(0, 4)) : undefined;

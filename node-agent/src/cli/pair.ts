@@ -13,7 +13,7 @@ export const pairCommand: Command = {
   summary: "pair a phone, browser or another computer with this PC (shows a one-time code)",
   usage: `Usage: ora-agent pair [--role owner|sub-admin|guest] [--name <name>] [--ttl <seconds>] [--yes]
 
-Shows a one-time code (like 7-orbit-velvet-candle), a QR code and a link. Open the
+Shows a one-time code (like 7-orbit-velvet-cannon), a QR code and a link. Open the
 link on the new device, or type the code there (web client, or "ora-agent remote
 pair" on another computer). When the device answers you are asked to confirm; the
 same six digits appear on both screens. The code works once: a wrong code burns it.

@@ -14,7 +14,7 @@ export const remoteCommand: Command = {
 
 This computer becomes a paired device of another PC's agent, end to end
 encrypted through the relay. Run "ora-agent pair" on that PC first, then give
-its code (like 7-orbit-velvet-candle) or its link to "remote pair". The keys live
+its code (like 7-orbit-velvet-cannon) or its link to "remote pair". The keys live
 in their own directory (--state-dir, env ORA_REMOTE_DIR; default
 ~/.local/share/ora/remote), readable only by you.
 
