@@ -32,6 +32,18 @@ export const PAIR_TTL = { minSec: 30, defaultSec: 300, maxSec: 3600 } as const;
 /** Each end may send at most this many `msg` frames of at most this many bytes. */
 export const PAIR_MESSAGE_LIMITS = { count: 8, bytes: 4096 } as const;
 
+/**
+ * How the relay closes a pairing socket. Browsers cannot read the status of a refused upgrade, so a
+ * refusal is an accepted socket that gets one `err` frame and then one of these (4xxx, next to
+ * CloseCode's).
+ */
+export const PairCloseCode = {
+  DONE: 1000, // the host reported the outcome; the offer is burnt
+  REFUSED: 4020, // the offer or claim was refused; the err frame says why (not_found, crowded, rate_limited…)
+  EXPIRED: 4021, // the offer expired before the exchange ended
+  ABORTED: 4022, // the other end went away or broke the message limits; the offer is burnt
+} as const;
+
 export const Nameplate = z.string().regex(/^[1-9][0-9]{0,5}$/);
 const Version = z.number().int().min(0).max(65535);
 

@@ -11,11 +11,17 @@ export declare abstract class NodeObjectRpc extends DurableObject {
   metricsSnapshot(): Record<string, unknown>;
 }
 
+/** The slice of the Registry's RPC surface the tests call. */
+export declare abstract class RegistryRpc extends DurableObject {
+  allocateNameplate(nodeId: string, offer: string, expiresAt: number): string | null;
+  releaseNameplate(nameplate: string, offer: string): void;
+}
+
 declare global {
   namespace Cloudflare {
     interface Env {
       NODE: DurableObjectNamespace<NodeObjectRpc>;
-      REGISTRY: DurableObjectNamespace;
+      REGISTRY: DurableObjectNamespace<RegistryRpc>;
       ORA_TOKEN_PEPPER: string;
       ORA_ADMIN_TOKEN: string;
     }

@@ -188,6 +188,32 @@ export async function client(name: string, device: Device): Promise<Peer & { wel
   return Object.assign(peer, { welcome });
 }
 
+/** A pairing host socket: the agent's `pair` command, authenticated with the Node credential. */
+export async function pairHost(name: string, node: Node): Promise<Peer> {
+  const res = await SELF.fetch("http://relay/v1/node/pair", { headers: { Upgrade: "websocket", Authorization: `Bearer ${node.credential}` } });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
+  return new Peer(name, res.webSocket);
+}
+
+/** Makes an offer on a host socket; resolves with the relay's answer. */
+export async function offer(host: Peer, ttl = 300): Promise<{ nameplate: string; expiresAt: number }> {
+  host.send(JSON.stringify({ t: "offer", v: PROTOCOL_VERSION, ttl }));
+  const answer = await host.nextOf("offer");
+  return { nameplate: answer.header.nameplate, expiresAt: answer.header.expiresAt };
+}
+
+/** A claimant's socket for `nameplate`, from `address` (a fresh one by default: see someAddress). */
+export async function claimant(name: string, nameplate: string, address = someAddress()): Promise<Peer> {
+  const res = await SELF.fetch(`http://relay/v1/pair/${nameplate}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": address } });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
+  return new Peer(name, res.webSocket);
+}
+
+/** Runs SQL in the Node's object (tests move times into the past instead of waiting for them). */
+export function nodeSql(node: Node, query: string, ...bindings: unknown[]): Promise<Record<string, unknown>[]> {
+  return internals(node, (_inner, state) => state.storage.sql.exec(query, ...bindings).toArray());
+}
+
 export function adminFetch(path: string, token: string | null = ADMIN_TOKEN): Promise<Response> {
   return SELF.fetch(`http://relay${path}`, { headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
 }

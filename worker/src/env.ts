@@ -20,6 +20,14 @@ export interface Env {
   ORA_RELAY_WINDOW_BYTES?: string;
   ORA_RELAY_HELLO_TIMEOUT_SEC?: string;
   ORA_REGISTER_LIMIT_PER_HOUR?: string;
+  ORA_PAIR_MAX_OFFERS?: string;
+  ORA_PAIR_CLAIMS_PER_MINUTE?: string;
+  ORA_PAIR_ATTEMPTS_PER_NAMEPLATE?: string;
+  ORA_PAIR_CLAIMS_PER_HOUR?: string;
+  ORA_DEVICE_IDLE_DAYS?: string;
+  ORA_DEVICE_MAX_DAYS?: string;
+  ORA_DEVICE_ROTATE_DAYS?: string;
+  ORA_DEVICE_ROTATIONS_PER_HOUR?: string;
 }
 
 export interface RelayConfig extends Limits {
@@ -52,5 +60,47 @@ export function relayConfig(env: Env): RelayConfig {
     windowBytes: Math.floor(setting(env.ORA_RELAY_WINDOW_BYTES, 4 * maxMessageBytes, maxMessageBytes, 256 * 1024 * 1024)),
     helloTimeoutSec: setting(env.ORA_RELAY_HELLO_TIMEOUT_SEC, 10, 0.05, 120),
     registerLimitPerHour: Math.floor(setting(env.ORA_REGISTER_LIMIT_PER_HOUR, 20, 1, 100_000)),
+  };
+}
+
+export interface PairingConfig {
+  /** Offers one Node may hold at once. */
+  maxOffers: number;
+  /** Claims per client address per minute, counted by the registry before any lookup. */
+  claimsPerMinute: number;
+  /** Claim connections one nameplate may receive while its offer lives. */
+  attemptsPerNameplate: number;
+  /** Claims one Node's offers may receive per hour, whatever their source. */
+  claimsPerHour: number;
+}
+
+export function pairingConfig(env: Env): PairingConfig {
+  return {
+    maxOffers: Math.floor(setting(env.ORA_PAIR_MAX_OFFERS, 4, 1, 64)),
+    claimsPerMinute: Math.floor(setting(env.ORA_PAIR_CLAIMS_PER_MINUTE, 10, 1, 10_000)),
+    attemptsPerNameplate: Math.floor(setting(env.ORA_PAIR_ATTEMPTS_PER_NAMEPLATE, 5, 1, 1000)),
+    claimsPerHour: Math.floor(setting(env.ORA_PAIR_CLAIMS_PER_HOUR, 30, 1, 100_000)),
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+export interface CredentialConfig {
+  /** A device credential unused this long is refused. */
+  idleMs: number;
+  /** No device credential lives longer than this from its minting (the default lifetime, and the cap). */
+  maxMs: number;
+  /** A credential older than this is asked to rotate in the welcome. */
+  rotateMs: number;
+  rotationsPerHour: number;
+}
+
+export function credentialConfig(env: Env): CredentialConfig {
+  // Fractions of a day are accepted so that tests can exercise expiry in seconds.
+  return {
+    idleMs: Math.round(setting(env.ORA_DEVICE_IDLE_DAYS, 90, 0.00001, 3650) * DAY_MS),
+    maxMs: Math.round(setting(env.ORA_DEVICE_MAX_DAYS, 365, 0.00001, 3650) * DAY_MS),
+    rotateMs: Math.round(setting(env.ORA_DEVICE_ROTATE_DAYS, 30, 0.00001, 3650) * DAY_MS),
+    rotationsPerHour: Math.floor(setting(env.ORA_DEVICE_ROTATIONS_PER_HOUR, 10, 1, 1000)),
   };
 }

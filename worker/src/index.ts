@@ -3,15 +3,16 @@
  * itself (the credential's tag, see credentials.ts) and only then picks the Node's Durable Object
  * from the verified credential, never from an id the caller merely claims.
  */
-import { ERROR_CODES, Role, SUBPROTOCOL, type CredentialKind } from "@ora/protocol";
+import { ERROR_CODES, Nameplate, PairCloseCode, Role } from "@ora/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { keyedHash, openCredential, sameSecret, isNodeId, type OpenedCredential } from "./credentials.js";
+import { claimUpgrade, nodeOf, refuseSocket, requirePepper, requireUpgrade, sourceOf, unwrap, upgrade } from "./admission.js";
+import { isNodeId, sameSecret } from "./credentials.js";
 import type { Env } from "./env.js";
-import { bearer, httpError, offeredProtocols } from "./http.js";
-import { CREDENTIAL_HASH_HEADER } from "./node/node-object.js";
+import { bearer, httpError } from "./http.js";
+import { registryOf } from "./registry.js";
 
 export { NodeObject } from "./node/node-object.js";
 export { Registry } from "./registry.js";
@@ -32,12 +33,10 @@ app.get("/healthz", (c) => c.json({ ok: true, errorCodes: ERROR_CODES.length }))
 // ---- Nodes ----
 
 app.post("/v1/nodes", async (c) => {
-  const pepper = requirePepper(c.env);
+  requirePepper(c.env);
   const secret = c.env.ORA_REGISTRATION_SECRET;
   if (secret && !(await sameSecret(bearer(c.req.raw) ?? "", secret))) httpError(401, "unauthorized", "registration needs the relay's registration secret");
-  const source = await keyedHash(`ip:${c.req.header("CF-Connecting-IP") ?? "local"}`, pepper);
-  const registry = c.env.REGISTRY.get(c.env.REGISTRY.idFromName("registry"));
-  const result = await registry.register(source);
+  const result = await registryOf(c.env).register(await sourceOf(c.env, c.req.raw));
   if (!result.ok) {
     // Not httpError: the HTTPException's own response would drop headers set with c.header().
     const headers = { "Retry-After": String(result.retryAfterSec) };
@@ -48,6 +47,21 @@ app.post("/v1/nodes", async (c) => {
 
 app.get("/v1/node/connect", async (c) => upgrade(c.env, c.req.raw, "node", "/agent"));
 app.get("/v1/client/connect", async (c) => upgrade(c.env, c.req.raw, "device", "/client"));
+// The pairing host authenticates like the agent, but its socket never replaces the agent's.
+app.get("/v1/node/pair", async (c) => upgrade(c.env, c.req.raw, "node", "/pair-host"));
+
+// A claimant has no credential: knowing the code is the point. Refusals are readable sockets.
+app.get("/v1/pair/:nameplate", async (c) => {
+  requireUpgrade(c.req.raw);
+  const nameplate = c.req.param("nameplate");
+  if (!Nameplate.safeParse(nameplate).success) return refuseSocket(c.req.raw, "not_found", "no such pairing code", PairCloseCode.REFUSED);
+  const route = await registryOf(c.env).routeClaim(nameplate, await sourceOf(c.env, c.req.raw));
+  if (!route.ok) {
+    const message = route.code === "rate_limited" ? "too many pairing attempts; try later" : "no such pairing code";
+    return refuseSocket(c.req.raw, route.code, message, PairCloseCode.REFUSED);
+  }
+  return claimUpgrade(c.env, c.req.raw, route.nodeId, nameplate);
+});
 
 const MintDevice = z.object({
   name: z.string().trim().min(1).max(64),
@@ -59,17 +73,37 @@ app.post("/v1/node/devices", async (c) => {
   const { stub, hash } = await nodeOf(c.env, c.req.raw);
   const input = MintDevice.safeParse(await c.req.json().catch(() => undefined));
   if (!input.success) httpError(400, "bad_request", "expected {name, role: owner|sub-admin|guest, expiresInSec?}");
-  return c.json(unwrap(await stub.mintDevice(hash, input.data)), 201);
+  return c.json(unwrap(await stub.owner(hash, { op: "mint", input: input.data })), 201);
 });
 
 app.get("/v1/node/devices", async (c) => {
   const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  return c.json({ devices: unwrap(await stub.listDevices(hash)) });
+  return c.json(unwrap(await stub.owner(hash, { op: "list" })));
 });
 
 app.delete("/v1/node/devices/:id", async (c) => {
   const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  return c.json(unwrap(await stub.revokeDevice(hash, c.req.param("id"))));
+  return c.json(unwrap(await stub.owner(hash, { op: "revoke", id: c.req.param("id") })));
+});
+
+const RenameDevice = z.object({ name: MintDevice.shape.name });
+
+app.patch("/v1/node/devices/:id", async (c) => {
+  const { stub, hash } = await nodeOf(c.env, c.req.raw);
+  const input = RenameDevice.safeParse(await c.req.json().catch(() => undefined));
+  if (!input.success) httpError(400, "bad_request", "expected {name}");
+  return c.json(unwrap(await stub.owner(hash, { op: "rename", id: c.req.param("id"), name: input.data.name })));
+});
+
+app.post("/v1/node/devices/:id/rotate", async (c) => {
+  const { stub, hash } = await nodeOf(c.env, c.req.raw);
+  return c.json(unwrap(await stub.owner(hash, { op: "rotate", id: c.req.param("id") })));
+});
+
+app.get("/v1/node/audit", async (c) => {
+  const { stub, hash } = await nodeOf(c.env, c.req.raw);
+  const { limit, before } = auditQuery(c.req.query("limit"), c.req.query("before"));
+  return c.json(unwrap(await stub.owner(hash, { op: "audit", limit, before })));
 });
 
 // ---- Operator ----
@@ -82,55 +116,35 @@ app.use("/v1/admin/*", async (c, next) => {
 });
 
 app.get("/v1/admin/nodes", async (c) => {
-  const limit = Math.min(500, Math.max(1, Number(c.req.query("limit") ?? 100) || 100));
-  const registry = c.env.REGISTRY.get(c.env.REGISTRY.idFromName("registry"));
-  return c.json(await registry.list(limit, c.req.query("cursor")));
+  return c.json(await registryOf(c.env).list(pageSize(c.req.query("limit")), c.req.query("cursor")));
 });
 
 app.get("/v1/admin/nodes/:id/metrics", async (c) => {
-  const nodeId = c.req.param("id");
-  const registry = c.env.REGISTRY.get(c.env.REGISTRY.idFromName("registry"));
-  if (!isNodeId(nodeId) || !(await registry.exists(nodeId))) httpError(404, "not_found", "no such node");
-  return c.json(await c.env.NODE.get(c.env.NODE.idFromName(nodeId)).metricsSnapshot());
+  return c.json(await (await knownNode(c.env, c.req.param("id"))).metricsSnapshot());
+});
+
+app.get("/v1/admin/nodes/:id/audit", async (c) => {
+  const node = await knownNode(c.env, c.req.param("id"));
+  const { limit, before } = auditQuery(c.req.query("limit"), c.req.query("before"));
+  return c.json(unwrap(await node.operatorAudit(limit, before)));
 });
 
 // ---- helpers ----
 
-function requirePepper(env: Env): string {
-  if (!env.ORA_TOKEN_PEPPER || env.ORA_TOKEN_PEPPER.length < 16) {
-    console.error("ORA_TOKEN_PEPPER is missing or shorter than 16 characters");
-    httpError(503, "internal", "the relay is not configured");
-  }
-  return env.ORA_TOKEN_PEPPER;
+function pageSize(limit: string | undefined): number {
+  return Math.min(500, Math.max(1, Math.floor(Number(limit ?? 100)) || 100));
 }
 
-async function verify(env: Env, request: Request, kind: CredentialKind): Promise<OpenedCredential> {
-  const pepper = requirePepper(env);
-  const opened = await openCredential(bearer(request) ?? "", kind, pepper);
-  if (!opened) httpError(401, "unauthorized", "credential not accepted");
-  return opened;
+function auditQuery(limit: string | undefined, before: string | undefined): { limit: number; before: number | undefined } {
+  const cursor = before === undefined ? undefined : Number(before);
+  if (cursor !== undefined && !(Number.isSafeInteger(cursor) && cursor > 0)) httpError(400, "bad_request", "before must be a positive integer");
+  return { limit: pageSize(limit), before: cursor };
 }
 
-async function nodeOf(env: Env, request: Request) {
-  const { nodeId, hash } = await verify(env, request, "node");
-  return { stub: env.NODE.get(env.NODE.idFromName(nodeId)), hash };
-}
-
-async function upgrade(env: Env, request: Request, kind: CredentialKind, path: string): Promise<Response> {
-  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") httpError(426, "bad_request", "expected a WebSocket upgrade");
-  const { nodeId, hash } = await verify(env, request, kind);
-  // The credential goes no further than this Worker: the object gets its keyed hash only.
-  const headers = new Headers(request.headers);
-  headers.delete("Authorization");
-  if (offeredProtocols(request).includes(SUBPROTOCOL)) headers.set("Sec-WebSocket-Protocol", SUBPROTOCOL);
-  else headers.delete("Sec-WebSocket-Protocol");
-  headers.set(CREDENTIAL_HASH_HEADER, hash);
-  return env.NODE.get(env.NODE.idFromName(nodeId)).fetch(new Request(`https://node${path}`, { headers }));
-}
-
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; code: (typeof ERROR_CODES)[number]; message: string }): T {
-  if (result.ok) return result.value;
-  httpError(result.code === "not_found" ? 404 : 401, result.code, result.message);
+/** The object of a registered Node, for the operator; 404 for anything else. */
+async function knownNode(env: Env, nodeId: string) {
+  if (!isNodeId(nodeId) || !(await registryOf(env).exists(nodeId))) httpError(404, "not_found", "no such node");
+  return env.NODE.get(env.NODE.idFromName(nodeId));
 }
 
 export default app;

@@ -1,11 +1,12 @@
 /**
  * The registry: one Durable Object for the whole relay that knows which Nodes exist (for the
- * operator's list) and limits how fast new Nodes can be registered from one address. It is touched
- * only by registration and by the admin API, never on the request path.
+ * operator's list), limits how fast new Nodes can be registered from one address, and hands out
+ * pairing nameplates (which must be unique across the relay, since a claimant knows nothing but the
+ * nameplate). It is touched by registration, pairing and the admin API, never on the request path.
  */
 import { DurableObject } from "cloudflare:workers";
 import { mintCredential, newNodeId } from "./credentials.js";
-import { relayConfig, type Env } from "./env.js";
+import { pairingConfig, relayConfig, type Env } from "./env.js";
 import { migrate } from "./migrate.js";
 
 const MIGRATIONS = [
@@ -13,14 +14,29 @@ const MIGRATIONS = [
    CREATE INDEX nodes_by_created ON nodes (created_at, id);
    CREATE TABLE register_attempts (source TEXT NOT NULL, at INTEGER NOT NULL);
    CREATE INDEX register_attempts_by_source ON register_attempts (source, at);`,
+  // A nameplate is taken while its offer lives; rows past expires_at count as free.
+  `CREATE TABLE nameplates (
+     nameplate INTEGER PRIMARY KEY,
+     node TEXT NOT NULL,
+     offer TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE claim_attempts (source TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE INDEX claim_attempts_by_source ON claim_attempts (source, at);`,
 ] as const;
 
 const HOUR_MS = 3600_000;
+const MINUTE_MS = 60_000;
+/** Nameplates are 1..MAX_NAMEPLATE: at most six digits (protocol/src/pairing-frames.ts, Nameplate). */
+const MAX_NAMEPLATE = 999_999;
 
 export interface NodeSummary {
   id: string;
   createdAt: number;
 }
+
+export type ClaimRoute = { ok: true; nodeId: string } | { ok: false; code: "not_found" | "rate_limited" };
 
 export type RegisterResult = { ok: true; nodeId: string; credential: string } | { ok: false; code: "rate_limited"; retryAfterSec: number };
 
@@ -68,9 +84,58 @@ export class Registry extends DurableObject<Env> {
     return { nodes: page, cursor: rows.length > limit && last ? `${last.createdAt}.${last.id}` : null };
   }
 
+  /**
+   * The lowest nameplate not held by a live offer, now held by `offer` of `nodeId` until `expiresAt`;
+   * null when all are taken. Small numbers keep the code short to type.
+   */
+  allocateNameplate(nodeId: string, offer: string, expiresAt: number): string | null {
+    this.sql.exec("DELETE FROM nameplates WHERE expires_at <= ?", Date.now());
+    const free = this.sql
+      .exec<{ n: number }>(
+        `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM nameplates WHERE nameplate = 1) THEN 1
+                ELSE (SELECT MIN(a.nameplate) + 1 FROM nameplates a
+                      WHERE NOT EXISTS (SELECT 1 FROM nameplates b WHERE b.nameplate = a.nameplate + 1)) END AS n`,
+      )
+      .one().n;
+    if (free > MAX_NAMEPLATE) return null;
+    this.sql.exec("INSERT INTO nameplates (nameplate, node, offer, expires_at) VALUES (?, ?, ?, ?)", free, nodeId, offer, expiresAt);
+    return String(free);
+  }
+
+  /** Frees a nameplate, if `offer` still holds it (it may have expired and gone to another offer). */
+  releaseNameplate(nameplate: string, offer: string): void {
+    this.sql.exec("DELETE FROM nameplates WHERE nameplate = ? AND offer = ?", Number(nameplate), offer);
+  }
+
+  /**
+   * Where a claim of `nameplate` goes. Every call counts against the caller's address (a keyed hash,
+   * `source`) before the lookup, so guessing nameplates costs the guesser; every call that finds the
+   * nameplate counts against it too, so one offer cannot be hammered from many addresses.
+   */
+  routeClaim(nameplate: string, source: string): ClaimRoute {
+    const now = Date.now();
+    const limits = pairingConfig(this.env);
+    this.sql.exec("DELETE FROM claim_attempts WHERE at <= ?", now - MINUTE_MS);
+    const recent = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM claim_attempts WHERE source = ?", source).one().n;
+    if (recent >= limits.claimsPerMinute) return { ok: false, code: "rate_limited" };
+    this.sql.exec("INSERT INTO claim_attempts (source, at) VALUES (?, ?)", source, now);
+    const row = this.sql
+      .exec<{ node: string; attempts: number }>("SELECT node, attempts FROM nameplates WHERE nameplate = ? AND expires_at > ?", Number(nameplate), now)
+      .toArray()[0];
+    if (!row) return { ok: false, code: "not_found" };
+    if (row.attempts >= limits.attemptsPerNameplate) return { ok: false, code: "rate_limited" };
+    this.sql.exec("UPDATE nameplates SET attempts = attempts + 1 WHERE nameplate = ?", Number(nameplate));
+    return { ok: true, nodeId: row.node };
+  }
+
   exists(nodeId: string): boolean {
     return this.sql.exec("SELECT 1 FROM nodes WHERE id = ?", nodeId).toArray().length > 0;
   }
+}
+
+/** The relay's one registry object. */
+export function registryOf(env: Env): DurableObjectStub<Registry> {
+  return env.REGISTRY.get(env.REGISTRY.idFromName("registry"));
 }
 
 function decodeCursor(cursor: string | undefined): { createdAt: number; id: string } {

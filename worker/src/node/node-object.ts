@@ -7,7 +7,8 @@
  *
  * Duplicate connections: a newer agent connection of the same Node replaces the older one, which is
  * closed with CloseCode.REPLACED; requests pending on the older connection fail with `node_offline`
- * (the new agent process never saw them).
+ * (the new agent process never saw them). Pairing sockets (pairing.ts) are neither: they never
+ * replace or disturb the agent's connection.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -26,28 +27,27 @@ import {
   utf8Length,
   type CancelReason,
   type ErrorCode,
-  type Role,
 } from "@ora/protocol";
 import { sameSecret } from "../credentials.js";
 import { randomId } from "../encoding.js";
-import { relayConfig, type Env, type RelayConfig } from "../env.js";
+import { credentialConfig, relayConfig, type Env, type RelayConfig } from "../env.js";
+import { CREDENTIAL_HASH_HEADER, NAMEPLATE_HEADER, SOURCE_HEADER } from "../internal-headers.js";
 import { migrate } from "../migrate.js";
+import { AuditLog, sourceTag } from "./audit.js";
 import { DeviceStore, type Device } from "./devices.js";
+import { forward, payloadBytes } from "./forward.js";
 import { MetaStore } from "./meta.js";
 import { emptyCounters, Metrics } from "./metrics.js";
+import { Pairing } from "./pairing.js";
 import { attachmentOf, closeQuietly, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
 import { NODE_MIGRATIONS } from "./schema.js";
-
-/** Internal header through which the Worker hands the DO the keyed hash of a verified credential. */
-export const CREDENTIAL_HASH_HEADER = "x-ora-credential-hash";
+import { OwnerApi, UNAUTHORIZED, type DeviceResult, type OwnerCall } from "./owner-api.js";
 
 /** After this many invalid frames a socket is closed: a broken or hostile peer gets no more replies. */
 const MAX_BAD_FRAMES = 16;
 /** Metrics and the pending table are written behind, at most this long after they change. */
 const FLUSH_MS = 1000;
-
-export type DeviceResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
 export class NodeObject extends DurableObject<Env> {
   private readonly config: RelayConfig;
@@ -56,6 +56,9 @@ export class NodeObject extends DurableObject<Env> {
   private readonly devices: DeviceStore;
   private readonly metrics: Metrics;
   private readonly meta: MetaStore;
+  private readonly audit: AuditLog;
+  private readonly pairing: Pairing;
+  private readonly ownerApi: OwnerApi;
   private readonly peers = new Map<WebSocket, Peer>();
   private readonly sessions = new Map<string, ClientPeer>();
   private agent: AgentPeer | null = null;
@@ -68,12 +71,16 @@ export class NodeObject extends DurableObject<Env> {
     migrate(this.sql, NODE_MIGRATIONS);
     this.meta = new MetaStore(this.sql);
     this.pending = new PendingTable(this.sql);
-    this.devices = new DeviceStore(this.sql);
+    this.devices = new DeviceStore(this.sql, credentialConfig(env));
+    this.audit = new AuditLog(this.sql);
+    const nodeId = () => this.meta.get("node_id") ?? "";
+    this.pairing = new Pairing(ctx, env, this.audit, nodeId, (at) => this.scheduleAlarm(at));
+    this.ownerApi = new OwnerApi(this.devices, this.audit, nodeId, env.ORA_TOKEN_PEPPER!, (...args) => this.closeDevice(...args));
     const saved = this.meta.get("metrics");
     this.metrics = new Metrics(saved ? { ...emptyCounters(), ...JSON.parse(saved) } : emptyCounters());
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     const currentAgent = this.meta.get("agent_conn");
-    for (const ws of ctx.getWebSockets()) {
+    for (const ws of [...ctx.getWebSockets("agent"), ...ctx.getWebSockets("client")]) {
       const peer = this.track(ws, ws.deserializeAttachment() as Attachment);
       if (peer.kind === "agent" && peer.conn === currentAgent) this.agent = peer;
     }
@@ -92,24 +99,14 @@ export class NodeObject extends DurableObject<Env> {
     return true;
   }
 
-  async mintDevice(nodeHash: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<DeviceResult<Device & { credential: string }>> {
-    if (!(await this.isNode(nodeHash))) return unauthorized();
-    return { ok: true, value: await this.devices.mint(this.meta.get("node_id")!, this.env.ORA_TOKEN_PEPPER!, input) };
+  /** The Node's device API and audit trail, for a caller holding the Node's credential (its hash). */
+  async owner(nodeHash: string, call: OwnerCall): Promise<DeviceResult<unknown>> {
+    return (await this.isNode(nodeHash)) ? this.ownerApi.call(call) : UNAUTHORIZED;
   }
 
-  async listDevices(nodeHash: string): Promise<DeviceResult<Device[]>> {
-    if (!(await this.isNode(nodeHash))) return unauthorized();
-    return { ok: true, value: this.devices.list() };
-  }
-
-  /** Revokes a device and closes its live sessions at once. */
-  async revokeDevice(nodeHash: string, deviceId: string): Promise<DeviceResult<{ closedSessions: number }>> {
-    if (!(await this.isNode(nodeHash))) return unauthorized();
-    if (!this.devices.revoke(deviceId, Date.now())) return { ok: false, code: "not_found", message: "no such active device" };
-    const sockets = this.ctx.getWebSockets(`d:${deviceId}`);
-    for (const ws of sockets) this.dropSocket(ws, CloseCode.REVOKED, "device revoked", "revoked");
-    this.scheduleAlarm();
-    return { ok: true, value: { closedSessions: sockets.length } };
+  /** The audit trail for the operator, whose token the Worker has checked. */
+  operatorAudit(limit: number, before?: number): DeviceResult<unknown> {
+    return this.ownerApi.auditPage(limit, before);
   }
 
   metricsSnapshot(): Record<string, unknown> {
@@ -126,27 +123,25 @@ export class NodeObject extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const hash = request.headers.get(CREDENTIAL_HASH_HEADER) ?? "";
+    const source = request.headers.get(SOURCE_HEADER);
     const path = new URL(request.url).pathname;
     // The Worker has reduced the offered subprotocols to exactly SUBPROTOCOL, or removed the header.
     const headers: HeadersInit = request.headers.get("Sec-WebSocket-Protocol") === SUBPROTOCOL ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {};
-    if (path === "/agent") {
+    if (path === "/pair-claim") return this.pairing.acceptClaimant(request.headers.get(NAMEPLATE_HEADER) ?? "", source ?? "", headers);
+    if (path === "/agent" || path === "/pair-host") {
       if (!(await this.isNode(hash))) return refuse();
-      return this.acceptAgent(headers);
+      return path === "/pair-host" ? this.pairing.acceptHost(headers) : this.acceptAgent(headers, source);
     }
     if (path === "/client") {
-      const found = this.devices.byHash(hash);
-      const now = Date.now();
-      if (!found || !(await sameSecret(found.storedHash, hash))) return refuse();
-      const { device } = found;
-      if (device.revokedAt !== null || (device.expiresAt !== null && device.expiresAt <= now)) return refuse();
-      this.devices.seen(device.id, now);
-      return this.acceptClient(device, headers);
+      const device = await this.devices.authenticate(hash, Date.now());
+      return device ? this.acceptClient(device, headers, source) : refuse();
     }
     return new Response(null, { status: 404 });
   }
 
-  private acceptAgent(headers: HeadersInit): Response {
+  private acceptAgent(headers: HeadersInit, source: string | null): Response {
     const now = Date.now();
+    this.audit.record("agent_connect", null, sourceTag(source));
     const old = this.agent;
     if (old) {
       this.agent = null;
@@ -165,9 +160,11 @@ export class NodeObject extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: pair[0], headers });
   }
 
-  private acceptClient(device: Device, headers: HeadersInit): Response {
+  private acceptClient(device: Device, headers: HeadersInit, source: string | null): Response {
     const pair = new WebSocketPair();
     const attachment: ClientAttachment = { kind: "client", sid: randomId(), dev: device.id, role: device.role, hello: false, openedAt: Date.now() };
+    this.devices.seen(device.id, attachment.openedAt);
+    this.audit.record("client_connect", device.id, `role=${device.role} ${sourceTag(source)}`);
     this.ctx.acceptWebSocket(pair[1], ["client", `s:${attachment.sid}`, `d:${device.id}`]);
     pair[1].serializeAttachment(attachment);
     this.track(pair[1], attachment);
@@ -178,23 +175,23 @@ export class NodeObject extends DurableObject<Env> {
 
   // ---- Frames ----
 
-  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
     // Every live socket is tracked (accepted here, or rebuilt in the constructor after a wake-up):
-    // an unknown one was dropped already, and a frame still in flight from it is ignored.
+    // an unknown one is a pairing socket or was dropped already, and a frame still in flight is ignored.
     const peer = this.peers.get(ws);
-    if (!peer) return;
+    if (!peer) return this.pairing.onMessage(ws, message);
     if (typeof message !== "string") {
       this.metrics.add("bytesIn", message.byteLength);
       return this.badFrame(peer, "binary frames are not part of the protocol");
     }
     const bytes = utf8Length(message);
     this.metrics.add("bytesIn", bytes);
-    if (peer.kind === "client") this.onClientFrame(peer as ClientPeer, message, bytes);
-    else this.onAgentFrame(peer as AgentPeer, message, bytes);
+    const done = peer.kind === "client" ? this.onClientFrame(peer as ClientPeer, message, bytes) : this.onAgentFrame(peer as AgentPeer, message, bytes);
     this.scheduleFlush();
+    return done;
   }
 
-  private onClientFrame(peer: ClientPeer, message: string, bytes: number): void {
+  private onClientFrame(peer: ClientPeer, message: string, bytes: number): void | Promise<void> {
     const frame = decodeFrame(message, ClientFrame);
     if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
     const header = frame.header;
@@ -214,7 +211,17 @@ export class NodeObject extends DurableObject<Env> {
       case "ack":
         peer.acked = Math.min(peer.sent, Math.max(peer.acked, header.bytes));
         return;
+      case "rotate":
+        return this.rotate(peer);
     }
+  }
+
+  /** A fresh credential for this device, to this socket only (devices.ts has the lifecycle). */
+  private async rotate(peer: ClientPeer): Promise<void> {
+    const result = await this.devices.rotate(peer.dev, this.meta.get("node_id")!, this.env.ORA_TOKEN_PEPPER!, Date.now());
+    if (!result.ok) return this.reject(peer, result.code, result.code === "rate_limited" ? "too many rotations; try later" : "device not active");
+    this.audit.record("credential_rotated", peer.dev);
+    this.send(peer, encodeFrame({ t: "rotated", credential: result.credential }));
   }
 
   private clientHello(peer: ClientPeer, version: number): void {
@@ -223,7 +230,8 @@ export class NodeObject extends DurableObject<Env> {
     peer.ws.serializeAttachment(attachmentOf(peer));
     this.sessions.set(peer.sid, peer);
     const online = this.agent?.hello ?? false;
-    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits() }));
+    const rotate = this.devices.rotationDue(peer.dev, Date.now()) ? { rotate: true } : {};
+    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits(), ...rotate }));
     if (this.agent?.hello) this.send(this.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: true }));
   }
 
@@ -301,17 +309,21 @@ export class NodeObject extends DurableObject<Env> {
 
   // ---- Closing, timeouts, clean-up ----
 
-  override webSocketClose(ws: WebSocket, code: number): void {
-    this.dropSocket(ws, code, "closed by peer");
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    if (this.pairing.owns(ws)) {
+      closeQuietly(ws, code, "closed by peer");
+      await this.pairing.onClose(ws);
+    } else this.dropSocket(ws, code, "closed by peer");
     this.scheduleAlarm();
   }
 
-  override webSocketError(ws: WebSocket): void {
-    this.dropSocket(ws, CloseCode.INTERNAL, "socket error");
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    if (this.pairing.owns(ws)) await this.pairing.onClose(ws);
+    else this.dropSocket(ws, CloseCode.INTERNAL, "socket error");
     this.scheduleAlarm();
   }
 
-  override alarm(): void {
+  override async alarm(): Promise<void> {
     this.alarmAt = null;
     const now = Date.now();
     for (const entry of this.pending.entries()) {
@@ -330,6 +342,7 @@ export class NodeObject extends DurableObject<Env> {
       this.meta.set("metrics", JSON.stringify(this.metrics.counters));
       this.metrics.dirty = false;
     }
+    await this.pairing.onAlarm(now);
     this.scheduleAlarm();
   }
 
@@ -338,6 +351,7 @@ export class NodeObject extends DurableObject<Env> {
     const peer = this.forget(ws);
     closeQuietly(ws, code, reason);
     if (!peer) return;
+    this.audit.record(peer.kind === "agent" ? "agent_disconnect" : "client_disconnect", peer.kind === "client" ? peer.dev : null, `code=${code}`);
     if (peer.kind === "agent") {
       if (peer === this.agent) {
         this.agent = null;
@@ -346,11 +360,20 @@ export class NodeObject extends DurableObject<Env> {
       }
       return;
     }
+    this.devices.seen(peer.dev, Date.now());
     for (const entry of this.pending.ofSession(peer.sid)) {
       this.pending.remove(entry);
       if (this.agent) this.send(this.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
     }
     if (peer.hello && this.agent?.hello) this.send(this.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: false }));
+  }
+
+  /** Closes every live session of a device; returns how many there were. */
+  private closeDevice(deviceId: string, code: number, reason: string, cancel?: CancelReason): number {
+    const sockets = this.ctx.getWebSockets(`d:${deviceId}`);
+    for (const ws of sockets) this.dropSocket(ws, code, reason, cancel);
+    this.scheduleAlarm();
+    return sockets.length;
   }
 
   /** Every pending request fails with node_offline and every session learns the Node is offline. */
@@ -376,6 +399,7 @@ export class NodeObject extends DurableObject<Env> {
     if (at === undefined) {
       consider(this.pending.earliestDeadline());
       for (const peer of this.peers.values()) if (!peer.hello) consider(peer.openedAt + this.config.helloTimeoutSec * 1000);
+      consider(this.pairing.nextDeadline());
     }
     if (this.metrics.dirty || this.pending.dirty) consider(Date.now() + FLUSH_MS);
     if (next === undefined || (this.alarmAt !== null && this.alarmAt <= next)) return;
@@ -465,25 +489,6 @@ export class NodeObject extends DurableObject<Env> {
   }
 }
 
-/** UTF-8 size of an incoming frame's payload, from the frame's size: the payload is not scanned again. */
-function payloadBytes(message: string, payload: string | undefined, messageBytes: number): number {
-  if (payload === undefined) return 0;
-  return messageBytes - utf8Length(message.slice(0, message.length - payload.length - 1)) - 1;
-}
-
-/**
- * A frame to forward with its UTF-8 size. The relay's own headers are ASCII (ids are validated to
- * ASCII alphabets), so the size is the header's length plus the payload's known size.
- */
-function forward(header: object, payload: string | undefined, bytes: number): { text: string; bytes: number } {
-  const text = encodeFrame(header, payload);
-  return { text, bytes: payload === undefined ? text.length : text.length - payload.length + bytes };
-}
-
 function refuse(): Response {
   return Response.json({ code: "unauthorized", message: "credential not accepted" }, { status: 401 });
-}
-
-function unauthorized(): { ok: false; code: ErrorCode; message: string } {
-  return { ok: false, code: "unauthorized", message: "credential not accepted" };
 }

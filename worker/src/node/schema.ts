@@ -19,4 +19,33 @@ export const NODE_MIGRATIONS = [
      deadline INTEGER NOT NULL,
      streaming INTEGER NOT NULL DEFAULT 0
    );`,
+  // Credential lifecycle: the previous hash stays valid through a rotation's grace period; issued_at
+  // dates the current credential; rotate_due is the owner's request to rotate. Pairing offers (their
+  // payloads are never stored), claim and rotation rate limits, and the relay's audit trail.
+  `ALTER TABLE devices ADD COLUMN prev_hash TEXT;
+   ALTER TABLE devices ADD COLUMN prev_until INTEGER;
+   ALTER TABLE devices ADD COLUMN issued_at INTEGER;
+   ALTER TABLE devices ADD COLUMN rotate_due INTEGER NOT NULL DEFAULT 0;
+   UPDATE devices SET issued_at = created_at;
+   CREATE UNIQUE INDEX devices_by_prev_hash ON devices (prev_hash);
+   CREATE TABLE rotations (device TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE INDEX rotations_by_device ON rotations (device, at);
+   CREATE TABLE offers (
+     nameplate TEXT PRIMARY KEY,
+     offer TEXT NOT NULL,
+     host TEXT NOT NULL UNIQUE,
+     claimant TEXT,
+     claimant_src TEXT,
+     expires_at INTEGER NOT NULL,
+     host_msgs INTEGER NOT NULL DEFAULT 0,
+     claimant_msgs INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE claims (at INTEGER NOT NULL);
+   CREATE TABLE audit (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     device TEXT,
+     detail TEXT
+   );`,
 ] as const;

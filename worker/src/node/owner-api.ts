@@ -1,0 +1,87 @@
+/**
+ * What a Node may do to its own devices and read of its own trail, through the relay's HTTP API
+ * (worker/src/index.ts routes it here through the object's RPC after checking the Node credential's
+ * tag; the object checks the credential's hash itself).
+ */
+import type { CancelReason, ErrorCode, Role } from "@ora/protocol";
+import { CloseCode } from "@ora/protocol";
+import type { AuditLog, AuditPage } from "./audit.js";
+import type { Device, DeviceStore } from "./devices.js";
+
+export type DeviceResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+export type MintInput = { name: string; role: Role; expiresInSec?: number };
+
+/** One call of the Node's device API, as the Worker hands it to the object. */
+export type OwnerCall =
+  | { op: "mint"; input: MintInput }
+  | { op: "list" }
+  | { op: "revoke"; id: string }
+  | { op: "rotate"; id: string }
+  | { op: "rename"; id: string; name: string }
+  | { op: "audit"; limit: number; before?: number };
+
+/** Closes a device's live sessions; returns how many there were. */
+export type CloseDevice = (id: string, code: number, reason: string, cancel?: CancelReason) => number;
+
+export const UNAUTHORIZED = { ok: false, code: "unauthorized", message: "credential not accepted" } as const;
+const NO_SUCH_DEVICE = { ok: false, code: "not_found", message: "no such active device" } as const;
+
+export class OwnerApi {
+  constructor(
+    private readonly devices: DeviceStore,
+    private readonly audit: AuditLog,
+    private readonly nodeId: () => string,
+    private readonly pepper: string,
+    private readonly closeDevice: CloseDevice,
+  ) {}
+
+  call(call: OwnerCall): DeviceResult<unknown> | Promise<DeviceResult<unknown>> {
+    switch (call.op) {
+      case "mint":
+        return this.mint(call.input);
+      case "list":
+        return { ok: true, value: { devices: this.devices.list() } };
+      case "revoke":
+        return this.revoke(call.id);
+      case "rotate":
+        return this.requestRotation(call.id);
+      case "rename":
+        return this.rename(call.id, call.name);
+      case "audit":
+        return this.auditPage(call.limit, call.before);
+    }
+  }
+
+  async mint(input: MintInput): Promise<DeviceResult<Device & { credential: string }>> {
+    if (!this.devices.lifetimeAllowed(input.expiresInSec)) return { ok: false, code: "bad_request", message: "expiresInSec is longer than the relay allows" };
+    const minted = await this.devices.mint(this.nodeId(), this.pepper, input);
+    this.audit.record("credential_issued", minted.id, `role=${minted.role}`);
+    return { ok: true, value: minted };
+  }
+
+  /** Revokes a device and closes its live sessions at once. */
+  revoke(id: string): DeviceResult<{ closedSessions: number }> {
+    if (!this.devices.revoke(id, Date.now())) return NO_SUCH_DEVICE;
+    this.audit.record("credential_revoked", id);
+    return { ok: true, value: { closedSessions: this.closeDevice(id, CloseCode.REVOKED, "device revoked", "revoked") } };
+  }
+
+  /**
+   * Flags the device for rotation and closes its live sessions with GOING_AWAY (a client reconnects
+   * after it), so that its next welcome asks it to rotate at once.
+   */
+  requestRotation(id: string): DeviceResult<{ closedSessions: number }> {
+    if (!this.devices.requestRotation(id)) return NO_SUCH_DEVICE;
+    return { ok: true, value: { closedSessions: this.closeDevice(id, CloseCode.GOING_AWAY, "credential rotation requested") } };
+  }
+
+  rename(id: string, name: string): DeviceResult<Device> {
+    const device = this.devices.rename(id, name);
+    return device ? { ok: true, value: device } : NO_SUCH_DEVICE;
+  }
+
+  /** Newest first. */
+  auditPage(limit: number, before?: number): DeviceResult<AuditPage> {
+    return { ok: true, value: this.audit.page(limit, before) };
+  }
+}
