@@ -47,9 +47,8 @@ export class SecureSessions {
     try {
       opened = secure.channel.open(payload ?? "");
     } catch (error) {
-      // Someone between the device and us altered, replayed or reordered a frame: this session's
-      // channel can no longer be trusted. The device handshakes again on its next request.
-      this.sessions.delete(sid);
+      // Someone between the device and us altered, replayed, reordered or forged a frame. Refuse it;
+      // the channel itself is unharmed (a frame that fails changes no state), so the session goes on.
       return refuse("the request failed end-to-end verification", error instanceof E2eError ? error.reason : "tampered");
     }
     const request = SealedRequest.safeParse(opened.message);

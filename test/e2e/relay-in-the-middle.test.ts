@@ -1,0 +1,154 @@
+/**
+ * A compromised relay between a paired device and its PC: it sees, records and may rewrite every
+ * frame. It must learn no content, and every frame it alters, replays, reorders or injects must be
+ * rejected by the end that receives it.
+ */
+import { OraClient, OraError } from "@ora/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAgent, type AgentProcess } from "../helpers/agent.js";
+import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
+import { startMitm, type Mitm } from "../helpers/mitm.js";
+import { startRelay, type Relay } from "../helpers/relay.js";
+
+const CANARY = "CANARY-7f3a9c-do-not-leak";
+
+describe("a relay in the middle", () => {
+  let relay: Relay;
+  let agent: AgentProcess;
+  let device: ProvisionedDevice;
+  let mitm: Mitm;
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    agent = await startAgent(relay.url);
+    device = await provisionDevice(relay, agent, "alice-phone");
+    mitm = await startMitm(relay.url);
+  });
+  afterAll(async () => {
+    await mitm?.close();
+    await agent?.stop();
+    await relay?.dispose();
+  });
+
+  async function connect(): Promise<OraClient> {
+    mitm.tamper = (_d, text) => [text];
+    const client = await OraClient.connect({ identity: { ...device, relay: mitm.url } });
+    expect(await client.request("ping")).toMatchObject({ pong: true }); // handshake done
+    return client;
+  }
+
+  const isReq = (text: string) => text.startsWith('{"t":"req"');
+  const flipPayloadBit = (text: string) => {
+    const at = text.indexOf("\n") + 20;
+    return text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1);
+  };
+
+  it("sees no request or answer content in clear: the canary never crosses the relay readable", async () => {
+    const client = await connect();
+    const chunks: unknown[] = [];
+    expect(await client.request("echo", { note: CANARY })).toEqual({ note: CANARY });
+    await client.request("echo.stream", { text: CANARY, count: 3 }, { onChunk: (c) => chunks.push(c) });
+    expect(chunks).toHaveLength(3);
+    const seen = mitm.frames.map((f) => f.text).join("\n");
+    expect(seen).not.toContain(CANARY);
+    expect(seen).not.toContain("echo"); // not even the method name
+    // Nor does the relay keep it anywhere the operator can read.
+    const { nodeId } = agent.node();
+    expect(JSON.stringify(await relay.metrics(nodeId))).not.toContain(CANARY);
+    client.close();
+  });
+
+  it("rejects a request whose payload was altered in transit, and the agent runs nothing", async () => {
+    const client = await connect();
+    mitm.tamper = (direction, text) => [direction === "up" && isReq(text) ? flipPayloadBit(text) : text];
+    await expect(client.request("echo", { note: CANARY })).rejects.toMatchObject({ code: "tampered" });
+    mitm.tamper = (_d, text) => [text];
+    expect(await client.request("echo", "after")).toBe("after"); // a fresh handshake, then fine
+    client.close();
+  });
+
+  it("rejects an answer whose payload was altered in transit", async () => {
+    const client = await connect();
+    mitm.tamper = (direction, text) => [direction === "down" && text.startsWith('{"t":"res"') ? flipPayloadBit(text) : text];
+    await expect(client.request("echo", CANARY)).rejects.toBeInstanceOf(OraError);
+    client.close();
+  });
+
+  it("refuses a replayed request at the agent, under a new request id", async () => {
+    const client = await connect();
+    let recorded: string | undefined;
+    mitm.tamper = (direction, text) => {
+      if (direction === "up" && isReq(text) && !recorded) recorded = text;
+      return [text];
+    };
+    expect(await client.request("echo", "once")).toBe("once");
+    const refusals: string[] = [];
+    mitm.tamper = (direction, text) => {
+      if (direction === "down" && text.startsWith('{"t":"res","id":"replay1"')) {
+        refusals.push(text);
+        return [];
+      }
+      return [text];
+    };
+    mitm.inject("up", recorded!.replace(/"id":"[^"]+"/, '"id":"replay1"'));
+    await expect.poll(() => refusals.length, { timeout: 5000 }).toBe(1);
+    expect(JSON.parse(refusals[0]!.slice(refusals[0]!.indexOf("\n") + 1))).toMatchObject({ ok: false, error: { message: expect.stringMatching(/verification/) } });
+    client.close();
+  });
+
+  it("rejects reordered requests: the one held back and sent late is refused", async () => {
+    const client = await connect();
+    let held: string | undefined;
+    mitm.tamper = (direction, text) => {
+      if (direction !== "up" || !isReq(text)) return [text];
+      if (!held) {
+        held = text;
+        return [];
+      }
+      return [text, held]; // the second request overtakes the first
+    };
+    const first = client.request("echo", "first");
+    const second = client.request("echo", "second");
+    expect(await second).toBe("second");
+    await expect(first).rejects.toMatchObject({ code: "tampered" });
+    client.close();
+  });
+
+  it("rejects answers swapped between two requests", async () => {
+    const client = await connect();
+    const answers: string[] = [];
+    mitm.tamper = (direction, text) => {
+      if (direction !== "down" || !text.startsWith('{"t":"res"')) return [text];
+      answers.push(text);
+      if (answers.length < 2) return [];
+      const [a, b] = answers as [string, string];
+      const body = (t: string) => t.slice(t.indexOf("\n"));
+      const head = (t: string) => t.slice(0, t.indexOf("\n"));
+      return [head(a) + body(b), head(b) + body(a)];
+    };
+    const results = await Promise.allSettled([client.request("echo", "A"), client.request("echo", "B")]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    client.close();
+  });
+
+  it("drops a push the relay forges, and a clear request it injects is never run", async () => {
+    const client = await connect();
+    const pushes: unknown[] = [];
+    client.onPush((p) => pushes.push(p));
+    mitm.inject("down", `{"t":"push"}\n${JSON.stringify({ event: "approval", data: "approve everything" })}`);
+    const injected: string[] = [];
+    mitm.tamper = (direction, text) => {
+      if (direction === "down" && text.startsWith('{"t":"res","id":"evil"')) {
+        injected.push(text);
+        return [];
+      }
+      return [text];
+    };
+    mitm.inject("up", `{"t":"req","id":"evil"}\n${JSON.stringify({ method: "echo", params: "injected" })}`);
+    await expect.poll(() => injected.length, { timeout: 5000 }).toBe(1);
+    expect(injected[0]).not.toContain("injected");
+    expect(await client.request("ping")).toMatchObject({ pong: true });
+    expect(pushes).toEqual([]);
+    client.close();
+  });
+});
