@@ -140,7 +140,7 @@ describe("approvals", () => {
 
   it("count wrong codes per decider across approvals, so spreading guesses does not help", async () => {
     const h = harness();
-    const ids = [];
+    const ids: string[] = [];
     for (const text of ["a", "b", "c"]) ids.push((await h.call(bob, "echo.critical", { text }).pending).id);
     const codes = new Map(h.safety.approvals.list(local).map((a) => [a.id, a.code!]));
     const wrongFor = (id: string) => (codes.get(id) === "000000" ? "111111" : "000000");

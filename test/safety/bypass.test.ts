@@ -5,7 +5,7 @@
  * too: give the row `options.tools` with the real tool and attempt through `h.call`.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import { z } from "../../node-agent/src/safety/index.js";
 import type { Approval } from "../../node-agent/src/safety/approvals.js";
 import type { Tool } from "../../node-agent/src/safety/tool.js";
 import { alice, bob, gus, gwen, harness, local, standardTools, type Harness, type HarnessOptions } from "./fixtures.js";

@@ -2,7 +2,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import { z } from "../../node-agent/src/safety/index.js";
 import type { Profile } from "../../node-agent/src/config.js";
 import type { Approval } from "../../node-agent/src/safety/approvals.js";
 import { createSafety, type Safety } from "../../node-agent/src/safety/index.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import { z } from "../../node-agent/src/safety/index.js";
 import { ToolError, type Tool } from "../../node-agent/src/safety/tool.js";
 import { alice, bob, gus, gwen, harness } from "./fixtures.js";
 

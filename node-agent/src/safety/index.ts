@@ -90,3 +90,5 @@ export { policyConfig, type PolicyConfig } from "./policy-config.js";
 export { LOCAL_OWNER } from "./requester.js";
 export type { CallOptions, ToolInfo } from "./registry.js";
 export { ToolError, RISKS, type Requester, type Risk, type Tool, type ToolConfig, type ToolContext } from "./tool.js";
+/** The zod the agent validates with: tools declared outside this package must build their schemas with it. */
+export { z } from "zod";
