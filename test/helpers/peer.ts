@@ -108,6 +108,33 @@ export async function scriptedAgent(name: string, relay: string, nodeCredential:
   return Object.assign(peer, { welcome });
 }
 
+/** A pairing host (the agent's `pair` command's socket), authenticated with the Node credential. */
+export function pairHost(name: string, relay: string, nodeCredential: string): Promise<Peer> {
+  return open(name, relay, "/v1/node/pair", nodeCredential);
+}
+
+/** A pairing host that has made its offer; `offer` is the relay's answer. */
+export async function offeringHost(name: string, relay: string, nodeCredential: string, ttl = 300): Promise<Peer & { offer: Frame }> {
+  const host = await pairHost(name, relay, nodeCredential);
+  host.send(encodeFrame({ t: "offer", v: PROTOCOL_VERSION, ttl }));
+  const offer = await host.next((f) => f.header.t === "offer" || f.header.t === "err");
+  if (offer.header.t !== "offer") throw new Error(`${name}: offer refused: ${offer.text}`);
+  return Object.assign(host, { offer });
+}
+
+/** A claimant's socket for `nameplate` (no credential); it has not claimed yet. */
+export function claimant(name: string, relay: string, nameplate: string): Promise<Peer> {
+  return open(name, relay, `/v1/pair/${nameplate}`);
+}
+
+/** A claimant that has sent its claim; `reply` is the relay's first answer (peer or err). */
+export async function claimed(name: string, relay: string, nameplate: string): Promise<Peer & { reply: Frame }> {
+  const peer = await claimant(name, relay, nameplate);
+  peer.send(encodeFrame({ t: "claim", v: PROTOCOL_VERSION }));
+  const reply = await peer.next((f) => f.header.t === "peer" || f.header.t === "err");
+  return Object.assign(peer, { reply });
+}
+
 export function answer(value: unknown): string {
   return JSON.stringify({ ok: true, result: value });
 }

@@ -11,6 +11,14 @@ export const ADMIN_TOKEN = "e2e-admin-token-0123456789";
 
 const config = fileURLToPath(new URL("../../wrangler.toml", import.meta.url));
 
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  kind: string;
+  device: string | null;
+  detail: string | null;
+}
+
 export interface Relay {
   url: string;
   admin(path: string): Promise<Response>;
@@ -18,6 +26,12 @@ export interface Relay {
   mintDevice(nodeCredential: string, name: string, role?: "owner" | "sub-admin" | "guest", expiresInSec?: number): Promise<{ id: string; credential: string }>;
   revokeDevice(nodeCredential: string, id: string): Promise<Response>;
   metrics(nodeId: string): Promise<Record<string, any>>;
+  /** The operator's view of a Node's audit trail, as text (so tests can search it) and parsed. */
+  audit(nodeId: string, query?: string): Promise<{ text: string; entries: AuditEntry[] }>;
+  /** A Node's own view of its audit trail. */
+  nodeAudit(nodeCredential: string, query?: string): Promise<Response>;
+  renameDevice(nodeCredential: string, id: string, name: string): Promise<Response>;
+  requestRotation(nodeCredential: string, id: string): Promise<Response>;
   dispose(): Promise<void>;
 }
 
@@ -54,6 +68,15 @@ export async function startRelay(vars: Record<string, string> = {}): Promise<Rel
       if (response.status !== 200) throw new Error(`metrics: ${response.status}`);
       return (await response.json()) as Record<string, any>;
     },
+    async audit(nodeId, query = "") {
+      const response = await call(`/v1/admin/nodes/${nodeId}/audit${query}`, {}, ADMIN_TOKEN);
+      if (response.status !== 200) throw new Error(`audit: ${response.status}`);
+      const text = await response.text();
+      return { text, entries: (JSON.parse(text) as { entries: AuditEntry[] }).entries };
+    },
+    nodeAudit: (nodeCredential, query = "") => call(`/v1/node/audit${query}`, {}, nodeCredential),
+    renameDevice: (nodeCredential, id, name) => call(`/v1/node/devices/${id}`, { method: "PATCH", body: JSON.stringify({ name }) }, nodeCredential),
+    requestRotation: (nodeCredential, id) => call(`/v1/node/devices/${id}/rotate`, { method: "POST" }, nodeCredential),
     dispose: () => worker.dispose(),
   };
 }

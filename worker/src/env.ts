@@ -1,4 +1,4 @@
-import type { Limits } from "@ora/protocol";
+import { PAIR_TTL, type Limits } from "@ora/protocol";
 import type { NodeObject } from "./node/node-object.js";
 import type { Registry } from "./registry.js";
 
@@ -21,6 +21,7 @@ export interface Env {
   ORA_RELAY_HELLO_TIMEOUT_SEC?: string;
   ORA_REGISTER_LIMIT_PER_HOUR?: string;
   ORA_PAIR_MAX_OFFERS?: string;
+  ORA_PAIR_MAX_TTL_SEC?: string;
   ORA_PAIR_CLAIMS_PER_MINUTE?: string;
   ORA_PAIR_ATTEMPTS_PER_NAMEPLATE?: string;
   ORA_PAIR_CLAIMS_PER_HOUR?: string;
@@ -66,6 +67,8 @@ export function relayConfig(env: Env): RelayConfig {
 export interface PairingConfig {
   /** Offers one Node may hold at once. */
   maxOffers: number;
+  /** The longest an offer lives, whatever its host asks for (the offer's answer says when it expires). */
+  maxTtlMs: number;
   /** Claims per client address per minute, counted by the registry before any lookup. */
   claimsPerMinute: number;
   /** Claim connections one nameplate may receive while its offer lives. */
@@ -77,6 +80,7 @@ export interface PairingConfig {
 export function pairingConfig(env: Env): PairingConfig {
   return {
     maxOffers: Math.floor(setting(env.ORA_PAIR_MAX_OFFERS, 4, 1, 64)),
+    maxTtlMs: Math.round(setting(env.ORA_PAIR_MAX_TTL_SEC, PAIR_TTL.maxSec, 0.05, PAIR_TTL.maxSec) * 1000),
     claimsPerMinute: Math.floor(setting(env.ORA_PAIR_CLAIMS_PER_MINUTE, 10, 1, 10_000)),
     attemptsPerNameplate: Math.floor(setting(env.ORA_PAIR_ATTEMPTS_PER_NAMEPLATE, 5, 1, 1000)),
     claimsPerHour: Math.floor(setting(env.ORA_PAIR_CLAIMS_PER_HOUR, 30, 1, 100_000)),

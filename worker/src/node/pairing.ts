@@ -170,7 +170,7 @@ export class Pairing {
     const open = this.d.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM offers").one().n + this.allocating.size;
     if (open >= this.d.config.maxOffers) return this.refuse(ws, "rate_limited", `this Node already has ${open} open offers`);
     const id = randomId();
-    const expiresAt = Date.now() + ttlSec * 1000;
+    const expiresAt = Date.now() + Math.min(ttlSec * 1000, this.d.config.maxTtlMs);
     this.allocating.add(ws);
     let nameplate: string | null;
     try {
