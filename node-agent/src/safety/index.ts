@@ -59,7 +59,7 @@ export function createSafety(options: SafetyOptions): Safety {
   const db = openDatabase(stateDir, [...toolMigrations, ...(options.migrations ?? [])]);
   const audit = new Audit(db, now);
   const approvals = new Approvals(db, policy, audit, now);
-  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, audit, limiter: new RateLimiter(now), now });
+  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, audit, limiter: new RateLimiter(now) });
   for (const tool of tools) registry.register(tool);
   return {
     profile,

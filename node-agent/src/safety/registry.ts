@@ -42,7 +42,6 @@ export interface RegistryDeps {
   approvals: Approvals;
   audit: Audit;
   limiter: RateLimiter;
-  now: () => number;
 }
 
 const MAX_ORIGIN = 200;
