@@ -35,3 +35,12 @@ export async function listDevices(relay: string, credential: string): Promise<De
 export function revokeDevice(relay: string, credential: string, id: string): Promise<{ closedSessions: number }> {
   return call(relay, `/v1/node/devices/${encodeURIComponent(id)}`, { method: "DELETE", credential });
 }
+
+export function renameDevice(relay: string, credential: string, id: string, name: string): Promise<unknown> {
+  return call(relay, `/v1/node/devices/${encodeURIComponent(id)}`, { method: "PATCH", credential, body: JSON.stringify({ name }) });
+}
+
+/** Asks the relay to rotate a device's credential: it closes the device's sockets, and the device rotates as it reconnects. */
+export function rotateDevice(relay: string, credential: string, id: string): Promise<unknown> {
+  return call(relay, `/v1/node/devices/${encodeURIComponent(id)}/rotate`, { method: "POST", credential });
+}

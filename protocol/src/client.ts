@@ -105,6 +105,7 @@ export class OraClient {
         clearTimeout(timer);
         socket.removeEventListener("message", onFirst);
         socket.removeEventListener("close", onEarlyClose);
+        socket.removeEventListener("error", onError);
       };
       const fail = (error: OraError) => {
         detach();
@@ -124,8 +125,11 @@ export class OraClient {
       // A refused upgrade (bad credential) reaches a WHATWG WebSocket only as a close without a frame.
       const onEarlyClose = (event: CloseEvent) =>
         fail(new OraError(event.code === 1006 ? "unauthorized" : "node_offline", `connection closed (${event.code})`));
+      // Browsers report a refused upgrade as error then close 1006; Node's WebSocket may give only the error.
+      const onError = () => fail(new OraError("unauthorized", "the relay refused the connection (revoked or expired credential?) or cannot be reached"));
       socket.addEventListener("message", onFirst);
       socket.addEventListener("close", onEarlyClose);
+      socket.addEventListener("error", onError);
       socket.addEventListener("open", () => socket.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION })));
     });
   }

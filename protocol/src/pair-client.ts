@@ -35,7 +35,7 @@ export interface Paired {
   identity: DeviceIdentity;
 }
 
-export function pairDevice(options: PairOptions): Promise<Paired> {
+export async function pairDevice(options: PairOptions): Promise<Paired> {
   const code = typeof options.code === "string" ? parsePairingCode(options.code) : options.code;
   const relay = code.relay ?? options.relay;
   if (!relay) return Promise.reject(new OraError("bad_request", "no relay: use the pairing link, or say which relay the code is for"));
@@ -56,6 +56,10 @@ export function pairDevice(options: PairOptions): Promise<Paired> {
     };
     const send = (message: unknown) => socket.send(encodeFrame({ t: "msg" }, JSON.stringify(message)));
     socket.addEventListener("open", () => socket.send(encodeFrame({ t: "claim", v: PROTOCOL_VERSION })));
+    // A refused upgrade reaches a WHATWG WebSocket as an error (Node's may not follow it with a close).
+    socket.addEventListener("error", () => {
+      if (step !== "done") fail(new OraError("node_offline", "cannot reach the relay's pairing service"));
+    });
     socket.addEventListener("close", (event) => {
       if (step !== "done") fail(new OraError("node_offline", `the pairing connection closed (${event.code}) before it finished`));
     });

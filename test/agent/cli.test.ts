@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { client } from "../helpers/peer.js";
+import { provisionDevice } from "../helpers/device.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 describe("ora-agent command line", () => {
@@ -62,11 +63,14 @@ describe("ora-agent command line", () => {
   });
 
   it("lists devices and revokes one, closing its live session", async () => {
-    const device = await relay.mintDevice(agent.node().credential, "Pixel 9", "guest");
+    const paired = await provisionDevice(relay, agent, "Pixel 9", "guest");
+    const unpaired = await relay.mintDevice(agent.node().credential, "minted only", "guest");
+    const device = { id: paired.device, credential: paired.credential };
     const pixel = await client("pixel", relay.url, device.credential);
     const list = await runAgentCommand(["devices", "--state-dir", agent.stateDir, "--relay", relay.url]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`${device.id}\\s+Pixel 9\\s+guest\\s+active`));
+    expect(list.stdout).toMatch(new RegExp(`${device.id}\\s+Pixel 9\\s+guest\\s+active\\s+paired \\d{4}-`));
+    expect(list.stdout).toMatch(new RegExp(`${unpaired.id}\\s+minted only\\s+guest\\s+unpaired`));
     const revoke = await runAgentCommand(["devices", "revoke", device.id, "--state-dir", agent.stateDir, "--relay", relay.url]);
     expect(revoke.stdout).toContain("closed 1 live connection");
     expect((await pixel.closed).code).toBe(4003);

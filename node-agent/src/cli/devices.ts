@@ -1,38 +1,101 @@
-import { listDevices, revokeDevice } from "../relay-api.js";
+import type { Device } from "@ora/protocol";
+import { PairedDevices, type PairedDevice } from "../e2e/paired-devices.js";
+import { listDevices, renameDevice, revokeDevice, rotateDevice } from "../relay-api.js";
 import { readCredential } from "../state.js";
 import { UserError } from "./errors.js";
 import { configFrom, type Command } from "./main.js";
 
 export const devicesCommand: Command = {
-  summary: "list this Node's devices, or revoke one (devices revoke <id>)",
+  summary: "list paired devices; rotate, rename or revoke one",
   usage: `Usage: ora-agent devices [list] [--json]
-       ora-agent devices revoke <device-id>
+       ora-agent devices revoke <device>
+       ora-agent devices rotate <device>
+       ora-agent devices rename <device> <new name>
 
-Lists the devices that may reach this PC through the relay, with role and last
-seen. Revoking ends a device's access at once: its live connections are closed.`,
+Lists the devices paired with this PC: name, role, when paired, last seen at the
+relay. <device> is a device id or a name. Revoking ends a device's access at once
+(its live connections are closed, and this PC forgets its key). Rotating replaces
+its relay credential: the device picks up the new one as it reconnects.`,
   options: { json: { type: "boolean" } },
   async run({ flags, positionals }) {
-    const config = configFrom(flags);
-    const node = readCredential(config.stateDir);
-    if (!node) throw new UserError("this PC is not registered yet: run ora-agent start first");
-    const [action = "list", id] = positionals;
-    if (action === "revoke") {
-      if (!id) throw new UserError("which device? ora-agent devices revoke <device-id>");
-      const { closedSessions } = await revokeDevice(node.relay, node.credential, id);
-      process.stdout.write(`revoked ${id}; closed ${closedSessions} live connection(s)\n`);
-      return 0;
-    }
-    if (action !== "list") throw new UserError(`unknown devices action "${action}": use list or revoke`);
-    const devices = await listDevices(node.relay, node.credential);
-    if (flags.json) process.stdout.write(JSON.stringify(devices, null, 2) + "\n");
-    else if (devices.length === 0) process.stdout.write("no devices yet\n");
-    else {
-      const when = (t: number | null) => (t === null ? "never" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
-      for (const d of devices) {
-        const state = d.revokedAt !== null ? "revoked" : d.expiresAt !== null && d.expiresAt < Date.now() ? "expired" : "active";
-        process.stdout.write(`${d.id}  ${d.name.padEnd(20)} ${d.role.padEnd(9)} ${state.padEnd(8)} last seen ${when(d.lastSeen)}\n`);
+    const [action = "list", target, ...rest] = positionals;
+    const { node, paired } = open(flags);
+    if (action === "list") return list(node, paired, flags.json === true);
+    if (!target) throw new UserError(`which device? ora-agent devices ${action} <device>`);
+    const id = resolve(paired, target);
+    switch (action) {
+      case "revoke":
+        return revoke(node, paired, id);
+      case "rotate":
+        await rotateDevice(node.relay, node.credential, id);
+        process.stdout.write(`asked the relay to rotate ${id}'s credential; it takes effect when the device reconnects\n`);
+        return 0;
+      case "rename": {
+        const name = rest.join(" ").trim();
+        if (!name || name.length > 64) throw new UserError("the new name must be 1 to 64 characters");
+        await renameDevice(node.relay, node.credential, id, name);
+        paired.rename(id, name);
+        process.stdout.write(`renamed ${id} to "${name}"\n`);
+        return 0;
       }
+      default:
+        throw new UserError(`unknown devices action "${action}": use list, revoke, rotate or rename`);
     }
-    return 0;
   },
 };
+
+export const revokeCommand: Command = {
+  summary: "end a paired device's access at once (revoke <device>)",
+  usage: `Usage: ora-agent revoke <device>
+
+Ends the device's access at once: the relay refuses its credential and closes its
+live connections, and this PC forgets the device's key. <device> is an id or a name.`,
+  async run({ flags, positionals }) {
+    const [target] = positionals;
+    if (!target) throw new UserError("which device? ora-agent revoke <device> (see ora-agent devices)");
+    const { node, paired } = open(flags);
+    return revoke(node, paired, resolve(paired, target));
+  },
+};
+
+function open(flags: Record<string, string | boolean | undefined>) {
+  const config = configFrom(flags);
+  const node = readCredential(config.stateDir);
+  if (!node) throw new UserError("this PC is not registered yet: run ora-agent start (or ora-agent pair) first");
+  return { node, paired: new PairedDevices(config.stateDir) };
+}
+
+/** A device id, or the name of exactly one paired device. */
+function resolve(paired: PairedDevices, target: string): string {
+  const byName = paired.list().filter((d) => d.name.toLowerCase() === target.toLowerCase());
+  if (byName.length > 1) throw new UserError(`${byName.length} devices are called "${target}": use the device id`);
+  return byName[0]?.id ?? target;
+}
+
+async function revoke(node: { relay: string; credential: string }, paired: PairedDevices, id: string): Promise<number> {
+  const { closedSessions } = await revokeDevice(node.relay, node.credential, id);
+  paired.remove(id);
+  process.stdout.write(`revoked ${id}; closed ${closedSessions} live connection(s)\n`);
+  return 0;
+}
+
+async function list(node: { relay: string; credential: string }, paired: PairedDevices, json: boolean): Promise<number> {
+  const relayDevices = await listDevices(node.relay, node.credential);
+  const local = new Map(paired.list().map((d) => [d.id, d]));
+  const rows = relayDevices.map((d) => row(d, local.get(d.id)));
+  if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+  else if (rows.length === 0) process.stdout.write("no devices yet: pair one with ora-agent pair\n");
+  else {
+    const when = (t: string | null) => (t === null ? "never" : t.slice(0, 16).replace("T", " "));
+    for (const r of rows) {
+      process.stdout.write(`${r.id}  ${r.name.padEnd(20)} ${r.role.padEnd(9)} ${r.state.padEnd(8)} paired ${when(r.pairedAt)}  last seen ${when(r.lastSeen)}\n`);
+    }
+  }
+  return 0;
+}
+
+function row(d: Device, local: PairedDevice | undefined) {
+  const state = d.revokedAt !== null ? "revoked" : d.expiresAt !== null && d.expiresAt < Date.now() ? "expired" : local ? "active" : "unpaired";
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return { id: d.id, name: local?.name ?? d.name, role: local?.role ?? d.role, state, pairedAt: local?.pairedAt ?? iso(d.createdAt), lastSeen: iso(d.lastSeen) };
+}

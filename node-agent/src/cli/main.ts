@@ -6,7 +6,7 @@ import { approvalsCommand } from "./approvals.js";
 import { approveCommand } from "./approve.js";
 import { auditCommand } from "./audit.js";
 import { denyCommand } from "./deny.js";
-import { devicesCommand } from "./devices.js";
+import { devicesCommand, revokeCommand } from "./devices.js";
 import { pairCommand } from "./pair.js";
 import { remoteCommand } from "./remote.js";
 import { UserError } from "./errors.js";
@@ -38,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   pair: pairCommand,
   devices: devicesCommand,
+  revoke: revokeCommand,
   remote: remoteCommand,
   approvals: approvalsCommand,
   approve: approveCommand,

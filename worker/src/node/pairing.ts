@@ -113,7 +113,9 @@ export class Pairing {
       if (!offer?.claimant) return this.violation(ws, "no claimant yet");
       if (frame.header.t === "msg") return this.forward(offer, "host", frame.payload, utf8Length(message));
       this.d.audit.record(frame.header.ok ? "pair_ok" : "pair_failed", null, sourceTag(offer.claimant_src));
-      return this.burn(offer, PairCloseCode.DONE);
+      // The claimant cannot tell a wrong code from a dropped connection unless it is told.
+      const failed: [ErrorCode, string] = ["pairing_failed", "the pairing did not complete: the code was wrong, or the PC declined"];
+      return this.burn(offer, PairCloseCode.DONE, frame.header.ok ? {} : { claimant: failed });
     }
     const frame = decodeFrame(message, PairClaimFrame);
     if (!frame.ok) return this.violation(ws, frame.message);
