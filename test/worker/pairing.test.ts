@@ -3,7 +3,7 @@
  * expiry by the Node's one alarm, and the pairing host beside the agent's connection.
  */
 import { CloseCode, PairCloseCode } from "@ora/protocol";
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { agent, claimant, client, internals, metrics, mintDevice, nodeSql, offer, pairHost, registerNode, type Node } from "./relay.js";
 
@@ -77,7 +77,11 @@ describe("offers", () => {
     expect((await host.closed()).code).toBe(PairCloseCode.EXPIRED);
     expect(await nodeSql(node, "SELECT nameplate FROM offers")).toEqual([]);
     expect(await nodeSql(node, "SELECT detail FROM audit WHERE kind = 'pair_expired'")).toEqual([{ detail: `nameplate=${nameplate}` }]);
-    // Released in the registry: a claim no longer finds it.
+    // Released in the registry (not merely left to lapse), and a claim no longer finds it.
+    const held = await runInDurableObject(env.REGISTRY.get(env.REGISTRY.idFromName("registry")), (_instance, state) =>
+      state.storage.sql.exec("SELECT nameplate FROM nameplates WHERE nameplate = ?", Number(nameplate)).toArray(),
+    );
+    expect(held).toEqual([]);
     const late = await claimant("late", nameplate);
     expect((await late.nextOf("err")).header).toMatchObject({ code: "not_found" });
     expect((await late.closed()).code).toBe(PairCloseCode.REFUSED);
