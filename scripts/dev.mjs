@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the whole of ORA on this machine. Starts the relay with `wrangler dev` on 127.0.0.1,
- * the agent against it (state in .ora/dev/), mints a local test device, and prints what to open.
+ * the agent against it (state in .ora/dev/), and shows a pairing code for a first device.
  * Ctrl-C stops everything it started, by PID, and waits until each process is gone.
  */
 import { spawn } from "node:child_process";
@@ -49,17 +49,17 @@ async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   say("\nstopping…");
-  for (const { child } of [...children].reverse()) {
+  for (const { child, group } of [...children].reverse()) {
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(group === false ? child.pid : -child.pid, "SIGTERM");
     } catch {
       // already gone
     }
   }
   const timer = setTimeout(() => {
-    for (const { child } of children) {
+    for (const { child, group } of children) {
       try {
-        process.kill(-child.pid, "SIGKILL");
+        process.kill(group === false ? child.pid : -child.pid, "SIGKILL");
       } catch {
         // already gone
       }
@@ -118,26 +118,26 @@ async function main() {
   await waitFor(() => agentLog.includes("connected; waiting for requests"), 30_000, "the agent to connect");
 
   const node = JSON.parse(readFileSync(join(agentState, "node.json"), "utf8"));
-  const clientFile = join(devDir, "client.json");
-  if (!existsSync(clientFile)) {
-    const response = await fetch(`${relay}/v1/node/devices`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${node.credential}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: "local test client", role: "owner" }),
-    });
-    if (!response.ok) throw new Error(`could not mint the local test device (${response.status})`);
-    const device = await response.json();
-    writeFileSync(clientFile, JSON.stringify({ relay, deviceId: device.id, credential: device.credential }, null, 2), { mode: 0o600 });
-  }
-
+  const adminToken = /ORA_ADMIN_TOKEN=(.*)/.exec(readFileSync(join(root, ".dev.vars"), "utf8"))?.[1];
   say(`
 ORA is running locally.
-  relay        ${relay}   (web page: ${relay}/)
+  relay        ${relay}   (web client: ${relay}/)
   agent        Node ${node.nodeId}, state in .ora/dev/agent
-  try it       npm run client -- ping
-               npm run client -- echo '{"hello":"world"}'
-  metrics      curl -H "Authorization: Bearer $(grep ORA_ADMIN_TOKEN .dev.vars | cut -d= -f2)" ${relay}/v1/admin/nodes/${node.nodeId}/metrics
-Ctrl-C stops everything.`);
+  pair more    npx ora-agent pair --state-dir .ora/dev/agent
+  terminal     npx ora-agent remote pair <code> --relay ${relay} --state-dir .ora/dev/remote
+               npx ora-agent remote ask "/tools" --state-dir .ora/dev/remote
+  approvals    npx ora-agent approvals --state-dir .ora/dev/agent
+  metrics      curl -H "Authorization: Bearer ${adminToken ?? "<ORA_ADMIN_TOKEN from .dev.vars>"}" ${relay}/v1/admin/nodes/${node.nodeId}/metrics
+Ctrl-C stops everything.
+`);
+  // A first pairing code, with the owner's confirmation prompt on this terminal. It shares our
+  // process group (it reads the terminal), so it is stopped by PID rather than by group.
+  const pair = spawn(process.execPath, [agentBin, "pair", "--relay", relay, "--state-dir", agentState, "--ttl", "900"], { cwd: root, stdio: "inherit" });
+  const exited = new Promise((resolve) => pair.on("exit", (code, signal) => resolve(code ?? signal)));
+  children.push({ name: "pair", child: pair, exited, group: false });
+  exited.then((code) => {
+    if (!stopping) say(code === 0 ? "\nPaired. The relay and the agent keep running (Ctrl-C stops them)." : "\nNo device paired this time; run the \"pair more\" command above for a new code.");
+  });
 }
 
 main().catch((error) => {
