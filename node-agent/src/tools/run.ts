@@ -4,7 +4,7 @@
  * environment is minimal (no tokens or keys inherited from the agent's own), output is capped, and on
  * timeout or cancellation the whole process group is killed, grandchildren included.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { z } from "zod";
@@ -69,9 +69,10 @@ export const runProgram: Tool<z.infer<typeof Args>> = {
     const root = pickRoot(config.roots, ref);
     const shown = cwd === "" ? "." : cwd;
     const dir = await realInside(config, root, splitRelative(cwd), shown);
-    if (!(await stat(dir).catch((err: unknown) => Promise.reject(fsError(err, shown)))).isDirectory()) {
-      throw new ToolError("bad_args", `"${shown}" is not a folder`);
-    }
+    const info = await stat(dir).catch((err: unknown) => {
+      throw fsError(err, shown);
+    });
+    if (!info.isDirectory()) throw new ToolError("bad_args", `"${shown}" is not a folder`);
     if (signal.aborted) throw new ToolError("failed", "the run was cancelled");
     const limit = Math.min(timeoutMs ?? config.run.timeoutMs, config.run.timeoutMs);
     const started = Date.now();
@@ -98,20 +99,7 @@ export const runProgram: Tool<z.infer<typeof Args>> = {
     signal.addEventListener("abort", onAbort, { once: true });
 
     try {
-      const { code, signal: killedBy } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-        child.once("error", reject);
-        child.once("exit", (code, sig) => {
-          exit = { code, signal: sig };
-          // A background grandchild may hold the pipes open; do not wait for it for long.
-          setTimeout(() => {
-            child.stdout.destroy();
-            child.stderr.destroy();
-            resolve(exit!);
-          }, DRAIN_AFTER_EXIT_MS).unref();
-        });
-        child.once("close", (code, sig) => resolve(exit ?? { code, signal: sig }));
-      });
+      const { code, signal: killedBy } = await ended(child);
       if (stopped === "timeout") throw new ToolError("timeout", `the program ran longer than ${limit} ms and was stopped`);
       if (stopped === "cancelled") throw new ToolError("failed", "the run was cancelled");
       return {
@@ -140,6 +128,31 @@ export const runProgram: Tool<z.infer<typeof Args>> = {
     }
   },
 };
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Settles when the output is complete, or soon after the exit if something else still holds the pipes. */
+function ended(child: ChildProcessByStdio<null, Readable, Readable>): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    let drain: NodeJS.Timeout | undefined;
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      // A background grandchild may hold the pipes open; do not wait for it for long.
+      drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve({ code, signal });
+      }, DRAIN_AFTER_EXIT_MS);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(drain);
+      resolve({ code, signal });
+    });
+  });
+}
 
 function killTree(pid: number | undefined): void {
   if (pid === undefined) return;
