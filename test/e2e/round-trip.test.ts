@@ -1,8 +1,8 @@
 import { OraClient, OraError } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAgent, type AgentProcess } from "../helpers/agent.js";
+import { runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
-import { client } from "../helpers/peer.js";
+import { client, until } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 describe("a client reaches the real agent through the real relay", () => {
@@ -50,5 +50,38 @@ describe("a client reaches the real agent through the real relay", () => {
     expect(bob.ws.protocol).toBe("ora.v1");
     expect(bob.welcome.header).toMatchObject({ t: "welcome", role: "owner", online: true });
     await bob.closeAndWait();
+  });
+});
+
+describe("credential rotation from the client library", () => {
+  it("rotates when the owner asks, hands the new credential to the app, and the old one stops working", async () => {
+    const relay = await startRelay();
+    const agent = await startAgent(relay.url);
+    try {
+      const device = await provisionDevice(relay, agent, "rotating-phone");
+      const first = await OraClient.connect({ identity: device });
+      const closed = new Promise<number>((resolve) => first.onClose(resolve));
+      const asked = await runAgentCommand(["devices", "rotate", device.device, "--state-dir", agent.stateDir]);
+      expect(asked.code).toBe(0);
+      expect(await closed).toBe(1001); // reconnect, then rotate
+
+      let rotated: string | undefined;
+      const second = await OraClient.connect({ identity: device, onCredentialRotated: (c) => void (rotated = c) });
+      expect(second.welcome.rotate).toBe(true);
+      await until(() => rotated !== undefined, 5000, "the rotated credential");
+      expect(rotated).toMatch(/^ora_dev_/);
+      expect(rotated).not.toBe(device.credential);
+      second.close();
+
+      const renewed = await OraClient.connect({ identity: { ...device, credential: rotated! } });
+      expect(renewed.welcome.rotate ?? false).toBe(false);
+      expect(await renewed.request("whoami")).toMatchObject({ device: device.device });
+      renewed.close();
+      // The new credential has been used, so the old one is gone.
+      await expect(OraClient.connect({ identity: device })).rejects.toMatchObject({ code: "unauthorized" });
+    } finally {
+      await agent.stop();
+      await relay.dispose();
+    }
   });
 });
