@@ -4,7 +4,7 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
-import { DEFAULT_TOOL_LIMITS } from "../../node-agent/src/tools/index.js";
+import { DEFAULT_TOOL_LIMITS } from "../../node-agent/src/safety/tool-config.js";
 import { ToolError, type Requester, type Tool, type ToolConfig, type ToolContext } from "../../node-agent/src/safety/tool.js";
 
 const cleanups: (() => void)[] = [];
@@ -39,12 +39,12 @@ export interface ContextOptions {
 }
 
 export function toolContext(options: ContextOptions = {}): ToolContext {
-  const config: ToolConfig & { excluded?: string[] } = {
+  const config: ToolConfig = {
     roots: options.roots ?? [],
+    excluded: options.excluded ?? [],
     fetch: { ...DEFAULT_TOOL_LIMITS.fetch, ...options.fetch },
     run: { ...DEFAULT_TOOL_LIMITS.run, ...options.run },
   };
-  if (options.excluded) config.excluded = options.excluded;
   return {
     signal: options.signal ?? new AbortController().signal,
     requester: options.requester ?? alice,

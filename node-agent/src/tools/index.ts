@@ -14,7 +14,7 @@ export function builtinTools(): Tool[] {
   return [timeNowTool(), notesAdd, notesList, notesSearch, filesList, filesRead, filesWrite, webFetchTool(), runProgram];
 }
 
-export { toolConfigFromEnv, DEFAULT_TOOL_LIMITS, type ToolConfigWithExclusions } from "./config.js";
+export { toolConfigFromEnv } from "./config.js";
 export { migrateNotes, NOTES_MIGRATIONS } from "./notes.js";
 export { isPublicAddress } from "./address.js";
 export { webFetchTool, type WebFetchOptions, type Resolver, type ResolvedAddress } from "./fetch.js";

@@ -5,6 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import { z } from "zod";
+import type { ModuleMigrations } from "../safety/db.js";
 import { ToolError, type Requester, type Tool } from "../safety/tool.js";
 
 export const NOTE_MAX_CHARS = 4000;
@@ -42,13 +43,13 @@ export function migrateNotes(db: Database.Database): void {
   `);
 }
 
-/** The notes schema as a versioned migration module (the shape of ModuleMigrations in safety/db.ts). */
-export const NOTES_MIGRATIONS = {
+/** The notes schema as a versioned migration module; never edit a shipped step, append the next. */
+export const NOTES_MIGRATIONS: ModuleMigrations = {
   module: "notes",
   steps: [{ version: 1, name: "notes with full-text search", up: migrateNotes }],
-} as const;
+};
 
-// Until migrateNotes runs with the other migrations, make sure each database has the table once.
+// A database opened without the notes migrations (a tool used on its own) still gets the tables, once.
 const migrated = new WeakSet<Database.Database>();
 function ready(db: Database.Database): Database.Database {
   if (!migrated.has(db)) {
@@ -74,6 +75,9 @@ export const notesAdd: Tool<z.infer<typeof AddArgs>> = {
   args: AddArgs,
   risk: "LOW",
   guestVisible: true,
+  // createSafety runs each tool's migrations and refuses a module given twice: the notes schema is
+  // declared here once, for all three notes tools.
+  migrations: NOTES_MIGRATIONS,
   run({ text }, { db, requester }) {
     const who = owner(requester);
     const add = ready(db).transaction(() => {

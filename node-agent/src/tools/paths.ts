@@ -7,8 +7,8 @@
 import { readlink, realpath } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
+import { within } from "../safety/tool-config.js";
 import { ToolError, type ToolConfig } from "../safety/tool.js";
-import { excludedDirs, isInside } from "./config.js";
 
 export const MAX_PATH_CHARS = 4096;
 
@@ -68,8 +68,8 @@ export async function realInside(config: ToolConfig, root: string, segments: rea
 }
 
 function checkInside(config: ToolConfig, real: string, root: string, shown: string): void {
-  if (!isInside(real, root)) throw new ToolError("denied", `"${shown}" leads outside the shared folders`);
-  if (excludedDirs(config).some((dir) => isInside(real, dir))) throw new ToolError("denied", `"${shown}" is the agent's own state, which is never shared`);
+  if (!within(real, root)) throw new ToolError("denied", `"${shown}" leads outside the shared folders`);
+  if ((config.excluded ?? []).some((dir) => within(real, dir))) throw new ToolError("denied", `"${shown}" is the agent's own state, which is never shared`);
 }
 
 /**
