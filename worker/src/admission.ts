@@ -69,12 +69,12 @@ export async function claimUpgrade(env: Env, request: Request, nodeId: string, n
  * upgrade (only a close with 1006), so the socket is accepted, told `err` and closed with `close`.
  */
 export function refuseSocket(request: Request, code: ErrorCode, message: string, close: number): Response {
-  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-  server.accept();
-  server.send(encodeFrame({ t: "err", code, message }));
-  server.close(close, code);
+  const pair = new WebSocketPair();
+  pair[1].accept();
+  pair[1].send(encodeFrame({ t: "err", code, message }));
+  pair[1].close(close, code);
   const headers: HeadersInit = offeredProtocols(request).includes(SUBPROTOCOL) ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {};
-  return new Response(null, { status: 101, webSocket: client, headers });
+  return new Response(null, { status: 101, webSocket: pair[0], headers });
 }
 
 /** The value of an object's `{ok, value} | {ok: false, code, message}` answer, or the HTTP error. */

@@ -2,8 +2,9 @@
  * One Durable Object per Node. It holds the agent's WebSocket and every client session of that Node,
  * and multiplexes requests between them under the rules of DESIGN.md §2. WebSocket Hibernation API
  * only: per-socket state lives in attachments, pending requests and counters in SQLite, and every
- * deadline (request timeouts, stream caps, handshake deadlines, the metrics flush) is driven by the
- * one alarm. Heartbeats are answered by the runtime's auto-response, so an idle Node never wakes us.
+ * deadline (request timeouts, stream caps, handshake deadlines, pairing offers, the metrics flush) is
+ * driven by the one alarm. Heartbeats are answered by the runtime's auto-response, so an idle Node
+ * never wakes us.
  *
  * Duplicate connections: a newer agent connection of the same Node replaces the older one, which is
  * closed with CloseCode.REPLACED; requests pending on the older connection fail with `node_offline`
@@ -141,14 +142,15 @@ export class NodeObject extends DurableObject<Env> {
 
   private acceptAgent(headers: HeadersInit, source: string | null): Response {
     const now = Date.now();
-    this.audit.record("agent_connect", null, sourceTag(source));
     const old = this.agent;
     if (old) {
+      this.audit.record("agent_disconnect", null, `code=${CloseCode.REPLACED}`);
       this.agent = null;
       this.nodeGone("replaced by a newer connection of this Node");
       this.forget(old.ws);
       closeQuietly(old.ws, CloseCode.REPLACED, "replaced by a newer connection");
     }
+    this.audit.record("agent_connect", null, sourceTag(source));
     const pair = new WebSocketPair();
     const attachment: AgentAttachment = { kind: "agent", conn: randomId(), hello: false, openedAt: now };
     this.ctx.acceptWebSocket(pair[1], ["agent"]);
@@ -310,15 +312,13 @@ export class NodeObject extends DurableObject<Env> {
   // ---- Closing, timeouts, clean-up ----
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    if (this.pairing.owns(ws)) {
-      closeQuietly(ws, code, "closed by peer");
-      await this.pairing.onClose(ws);
-    } else this.dropSocket(ws, code, "closed by peer");
+    if (this.pairing.owns(ws)) await this.pairing.onClose(ws, code);
+    else this.dropSocket(ws, code, "closed by peer");
     this.scheduleAlarm();
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    if (this.pairing.owns(ws)) await this.pairing.onClose(ws);
+    if (this.pairing.owns(ws)) await this.pairing.onClose(ws, CloseCode.INTERNAL);
     else this.dropSocket(ws, CloseCode.INTERNAL, "socket error");
     this.scheduleAlarm();
   }

@@ -3,8 +3,7 @@
  * (worker/src/index.ts routes it here through the object's RPC after checking the Node credential's
  * tag; the object checks the credential's hash itself).
  */
-import type { CancelReason, ErrorCode, Role } from "@ora/protocol";
-import { CloseCode } from "@ora/protocol";
+import { CloseCode, type CancelReason, type ErrorCode, type Role } from "@ora/protocol";
 import type { AuditLog, AuditPage } from "./audit.js";
 import type { Device, DeviceStore } from "./devices.js";
 

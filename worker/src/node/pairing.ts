@@ -125,8 +125,12 @@ export class Pairing {
     return this.forward(offer, "claimant", frame.payload, utf8Length(message));
   }
 
-  /** A pairing socket closed or failed: an offer that hangs on it is burnt and the other end told. */
-  async onClose(ws: WebSocket): Promise<void> {
+  /**
+   * A pairing socket closed (`code`: reciprocate it) or was closed by us: an offer that hangs on it
+   * is burnt and the other end told.
+   */
+  async onClose(ws: WebSocket, code?: number): Promise<void> {
+    if (code !== undefined) closeQuietly(ws, code, "closed by peer");
     const att = this.forget(ws);
     if (!att) return;
     if (att.kind === "pair-host") {
