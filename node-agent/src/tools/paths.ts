@@ -12,7 +12,7 @@ import { ToolError, type ToolConfig } from "../safety/tool.js";
 
 export const MAX_PATH_CHARS = 4096;
 
-/** A root by position in ORA_FILE_ROOTS or by its folder name; the first root when left out. */
+/** A root by position in ORA_TOOL_ROOTS or by its folder name; the first root when left out. */
 export const RootRef = z.union([z.number().int().min(0).max(255), z.string().min(1).max(255)]).optional();
 export const RelPath = z.string().max(MAX_PATH_CHARS);
 
