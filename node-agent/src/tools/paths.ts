@@ -17,7 +17,7 @@ export const RootRef = z.union([z.number().int().min(0).max(255), z.string().min
 export const RelPath = z.string().max(MAX_PATH_CHARS);
 
 export function pickRoot(roots: readonly string[], ref: number | string | undefined): string {
-  if (roots.length === 0) throw new ToolError("denied", "no folders are shared with the agent (set ORA_FILE_ROOTS)");
+  if (roots.length === 0) throw new ToolError("denied", "no folders are shared with the agent (set ORA_TOOL_ROOTS)");
   if (ref === undefined) return roots[0]!;
   if (typeof ref === "number") {
     const root = roots[ref];
