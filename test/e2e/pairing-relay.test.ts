@@ -46,11 +46,12 @@ describe("pairing through the relay", () => {
     expect((await late.closed).code).toBe(PairCloseCode.REFUSED);
   });
 
-  it("records a failed pairing when the host reports one, and burns the offer", async () => {
+  it("records a failed pairing when the host reports one, tells the claimant pairing_failed and burns the offer", async () => {
     const node = await relay.register();
     const alice = await offeringHost("alice-pc", relay.url, node.credential);
     const mallory = await claimed("mallory", relay.url, alice.offer.header.nameplate);
     alice.send('{"t":"done","ok":false}');
+    expect((await mallory.next((f) => f.header.t === "err")).header).toMatchObject({ code: "pairing_failed" });
     expect((await mallory.closed).code).toBe(PairCloseCode.DONE);
     expect((await relay.audit(node.nodeId)).entries[0]).toMatchObject({ kind: "pair_failed", detail: expect.stringMatching(/^src=[A-Za-z0-9_-]{8}$/) });
   });
