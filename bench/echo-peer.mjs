@@ -1,25 +1,59 @@
 /**
- * The anchors' answering peer (a child process of bench/run.mjs), standing in for the real agent.
+ * The bench's own answering peer (a child process of bench/run.mjs), standing in for the real agent.
  *
- *   node bench/echo-peer.mjs ws://127.0.0.1:PORT/agent
+ *   node bench/echo-peer.mjs ws://127.0.0.1:PORT/agent [--dialect anchor|ora] [--mode agent|plain|sealed]
  *
- * It prints "ready" once connected and exits when its stdin closes (its parent is gone) or on SIGTERM.
+ * It prints "ready" once connected (for the `ora` dialect: once welcomed) and exits when its stdin
+ * closes (its parent is gone) or on SIGTERM.
  *
- * So that the anchors are compared fairly with the relay + real agent, it does the same work per
- * request as the agent's Connector (node-agent/src/connector.ts): the same `ws` client with the same
- * options (handshake timeout, no permessage-deflate), decodeFrame() of the header with a zod schema
- * from @ora/protocol, the at-most-once id set, an AbortController per request, RequestPayload.safeParse
- * of the JSON payload, the agent's own built-in `echo` handler (node-agent/dist/handlers.js) with its
- * params schema, an awaited run, and encodeFrame of a {ok, result} answer. The only extra work is the "<n>|" prefix of the anchors.
+ * Dialects (how it talks to the relay in front of it):
+ *   anchor  the anchors' forwarding (bench/node-relay.mjs, bench/bare-forwarder): every message
+ *           arrives as "<n>|" + the client's own frame ({"t":"req","id":…}) and the answer goes back
+ *           with the same prefix as {"t":"res","id":…}. "<n>" names the client session.
+ *   ora     the real relay's agent side: it connects to /v1/node/connect with a Node credential
+ *           (BENCH_NODE_CREDENTIAL), says hello, reads {"t":"req","rid","s","dev","role"} and answers
+ *           {"t":"res","rid"}; sessions are named by "s".
+ * Modes (what it does with a request payload):
+ *   agent   the real agent's per-request work (node-agent/src/connector.ts + e2e/secure-sessions.ts):
+ *           the same `ws` client options (handshake timeout, no permessage-deflate), decodeFrame() of
+ *           the header with a zod schema from @ora/protocol, the at-most-once id set, an
+ *           AbortController per request, the handshake check of every payload, a session's first
+ *           request being the handshake (acceptHandshake with this peer's long-term key), then
+ *           E2eChannel.open of every request, SealedRequest.safeParse, the agent's own built-in
+ *           `echo` handler (node-agent/dist/handlers.js) with its params schema, an awaited run, and
+ *           E2eChannel.seal of a {k:"res", re, body:{ok, result}} answer. What it does not do that the
+ *           agent does: re-read the paired-device file's stat per request, and log.
+ *   plain   the payload is echoed back as is, nothing parsed (E2EE cost, "plain" side)
+ *   sealed  handshake as above, then every payload opened and its body re-sealed as the answer
+ *           {k:"res", re, body} (E2EE cost, "sealed" side; no handler, no schema)
+ * Keys for agent / sealed: BENCH_AGENT_SECRET (this peer's X25519 secret key, base64url) and
+ * BENCH_DEVICES ({"<device id>": "<public key, base64url>"}): the devices it accepts, as devices.json
+ * does for the agent.
  */
-import { ClientFrame, decodeFrame, encodeFrame, PONG_FRAME, RequestPayload } from "@ora/protocol";
+import {
+  acceptHandshake,
+  ClientFrame,
+  decodeFrame,
+  encodeFrame,
+  fromBase64Url,
+  HandshakeHello,
+  parsePayload,
+  PONG_FRAME,
+  RelayToAgentFrame,
+  SealedRequest,
+  staticKey,
+} from "@ora/protocol";
 import WebSocket from "ws";
 import { builtinHandlers } from "../node-agent/dist/handlers.js";
 
 const SEEN_LIMIT = 10_000;
-const url = process.argv[2];
-if (!url) {
-  process.stderr.write("usage: echo-peer.mjs ws://127.0.0.1:PORT/agent\n");
+const argv = process.argv.slice(2);
+const url = argv[0];
+const opt = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
+const dialect = opt("dialect", "anchor");
+const mode = opt("mode", "agent");
+if (!url || !["anchor", "ora"].includes(dialect) || !["agent", "plain", "sealed"].includes(mode)) {
+  process.stderr.write("usage: echo-peer.mjs ws://127.0.0.1:PORT/agent [--dialect anchor|ora] [--mode agent|plain|sealed]\n");
   process.exit(2);
 }
 
@@ -27,16 +61,32 @@ const handlers = builtinHandlers();
 const seen = new Set();
 const inflight = new Map();
 let nextKey = 1;
+const identity = process.env.BENCH_AGENT_SECRET ? staticKey(fromBase64Url(process.env.BENCH_AGENT_SECRET)) : undefined;
+const devices = new Map(Object.entries(JSON.parse(process.env.BENCH_DEVICES ?? "{}")).map(([id, key]) => [id, fromBase64Url(key)]));
+if (mode !== "plain" && !identity) {
+  process.stderr.write("echo-peer: BENCH_AGENT_SECRET is required in this mode\n");
+  process.exit(2);
+}
+/** Channels by session: "<n>|" for the anchors, the relay's session id for the real relay. */
+const channels = new Map();
 
-// Same options as the agent's socket (subprotocol and credential aside: the anchors do not check them).
-const ws = new WebSocket(url, { handshakeTimeout: 10_000, perMessageDeflate: false });
-ws.on("open", () => process.stdout.write("ready\n"));
+// Same options as the agent's socket.
+const ws =
+  dialect === "ora"
+    ? new WebSocket(url, ["ora.v1"], { headers: { Authorization: `Bearer ${process.env.BENCH_NODE_CREDENTIAL}` }, handshakeTimeout: 10_000, perMessageDeflate: false })
+    : new WebSocket(url, { handshakeTimeout: 10_000, perMessageDeflate: false });
+ws.on("open", () => {
+  if (dialect === "ora") ws.send(encodeFrame({ t: "hello", v: 1, agent: "bench-echo-peer" }));
+  else process.stdout.write("ready\n");
+});
 ws.on("error", (error) => {
   process.stderr.write(`echo-peer: ${error.message}\n`);
   process.exit(1);
 });
 ws.on("close", () => process.exit(0));
-ws.on("message", (data, isBinary) => {
+ws.on("message", (data, isBinary) => (dialect === "ora" ? onOra(data, isBinary) : onAnchor(data, isBinary)));
+
+function onAnchor(data, isBinary) {
   const raw = isBinary ? "" : data.toString();
   const bar = raw.indexOf("|");
   const prefix = raw.slice(0, bar + 1);
@@ -44,42 +94,70 @@ ws.on("message", (data, isBinary) => {
   if (text === PONG_FRAME) return;
   const frame = decodeFrame(text, ClientFrame);
   if (!frame.ok) return process.stderr.write(`echo-peer: invalid frame: ${frame.message}\n`);
-  if (frame.header.t === "req") void execute(prefix, frame.header.id, frame.payload);
-  // hello, ack, cancel, ping: nothing to do for an echo peer (acks are the relay's business).
-});
+  if (frame.header.t !== "req") return; // hello, ack, cancel, ping: nothing to do (acks are the relay's business)
+  const id = frame.header.id;
+  void execute(prefix, prefix, frame.payload, (t, payload) => ws.send(prefix + encodeFrame({ t, id }, payload)));
+}
 
-async function execute(prefix, id, payload) {
+function onOra(data, isBinary) {
+  const text = isBinary ? "" : data.toString();
+  if (text === PONG_FRAME) return;
+  const frame = decodeFrame(text, RelayToAgentFrame);
+  if (!frame.ok) return process.stderr.write(`echo-peer: invalid frame: ${frame.message}\n`);
+  const header = frame.header;
+  if (header.t === "welcome") return void process.stdout.write("ready\n");
+  if (header.t === "session" && !header.open) return void channels.delete(header.s);
+  if (header.t !== "req") return;
+  const rid = header.rid;
+  void execute(header.s, header.dev, frame.payload, (t, payload) => ws.send(encodeFrame({ t, rid }, payload)));
+}
+
+async function execute(session, relayDevice, payload, reply) {
+  if (mode === "plain") return reply("res", payload ?? "");
   const key = nextKey++;
   if (seen.has(key)) return;
   seen.add(key);
   if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value);
   const controller = new AbortController();
   inflight.set(key, controller);
-  const send = (t, body) => {
-    if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) ws.send(prefix + encodeFrame({ t, id }, JSON.stringify(body)));
+  const send = (t, text) => {
+    if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) reply(t, text);
   };
+  const refuse = (message) => send("res", JSON.stringify({ ok: false, error: { code: "failed", message } }));
   try {
-    const parsed = RequestPayload.safeParse(parseJson(payload));
-    if (!parsed.success) throw new Error("bad_params");
-    const handler = handlers.get(parsed.data.method);
-    if (!handler) throw new Error("unknown_method");
-    const params = handler.params.safeParse(parsed.data.params);
-    if (!params.success) throw new Error("bad_params");
-    const result = await handler.run(params.data, { signal: controller.signal, session: prefix, device: "", role: "owner", emit: () => {} });
-    send("res", { ok: true, result });
-  } catch (error) {
-    send("res", { ok: false, error: { code: "failed", message: String(error?.message ?? error) } });
+    const hello = HandshakeHello.safeParse(parsePayload(payload));
+    if (hello.success) {
+      const devicePublicKey = devices.get(hello.data.dev);
+      if (!devicePublicKey || (relayDevice !== session && hello.data.dev !== relayDevice)) return refuse("this device is not paired with this PC");
+      const { answer, channel } = await acceptHandshake(hello.data, { agentKey: identity, devicePublicKey });
+      channels.set(session, channel);
+      return send("res", JSON.stringify(answer));
+    }
+    const channel = channels.get(session);
+    if (!channel) return refuse("no end-to-end session: handshake first");
+    let opened;
+    try {
+      opened = channel.open(payload ?? "");
+    } catch {
+      return refuse("the request failed end-to-end verification");
+    }
+    if (mode === "sealed") return send("res", channel.seal({ k: "res", re: opened.seq, body: opened.message.body }).payload);
+    const request = SealedRequest.safeParse(opened.message);
+    if (!request.success) return refuse("the sealed request is not {method, params}");
+    let body;
+    try {
+      const handler = handlers.get(request.data.body.method);
+      if (!handler) throw new Error("unknown_method");
+      const params = handler.params.safeParse(request.data.body.params);
+      if (!params.success) throw new Error("bad_params");
+      const result = await handler.run(params.data, { signal: controller.signal, session, device: relayDevice, deviceName: "", role: "owner", emit: () => {} });
+      body = { ok: true, result };
+    } catch (error) {
+      body = { ok: false, error: { code: "failed", message: String(error?.message ?? error) } };
+    }
+    send("res", channel.seal({ k: "res", re: opened.seq, body }).payload);
   } finally {
     inflight.delete(key);
-  }
-}
-
-function parseJson(text) {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

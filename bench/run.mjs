@@ -170,11 +170,12 @@ async function benchWire(wireKey) {
   // One long-lived session per target for the single-session scenarios; checked once end to end.
   const single = new Map();
   const expected = JSON.stringify({ ok: true, result: PARAMS });
+  // Every answer of every run is opened and checked ({"ok":true,…}); this first one is compared whole.
   const extensions = {};
   for (const t of targets) {
     const s = await t.session();
     await run([s], { total: 1, inflight: 1, timeoutMs: 10_000 });
-    if (s.lastPayload !== expected) throw new Error(`${t.name}: unexpected answer ${s.lastPayload}`);
+    if (JSON.stringify(s.lastAnswer) !== expected) throw new Error(`${t.name}: unexpected answer ${JSON.stringify(s.lastAnswer)}`);
     single.set(t.name, s);
     extensions[t.name] = s.ws.extensions || "none";
     log(`bench: ${t.label} at ${t.url} answers; negotiated extensions: ${extensions[t.name]}`);

@@ -3,14 +3,15 @@
  * closed-loop load runs (N sessions × K requests in flight, a fixed number of round trips).
  *
  * Every target gets exactly the same client work: the same request frame, the same header parse of
- * every received frame, the same flow-control acks.
+ * every received frame, the same flow-control acks, and the same payload codec (lib/e2e.mjs): sealed
+ * sessions seal every request and open and check every answer, plain ones stringify / parse JSON.
  */
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 
 /** 64 bytes of params: {"method":"echo","params":"<64 B>"} */
 export const PARAMS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
-export const PAYLOAD = JSON.stringify({ method: "echo", params: PARAMS });
+export const BODY = { method: "echo", params: PARAMS };
 const PONG = '{"t":"pong"}';
 
 /** Opens a WebSocket; resolves once open, rejects on refusal or after `ms`. */
@@ -37,10 +38,17 @@ export class Session {
   /**
    * @param ws an open socket (for the relay: after its welcome)
    * @param windowBytes the relay's flow window; acks go out at least every windowBytes / 4
-   * @param received bytes already received on this socket (the welcome), counted for acks
+   * @param received bytes already received on this socket (the welcome, the handshake), counted for acks
+  /**
+   * @param codec how request payloads are made and answers read (lib/e2e.mjs plainCodec / sealedCodec)
+   * @param check true for an answer body that is the expected one; a false answer fails the run loudly
    */
-  constructor(ws, windowBytes, received = 0) {
+  constructor(ws, windowBytes, received = 0, codec = undefined, check = (body) => body?.ok === true) {
     this.ws = ws;
+    this.codec = codec;
+    this.check = check;
+    this.seqOf = new Map();
+    this.lastAnswer = undefined;
     this.ackEvery = Math.max(1, Math.floor(windowBytes / 4));
     this.received = received;
     this.acked = 0;
@@ -49,7 +57,6 @@ export class Session {
     this.sentAt = new Map();
     this.onAnswer = null;
     this.onError = null;
-    this.lastPayload = undefined;
     this.closed = new Promise((resolve) => ws.once("close", resolve));
     ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
     ws.on("error", (error) => this.onError?.(`socket error: ${error.message}`));
@@ -58,8 +65,11 @@ export class Session {
 
   request() {
     const id = `r${++this.seq}`;
-    this.sentAt.set(id, performance.now());
-    this.ws.send(`{"t":"req","id":"${id}"}\n${PAYLOAD}`);
+    const started = performance.now();
+    const { payload, seq } = this.codec.encode();
+    this.sentAt.set(id, started);
+    this.seqOf.set(id, seq);
+    this.ws.send(`{"t":"req","id":"${id}"}\n${payload}`);
   }
 
   onMessage(data, isBinary) {
@@ -77,8 +87,17 @@ export class Session {
     if (header.t === "res") {
       const at = this.sentAt.get(header.id);
       if (at === undefined) return this.onError?.(`answer for an unknown id ${header.id}`);
+      const seq = this.seqOf.get(header.id);
       this.sentAt.delete(header.id);
-      this.lastPayload = text.slice(nl + 1);
+      this.seqOf.delete(header.id);
+      let body;
+      try {
+        body = this.codec.decode(text.slice(nl + 1), seq);
+      } catch (error) {
+        return this.onError?.(`answer ${header.id} cannot be read: ${error.message}: ${text.slice(nl + 1, nl + 201)}`);
+      }
+      this.lastAnswer = body;
+      if (!this.check(body)) return this.onError?.(`answer ${header.id} is not the expected one: ${JSON.stringify(body).slice(0, 300)}`);
       this.onAnswer?.(this, performance.now() - at);
     } else if (header.t === "err") {
       this.onError?.(`relay error ${header.code}: ${header.message} (id ${header.id})`);

@@ -21,7 +21,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openSocket, Session } from "./load.mjs";
+import { handshake, plainCodec, provisionAgentDevice, provisionPeerDevice, sealedCodec } from "./e2e.mjs";
+import { BODY, openSocket, Session } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -29,6 +30,18 @@ export const PEPPER = "bench-pepper-0123456789abcdef0123";
 export const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
 const ECHO_PEER = join(root, "bench/echo-peer.mjs");
+/** The relay's settings for every ORA target: the bench's load and its many pairings are not abuse. */
+const ORA_VARS = {
+  ORA_TOKEN_PEPPER: PEPPER,
+  ORA_ADMIN_TOKEN: ADMIN_TOKEN,
+  ORA_RELAY_MAX_PENDING: "100000",
+  ORA_RELAY_MAX_PENDING_PER_SESSION: "100000",
+  ORA_REGISTER_LIMIT_PER_HOUR: "100000",
+  ORA_PAIR_CLAIMS_PER_MINUTE: "10000",
+  ORA_PAIR_CLAIMS_PER_HOUR: "100000",
+};
+/** The agent's settings for the bench: LOW tool calls are not rate limited (default 120 per minute). */
+const AGENT_ENV = { ORA_RATE_LOW: "1000000000" };
 const NODE_RELAY = join(root, "bench/node-relay.mjs");
 /** The relay's default flow window (4 × 1 MiB); the anchors' clients ack on the same schedule. */
 const DEFAULT_WINDOW = 4 * 1024 * 1024;
@@ -87,34 +100,74 @@ function suffix({ direct }) {
   return direct ? " (direct, no dev proxy)" : "";
 }
 
-/** (a) the ORA relay with the real agent process. `config` swaps in a diagnostic build of the relay. */
+/** The ORA relay Worker alone (for the scenarios that bring their own peers or agents). */
+export async function startOraWorker(startWorkerFn, { direct = false, inspect = false, config = "wrangler.toml" } = {}) {
+  return startWorker(startWorkerFn, join(root, config), ORA_VARS, direct, inspect);
+}
+
+/** Registers a Node at the relay: { nodeId, credential }. */
+export async function registerNode(url) {
+  const response = await fetch(new URL("/v1/nodes", url), { method: "POST" });
+  if (response.status !== 201 && response.status !== 200) throw new Error(`registering a Node: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Starts `ora-agent start` on a fresh state directory against `url`; resolves once it is connected. */
+export async function startAgent(url, cleanup) {
+  const stateDir = mkdtempSync(join(tmpdir(), "ora-bench-agent-"));
+  cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+  const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent", env: AGENT_ENV });
+  cleanup.push(() => agent.stop());
+  await agent.waitFor("connected; waiting for requests");
+  const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
+  return { agent, stateDir, node };
+}
+
+/**
+ * Opens a client session on the real relay: hello, welcome, then (for a sealed session) the
+ * end-to-end handshake as the first request. `body` is the request every round trip sends.
+ */
+export async function oraSession(url, device, { deflate = false, body = BODY, sealed = true, check } = {}) {
+  const ws = await openSocket(wsUrl(url, "/v1/client/connect"), {
+    protocols: ["ora.v1"],
+    headers: { Authorization: `Bearer ${device.credential}` },
+    perMessageDeflate: deflate,
+  });
+  try {
+    const welcome = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no welcome within 5 s")), 5000);
+      ws.once("message", (data) => {
+        clearTimeout(timer);
+        resolve({ text: data.toString(), bytes: data.length });
+      });
+      ws.send('{"t":"hello","v":1}');
+    });
+    const header = JSON.parse(welcome.text);
+    if (header.t !== "welcome") throw new Error(`expected welcome, got ${welcome.text}`);
+    if (!header.online) throw new Error("the agent is not online");
+    if (!sealed) return new Session(ws, header.limits.windowBytes, welcome.bytes, plainCodec(body), check);
+    const hs = await handshake(ws, device, (payload) => ws.send(`{"t":"req","id":"h0"}\n${payload}`));
+    return new Session(ws, header.limits.windowBytes, welcome.bytes + hs.bytes, sealedCodec(hs.channel, body), check);
+  } catch (error) {
+    ws.terminate();
+    throw error;
+  }
+}
+
+/**
+ * (a) the ORA relay with the real agent process, and one device paired into the agent's state:
+ * every session handshakes, every request is sealed. `config` swaps in a diagnostic build of the relay.
+ */
 export async function startOra(
   startWorkerFn,
   { deflate = true, direct = false, inspect = false, config = "wrangler.toml", name = "ora", label = "ORA relay + real agent" } = {},
 ) {
   const cleanup = stack();
   try {
-    const { worker, url, proxyPids, inspectorUrl } = await startWorker(
-      startWorkerFn,
-      join(root, config),
-      { ORA_TOKEN_PEPPER: PEPPER, ORA_ADMIN_TOKEN: ADMIN_TOKEN, ORA_RELAY_MAX_PENDING: "100000", ORA_RELAY_MAX_PENDING_PER_SESSION: "100000" },
-      direct,
-      inspect,
-    );
+    const { worker, url, proxyPids, inspectorUrl } = await startOraWorker(startWorkerFn, { direct, inspect, config });
     cleanup.push(() => worker.dispose());
-    const stateDir = mkdtempSync(join(tmpdir(), "ora-bench-agent-"));
-    cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
-    const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent" });
-    cleanup.push(() => agent.stop());
-    await agent.waitFor("connected; waiting for requests");
-    const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
-    const minted = await fetch(new URL("/v1/node/devices", url), {
-      method: "POST",
-      headers: { Authorization: `Bearer ${node.credential}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: "bench", role: "owner" }),
-    });
-    if (minted.status !== 201) throw new Error(`minting a device: HTTP ${minted.status}`);
-    const device = await minted.json();
+    const { agent, stateDir, node } = await startAgent(url, cleanup);
+    const device = await provisionAgentDevice(url, node.credential, stateDir);
     return {
       name,
       label: label + suffix({ direct }),
@@ -122,25 +175,9 @@ export async function startOra(
       pids: [agent.pid],
       proxyPids,
       inspectorUrl,
-      async session() {
-        const ws = await openSocket(wsUrl(url, "/v1/client/connect"), {
-          protocols: ["ora.v1"],
-          headers: { Authorization: `Bearer ${device.credential}` },
-          perMessageDeflate: deflate,
-        });
-        const welcome = await new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error("no welcome within 5 s")), 5000);
-          ws.once("message", (data) => {
-            clearTimeout(timer);
-            resolve({ text: data.toString(), bytes: data.length });
-          });
-          ws.send('{"t":"hello","v":1}');
-        });
-        const header = JSON.parse(welcome.text);
-        if (header.t !== "welcome") throw new Error(`expected welcome, got ${welcome.text}`);
-        if (!header.online) throw new Error("the agent is not online");
-        return new Session(ws, header.limits.windowBytes, welcome.bytes);
-      },
+      stateDir,
+      device,
+      session: (options = {}) => oraSession(url, device, { deflate, ...options }),
       async metrics() {
         const response = await fetch(new URL(`/v1/admin/nodes/${node.nodeId}/metrics`, url), { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
         return response.status === 200 ? response.json() : { error: `HTTP ${response.status}` };
@@ -153,8 +190,40 @@ export async function startOra(
   }
 }
 
-async function startEchoPeer(agentUrl) {
-  const peer = spawnNode([ECHO_PEER, agentUrl], { name: "echo-peer" });
+/**
+ * E2EE cost: the ORA relay with two echo peers connected as two Nodes, one echoing payloads as they
+ * are ("plain"), one opening and re-sealing them ("sealed"). Returns both as targets on the same Worker.
+ */
+export async function startEchoOnOra(startWorkerFn, { deflate = false } = {}) {
+  const cleanup = stack();
+  try {
+    const { worker, url, proxyPids } = await startOraWorker(startWorkerFn);
+    cleanup.push(() => worker.dispose());
+    const make = async (mode) => {
+      const node = await registerNode(url);
+      const device = await provisionPeerDevice(url, node.credential, `bench-${mode}`);
+      const peer = await startEchoPeer(wsUrl(url, "/v1/node/connect"), ["--dialect", "ora", "--mode", mode], { ...device.peerEnv, BENCH_NODE_CREDENTIAL: node.credential });
+      cleanup.push(() => peer.stop());
+      return {
+        name: `echo-${mode}`,
+        label: `ORA relay + echo peer, ${mode}`,
+        url,
+        pids: [peer.pid],
+        proxyPids,
+        session: (options = {}) => oraSession(url, device, { deflate, sealed: mode === "sealed", ...options }),
+      };
+    };
+    const plain = await make("plain");
+    const sealed = await make("sealed");
+    return { url, plain, sealed, stop: cleanup.stop };
+  } catch (error) {
+    await cleanup.stop();
+    throw error;
+  }
+}
+
+async function startEchoPeer(agentUrl, args = [], env = {}) {
+  const peer = spawnNode([ECHO_PEER, agentUrl, ...args], { name: "echo-peer", env });
   try {
     await peer.waitFor("ready");
   } catch (error) {
@@ -164,14 +233,25 @@ async function startEchoPeer(agentUrl) {
   return peer;
 }
 
-function anchor(name, label, url, deflate, pids, stop) {
+/**
+ * An anchor target: the clients speak the same frames as to the real relay (minus hello / welcome,
+ * which the anchors do not have), handshake with the echo peer and seal every request.
+ */
+function anchor(name, label, url, deflate, pids, stop, device) {
   return {
     name,
     label,
     url,
     pids,
-    async session() {
-      return new Session(await openSocket(wsUrl(url, "/client"), { perMessageDeflate: deflate }), DEFAULT_WINDOW);
+    async session({ body = BODY, check } = {}) {
+      const ws = await openSocket(wsUrl(url, "/client"), { perMessageDeflate: deflate });
+      try {
+        const hs = await handshake(ws, device, (payload) => ws.send(`{"t":"req","id":"h0"}\n${payload}`));
+        return new Session(ws, DEFAULT_WINDOW, hs.bytes, sealedCodec(hs.channel, body), check);
+      } catch (error) {
+        ws.terminate();
+        throw error;
+      }
     },
     stop,
   };
@@ -189,11 +269,12 @@ export async function startBare(startWorkerFn, { deflate = true, direct = false,
       inspect,
     );
     cleanup.push(() => worker.dispose());
-    const peer = await startEchoPeer(wsUrl(url, "/agent"));
+    const device = await provisionPeerDevice();
+    const peer = await startEchoPeer(wsUrl(url, "/agent"), [], device.peerEnv);
     cleanup.push(() => peer.stop());
     const name = `bare${diag === "none" ? "" : `+${diag}`}${direct ? "@direct" : ""}`;
     const label = `bare DO forwarder${diag === "none" ? "" : ` + ${diag} writes`} + echo peer${suffix({ direct })}`;
-    return { ...anchor(name, label, url, deflate, [peer.pid], cleanup.stop), proxyPids, inspectorUrl };
+    return { ...anchor(name, label, url, deflate, [peer.pid], cleanup.stop, device), proxyPids, inspectorUrl };
   } catch (error) {
     await cleanup.stop();
     throw error;
@@ -209,9 +290,10 @@ export async function startNodeRelay({ deflate = true } = {}) {
     const line = await relay.waitFor('{"port":');
     const { port } = JSON.parse(line.slice(line.indexOf('{"port":')).split("\n")[0]);
     const url = `http://127.0.0.1:${port}`;
-    const peer = await startEchoPeer(wsUrl(url, "/agent"));
+    const device = await provisionPeerDevice();
+    const peer = await startEchoPeer(wsUrl(url, "/agent"), [], device.peerEnv);
     cleanup.push(() => peer.stop());
-    return anchor("node", "plain Node ws relay + echo peer", url, deflate, [peer.pid], cleanup.stop);
+    return anchor("node", "plain Node ws relay + echo peer", url, deflate, [peer.pid], cleanup.stop, device);
   } catch (error) {
     await cleanup.stop();
     throw error;
