@@ -32,6 +32,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { PARAMS, median, quantile, run } from "./lib/load.mjs";
+import { benchE2ee, benchPairing, benchTools, E2EE_SCENARIOS } from "./lib/phases.mjs";
 import { killAllSync, stopAll } from "./lib/procs.mjs";
 import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
 
@@ -59,6 +60,9 @@ const LATENCY_TOTAL = option("latency-total", 2_000);
 const MAX_SEC = option("max-sec", 1500);
 const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
 const DIAG = argv.includes("--diag");
+const PHASES = ["relay", "e2ee", "pairing", "tools"];
+const ONLY = option("only", PHASES, (v) => (v.split(",").every((p) => PHASES.includes(p)) ? v.split(",") : undefined));
+const PAIRINGS = option("pairings", 10);
 const WRITE = !argv.includes("--no-write");
 const SESSIONS = 100;
 const INFLIGHT = 100;
@@ -339,7 +343,116 @@ function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
   return { text: lines.join("\n"), others: Math.max(...others) };
 }
 
-function renderReport(results, machine, seconds) {
+/** CPU ticks of this process, its reaped children and its live children (for a phase's outside load). */
+function treeTicks() {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  const self = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  return self + ticksOf(childPids());
+}
+
+/** Runs `fn`, and records the mean CPU (cores) used by processes outside the bench meanwhile. */
+async function withLoad(fn) {
+  const m0 = machineBusyTicks();
+  const b0 = treeTicks();
+  const t0 = performance.now();
+  const result = await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  const other = Math.max(0, (machineBusyTicks() - m0 - (treeTicks() - b0)) * TICK_MS) / 1000 / seconds;
+  return { ...result, otherCores: other, seconds };
+}
+
+function renderExtras(extra) {
+  const lines = [];
+  const ms = (x) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+  if (extra.e2ee) {
+    const { e2ee } = extra;
+    const p = e2ee["echo-plain"];
+    const q = e2ee["echo-sealed"];
+    lines.push("### E2EE cost: the same relay, echo peer in clear vs sealed");
+    lines.push("");
+    lines.push(
+      "The ORA relay Worker with two echo peers connected as two Nodes of it. *plain*: the client sends `{\"method\":\"echo\",\"params\":\"<N bytes>\"}` " +
+        "and parses the answer; the peer echoes the payload as is. *sealed*: the session handshakes first, the client seals every request, " +
+        "the peer opens it and re-seals its body as the answer, the client opens and checks it (`E2eChannel` of @ora/protocol on both ends). One session per row.",
+    );
+    lines.push("");
+    lines.push("| payload, in flight | plain req/s | sealed req/s | sealed / plain | plain p50 / p99 ms | sealed p50 / p99 ms | CPU µs/req plain: client, peer | sealed: client, peer |");
+    lines.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const sc of E2EE_SCENARIOS) {
+      const a = p[sc.key];
+      const b = q[sc.key];
+      lines.push(
+        `| ${sc.bytes >= 1024 ? `${sc.bytes / 1024} KiB` : `${sc.bytes} B`}, ${sc.inflight} | ${fmtInt(a.rps)} (${fmtInt(a.rpsMin)}–${fmtInt(a.rpsMax)}) | ${fmtInt(b.rps)} (${fmtInt(b.rpsMin)}–${fmtInt(b.rpsMax)}) | ` +
+          `${pct(b.rps / a.rps)} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${a.cpuClient.toFixed(0)}, ${a.cpuPeer.toFixed(0)} | ${b.cpuClient.toFixed(0)}, ${b.cpuPeer.toFixed(0)} |`,
+      );
+    }
+    const r = q["1k-tp"].rps / p["1k-tp"].rps;
+    lines.push("");
+    lines.push(
+      `- Goal, E2EE costs ≤ 10% throughput at 1 KiB: sealed does ${pct(r)} of plain's req/s at 100 in flight (${fmtInt(q["1k-tp"].rps)} vs ${fmtInt(p["1k-tp"].rps)}), ` +
+        `a cost of ${pct(1 - r)} — ${verdict(r >= 0.9)}. At 64 KiB: ${pct(q["64k-tp"].rps / p["64k-tp"].rps)} of plain. ` +
+        `Outside load during this phase: ${e2ee.otherCores.toFixed(2)} cores on average.`,
+    );
+    lines.push("");
+  }
+  if (extra.pairing) {
+    const g = extra.pairing;
+    const cell = (x) => `${ms(x.median)} | ${ms(x.max)}`;
+    lines.push(`### Pairing end to end (${g.count} pairings)`);
+    lines.push("");
+    lines.push(
+      "A running `ora-agent start` and, per pairing, `ora-agent pair --yes --no-qr --relay … --state-dir …` (the same state directory) in its own process. " +
+        "The bench reads the code from its stdout, pairs with `pairDevice()` of @ora/protocol (Node's WebSocket), connects with `OraClient`, and sends `ping`: " +
+        "the client's first request runs the end-to-end handshake, then the sealed ping is answered by the agent through the relay.",
+    );
+    lines.push("");
+    lines.push("| step | median ms | max ms |");
+    lines.push("|---|---:|---:|");
+    lines.push(`| \`ora-agent pair\` spawned → code on its stdout | ${cell(g.start)} |`);
+    lines.push(`| claim → paired (PAKE exchange, the agent's confirmation, device credential minted) | ${cell(g.claim)} |`);
+    lines.push(`| paired → client connected (welcome) | ${cell(g.connect)} |`);
+    lines.push(`| connected → handshake + sealed ping answered | ${cell(g.ping)} |`);
+    lines.push(`| **claim start → E2EE ready** | ${cell(g.total)} |`);
+    lines.push(`| process start → E2EE ready | ${cell(g.withStart)} |`);
+    lines.push("");
+    lines.push(
+      `- Goal, pairing (code → paired, E2EE ready) ≤ 1 s on loopback: median ${ms(g.total.median)} ms, max ${ms(g.total.max)} ms from the claim — ${verdict(g.total.max <= 1000)}; ` +
+        `counting the \`pair\` process's start as well: median ${ms(g.withStart.median)} ms, max ${ms(g.withStart.max)} ms — ${g.withStart.max <= 1000 ? "also within 1 s" : "over 1 s"}. ` +
+        `Outside load during this phase: ${g.otherCores.toFixed(2)} cores on average.`,
+    );
+    lines.push("");
+  }
+  if (extra.tools) {
+    const t = extra.tools;
+    lines.push("### A LOW tool round trip through the real agent");
+    lines.push("");
+    lines.push(
+      "One sealed session to the real agent, 1 request in flight, the two methods alternating in runs of " +
+        `${LATENCY_TOTAL.toLocaleString("en-US")} (after a warm-up of a tenth as many), ${ROUNDS} rounds: \`ping\` (a built-in handler: no policy, no audit) and ` +
+        "`tools.call {name:\"time.now\"}` (name check, policy verdict, rate limit, args canonicalized and hashed, schema check, the tool, and the audit rows, " +
+        "each its own SQLite transaction in WAL mode). Both include the client's seal and open and the agent's open and seal.",
+    );
+    lines.push("");
+    lines.push("| method | p50 ms (min–max) | p99 ms | req/s | agent CPU µs/req |");
+    lines.push("|---|---:|---:|---:|---:|");
+    for (const [name, r] of [["`ping`", t.ping], ["`tools.call` time.now", t.tool]]) {
+      lines.push(`| ${name} | ${r.p50.toFixed(3)} (${r.p50Min.toFixed(3)}–${r.p50Max.toFixed(3)}) | ${r.p99.toFixed(3)} | ${fmtInt(r.rps)} | ${r.cpuPeer.toFixed(0)} |`);
+    }
+    lines.push("");
+    lines.push(
+      `- Goal, a LOW tool round trip ≤ 2 ms p50 on loopback: ${t.tool.p50.toFixed(3)} ms — ${verdict(t.tool.p50 <= 2)}. ` +
+        `The safety core (policy + audit) adds ${(t.tool.p50 - t.ping.p50).toFixed(3)} ms p50 over \`ping\` on the same session ` +
+        `(${(t.tool.cpuPeer - t.ping.cpuPeer).toFixed(0)} µs of agent CPU per call). ` +
+        (t.auditPerCall !== undefined ? `The agent wrote ${t.auditPerCall.toFixed(2)} audit rows per call (counted in its database). ` : "") +
+        `\`bench/audit.mjs\`, the audit write alone: ${t.audit.usPerRow} µs per row (${fmtInt(t.audit.rowsPerSec)} rows/s). ` +
+        `Outside load during this phase: ${t.otherCores.toFixed(2)} cores on average.`,
+    );
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function renderReport(results, extra, machine, seconds) {
   const lines = [];
   lines.push(
     `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} rounds per wire mode, ${Math.round(seconds)} s in all. ` +
@@ -348,13 +461,18 @@ function renderReport(results, machine, seconds) {
   lines.push("");
   lines.push(`- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory; ${machine.os}`);
   lines.push(`- Software: Node ${machine.node}; workerd ${machine.workerd}; wrangler ${machine.wrangler} (miniflare ${machine.miniflare}); ws ${machine.ws}`);
-  lines.push(`- Load: ${TOTAL.toLocaleString("en-US")} round trips per throughput run, ${LATENCY_TOTAL.toLocaleString("en-US")} at 1 in flight, each after a warm-up of a tenth as many; 64 B echo params.`);
+  if (results.length) lines.push(`- Load: ${TOTAL.toLocaleString("en-US")} round trips per throughput run, ${LATENCY_TOTAL.toLocaleString("en-US")} at 1 in flight, each after a warm-up of a tenth as many; 64 B echo params.`);
   let busiest = 0;
   for (const r of results) {
     const { text, others } = renderWire(r);
     busiest = Math.max(busiest, others);
     lines.push("");
     lines.push(text);
+  }
+  const extras = renderExtras(extra);
+  if (extras) {
+    lines.push("");
+    lines.push(extras.trimEnd());
   }
   if (busiest > 0.25) {
     lines.push("");
@@ -376,12 +494,31 @@ function writeBenchMd(report) {
   log("bench: results written to docs/BENCH.md");
 }
 
+/** Phases other than the relay comparison register what they start here, so every exit path stops it. */
+function track(stoppable) {
+  targets.push(stoppable);
+  return stoppable;
+}
+
 async function main() {
   const started = Date.now();
-  log(`bench: rounds=${ROUNDS}, total=${TOTAL}, latency total=${LATENCY_TOTAL}, wire=${WIRE}${DIAG ? ", diagnostics" : ""}`);
+  log(`bench: rounds=${ROUNDS}, total=${TOTAL}, latency total=${LATENCY_TOTAL}, wire=${WIRE}, phases=${ONLY.join(",")}${DIAG ? ", diagnostics" : ""}`);
   const results = [];
-  for (const wire of WIRE === "both" ? ["plain", "deflate"] : [WIRE]) results.push(await benchWire(wire));
-  const report = renderReport(results, machineInfo(), (Date.now() - started) / 1000);
+  if (ONLY.includes("relay")) for (const wire of WIRE === "both" ? ["plain", "deflate"] : [WIRE]) results.push(await benchWire(wire));
+  const extra = {};
+  if (ONLY.includes("e2ee")) {
+    extra.e2ee = await withLoad(() => benchE2ee(unstable_startWorker, { rounds: ROUNDS, log, track }));
+    await stopTargets();
+  }
+  if (ONLY.includes("pairing")) {
+    extra.pairing = await withLoad(() => benchPairing(unstable_startWorker, { count: PAIRINGS, log, track }));
+    await stopTargets();
+  }
+  if (ONLY.includes("tools")) {
+    extra.tools = await withLoad(() => benchTools(unstable_startWorker, { rounds: ROUNDS, total: LATENCY_TOTAL, log, track }));
+    await stopTargets();
+  }
+  const report = renderReport(results, extra, machineInfo(), (Date.now() - started) / 1000);
   process.stdout.write(`\n${report}\n`);
   if (WRITE) writeBenchMd(report);
 }

@@ -82,11 +82,12 @@ export async function handshake(ws, device, request) {
 
 /** Requests in clear: the payload is the JSON body, the answer is parsed as JSON. */
 export function plainCodec(body) {
-  const payload = JSON.stringify(body);
+  let payload = JSON.stringify(body);
   return {
     sealed: false,
     encode: () => ({ payload, seq: 0 }),
     decode: (text) => JSON.parse(text),
+    setBody: (next) => (payload = JSON.stringify(next)),
   };
 }
 
@@ -95,6 +96,7 @@ export function sealedCodec(channel, body) {
   const message = { k: "req", body };
   return {
     sealed: true,
+    setBody: (next) => (message.body = next),
     encode: () => channel.seal(message),
     decode: (text, seq) => {
       const { message: reply } = channel.open(text);
