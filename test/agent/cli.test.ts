@@ -79,6 +79,12 @@ describe("ora-agent command line", () => {
     expect(again.stderr).toContain("not_found");
   });
 
+  it("refuses to start a second agent on the same state directory", async () => {
+    const second = await runAgentCommand(["start", "--state-dir", agent.stateDir, "--relay", relay.url]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain("another ora-agent is already running with this state directory");
+  });
+
   it("says plainly when the relay cannot be reached", async () => {
     const result = await runAgentCommand(["start", "--relay", "http://127.0.0.1:9", "--state-dir", newStateDir()]);
     expect(result.code).toBe(3);

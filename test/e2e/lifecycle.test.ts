@@ -2,6 +2,8 @@
  * Connections coming and going: the agent process dying and coming back, a second agent, clients
  * leaving mid-request, revoked devices, sockets that never say hello.
  */
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
 import { CloseCode, encodeFrame, OraClient, PROTOCOL_VERSION } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent } from "../helpers/agent.js";
@@ -51,9 +53,12 @@ describe("agent and client lifecycle", () => {
   });
 
   it("replaces an older agent connection with a newer one and the older agent stops instead of fighting", async () => {
+    // The same Node's state on a second machine (one state directory admits one agent locally).
     const stateDir = newStateDir();
     const first = await startAgent(relay.url, stateDir);
-    const second = await startAgent(relay.url, stateDir);
+    const copy = newStateDir();
+    for (const file of ["node.json", "identity.json"]) copyFileSync(join(stateDir, file), join(copy, file));
+    const second = await startAgent(relay.url, copy);
     expect(await first.exit()).toBe(4); // exits on its own with the fatal exit code
     expect(first.output()).toContain("another connection of this Node took over");
     const bob = await OraClient.connect({ identity: await provisionDevice(relay, second, "bob") });

@@ -75,10 +75,10 @@ describe("builtinTools", () => {
       "notes.add": ["LOW", true],
       "notes.list": ["LOW", true],
       "notes.search": ["LOW", true],
-      "files.list": ["MEDIUM", false],
-      "files.read": ["MEDIUM", false],
-      "files.write": ["HIGH", false],
-      "web.fetch": ["MEDIUM", false],
+      "files.list": ["MEDIUM", true],
+      "files.read": ["MEDIUM", true],
+      "files.write": ["HIGH", true],
+      "web.fetch": ["MEDIUM", true],
       "run.program": ["CRITICAL", false],
     });
     expect(new Set(tools.map((t) => t.name)).size).toBe(tools.length);

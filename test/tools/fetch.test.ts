@@ -226,7 +226,7 @@ describe("web.fetch", () => {
     await toolError(call(testFetch, { url: `http://user:pw@${SITE}:${port}/hello` }, toolContext()), "bad_args");
   });
 
-  it("is a MEDIUM tool no guest sees", () => {
-    expect(testFetch).toMatchObject({ name: "web.fetch", risk: "MEDIUM", guestVisible: false });
+  it("is a MEDIUM tool a guest may use only when allowlisted", () => {
+    expect(testFetch).toMatchObject({ name: "web.fetch", risk: "MEDIUM", guestVisible: true });
   });
 });

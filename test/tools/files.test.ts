@@ -228,9 +228,9 @@ describe("files.write", () => {
 });
 
 describe("file tool declarations", () => {
-  it("mark list and read MEDIUM, write HIGH, and none visible to guests", () => {
-    expect(filesList).toMatchObject({ name: "files.list", risk: "MEDIUM", guestVisible: false });
-    expect(filesRead).toMatchObject({ name: "files.read", risk: "MEDIUM", guestVisible: false });
-    expect(filesWrite).toMatchObject({ name: "files.write", risk: "HIGH", guestVisible: false });
+  it("mark list and read MEDIUM, write HIGH, each open to guests only through the shared allowlist", () => {
+    expect(filesList).toMatchObject({ name: "files.list", risk: "MEDIUM", guestVisible: true });
+    expect(filesRead).toMatchObject({ name: "files.read", risk: "MEDIUM", guestVisible: true });
+    expect(filesWrite).toMatchObject({ name: "files.write", risk: "HIGH", guestVisible: true });
   });
 });

@@ -10,7 +10,7 @@ import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { createSafety } from "../safety/index.js";
-import { builtinTools } from "../tools/index.js";
+import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
 import { loadOrRegister } from "../registration.js";
 import { ensureStateDir, writeStatus } from "../state.js";
 import { UserError } from "./errors.js";
@@ -42,7 +42,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
       writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail });
       if (state.status === "connected") out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
     };
-    const safety = createSafety({ stateDir: config.stateDir, profile: config.profile, env: process.env, tools: builtinTools() });
+    const safety = createSafety({ stateDir: config.stateDir, profile: config.profile, env: process.env, tools: builtinTools(), toolConfig: toolConfigFromEnv(process.env, config.stateDir) });
     const control = await startControlServer(safety, config.stateDir);
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);

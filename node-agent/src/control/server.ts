@@ -8,6 +8,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { ApprovalError } from "../safety/approvals.js";
 import type { Safety } from "../safety/index.js";
 import { LOCAL_OWNER } from "../safety/requester.js";
+import { UserError } from "../cli/errors.js";
 import { ensureStateDir } from "../state.js";
 import { controlSocketPath, MAX_SOCKET_PATH_BYTES } from "./path.js";
 import { ControlRequest, MAX_LINE_BYTES, type ControlErrorCode, type ControlResponse } from "./protocol.js";
@@ -105,7 +106,7 @@ async function removeStaleSocket(path: string): Promise<void> {
     });
     probe.once("error", () => resolve(false));
   });
-  if (alive) throw new Error("another ora-agent is already running with this state directory");
+  if (alive) throw new UserError("another ora-agent is already running with this state directory (stop it first, or use another --state-dir)");
   unlinkSync(path);
 }
 

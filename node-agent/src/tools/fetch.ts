@@ -67,7 +67,7 @@ export function webFetchTool(options: WebFetchOptions = {}): Tool<z.infer<typeof
     description: "Fetch a public web page or file over http(s) with GET; returns status, content type and the body as text (truncated past the size cap).",
     args: Args,
     risk: "MEDIUM",
-    guestVisible: false,
+    guestVisible: true, // only when allowlisted for guests on the shared profile
     async run({ url, maxBytes }, { signal, config }) {
       const cap = Math.min(maxBytes ?? config.fetch.maxBytes, config.fetch.maxBytes);
       const deadline = AbortSignal.timeout(config.fetch.timeoutMs);

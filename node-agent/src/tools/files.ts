@@ -32,7 +32,9 @@ export const filesList: Tool<z.infer<typeof ListArgs>> = {
   description: "List a folder inside the shared folders: names, kinds (file, dir, symlink, other) and sizes.",
   args: ListArgs,
   risk: "MEDIUM",
-  guestVisible: false,
+  // Guests reach these only when the owner allowlists them on the shared profile (and files.write,
+  // being HIGH, still waits for the owner's approval every time).
+  guestVisible: true,
   async run({ root: ref, path, limit }, { config }) {
     const root = pickRoot(config.roots, ref);
     const shown = shownPath(path);
@@ -70,7 +72,9 @@ export const filesRead: Tool<z.infer<typeof ReadArgs>> = {
   description: `Read a file inside the shared folders (at most ${READ_MAX_BYTES} bytes; longer files are truncated and say so).`,
   args: ReadArgs,
   risk: "MEDIUM",
-  guestVisible: false,
+  // Guests reach these only when the owner allowlists them on the shared profile (and files.write,
+  // being HIGH, still waits for the owner's approval every time).
+  guestVisible: true,
   async run({ root: ref, path, maxBytes, encoding }, { config }) {
     const root = pickRoot(config.roots, ref);
     const real = await realInside(config, root, splitRelative(path), path);
@@ -125,7 +129,9 @@ export const filesWrite: Tool<z.infer<typeof WriteArgs>> = {
   description: `Write a file inside the shared folders (at most ${WRITE_MAX_BYTES} bytes). Mode create (default) refuses to replace a file; overwrite and append do not.`,
   args: WriteArgs,
   risk: "HIGH",
-  guestVisible: false,
+  // Guests reach these only when the owner allowlists them on the shared profile (and files.write,
+  // being HIGH, still waits for the owner's approval every time).
+  guestVisible: true,
   async run({ root: ref, path, content, encoding, mode }, { config }) {
     const root = pickRoot(config.roots, ref);
     const segments = splitRelative(path);

@@ -1,0 +1,165 @@
+/**
+ * The safety core end to end: paired devices reach the real agent through the real relay, and every
+ * tool call meets the one enforcement point. A guest on a shared PC, an owner approving from another
+ * device, CRITICAL codes, and approvals that outlive an agent restart.
+ */
+import { OraClient } from "@ora/protocol";
+import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { provisionDevice } from "../helpers/device.js";
+import { until } from "../helpers/peer.js";
+import { startRelay, type Relay } from "../helpers/relay.js";
+
+interface Approval {
+  id: string;
+  tool: string;
+  risk: string;
+  args: unknown;
+  needsCode: boolean;
+  code?: string;
+  requester: { device: string; role: string };
+  origin: string;
+}
+
+const names = (tools: { name: string }[]) => tools.map((t) => t.name).sort();
+
+async function approvalFor(owner: OraClient, tool: string): Promise<Approval> {
+  let found: Approval | undefined;
+  await until(async () => {
+    const { approvals } = (await owner.request("approvals.list")) as { approvals: Approval[] };
+    found = approvals.find((a) => a.tool === tool);
+    return found !== undefined;
+  }, 5000, `an approval for ${tool}`);
+  return found!;
+}
+
+describe("a guest on a shared PC", () => {
+  let relay: Relay;
+  let agent: AgentProcess;
+  let owner: OraClient;
+  let guest: OraClient;
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "ora-root-")));
+  const stateDir = newStateDir();
+  const env = {
+    ORA_PROFILE: "shared",
+    ORA_SHARED_GUEST_ALLOWED_TOOLS: "time.now,notes.add,notes.list,files.write",
+    ORA_TOOL_ROOTS: root,
+  };
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    agent = await startAgent(relay.url, stateDir, env);
+    owner = await OraClient.connect({ identity: await provisionDevice(relay, agent, "owner-phone", "owner") });
+    guest = await OraClient.connect({ identity: await provisionDevice(relay, agent, "guest-tablet", "guest") });
+  });
+  afterAll(async () => {
+    owner?.close();
+    guest?.close();
+    await agent?.stop();
+    await relay?.dispose();
+  });
+
+  it("sees only its allowlisted tools, runs a LOW one, and cannot even see the others", async () => {
+    const { tools } = (await guest.request("tools.list")) as { tools: { name: string }[] };
+    expect(names(tools)).toEqual(["files.write", "notes.add", "notes.list", "time.now"]);
+    expect(await guest.request("tools.call", { name: "time.now" })).toMatchObject({ iso: expect.any(String) });
+    await expect(guest.request("tools.call", { name: "files.read", args: { root: 0, path: "x" } })).rejects.toMatchObject({ code: "not_found" });
+    await expect(guest.request("tools.call", { name: "run.program", args: { argv: ["id"], root: 0 } })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("waits on a HIGH tool until the owner approves from another device; the approval runs once and binds to its arguments", async () => {
+    const pushes: { event: string; data: { type: string; approval: Approval } }[] = [];
+    owner.onPush((p) => pushes.push(p as (typeof pushes)[number]));
+    const steps: unknown[] = [];
+    const args = { root: 0, path: "from-guest.txt", content: "hello from the guest" };
+    const call = guest.request("tools.call", { name: "files.write", args }, { onChunk: (c) => steps.push(c) });
+    const approval = await approvalFor(owner, "files.write");
+    expect(approval).toMatchObject({ risk: "HIGH", args, requester: { role: "guest" }, origin: expect.stringContaining("direct request") });
+    await until(() => pushes.some((p) => p.event === "approval" && p.data.type === "created"), 5000, "the approval pushed to the owner");
+    expect(steps).toEqual([expect.objectContaining({ step: "waiting_for_approval" })]);
+
+    // The guest cannot approve its own request.
+    await expect(guest.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "forbidden" });
+    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).toEqual({ status: "approved" });
+    await call;
+    expect(readFileSync(join(root, "from-guest.txt"), "utf8")).toBe("hello from the guest");
+
+    // Used once: deciding it again is refused, and the same call again needs a new approval.
+    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "not_pending" });
+    const again = guest.request("tools.call", { name: "files.write", args: { ...args, path: "second.txt" } });
+    const second = await approvalFor(owner, "files.write");
+    expect(second.id).not.toBe(approval.id);
+    expect(second.args).toMatchObject({ path: "second.txt" });
+    await owner.request("approvals.decide", { id: second.id, verdict: "deny" });
+    await expect(again).rejects.toMatchObject({ code: "denied" });
+  });
+
+  it("refuses CRITICAL tools in shared even to the owner", async () => {
+    await expect(owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "hi"], root: 0 } })).rejects.toMatchObject({ code: expect.stringMatching(/denied|not_found/) });
+  });
+});
+
+describe("CRITICAL on a private PC", () => {
+  let relay: Relay;
+  let agent: AgentProcess;
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "ora-root-")));
+  const stateDir = newStateDir();
+  const env = { ORA_PROFILE: "private", ORA_TOOL_ROOTS: root };
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    agent = await startAgent(relay.url, stateDir, env);
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await relay?.dispose();
+  });
+
+  it("runs only with the one-time code shown on the owner's channel; three wrong codes lock", async () => {
+    const ownerId = await provisionDevice(relay, agent, "owner-laptop", "owner");
+    const owner = await OraClient.connect({ identity: ownerId });
+    const run = owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "critical"], root: 0 } });
+    const approval = await approvalFor(owner, "run.program");
+    expect(approval).toMatchObject({ risk: "CRITICAL", needsCode: true, code: expect.stringMatching(/^\d{6}$/) });
+    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "code_required" });
+    const wrong = approval.code === "000000" ? "111111" : "000000";
+    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: wrong })).rejects.toMatchObject({ code: "wrong_code" });
+    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: approval.code })).toEqual({ status: "approved" });
+    expect(await run).toMatchObject({ exitCode: 0, stdout: "critical\n" });
+
+    const locked = owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "again"], root: 0 } });
+    const next = await approvalFor(owner, "run.program");
+    const bad = next.code === "000000" ? "111111" : "000000";
+    for (let i = 0; i < 2; i++) await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: "wrong_code" });
+    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: expect.stringMatching(/wrong_code|locked_out/) });
+    await expect(locked).rejects.toMatchObject({ code: "denied" });
+    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: next.code })).rejects.toMatchObject({ code: expect.stringMatching(/locked_out|not_pending/) });
+    owner.close();
+  });
+
+  it("keeps pending approvals across an agent restart, still enforced", async () => {
+    const identity = await provisionDevice(relay, agent, "owner-phone", "owner");
+    const guestIdentity = await provisionDevice(relay, agent, "guest", "guest");
+    let owner = await OraClient.connect({ identity });
+    const writer = await OraClient.connect({ identity: guestIdentity });
+    const args = { root: 0, path: "after-restart.txt", content: "x" };
+    void owner.request("tools.call", { name: "files.write", args }).catch(() => undefined);
+    const before = await approvalFor(owner, "files.write");
+    owner.close();
+    writer.close();
+
+    await agent.stop();
+    agent = await startAgent(relay.url, stateDir, env);
+    owner = await OraClient.connect({ identity });
+    const after = await approvalFor(owner, "files.write");
+    expect(after).toMatchObject({ id: before.id, args, risk: "HIGH" });
+    // A guest still cannot decide it after the restart.
+    const guest = await OraClient.connect({ identity: guestIdentity });
+    await expect(guest.request("approvals.decide", { id: before.id, verdict: "approve" })).rejects.toMatchObject({ code: "forbidden" });
+    guest.close();
+    owner.close();
+  });
+});
