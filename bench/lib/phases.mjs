@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { generateKeyPair, OraClient, pairDevice, staticKey } from "@ora/protocol";
+import { acceptHandshake, beginHandshake, generateKeyPair, OraClient, pairDevice, staticKey } from "@ora/protocol";
 import { median, quantile, run } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
 import { procStat, startAgent, startEchoOnOra, startOra, startOraWorker } from "./targets.mjs";
@@ -84,6 +84,30 @@ export const E2EE_SCENARIOS = [
   { key: "64k-lat", bytes: 65_536, inflight: 1, total: 300 },
 ];
 
+/** µs per E2eChannel.seal and per open of a {k:"req", body:{method:"echo", params}} message, in this process. */
+export async function cryptoCost(sizes = [64, 1024, 65_536]) {
+  const agent = generateKeyPair();
+  const device = generateKeyPair();
+  const hs = beginHandshake({ device: "d", deviceKey: staticKey(device.secretKey), agentPublicKey: agent.publicKey });
+  const { answer, channel: agentEnd } = await acceptHandshake(hs.hello, { agentKey: staticKey(agent.secretKey), devicePublicKey: device.publicKey });
+  const deviceEnd = await hs.finish(answer);
+  const out = {};
+  for (const bytes of sizes) {
+    const message = { k: "req", body: { method: "echo", params: paramsOf(bytes) } };
+    const n = bytes > 10_000 ? 300 : 5_000;
+    const sealed = [];
+    for (let i = 0; i < n; i++) agentEnd.open(deviceEnd.seal(message).payload); // warm-up
+    let t = performance.now();
+    for (let i = 0; i < n; i++) sealed.push(deviceEnd.seal(message).payload);
+    const seal = ((performance.now() - t) * 1000) / n;
+    t = performance.now();
+    for (const payload of sealed) agentEnd.open(payload);
+    const open = ((performance.now() - t) * 1000) / n;
+    out[bytes] = { seal, open, payloadBytes: sealed[0].length };
+  }
+  return out;
+}
+
 export async function benchE2ee(startWorkerFn, { rounds, log, track }) {
   log("bench: E2EE cost — starting the relay with a plain and a sealed echo peer");
   const env = track(await startEchoOnOra(startWorkerFn));
@@ -113,7 +137,7 @@ export async function benchE2ee(startWorkerFn, { rounds, log, track }) {
       }
     }
     for (const s of sessions.values()) await s.close();
-    const summary = {};
+    const summary = { crypto: await cryptoCost() };
     for (const [name, byKey] of Object.entries(rows)) summary[name] = Object.fromEntries(Object.entries(byKey).map(([k, list]) => [k, summarizeRuns(list)]));
     return summary;
   } finally {
