@@ -275,10 +275,10 @@ export class OraClient {
     }
     const sealed = SealedReply.safeParse(this.open(payload));
     if (!sealed.success || sealed.data.k !== kind || sealed.data.re !== entry.seq) {
+      // Forged, altered or misdirected, or the agent's refusal (in clear) of a request that did not
+      // open on its side. The channel itself is unharmed (a frame that fails changes no state), so
+      // other requests in flight go on.
       this.pending.delete(id);
-      // The agent answers a request it cannot open in clear; either way the channel is no longer
-      // trustworthy, so the next request starts a fresh handshake.
-      this.forgetChannel();
       return entry.reject(new OraError("tampered", "an answer failed end-to-end verification"));
     }
     if (kind === "chunk") return entry.onChunk?.(sealed.data.body);
