@@ -92,6 +92,16 @@ export class OraClient {
     socket.addEventListener("message", (event) => this.onMessage(String(event.data)));
     socket.addEventListener("close", (event) => this.closed(event.code));
     if (welcome.rotate && options.onCredentialRotated) socket.send(encodeFrame({ t: "rotate" }));
+    if (welcome.online) this.secureEarly();
+  }
+
+  /**
+   * Handshakes as soon as the agent is there rather than at the first request: the agent can only
+   * push (approval requests, for one) to sessions it shares keys with. A failure here is not lost:
+   * the next request tries again and reports it.
+   */
+  private secureEarly(): void {
+    this.secureChannel().catch(() => undefined);
   }
 
   static connect(options: ConnectOptions): Promise<OraClient> {
@@ -236,6 +246,7 @@ export class OraClient {
         this.online = header.online;
         // The agent's session keys die with its connection: handshake again on the next request.
         if (!header.online) this.forgetChannel();
+        else this.secureEarly();
         for (const listener of this.nodeListeners) listener(header.online);
         return;
       case "rotated":

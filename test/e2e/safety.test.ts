@@ -73,6 +73,7 @@ describe("a guest on a shared PC", () => {
   it("waits on a HIGH tool until the owner approves from another device; the approval runs once and binds to its arguments", async () => {
     const pushes: { event: string; data: { type: string; approval: Approval } }[] = [];
     owner.onPush((p) => pushes.push(p as (typeof pushes)[number]));
+    await owner.request("ping"); // the owner's session is secured (the client does this on connect)
     const steps: unknown[] = [];
     const args = { root: 0, path: "from-guest.txt", content: "hello from the guest" };
     const call = guest.request("tools.call", { name: "files.write", args }, { onChunk: (c) => steps.push(c) });
