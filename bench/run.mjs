@@ -452,10 +452,11 @@ function renderExtras(extra) {
     lines.push("");
     lines.push(
       `- Goal, a LOW tool round trip ≤ 2 ms p50 on loopback: ${t.tool.p50.toFixed(3)} ms — ${verdict(t.tool.p50 <= 2)}. ` +
-        `The safety core (policy + audit) adds ${(t.tool.p50 - t.ping.p50).toFixed(3)} ms p50 over \`ping\` on the same session ` +
-        `(${(t.tool.cpuPeer - t.ping.cpuPeer).toFixed(0)} µs of agent CPU per call). ` +
+        `\`tools.call\` adds ${(t.tool.p50 - t.ping.p50).toFixed(3)} ms p50 over \`ping\` on the same session ` +
+        `(${(t.tool.cpuPeer - t.ping.cpuPeer).toFixed(0)} µs of agent CPU per call): the safety core (policy + audit) and the tool's own run. ` +
         (t.auditPerCall !== undefined ? `The agent wrote ${t.auditPerCall.toFixed(2)} audit rows per call (counted in its database). ` : "") +
         `\`bench/audit.mjs\`, the audit write alone: ${t.audit.usPerRow} µs per row (${fmtInt(t.audit.rowsPerSec)} rows/s). ` +
+        `The \`time.now\` tool's own run (a new \`Intl.DateTimeFormat\` per call), timed alone in the bench process: ${t.toolUs.toFixed(0)} µs. ` +
         `Outside load during this phase: ${t.otherCores.toFixed(2)} cores on average.`,
     );
     lines.push("");

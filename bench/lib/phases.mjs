@@ -278,11 +278,22 @@ export async function benchTools(startWorkerFn, { rounds, total, log, track }) {
         auditPerCall = undefined;
       }
     }
-    return { ping: summarizeRuns(rows.ping), tool: summarizeRuns(rows.tool), auditPerCall, audit: runAuditBench(log) };
+    return { ping: summarizeRuns(rows.ping), tool: summarizeRuns(rows.tool), auditPerCall, audit: runAuditBench(log), toolUs: await toolAlone() };
   } finally {
     await session.close();
     await t.stop();
   }
+}
+
+/** µs per run of the time.now tool itself, in this process (no policy, no audit). */
+async function toolAlone() {
+  const { timeNowTool } = await import("../../node-agent/dist/tools/time.js");
+  const tool = timeNowTool();
+  for (let i = 0; i < 300; i++) await tool.run({}, {});
+  const n = 2000;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await tool.run({}, {});
+  return ((performance.now() - t) * 1000) / n;
 }
 
 /** bench/audit.mjs in its own process: the cost of one audit write alone. */
