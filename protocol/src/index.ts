@@ -12,3 +12,4 @@ export * from "./crypto/e2e.js";
 export * from "./crypto/pairing.js";
 export * from "./pairing-code.js";
 export * from "./pair-client.js";
+export * from "./crypto/aead.js";

@@ -3,7 +3,7 @@
  * opens exactly once and in order, and the primitives agree byte for byte with libsodium.
  */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { acceptHandshake, beginHandshake, dh, E2eChannel, E2eError, fromBase64Url, generateKeyPair, staticKey, toBase64Url } from "@ora/protocol";
+import { acceptHandshake, beginHandshake, dh, E2eChannel, E2eError, fromBase64Url, generateKeyPair, sessionAead, staticKey, toBase64Url } from "@ora/protocol";
 import fc from "fast-check";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -109,5 +109,25 @@ describe("end-to-end sessions", () => {
     const plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, bytes.subarray(8), null, nonce, key);
     expect(JSON.parse(new TextDecoder().decode(plain))).toEqual({ hello: "world" });
     expect(seq).toBe(1);
+  });
+
+  it("seals exactly as XChaCha20-Poly1305 with nonce 0¹⁶ ‖ seq, on the native path and on noble's", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ maxLength: 2000 }), (key, seq, message) => {
+        const nonce = new Uint8Array(24);
+        nonce.set(seq, 16);
+        const reference = toBase64Url(xchacha20poly1305(key, nonce).encrypt(message));
+        expect(toBase64Url(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, null, null, nonce, key))).toBe(reference);
+        for (const aead of [sessionAead(key), sessionAead(key, { native: false })]) {
+          const sealed = aead.seal(seq, message);
+          expect(toBase64Url(sealed)).toBe(reference);
+          expect(toBase64Url(aead.open(seq, sealed))).toBe(toBase64Url(message));
+          const flipped = sealed.slice();
+          flipped[flipped.length - 1]! ^= 1;
+          expect(() => aead.open(seq, flipped)).toThrow();
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -24,12 +24,12 @@
  * allowed because the relay legitimately refuses some requests (pending_limit, too_large) without
  * forwarding them.
  */
-import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { z } from "zod";
 import { fromBase64Url, toBase64Url } from "../encoding.js";
+import { sessionAead, type SessionAead } from "./aead.js";
 import { dh, generateKeyPair, KEY_BYTES, type StaticKey } from "./keys.js";
 
 export const E2E_VERSION = 1;
@@ -59,21 +59,23 @@ export type HandshakeAnswer = z.infer<typeof HandshakeAnswer>;
 export class E2eChannel {
   private sent = 0;
   private received = 0;
+  private readonly sender: SessionAead;
+  private readonly receiver: SessionAead;
 
-  constructor(
-    private readonly sendKey: Uint8Array,
-    private readonly receiveKey: Uint8Array,
-  ) {}
+  constructor(sendKey: Uint8Array, receiveKey: Uint8Array) {
+    this.sender = sessionAead(sendKey);
+    this.receiver = sessionAead(receiveKey);
+  }
 
   /** Seals a JSON value; returns the payload text and the seq it carries (answers refer to it). */
   seal(message: unknown): { payload: string; seq: number } {
     const seq = ++this.sent;
-    return { payload: sealWith(this.sendKey, seq, message), seq };
+    return { payload: sealWith(this.sender, seq, message), seq };
   }
 
   /** Opens a sealed payload; throws E2eError for anything tampered, replayed or out of order. */
   open(payload: string): { seq: number; message: unknown } {
-    const opened = openWith(this.receiveKey, payload);
+    const opened = openWith(this.receiver, payload);
     if (opened.seq <= this.received) throw new E2eError("replayed", "a sealed frame arrived again or out of order");
     this.received = opened.seq;
     return opened;
@@ -99,7 +101,7 @@ export function beginHandshake(options: { device: string; deviceKey: StaticKey; 
       ephemeral.secretKey.fill(0);
       let confirmation: { seq: number; message: unknown };
       try {
-        confirmation = openWith(keys.agentToDevice, answer.data.c);
+        confirmation = openWith(sessionAead(keys.agentToDevice), answer.data.c);
       } catch {
         throw new E2eError("bad_handshake", "the agent could not prove its identity: this is not the paired PC");
       }
@@ -123,7 +125,7 @@ export async function acceptHandshake(
   );
   const keys = deriveKeys(ikm, hello.dev, options.devicePublicKey, options.agentKey.publicKey, deviceEphemeral, ephemeral.publicKey);
   ephemeral.secretKey.fill(0);
-  const answer: HandshakeAnswer = { e2e: E2E_VERSION, e: toBase64Url(ephemeral.publicKey), c: sealWith(keys.agentToDevice, 0, CONFIRMATION) };
+  const answer: HandshakeAnswer = { e2e: E2E_VERSION, e: toBase64Url(ephemeral.publicKey), c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION) };
   return { answer, channel: new E2eChannel(keys.agentToDevice, keys.deviceToAgent) };
 }
 
@@ -144,20 +146,15 @@ function decodeKey(text: string): Uint8Array {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function nonceFor(seqBytes: Uint8Array): Uint8Array {
-  const nonce = new Uint8Array(24);
-  nonce.set(seqBytes, 24 - SEQ_BYTES);
-  return nonce;
+function sealWith(aead: SessionAead, seq: number, message: unknown): string {
+  const plaintext = encoder.encode(JSON.stringify(message));
+  const sealed = new Uint8Array(SEQ_BYTES + plaintext.length + TAG_BYTES);
+  new DataView(sealed.buffer).setBigUint64(0, BigInt(seq));
+  sealed.set(aead.seal(sealed.subarray(0, SEQ_BYTES), plaintext), SEQ_BYTES);
+  return toBase64Url(sealed);
 }
 
-function sealWith(key: Uint8Array, seq: number, message: unknown): string {
-  const seqBytes = new Uint8Array(SEQ_BYTES);
-  new DataView(seqBytes.buffer).setBigUint64(0, BigInt(seq));
-  const ciphertext = xchacha20poly1305(key, nonceFor(seqBytes)).encrypt(encoder.encode(JSON.stringify(message)));
-  return toBase64Url(concatBytes(seqBytes, ciphertext));
-}
-
-function openWith(key: Uint8Array, payload: string): { seq: number; message: unknown } {
+function openWith(aead: SessionAead, payload: string): { seq: number; message: unknown } {
   const bytes = fromBase64Url(payload);
   if (!bytes || bytes.length < SEQ_BYTES + TAG_BYTES) throw new E2eError("tampered", "a sealed frame is malformed");
   const seqBytes = bytes.subarray(0, SEQ_BYTES);
@@ -165,7 +162,7 @@ function openWith(key: Uint8Array, payload: string): { seq: number; message: unk
   if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new E2eError("tampered", "a sealed frame's sequence number is out of range");
   let plaintext: Uint8Array;
   try {
-    plaintext = xchacha20poly1305(key, nonceFor(seqBytes)).decrypt(bytes.subarray(SEQ_BYTES));
+    plaintext = aead.open(seqBytes, bytes.subarray(SEQ_BYTES));
   } catch {
     throw new E2eError("tampered", "a sealed frame failed authentication");
   }
