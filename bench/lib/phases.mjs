@@ -16,7 +16,7 @@ import Database from "better-sqlite3";
 import { acceptHandshake, beginHandshake, generateKeyPair, OraClient, pairDevice, staticKey } from "@ora/protocol";
 import { median, quantile, run } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
-import { procStat, startAgent, startEchoOnOra, startOra, startOraWorker } from "./targets.mjs";
+import { childPids, procStat, startAgent, startEchoOnOra, startOra, startOraWorker } from "./targets.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
@@ -47,8 +47,10 @@ const ticks = (pids) => pids.reduce((sum, pid) => sum + (procStat(pid)?.ticks ??
 /** One measured closed-loop run after a warm-up; CPU µs per round trip of the client and the peer. */
 async function measure(sessions, { total, warmup, inflight, peerPids }) {
   await run(sessions, { total: warmup, inflight, timeoutMs: RUN_TIMEOUT_MS });
+  const all = () => ticks([process.pid, ...childPids()]);
   const c0 = ticks([process.pid]);
   const p0 = ticks(peerPids);
+  const a0 = all();
   const r = await run(sessions, { total, inflight, timeoutMs: RUN_TIMEOUT_MS });
   const perReq = (t) => (t * TICK_MS * 1000) / total;
   return {
@@ -57,6 +59,8 @@ async function measure(sessions, { total, warmup, inflight, peerPids }) {
     p99: quantile(r.latencies, 0.99),
     cpuClient: perReq(ticks([process.pid]) - c0),
     cpuPeer: perReq(ticks(peerPids) - p0),
+    // Everything the bench runs: client, both workerd processes, the answering peers.
+    cpuAll: perReq(all() - a0),
   };
 }
 
@@ -72,6 +76,7 @@ function summarizeRuns(list) {
     p99: pick((r) => r.p99),
     cpuClient: pick((r) => r.cpuClient),
     cpuPeer: pick((r) => r.cpuPeer),
+    cpuAll: pick((r) => r.cpuAll),
   };
 }
 
@@ -137,7 +142,11 @@ export async function benchE2ee(startWorkerFn, { rounds, log, track }) {
       }
     }
     for (const s of sessions.values()) await s.close();
-    const summary = { crypto: await cryptoCost() };
+    // Plain and sealed run back to back in each round: the ratio within a round is what load moves least.
+    const ratios = Object.fromEntries(
+      E2EE_SCENARIOS.map((sc) => [sc.key, median(rows["echo-sealed"][sc.key].map((r, i) => r.rps / rows["echo-plain"][sc.key][i].rps))]),
+    );
+    const summary = { crypto: await cryptoCost(), ratios };
     for (const [name, byKey] of Object.entries(rows)) summary[name] = Object.fromEntries(Object.entries(byKey).map(([k, list]) => [k, summarizeRuns(list)]));
     return summary;
   } finally {
