@@ -39,8 +39,11 @@ export class SecureSessions {
 
   /** Reads one request payload from session `sid`, which the relay says belongs to device `relayDevice`. */
   async receive(sid: string, relayDevice: string, payload: string | undefined): Promise<Incoming> {
-    const hello = HandshakeHello.safeParse(parsePayload(payload));
-    if (hello.success) return this.handshake(sid, relayDevice, hello.data);
+    // Sealed payloads are base64url and never start with "{": only JSON can be a handshake.
+    if (payload?.startsWith("{")) {
+      const hello = HandshakeHello.safeParse(parsePayload(payload));
+      if (hello.success) return this.handshake(sid, relayDevice, hello.data);
+    }
     const secure = this.sessions.get(sid);
     if (!secure) return refuse("no end-to-end session: handshake first", "request before handshake");
     let opened: { seq: number; message: unknown };
