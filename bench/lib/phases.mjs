@@ -16,23 +16,12 @@ import Database from "better-sqlite3";
 import { acceptHandshake, beginHandshake, generateKeyPair, OraClient, pairDevice, staticKey } from "@ora/protocol";
 import { median, quantile, run } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
-import { childPids, procStat, startAgent, startEchoOnOra, startOra, startOraWorker } from "./targets.mjs";
+import { childPids, procStat, stack, startAgent, startEchoOnOra, startOra, startOraWorker } from "./targets.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
 const TICK_MS = 10;
 const RUN_TIMEOUT_MS = 180_000;
-
-/** Collects clean-up steps; stop() runs them newest first. */
-function stack() {
-  const steps = [];
-  return {
-    push: (step) => steps.push(step),
-    stop: async () => {
-      while (steps.length) await steps.pop()().catch(() => undefined);
-    },
-  };
-}
 
 /** A printable ASCII string of exactly `bytes` bytes (no JSON escapes). */
 export function paramsOf(bytes) {

@@ -47,7 +47,7 @@ const NODE_RELAY = join(root, "bench/node-relay.mjs");
 const DEFAULT_WINDOW = 4 * 1024 * 1024;
 
 /** Collects clean-up steps; stop() runs them newest first. */
-function stack() {
+export function stack() {
   const steps = [];
   return {
     push: (step) => steps.push(step),

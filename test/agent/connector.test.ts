@@ -78,6 +78,15 @@ function connector(relay: FakeRelay, states: ConnectorState[] = [], stateDir = n
   return c;
 }
 
+/** A running connector behind a fake relay, its relay-side socket and the agent's state directory. */
+async function connected(): Promise<{ relay: FakeRelay; side: Peer; dir: string }> {
+  const relay = await fakeRelay();
+  cleanups.push(() => relay.close());
+  const dir = newStateDir();
+  void connector(relay, [], dir).run();
+  return { relay, side: await relay.next(), dir };
+}
+
 describe("agent connector", () => {
   it("sends its hello with the protocol version and the credential in the Authorization header", async () => {
     const relay = await fakeRelay();
@@ -92,11 +101,7 @@ describe("agent connector", () => {
   });
 
   it("runs a relay id at most once, even when the relay delivers it twice", async () => {
-    const relay = await fakeRelay();
-    cleanups.push(() => relay.close());
-    const dir = newStateDir();
-    void connector(relay, [], dir).run();
-    const side = await relay.next();
+    const { side, dir } = await connected();
     const req = await secureSession(side, new DeviceCrypto(dir));
     const seven = req(7, "echo.stream", { text: "x", count: 1 });
     side.send(seven);
@@ -110,11 +115,7 @@ describe("agent connector", () => {
   });
 
   it("stops a handler when the relay cancels its request and sends no answer", async () => {
-    const relay = await fakeRelay();
-    cleanups.push(() => relay.close());
-    const dir = newStateDir();
-    void connector(relay, [], dir).run();
-    const side = await relay.next();
+    const { side, dir } = await connected();
     const req = await secureSession(side, new DeviceCrypto(dir));
     side.send(req(1, "sleep", { ms: 10_000 }));
     side.send(encodeFrame({ t: "cancel", rid: 1, reason: "cancelled" }));
@@ -124,11 +125,7 @@ describe("agent connector", () => {
   });
 
   it("answers malformed requests with typed errors instead of crashing", async () => {
-    const relay = await fakeRelay();
-    cleanups.push(() => relay.close());
-    const dir = newStateDir();
-    void connector(relay, [], dir).run();
-    const side = await relay.next();
+    const { side, dir } = await connected();
     const device = new DeviceCrypto(dir);
     const req = await secureSession(side, device);
     side.send(req(2, "nope"));
@@ -139,11 +136,7 @@ describe("agent connector", () => {
   });
 
   it("acts on nothing in clear: a request before the handshake, or one that fails to open, is refused without running", async () => {
-    const relay = await fakeRelay();
-    cleanups.push(() => relay.close());
-    const dir = newStateDir();
-    void connector(relay, [], dir).run();
-    const side = await relay.next();
+    const { side, dir } = await connected();
     side.send(encodeFrame(header(1), JSON.stringify({ method: "sleep", params: { ms: 5000 } })));
     expect(JSON.parse((await side.next((f) => f.header.rid === 1)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/handshake first/) } });
     const device = new DeviceCrypto(dir);
@@ -164,11 +157,7 @@ describe("agent connector", () => {
   });
 
   it("takes the device's identity and role from its pairing record, not from the relay's header", async () => {
-    const relay = await fakeRelay();
-    cleanups.push(() => relay.close());
-    const dir = newStateDir();
-    void connector(relay, [], dir).run();
-    const side = await relay.next();
+    const { side, dir } = await connected();
     const guest = new DeviceCrypto(dir, "g1", "guest");
     const req = await secureSession(side, guest); // the relay's header claims role "owner"
     side.send(req(5, "whoami"));
