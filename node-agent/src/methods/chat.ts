@@ -5,10 +5,19 @@
  * a command here, by design (approvals.decide is a separate, explicit request).
  */
 import { z } from "zod";
-import type { HandlerRegistry } from "../handlers.js";
+import { HandlerError, type HandlerRegistry } from "../handlers.js";
+import { ProviderError, type ChatProvider } from "../llm/types.js";
 import type { Safety } from "../safety/index.js";
+import { runTurn, type ConversationStore, type LoopLimits } from "../secretary/loop.js";
 import { requesterOf } from "./requester.js";
-import { callTool } from "./tools.js";
+import { asHandlerError, callTool } from "./tools.js";
+
+/** The secretary proper: present when a language model is configured. */
+export interface Secretary {
+  provider: ChatProvider;
+  memory: ConversationStore;
+  limits?: LoopLimits;
+}
 
 const HELP = `Direct commands:
   /tools                      the tools you may use here, with their risk
@@ -16,13 +25,16 @@ const HELP = `Direct commands:
   /help                       this list
 Tools marked HIGH or CRITICAL wait for the owner's approval.`;
 
-const NO_MODEL = `No language model is configured on this PC, so I cannot chat yet, but direct commands work.\n\n${HELP}`;
+const NO_MODEL = `No language model is configured on this PC, so I cannot chat yet, but direct commands work.
+To add one, set OPENAI_API_KEY (any OpenAI-compatible endpoint with OPENAI_BASE_URL, e.g. Ollama) or
+ANTHROPIC_API_KEY before "ora-agent start", or list providers in providers.json; "ora-agent models"
+shows what the agent sees.\n\n${HELP}`;
 
-export function registerChatMethod(registry: HandlerRegistry, safety: Safety): void {
+export function registerChatMethod(registry: HandlerRegistry, safety: Safety, secretary?: Secretary): void {
   registry.register("chat", {
-    description: "A message to the secretary; direct commands (/tools, /run, /help) work without a model.",
-    params: z.object({ text: z.string().min(1).max(32_000) }),
-    run: async ({ text }, context) => {
+    description: "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /help) work with or without a model.",
+    params: z.object({ text: z.string().min(1).max(32_000), conversation: z.string().max(64).optional() }),
+    run: async ({ text, conversation }, context) => {
       const trimmed = text.trim();
       if (trimmed === "/help") return { text: HELP };
       if (trimmed === "/tools") {
@@ -45,7 +57,18 @@ export function registerChatMethod(registry: HandlerRegistry, safety: Safety): v
         return { text: typeof result === "string" ? result : JSON.stringify(result, null, 2), result };
       }
       if (trimmed.startsWith("/")) return { text: `Unknown command ${trimmed.split(/\s/)[0]}.\n\n${HELP}` };
-      return { text: NO_MODEL, model: null };
+      if (!secretary) return { text: NO_MODEL, model: null };
+      try {
+        return await runTurn(
+          { text, ...(conversation === undefined ? {} : { conversation }) },
+          { requester: requesterOf(context), who: context.deviceName, signal: context.signal, emit: context.emit },
+          secretary.limits ? { ...secretary, safety, limits: secretary.limits } : { ...secretary, safety },
+        );
+      } catch (error) {
+        // Provider errors carry no keys (llm/types.ts); they tell the user which models failed.
+        if (error instanceof ProviderError) throw new HandlerError("failed", `no model could answer: ${error.message}`);
+        throw asHandlerError(error);
+      }
     },
   });
 }
