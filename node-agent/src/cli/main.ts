@@ -7,6 +7,8 @@ import { approveCommand } from "./approve.js";
 import { auditCommand } from "./audit.js";
 import { denyCommand } from "./deny.js";
 import { devicesCommand, revokeCommand } from "./devices.js";
+import { mcpCommand } from "./mcp.js";
+import { memoryCommand } from "./memory.js";
 import { pairCommand } from "./pair.js";
 import { remoteCommand } from "./remote.js";
 import { UserError } from "./errors.js";
@@ -44,6 +46,8 @@ const COMMANDS: Record<string, Command> = {
   approve: approveCommand,
   deny: denyCommand,
   audit: auditCommand,
+  memory: memoryCommand,
+  mcp: mcpCommand,
 };
 
 function overview(): string {

@@ -160,6 +160,7 @@ function cleanOrigin(origin: string): string {
 }
 
 function jsonSchema(tool: Tool): unknown {
+  if (tool.jsonSchema !== undefined) return tool.jsonSchema;
   try {
     return z.toJSONSchema(tool.args, { io: "input", unrepresentable: "any" });
   } catch {

@@ -46,6 +46,11 @@ export interface Tool<A = any> {
   name: string;
   description: string;
   args: z.ZodType<A>;
+  /**
+   * The arguments' JSON Schema, offered to models instead of one derived from `args`. For tools whose
+   * schema comes from elsewhere (an MCP server); `args` still checks every call.
+   */
+  jsonSchema?: unknown;
   risk: Risk;
   /** False: a guest never sees or calls it, whatever the allowlist says. */
   guestVisible: boolean;
