@@ -28,7 +28,13 @@ export interface ToolSpec {
 export type StreamEvent =
   | { type: "text"; delta: string }
   | { type: "tool_call"; call: ToolCall }
-  | { type: "done"; stopReason: "end" | "tool_calls" | "length" | "other"; usage?: { inputTokens?: number; outputTokens?: number } };
+  | {
+      type: "done";
+      stopReason: "end" | "tool_calls" | "length" | "other";
+      usage?: { inputTokens?: number; outputTokens?: number };
+      /** Which provider and model answered, as a ChatProvider id ("ollama:llama3.1"): with failover, not always the first. */
+      model?: string;
+    };
 
 export interface ChatRequest {
   messages: ChatMessage[];
@@ -41,7 +47,10 @@ export interface ChatProvider {
   /** "openai:gpt-4o-mini" style: which provider and model answered, shown to the user. */
   readonly id: string;
   readonly model: string;
-  /** Streams one model response. Throws ProviderError for failures worth failing over. */
+  /**
+   * Streams one model response. Throws ProviderError for failures worth failing over. When the
+   * request's signal aborts, the HTTP stream is cancelled and the signal's reason is thrown.
+   */
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
 }
 
