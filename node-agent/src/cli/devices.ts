@@ -1,6 +1,6 @@
-import type { Device } from "@ora/protocol";
-import { PairedDevices, type PairedDevice } from "../e2e/paired-devices.js";
-import { listDevices, renameDevice, revokeDevice, rotateDevice } from "../relay-api.js";
+import { deviceRows, renamePaired, revokePaired, type NodeAccess } from "../device-admin.js";
+import { PairedDevices } from "../e2e/paired-devices.js";
+import { rotateDevice } from "../relay-api.js";
 import { readCredential } from "../state.js";
 import { UserError } from "./errors.js";
 import { configFrom, type Command } from "./main.js";
@@ -33,8 +33,7 @@ its relay credential: the device picks up the new one as it reconnects.`,
       case "rename": {
         const name = rest.join(" ").trim();
         if (!name || name.length > 64) throw new UserError("the new name must be 1 to 64 characters");
-        await renameDevice(node.relay, node.credential, id, name);
-        paired.rename(id, name);
+        await renamePaired(node, paired, id, name);
         process.stdout.write(`renamed ${id} to "${name}"\n`);
         return 0;
       }
@@ -72,17 +71,14 @@ function resolve(paired: PairedDevices, target: string): string {
   return byName[0]?.id ?? target;
 }
 
-async function revoke(node: { relay: string; credential: string }, paired: PairedDevices, id: string): Promise<number> {
-  const { closedSessions } = await revokeDevice(node.relay, node.credential, id);
-  paired.remove(id);
+async function revoke(node: NodeAccess, paired: PairedDevices, id: string): Promise<number> {
+  const { closedSessions } = await revokePaired(node, paired, id);
   process.stdout.write(`revoked ${id}; closed ${closedSessions} live connection(s)\n`);
   return 0;
 }
 
-async function list(node: { relay: string; credential: string }, paired: PairedDevices, json: boolean): Promise<number> {
-  const relayDevices = await listDevices(node.relay, node.credential);
-  const local = new Map(paired.list().map((d) => [d.id, d]));
-  const rows = relayDevices.map((d) => row(d, local.get(d.id)));
+async function list(node: NodeAccess, paired: PairedDevices, json: boolean): Promise<number> {
+  const rows = await deviceRows(node, paired);
   if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
   else if (rows.length === 0) process.stdout.write("no devices yet: pair one with ora-agent pair\n");
   else {
@@ -92,10 +88,4 @@ async function list(node: { relay: string; credential: string }, paired: PairedD
     }
   }
   return 0;
-}
-
-function row(d: Device, local: PairedDevice | undefined) {
-  const state = d.revokedAt !== null ? "revoked" : d.expiresAt !== null && d.expiresAt < Date.now() ? "expired" : local ? "active" : "unpaired";
-  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-  return { id: d.id, name: local?.name ?? d.name, role: local?.role ?? d.role, state, pairedAt: local?.pairedAt ?? iso(d.createdAt), lastSeen: iso(d.lastSeen) };
 }

@@ -8,6 +8,7 @@ import { builtinHandlers } from "../handlers.js";
 import { createLogger } from "../log.js";
 import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
+import { registerDeviceMethods } from "../methods/devices.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { createSafety } from "../safety/index.js";
 import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
@@ -47,6 +48,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);
     registerApprovalMethods(handlers, safety);
+    registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
     registerChatMethod(handlers, safety);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({ relay: config.relay, credential: node.credential, handlers, secure, log, onState: status });
