@@ -175,7 +175,7 @@ function optionalLabel(field: string, value: string | undefined): string | null 
 const notFound = () => new MemoryError("not_found", "no such conversation");
 const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
 // eslint-disable-next-line no-control-regex
-const oneLine = (text: string) => String(text).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+const oneLine = (text: string) => String(text).replace(/[\u0000-\u001f\u007f\s]+/g, " ").trim();
 
 function toMessage(row: MessageRow): StoredMessage {
   const message: StoredMessage = { id: row.id, conversation: row.conversation, role: row.role, content: row.content, createdAt: row.created_at };
