@@ -1,5 +1,5 @@
 /** What both SDK adapters share: their options and how a thrown error becomes the right one. */
-import { providerFailure, stalled, type FailureFacts } from "./errors.js";
+import { brokenStream, providerFailure, stalled, type FailureFacts } from "./errors.js";
 import { ProviderError } from "./types.js";
 import type { Watchdog } from "./watchdog.js";
 
@@ -28,6 +28,6 @@ export function translate(
   if (context.caller.aborted) return context.caller.reason;
   if (context.dog.stalled) return stalled(context.provider, context.idleMs);
   if (error instanceof ProviderError) return error;
-  const facts = factsOf(error);
+  const facts = factsOf(error) ?? brokenStream(error);
   return facts ? providerFailure(context.provider, facts, context.secrets) : error;
 }

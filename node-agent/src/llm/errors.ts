@@ -45,7 +45,7 @@ export function providerFailure(provider: string, facts: FailureFacts, secrets: 
     const hint = HINT[facts.status] ?? (facts.status >= 500 ? "server error" : "request failed");
     return new ProviderError(provider, retryableStatus(facts.status), `${provider}: ${hint} (HTTP ${facts.status}): ${detail}`);
   }
-  if (facts.connection) return new ProviderError(provider, true, `${provider}: could not reach the server: ${detail}`);
+  if (facts.connection) return new ProviderError(provider, true, `${provider}: connection failed: ${detail}`);
   // An error event inside an open stream (Anthropic's mid-stream "overloaded_error"): the server's trouble.
   return new ProviderError(provider, true, `${provider}: ${detail}`);
 }
@@ -56,4 +56,16 @@ export function stalled(provider: string, ms: number): ProviderError {
 
 export function endedEarly(provider: string): ProviderError {
   return new ProviderError(provider, true, `${provider}: the response ended before the model finished`);
+}
+
+/**
+ * A connection that breaks while the body streams is not wrapped by either SDK: Node's fetch
+ * (undici) throws TypeError("terminated") with the socket error as its cause.
+ */
+export function brokenStream(error: unknown): FailureFacts | undefined {
+  if (!(error instanceof TypeError)) return undefined;
+  const cause: unknown = error.cause;
+  const fromSocket = cause instanceof Error && typeof (cause as NodeJS.ErrnoException).code === "string";
+  if (error.message !== "terminated" && !fromSocket) return undefined;
+  return { connection: true, message: cause instanceof Error ? `${error.message} (${cause.message})` : error.message };
 }
