@@ -26,6 +26,8 @@ export interface McpServerStatus {
 export interface McpTools {
   tools: Tool<McpArgs>[];
   servers: McpServerStatus[];
+  /** One per configured server, in config order (also those that failed to start). */
+  connections: readonly McpConnection[];
   /** Disconnects every server and ends the processes of stdio servers. */
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startMcp(config: McpConfig, log: Logger, options: StartMcp
   return {
     tools: results.flatMap((result) => result.tools),
     servers: results.map((result) => result.status),
+    connections,
     close: async () => {
       await Promise.all(connections.map((connection) => connection.close()));
     },

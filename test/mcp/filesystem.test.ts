@@ -1,0 +1,123 @@
+/**
+ * The published filesystem MCP server, started over stdio, with its tools registered in a real safety
+ * core: risks, who sees what, approvals before HIGH calls, and the real results.
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseMcpConfig, startMcp } from "../../node-agent/src/mcp/index.js";
+import { createSafety, LOCAL_OWNER, ToolError, type Requester, type Safety } from "../../node-agent/src/safety/index.js";
+import { FS_SERVER, isRunning, onCleanup, recordingLog, tempDir, waitUntil } from "./helpers.js";
+
+const owner: Requester = { device: "dev-owner-phone", role: "owner", user: "owner", via: "relay", session: "s-owner" };
+const guest: Requester = { device: "dev-guest", role: "guest", user: "dev-guest", via: "relay", session: "s-guest" };
+
+async function filesystemAgent(tools: Record<string, { risk?: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"; guests?: boolean }> = {}) {
+  const files = tempDir("ora-mcp-files-");
+  writeFileSync(join(files, "plan.txt"), "step one: approve MCP calls\n");
+  const { log, lines } = recordingLog();
+  const mcp = await startMcp(parseMcpConfig({ servers: [{ name: "fs", command: FS_SERVER, args: [files] }], tools }), log);
+  onCleanup(() => mcp.close());
+  const safety = createSafety({ stateDir: tempDir("ora-mcp-state-"), profile: "private", env: {}, tools: mcp.tools });
+  onCleanup(() => safety.close());
+  return { files, mcp, safety, lines };
+}
+
+/** Calls as `requester`; approves the pending approval as the PC's owner when one opens. */
+function callApproved(safety: Safety, requester: Requester, tool: string, args: unknown) {
+  const pending: string[] = [];
+  const result = safety.callTool(requester, tool, args, {
+    origin: "test",
+    onApprovalPending: (approval) => {
+      pending.push(approval.id);
+      safety.approvals.decide(approval.id, { verdict: "approve" }, LOCAL_OWNER);
+    },
+  });
+  return { result, pending };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ToolError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ToolError);
+  return error as ToolError;
+}
+
+describe("MCP tools from the filesystem server", () => {
+  it("are offered to the owner as HIGH with the server's own argument schema, and to a guest not at all", async () => {
+    const { safety } = await filesystemAgent({ "fs.list_directory": { risk: "MEDIUM" } });
+    const tools = safety.listTools(owner);
+    const read = tools.find((t) => t.name === "mcp.fs.read_text_file");
+    expect(read).toMatchObject({ risk: "HIGH", needsApproval: true });
+    expect(read!.description).toContain('MCP server "fs"');
+    expect(read!.parameters).toMatchObject({ type: "object", properties: { path: { type: "string" } }, required: ["path"] });
+    expect(tools.find((t) => t.name === "mcp.fs.list_directory")).toMatchObject({ risk: "MEDIUM", needsApproval: false });
+    expect(tools.filter((t) => t.name.startsWith("mcp.fs.")).every((t) => t.name === "mcp.fs.list_directory" || t.risk === "HIGH")).toBe(true);
+    expect(safety.listTools(guest)).toEqual([]);
+  });
+
+  it("runs a HIGH call only after the owner approves it, and returns the file's real text", async () => {
+    const { safety, files } = await filesystemAgent();
+    const { result, pending } = callApproved(safety, owner, "mcp.fs.read_text_file", { path: join(files, "plan.txt") });
+    await expect(result).resolves.toEqual({ text: "step one: approve MCP calls\n" });
+    expect(pending).toHaveLength(1);
+    expect(safety.approvals.get(pending[0]!)?.status).toBe("used");
+  });
+
+  it("does not run a HIGH call the owner denies", async () => {
+    const { safety, files } = await filesystemAgent();
+    const call = safety.callTool(owner, "mcp.fs.write_file", { path: join(files, "evil.txt"), content: "x" }, {
+      origin: "test",
+      onApprovalPending: (approval) => safety.approvals.decide(approval.id, { verdict: "deny" }, LOCAL_OWNER),
+    });
+    expect((await refusal(call)).code).toBe("denied");
+    expect(existsSync(join(files, "evil.txt"))).toBe(false);
+  });
+
+  it("runs a tool the owner lowered to MEDIUM at once", async () => {
+    const { safety, files } = await filesystemAgent({ "fs.list_directory": { risk: "MEDIUM" } });
+    const listing = (await safety.callTool(owner, "mcp.fs.list_directory", { path: files }, { origin: "test" })) as { text: string };
+    expect(listing.text).toContain("[FILE] plan.txt");
+  });
+
+  it("refuses a guest as if the tool did not exist, and offers a guest only a LOW tool marked for guests", async () => {
+    const { safety, files } = await filesystemAgent({ "fs.list_allowed_directories": { risk: "LOW", guests: true }, "fs.list_directory": { risk: "MEDIUM", guests: true } });
+    expect((await refusal(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" }))).code).toBe("not_found");
+    // Private profile: guests get LOW tools only, whatever mcp.json says.
+    expect((await refusal(safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" }))).code).toBe("not_found");
+    expect(safety.listTools(guest).map((t) => t.name)).toEqual(["mcp.fs.list_allowed_directories"]);
+    const allowed = (await safety.callTool(guest, "mcp.fs.list_allowed_directories", {}, { origin: "test" })) as { text: string };
+    expect(allowed.text).toContain(files);
+  });
+
+  it("turns a tool's own error into a ToolError with the server's message", async () => {
+    const { safety } = await filesystemAgent({ "fs.get_file_info": { risk: "MEDIUM" } });
+    const error = await refusal(safety.callTool(owner, "mcp.fs.get_file_info", { path: "/etc/passwd" }, { origin: "test" }));
+    expect(error.code).toBe("failed");
+    expect(error.message).toMatch(/^mcp\.fs\.get_file_info: .*(denied|outside)/i);
+  });
+
+  it("refuses arguments that are not a JSON object before the server sees them", async () => {
+    const { safety } = await filesystemAgent({ "fs.list_directory": { risk: "MEDIUM" } });
+    expect((await refusal(safety.callTool(owner, "mcp.fs.list_directory", ["not", "an", "object"], { origin: "test" }))).code).toBe("bad_args");
+    expect((await refusal(safety.callTool(owner, "mcp.fs.list_directory", { path: 42 }, { origin: "test" }))).code).toMatch(/bad_args|failed/);
+  });
+
+  it("starts a stdio server again on the next call after it died, and ends its process on close", async () => {
+    const { safety, mcp, files, lines } = await filesystemAgent({ "fs.list_directory": { risk: "MEDIUM" } });
+    const connection = mcp.connections[0]!;
+    const first = connection.pid!;
+    expect(isRunning(first)).toBe(true);
+    process.kill(first, "SIGKILL");
+    await waitUntil(() => lines.some((line) => line.includes("mcp server went away")), "the agent notices the server died");
+    const listing = (await safety.callTool(owner, "mcp.fs.list_directory", { path: files }, { origin: "test" })) as { text: string };
+    expect(listing.text).toContain("plan.txt");
+    const second = connection.pid!;
+    expect(second).not.toBe(first);
+    await mcp.close();
+    expect(isRunning(second)).toBe(false);
+    expect(connection.pid).toBeNull();
+  });
+});
