@@ -7,8 +7,10 @@ import { approveCommand } from "./approve.js";
 import { auditCommand } from "./audit.js";
 import { denyCommand } from "./deny.js";
 import { devicesCommand, revokeCommand } from "./devices.js";
+import { doctorCommand } from "./doctor.js";
 import { mcpCommand } from "./mcp.js";
 import { memoryCommand } from "./memory.js";
+import { modelsCommand } from "./models.js";
 import { pairCommand } from "./pair.js";
 import { remoteCommand } from "./remote.js";
 import { UserError } from "./errors.js";
@@ -48,6 +50,8 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   memory: memoryCommand,
   mcp: mcpCommand,
+  models: modelsCommand,
+  doctor: doctorCommand,
 };
 
 function overview(): string {
