@@ -12,13 +12,13 @@ import { FS_SERVER, isRunning, onCleanup, recordingLog, tempDir, waitUntil } fro
 const owner: Requester = { device: "dev-owner-phone", role: "owner", user: "owner", via: "relay", session: "s-owner" };
 const guest: Requester = { device: "dev-guest", role: "guest", user: "dev-guest", via: "relay", session: "s-guest" };
 
-async function filesystemAgent(tools: Record<string, { risk?: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"; guests?: boolean }> = {}) {
+async function filesystemAgent(tools: Record<string, { risk?: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"; guests?: boolean }> = {}, profile: "private" | "shared" = "private", env: NodeJS.ProcessEnv = {}) {
   const files = tempDir("ora-mcp-files-");
   writeFileSync(join(files, "plan.txt"), "step one: approve MCP calls\n");
   const { log, lines } = recordingLog();
   const mcp = await startMcp(parseMcpConfig({ servers: [{ name: "fs", command: FS_SERVER, args: [files] }], tools }), log);
   onCleanup(() => mcp.close());
-  const safety = createSafety({ stateDir: tempDir("ora-mcp-state-"), profile: "private", env: {}, tools: mcp.tools });
+  const safety = createSafety({ stateDir: tempDir("ora-mcp-state-"), profile, env, tools: mcp.tools });
   onCleanup(() => safety.close());
   return { files, mcp, safety, lines };
 }
@@ -90,6 +90,16 @@ describe("MCP tools from the filesystem server", () => {
     expect(safety.listTools(guest).map((t) => t.name)).toEqual(["mcp.fs.list_allowed_directories"]);
     const allowed = (await safety.callTool(guest, "mcp.fs.list_allowed_directories", {}, { origin: "test" })) as { text: string };
     expect(allowed.text).toContain(files);
+  });
+
+  it("lets a guest of the shared profile use a tool marked for guests only when the allowlist names it too", async () => {
+    const tools = { "fs.list_directory": { risk: "MEDIUM" as const, guests: true }, "fs.directory_tree": { risk: "MEDIUM" as const, guests: true } };
+    const { safety, files } = await filesystemAgent(tools, "shared", { ORA_SHARED_GUEST_ALLOWED_TOOLS: "mcp.fs.list_directory,mcp.fs.read_text_file" });
+    expect(safety.listTools(guest).map((t) => t.name)).toEqual(["mcp.fs.list_directory"]);
+    const listing = (await safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" })) as { text: string };
+    expect(listing.text).toContain("plan.txt");
+    expect((await refusal(safety.callTool(guest, "mcp.fs.directory_tree", { path: files }, { origin: "test" }))).code).toBe("not_found");
+    expect((await refusal(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" }))).code).toBe("not_found");
   });
 
   it("turns a tool's own error into a ToolError with the server's message", async () => {
