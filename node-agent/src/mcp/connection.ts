@@ -75,12 +75,11 @@ export class McpConnection {
   async close(): Promise<void> {
     this.closed = true;
     await this.connecting?.catch(() => undefined);
-    const client = this.client;
+    const open = this.client ?? this.transport;
     this.client = undefined;
-    // Client.close closes the transport; for stdio that ends the child (stdin closed, then SIGTERM, then SIGKILL).
-    await client?.close().catch(() => undefined);
-    await this.transport?.close().catch(() => undefined);
     this.transport = undefined;
+    // Client.close closes its transport; for stdio that ends the child (stdin closed, then SIGTERM, then SIGKILL).
+    await open?.close().catch(() => undefined);
   }
 
   private async open(): Promise<Client> {
