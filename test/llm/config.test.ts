@@ -56,6 +56,13 @@ describe("providers from the environment", () => {
     expect(fake.requests[0]?.body.model).toBe("qwen2.5");
   });
 
+  it("runs a local server keyless when OPENAI_API_KEY is none, and refuses none for a remote one", () => {
+    const local = loadProviders(stateDir(), { OPENAI_API_KEY: "none", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
+    expect(local.all[0]).toMatchObject({ usable: true, key: "env OPENAI_API_KEY" });
+    const remote = loadProviders(stateDir(), { OPENAI_API_KEY: "none" });
+    expect(remote.all[0]).toMatchObject({ usable: false, reason: '"apiKey": "none" is only for a server on this machine, not api.openai.com' });
+  });
+
   it("names the Anthropic model from ORA_ANTHROPIC_MODEL", () => {
     const { all } = loadProviders(stateDir(), { ANTHROPIC_API_KEY: KEY, ORA_ANTHROPIC_MODEL: "claude-haiku-4-5" });
     expect(all[1]).toMatchObject({ usable: true, model: "claude-haiku-4-5" });

@@ -14,6 +14,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../cli/errors.js";
+import type { AdapterOptions } from "./adapter.js";
 import { AnthropicProvider } from "./anthropic.js";
 import { FailoverProvider } from "./failover.js";
 import { OpenAIProvider } from "./openai.js";
@@ -25,8 +26,8 @@ export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
 export const NO_KEY = "none";
 
 const TYPES = {
-  openai: { keyEnv: "OPENAI_API_KEY", baseURL: "https://api.openai.com/v1", create: (o: ConstructorParameters<typeof OpenAIProvider>[0]) => new OpenAIProvider(o) },
-  anthropic: { keyEnv: "ANTHROPIC_API_KEY", baseURL: "https://api.anthropic.com", create: (o: ConstructorParameters<typeof AnthropicProvider>[0]) => new AnthropicProvider(o) },
+  openai: { keyEnv: "OPENAI_API_KEY", baseURL: "https://api.openai.com/v1", create: (o: AdapterOptions) => new OpenAIProvider(o) },
+  anthropic: { keyEnv: "ANTHROPIC_API_KEY", baseURL: "https://api.anthropic.com", create: (o: AdapterOptions) => new AnthropicProvider(o) },
 } as const;
 type ProviderType = keyof typeof TYPES;
 
