@@ -52,6 +52,8 @@ export interface FakeLLM {
   baseURL: string;
   requests: RecordedRequest[];
   script(...responses: FakeResponse[]): void;
+  /** Drops whatever is still scripted and forgets the recorded requests (between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,10 @@ async function startFake(flavour: Flavour): Promise<FakeLLM> {
     baseURL: flavour === "openai" ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`,
     requests,
     script: (...responses) => void queue.push(...responses),
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -5,7 +5,10 @@ import { PairedDevices } from "../e2e/paired-devices.js";
 import { SecureSessions } from "../e2e/secure-sessions.js";
 import { startControlServer } from "../control/server.js";
 import { builtinHandlers } from "../handlers.js";
+import { chatProviderFrom, loadProviders } from "../llm/config.js";
 import { createLogger } from "../log.js";
+import { loadMcpConfig, startMcp } from "../mcp/index.js";
+import { Memory, MEMORY_MIGRATIONS } from "../memory/index.js";
 import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
 import { registerDeviceMethods } from "../methods/devices.js";
@@ -43,13 +46,25 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
       writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail });
       if (state.status === "connected") out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
     };
-    const safety = createSafety({ stateDir: config.stateDir, profile: config.profile, env: process.env, tools: builtinTools(), toolConfig: toolConfigFromEnv(process.env, config.stateDir) });
+    const mcp = await startMcp(loadMcpConfig(config.stateDir), log);
+    const safety = createSafety({
+      stateDir: config.stateDir,
+      profile: config.profile,
+      env: process.env,
+      tools: [...builtinTools(), ...mcp.tools],
+      toolConfig: toolConfigFromEnv(process.env, config.stateDir),
+      migrations: [MEMORY_MIGRATIONS],
+    });
     const control = await startControlServer(safety, config.stateDir);
+    const providers = loadProviders(config.stateDir, process.env);
+    const provider = chatProviderFrom(providers.usable);
+    for (const p of providers.all) if (!p.usable) log.info("model provider disabled", { name: p.name, reason: p.reason });
+    out(provider ? `ora-agent: chat answered by ${providers.usable.map((p) => p.id).join(", then ")}` : 'ora-agent: no language model configured; chat offers direct commands only (see "ora-agent models")');
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);
     registerApprovalMethods(handlers, safety);
     registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
-    registerChatMethod(handlers, safety);
+    registerChatMethod(handlers, safety, provider ? { provider, memory: new Memory(safety.db) } : undefined);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({ relay: config.relay, credential: node.credential, handlers, secure, log, onState: status });
     // Approval events go to the devices that could decide them; with none connected, the approval
@@ -62,6 +77,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     await control.close();
+    await mcp.close();
     safety.close();
     if (final.status === "stopped" && final.fatal) throw new UserError(final.reason, 4);
     out("ora-agent: stopped");

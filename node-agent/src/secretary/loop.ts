@@ -10,7 +10,7 @@
 import type { ChatMessage, ChatProvider, ToolCall } from "../llm/types.js";
 import type { Requester, Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
-import { excerpt, SYSTEM_PROMPT, toolResultText } from "./prompt.js";
+import { excerpt, readableText, SYSTEM_PROMPT, toolResultText } from "./prompt.js";
 import { toolNames } from "./tool-names.js";
 
 /** The part of the memory module the loop needs. */
@@ -129,7 +129,7 @@ export async function runTurn(
       });
       context.emit({ type: "tool", name, status: "done" });
       const content = toolResultText(result);
-      untrusted = `output of ${name}: "${excerpt(typeof result === "string" ? result : JSON.stringify(result))}"`;
+      untrusted = `output of ${name}: "${excerpt(readableText(result))}"`;
       return content;
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;

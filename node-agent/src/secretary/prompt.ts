@@ -20,3 +20,15 @@ export function excerpt(text: string, max = 160): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
+
+/** The readable part of a tool's result, for saying what untrusted text the model had just read. */
+export function readableText(result: unknown): string {
+  if (typeof result === "string") return result;
+  if (typeof result === "object" && result !== null) {
+    for (const key of ["content", "text", "body", "stdout"]) {
+      const value = (result as Record<string, unknown>)[key];
+      if (typeof value === "string" && value.trim() !== "") return value;
+    }
+  }
+  return JSON.stringify(result) ?? "";
+}
