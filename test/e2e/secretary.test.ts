@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
-import { startFakeOpenAI, text, toolCall, type FakeLLM } from "../helpers/fake-llm.js";
+import { startFakeAnthropic, startFakeOpenAI, text, toolCall, type FakeLLM } from "../helpers/fake-llm.js";
 import { until } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
@@ -174,3 +174,40 @@ describe("chatting with the secretary through the relay", () => {
 function guestOrOwner(client: OraClient, message: string, events: Event[]): Promise<Answer> {
   return client.request("chat", { text: message }, { onChunk: (c) => events.push(c as Event) }) as Promise<Answer>;
 }
+
+describe("the secretary on other providers", () => {
+  it("streams through Anthropic's Messages API, and fails over from a provider that times out", async () => {
+    const relay = await startRelay();
+    const slow = await startFakeOpenAI();
+    const claude = await startFakeAnthropic();
+    const stateDir = newStateDir();
+    writeFileSync(
+      join(stateDir, "providers.json"),
+      JSON.stringify({
+        providers: [
+          { name: "slow", type: "openai", baseURL: slow.baseURL, model: "slow-model", apiKey: "none", timeoutMs: 500 },
+          { name: "claude", type: "anthropic", baseURL: claude.baseURL, model: "claude-test", apiKeyEnv: "ANTHROPIC_API_KEY" },
+        ],
+      }),
+    );
+    const agent = await startAgent(relay.url, stateDir, { ANTHROPIC_API_KEY: "sk-ant-test-key-123" });
+    try {
+      const owner = await OraClient.connect({ identity: await provisionDevice(relay, agent, "owner", "owner") });
+      slow.script({ hang: true });
+      claude.script(toolCall("time_now", ["{", "}"]), text("It is ", "now."));
+      const deltas: string[] = [];
+      const answer = (await owner.request("chat", { text: "time?" }, { onChunk: (c) => (c as Event).delta && deltas.push((c as Event).delta!) })) as Answer;
+      expect(answer).toMatchObject({ text: "It is now.", model: expect.stringContaining("claude-test") });
+      expect(deltas).toEqual(["It is ", "now."]);
+      // The tool result went back to Claude as a tool_result block.
+      expect(JSON.stringify(claude.requests[1]!.body.messages)).toContain("tool_result");
+      expect(agent.output()).not.toContain("sk-ant-test-key-123");
+      owner.close();
+    } finally {
+      await agent.stop();
+      await slow.close();
+      await claude.close();
+      await relay.dispose();
+    }
+  });
+});
