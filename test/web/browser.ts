@@ -1,0 +1,72 @@
+/**
+ * Real Chromium for the web client's tests (playwright-core driving Debian's /usr/bin/chromium, which
+ * .ci/run installs), plus the PC side of pairing: the real `ora-agent pair`. Every page records its
+ * console errors and uncaught exceptions, so a test can say "no errors" and mean it.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { AGENT_BIN } from "../helpers/agent.js";
+
+export const CHROMIUM = "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SHOTS = "test-results/web";
+
+export function launchChromium(): Promise<Browser> {
+  // Never a silent skip: a missing browser is a broken machine, and .ci/run installs it first.
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it with apt-get install chromium (.ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+export interface TestPage {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and page errors seen so far. */
+  errors: string[];
+}
+
+/** A fresh browser profile (its own IndexedDB) at phone size. */
+export async function phone(browser: Browser): Promise<TestPage> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  return { context, page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+export interface PairProcess {
+  code: string;
+  url: string;
+  output(): string;
+  exit: Promise<number | null>;
+}
+
+/** Runs `ora-agent pair` for a state directory and waits for its code and link. */
+export async function offerPairing(relay: string, stateDir: string, args: string[] = ["--yes"]): Promise<PairProcess> {
+  const proc = spawn(process.execPath, [AGENT_BIN, "pair", "--relay", relay, "--state-dir", stateDir, "--no-qr", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  proc.stdout!.on("data", (d) => (output += d));
+  proc.stderr!.on("data", (d) => (output += d));
+  const exit = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 10_000;
+  while (!/Link: +\S+/.test(output)) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`ora-agent pair showed no code:\n${output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { code: /Pairing code: (\S+)/.exec(output)![1]!, url: /Link: +(\S+)/.exec(output)![1]!, output: () => output, exit };
+}
+
+/** Opens a pairing link in the page, confirms, and waits until the app is connected to the PC. */
+export async function pairByLink(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url);
+  await page.fill("#device-name", name);
+  await page.click("button:has-text('Pair')");
+  await page.waitForSelector(".state.online", { timeout: 15_000 });
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * Builds the web client into web/dist, which the relay serves as Workers static assets
+ * (wrangler.toml [assets]): the app bundled with the protocol library by esbuild under hashed names,
+ * index.html pointing at them, the service worker with the list of shell files, the manifest,
+ * icons (PNG drawn here, so no binary lives in the repository) and the _headers file.
+ * Prints the bundle's size, raw and gzipped (docs/BENCH.md records it).
+ */
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { deflateSync, gzipSync } from "node:zlib";
+
+const web = dirname(fileURLToPath(import.meta.url));
+const dist = join(web, "dist");
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+/**
+ * The protocol library imports `{ z } from "zod"`, a namespace object that keeps all of zod in the
+ * bundle (~440 KiB minified, every locale included). For the browser, `z` becomes a plain object of
+ * just the members the protocol's sources use, so esbuild drops the rest; the schemas are the same.
+ */
+const zodMembers = {
+  name: "zod-members",
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "zod-members" }));
+    b.onLoad({ filter: /.*/, namespace: "zod-members" }, () => {
+      const members = [...new Set(sources(join(web, "../protocol/src")).flatMap((text) => [...text.matchAll(/\bz\.([a-z][A-Za-z]*)\b/g)].map((m) => m[1])))].filter((m) => m !== "infer");
+      const imports = members.map((m, i) => `${m} as m${i}`).join(", ");
+      const object = members.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ");
+      return { contents: `import { ${imports} } from "zod/v4";\nexport const z = { ${object} };\n`, resolveDir: web, loader: "js" };
+    });
+  },
+};
+
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [readFileSync(join(dir, entry.name), "utf8")] : [],
+  );
+}
+
+const app = await build({
+  plugins: [zodMembers],
+  entryPoints: { app: join(web, "src/main.ts"), style: join(web, "src/style.css") },
+  outdir: dist,
+  entryNames: "[name]-[hash]",
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: "es2022",
+  sourcemap: "linked",
+  metafile: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+const outputs = Object.keys(app.metafile.outputs).map((path) => basename(path));
+const script = outputs.find((name) => /^app-.*\.js$/.test(name));
+const style = outputs.find((name) => /^style-.*\.css$/.test(name));
+
+writeFileSync(join(dist, "index.html"), readFileSync(join(web, "static/index.html"), "utf8").replace("%SCRIPT%", script).replace("%STYLE%", style));
+for (const file of ["manifest.webmanifest", "icon.svg", "_headers"]) copyFileSync(join(web, "static", file), join(dist, file));
+for (const size of [192, 512]) writeFileSync(join(dist, `icon-${size}.png`), icon(size));
+
+const shell = ["/", `/${script}`, `/${style}`, "/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"];
+await build({
+  entryPoints: [join(web, "src/sw.ts")],
+  outfile: join(dist, "sw.js"),
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2022",
+  define: { SHELL: JSON.stringify(shell), VERSION: JSON.stringify(script.slice(4, -3)) },
+  logLevel: "warning",
+});
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+for (const name of [script, style]) {
+  const bytes = readFileSync(join(dist, name));
+  process.stdout.write(`web/dist/${name}  ${kb(bytes.length)}  (${kb(gzipSync(bytes, { level: 9 }).length)} gzip)\n`);
+}
+
+/** The app icon: a light ring on the brand colour, anti-aliased, as a PNG (RGBA, no filter). */
+function icon(size) {
+  const pixels = Buffer.alloc(size * (size * 4 + 1));
+  const c = size / 2;
+  const ring = { r: size * 0.293, half: size * 0.055 };
+  const corner = size * 0.1875;
+  for (let y = 0; y < size; y++) {
+    pixels[y * (size * 4 + 1)] = 0;
+    for (let x = 0; x < size; x++) {
+      const px = x + 0.5;
+      const py = y + 0.5;
+      // Rounded-square mask: distance outside the inner rectangle, compared with the corner radius.
+      const dx = Math.max(corner - px, 0, px - (size - corner));
+      const dy = Math.max(corner - py, 0, py - (size - corner));
+      const inside = clamp(corner - Math.hypot(dx, dy) + 0.5);
+      const onRing = clamp(ring.half - Math.abs(Math.hypot(px - c, py - c) - ring.r) + 0.5);
+      const mix = (a, b) => Math.round(a + (b - a) * onRing);
+      const at = y * (size * 4 + 1) + 1 + x * 4;
+      pixels[at] = mix(0x1d, 0xf1);
+      pixels[at + 1] = mix(0x35, 0xfa);
+      pixels[at + 2] = mix(0x57, 0xee);
+      pixels[at + 3] = Math.round(255 * inside);
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, deflate, no filter method extras, no interlace
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(pixels, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+}
+
+function clamp(v) {
+  return Math.min(1, Math.max(0, v));
+}
+
+function chunk(type, data) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}

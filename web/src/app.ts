@@ -1,0 +1,121 @@
+/**
+ * The paired app: connection state at the top, then the tabs this device's role may use. A guest
+ * sees only the chat (with the tools it may call); approvals are for owners and sub-admins, the
+ * device list for owners. The role comes from the PC itself (whoami), not from the relay.
+ */
+import type { Role } from "@ora/protocol";
+import { approvalsView } from "./approvals-view.js";
+import { chatView } from "./chat-view.js";
+import { Connection, type ConnectionState } from "./connection.js";
+import { devicesView } from "./devices-view.js";
+import { append, clear, duration, h } from "./dom.js";
+import { forgetDevice, type SavedDevice } from "./store.js";
+
+type Tab = "chat" | "approvals" | "devices";
+
+interface Tool {
+  name: string;
+  risk: string;
+  description: string;
+  needsApproval: boolean;
+}
+
+export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () => void): void {
+  const connection = new Connection(saved);
+  const state = h("span", { class: "state", role: "status", "aria-live": "polite" });
+  const retry = h("button", { type: "button", class: "link", hidden: true, onclick: () => connection.retryNow() }, "Retry now");
+  const badge = h("span", { class: "badge", hidden: true, "aria-label": "approvals waiting" });
+  const tabs = new Map<Tab, HTMLButtonElement>();
+  const panels = new Map<Tab, HTMLElement>();
+  const nav = h("nav", { role: "tablist", "aria-label": "Sections" });
+  const main = h("main", {});
+  const tools = h("details", { class: "tools" }, h("summary", {}, "Tools you may use"), h("p", { class: "muted" }, "Loading…"));
+
+  const devices = devicesView(connection);
+  const inbox = approvalsView(connection, {
+    deviceName: (id) => (id === saved.device ? `${devices.nameOf(id)} (this device)` : devices.nameOf(id)),
+    onCount: (count) => {
+      badge.hidden = count === 0;
+      badge.textContent = String(count);
+    },
+  });
+  const chat = chatView(connection);
+  chat.prepend(tools);
+
+  function addTab(tab: Tab, label: string, panel: HTMLElement, extra?: HTMLElement): void {
+    const button = h("button", { type: "button", role: "tab", id: `tab-${tab}`, "aria-controls": `panel-${tab}`, onclick: () => show(tab) }, label, extra);
+    panel.id = `panel-${tab}`;
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", button.id);
+    tabs.set(tab, button);
+    panels.set(tab, panel);
+    append(nav, button);
+    append(main, panel);
+  }
+
+  function show(tab: Tab): void {
+    for (const [name, button] of tabs) {
+      button.setAttribute("aria-selected", String(name === tab));
+      panels.get(name)!.hidden = name !== tab;
+    }
+  }
+
+  let role: Role | undefined;
+  function setRole(next: Role): void {
+    if (role === next) return;
+    role = next;
+    nav.replaceChildren();
+    main.replaceChildren();
+    tabs.clear();
+    panels.clear();
+    addTab("chat", "Chat", chat);
+    if (next !== "guest") addTab("approvals", "Approvals", inbox.element, badge);
+    if (next === "owner") addTab("devices", "Devices", devices.element);
+    show("chat");
+  }
+
+  connection.onState((s) => {
+    describe(state, s, saved);
+    retry.hidden = s.phase !== "waiting";
+    if (s.phase === "revoked") showRevoked();
+  });
+  connection.onReady(async () => {
+    try {
+      const who = (await connection.request("whoami")) as { role: Role; name: string };
+      setRole(who.role);
+      const list = ((await connection.request("tools.list")) as { tools: Tool[] }).tools;
+      clear(tools, h("summary", {}, `Tools you may use (${list.length})`), h("ul", {}, ...list.map((t) => h("li", {}, h("code", {}, t.name), ` ${t.risk}${t.needsApproval ? ", needs approval" : ""}: ${t.description}`))));
+      if (who.role === "owner") await devices.refresh();
+      if (who.role !== "guest") await inbox.refresh();
+    } catch {
+      // The PC may be offline: the state line says so, and the next ready event loads again.
+    }
+  });
+
+  function showRevoked(): void {
+    clear(
+      main,
+      h(
+        "section",
+        { class: "card revoked" },
+        h("h2", {}, "This device no longer has access"),
+        h("p", {}, "It was removed from your PC's devices (or its access expired). To use it again, pair it anew."),
+        h("button", { type: "button", class: "primary", onclick: async () => (await forgetDevice(), onUnpaired()) }, "Pair again"),
+      ),
+    );
+    nav.replaceChildren();
+  }
+
+  clear(root, h("header", { class: "top" }, h("h1", {}, "ORA"), h("span", { class: "who muted" }, saved.name), state, retry), nav, main);
+  setRole(saved.role as Role);
+  connection.start();
+}
+
+/** The connection line: whether the relay and, through it, the PC can be reached. */
+function describe(element: HTMLElement, state: ConnectionState, saved: SavedDevice): void {
+  element.className = `state ${state.phase === "connected" ? (state.pcOnline ? "online" : "pc-offline") : state.phase}`;
+  if (state.phase === "connected") element.textContent = state.pcOnline ? "PC online" : "PC offline: it will answer once it is back";
+  else if (state.phase === "connecting") element.textContent = `Connecting to ${new URL(saved.relay).host}…`;
+  else if (state.phase === "waiting") element.textContent = `Relay unreachable; trying again in ${duration((state.retryAt ?? Date.now()) - Date.now())}`;
+  else element.textContent = "Access ended";
+}

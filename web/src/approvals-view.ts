@@ -1,0 +1,124 @@
+/**
+ * The approvals inbox of owner and sub-admin devices: every call waiting for a decision, with what
+ * a careful person needs to decide it (tool, risk, the exact arguments, who asked from which device,
+ * what input led to it, time left). CRITICAL calls need the one-time code that only the owner's
+ * channel shows. Pushes keep the inbox and its badge current while the app is open.
+ */
+import type { Connection } from "./connection.js";
+import { append, clear, duration, h } from "./dom.js";
+import { explain } from "./errors.js";
+
+interface Approval {
+  id: string;
+  tool: string;
+  args: unknown;
+  risk: "HIGH" | "CRITICAL";
+  requester: { device: string; role: string };
+  origin: string;
+  createdAt: number;
+  expiresAt: number;
+  needsCode: boolean;
+  /** Only on owner devices, for CRITICAL approvals. */
+  code?: string;
+}
+
+export interface Inbox {
+  element: HTMLElement;
+  /** Reloads the list from the PC (after a reconnect, or when a push says something changed). */
+  refresh(): Promise<void>;
+}
+
+export function approvalsView(connection: Connection, options: { deviceName: (id: string) => string; onCount: (count: number) => void }): Inbox {
+  const list = h("div", { class: "approvals" });
+  const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  // The last decision stays readable here: its card leaves the list at once (the PC's push says so too).
+  const notice = h("p", { class: "notice", role: "status", "aria-live": "polite" });
+  const element = h("section", { class: "inbox", "aria-label": "Approvals" }, h("h2", {}, "Waiting for your decision"), notice, status, list);
+  let approvals: Approval[] = [];
+
+  async function refresh(): Promise<void> {
+    try {
+      approvals = ((await connection.request("approvals.list")) as { approvals: Approval[] }).approvals;
+      status.textContent = "";
+    } catch (error) {
+      status.textContent = explain(error);
+    }
+    render();
+  }
+
+  function render(): void {
+    approvals = approvals.filter((a) => a.expiresAt > Date.now());
+    options.onCount(approvals.length);
+    if (approvals.length === 0) return clear(list, h("p", { class: "empty" }, "Nothing is waiting for you."));
+    clear(list, ...approvals.map(card));
+  }
+
+  function card(approval: Approval): HTMLElement {
+    const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
+    const left = h("span", { class: "left", "data-expires": approval.expiresAt }, duration(approval.expiresAt - Date.now()));
+    const codeInput = approval.needsCode ? h("input", { id: `code-${approval.id}`, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 16, class: "approval-code" }) : undefined;
+    const decide = async (verdict: "approve" | "deny") => {
+      const buttons = [...item.querySelectorAll("button")];
+      buttons.forEach((b) => (b.disabled = true));
+      try {
+        const code = codeInput?.value.trim();
+        const { status: outcome } = (await connection.request("approvals.decide", { id: approval.id, verdict, ...(code && verdict === "approve" ? { code } : {}) })) as { status: string };
+        notice.textContent = outcome === "approved" ? `Approved ${approval.tool}: it runs once.` : `Denied ${approval.tool}.`;
+        approvals = approvals.filter((a) => a.id !== approval.id);
+        render();
+      } catch (error) {
+        message.textContent = explain(error);
+        buttons.forEach((b) => (b.disabled = false));
+        if (codeInput) codeInput.value = "";
+      }
+    };
+    const item = h(
+      "article",
+      { class: `approval risk-${approval.risk.toLowerCase()}`, "data-id": approval.id, "aria-label": `${approval.tool}, ${approval.risk}` },
+      h("header", {}, h("code", { class: "tool" }, approval.tool), " ", h("span", { class: `risk ${approval.risk.toLowerCase()}` }, approval.risk), " ", h("span", { class: "muted" }, "time left "), left),
+      h("pre", { class: "args", "aria-label": "Exact arguments" }, JSON.stringify(approval.args, null, 2)),
+      h(
+        "dl",
+        {},
+        h("dt", {}, "Asked by"),
+        h("dd", { class: "requester" }, h("strong", {}, options.deviceName(approval.requester.device)), ` (${approval.requester.role} device)`),
+        h("dt", {}, "What led to it"),
+        h("dd", { class: "origin" }, approval.origin),
+        h("dt", {}, "Asked at"),
+        h("dd", {}, new Date(approval.createdAt).toLocaleTimeString()),
+      ),
+      codeInput &&
+        h(
+          "p",
+          { class: "code-row" },
+          approval.code ? h("span", {}, "One-time code ", h("strong", { class: "shown-code" }, approval.code), " — type it to approve: ") : h("span", {}, "This needs the one-time code shown on the owner's devices: "),
+          h("label", { for: codeInput.id, class: "visually-hidden" }, "One-time code"),
+          codeInput,
+        ),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "approve primary", onclick: () => void decide("approve") }, "Approve"),
+        h("button", { type: "button", class: "deny", onclick: () => void decide("deny") }, "Deny"),
+      ),
+      message,
+    );
+    return item;
+  }
+
+  connection.onPush((payload) => {
+    if ((payload as { event?: unknown }).event === "approval") void refresh();
+  });
+  // Time left counts down in place; expired requests leave the inbox (expiry is a deny on the PC).
+  setInterval(() => {
+    let expired = false;
+    for (const left of list.querySelectorAll<HTMLElement>(".left")) {
+      const ms = Number(left.dataset.expires) - Date.now();
+      left.textContent = duration(ms);
+      expired ||= ms <= 0;
+    }
+    if (expired) render();
+  }, 1000);
+  append(list, h("p", { class: "empty" }, "Loading…"));
+  return { element, refresh };
+}

@@ -1,0 +1,21 @@
+/** Entry point: the app when this browser is paired, the pairing screen when not (or at /pair). */
+import { appView } from "./app.js";
+import { pairView } from "./pair-view.js";
+import { loadDevice } from "./store.js";
+
+const root = document.getElementById("app")!;
+// A pairing link's code is read once and leaves the address bar and history before anything else.
+const link = location.hash.length > 1 ? location.href : undefined;
+if (link !== undefined) history.replaceState(null, "", location.pathname);
+
+async function route(): Promise<void> {
+  const saved = await loadDevice();
+  const pairing = location.pathname === "/pair" || !saved;
+  if (pairing) return pairView(root, { link, alreadyPaired: saved !== undefined, onPaired: (device) => (history.replaceState(null, "", "/"), appView(root, device, route)) });
+  appView(root, saved, () => void route());
+}
+
+// The service worker caches the app shell only, so the app opens without a network; it is an
+// improvement, never a requirement (it fails on plain http other than localhost).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => undefined);
+void route();
