@@ -23,9 +23,12 @@
  *                        both DO targets reached directly rather than through wrangler's dev proxy
  *            --no-write  do not update the generated section of docs/BENCH.md
  *            --max-sec N hard deadline for the whole bench (1500)
- *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools (all)
+ *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary (all)
  *            --pairings N    pairings in the pairing phase (10)
+ *            --secretary-runs N  measured chats of each kind in the secretary phase (200, after a tenth as many)
+ *            --pieces N      text pieces the fake model streams per answer in the secretary phase (20)
  *            --quiet-wait N  before each phase, wait up to N s for other processes to use < 0.3 cores (120)
+ * The secretary phase writes its own section of docs/BENCH.md; the other phases write the "Results" one.
  * Stops everything it started: workers are disposed, child processes are stopped by their PID.
  */
 import { execFileSync } from "node:child_process";
@@ -36,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { PARAMS, median, quantile, run } from "./lib/load.mjs";
 import { benchE2ee, benchPairing, benchTools, E2EE_SCENARIOS } from "./lib/phases.mjs";
+import { benchSecretary, renderSecretary } from "./lib/secretary.mjs";
 import { killAllSync, stopAll } from "./lib/procs.mjs";
 import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
 
@@ -63,9 +67,11 @@ const LATENCY_TOTAL = option("latency-total", 2_000);
 const MAX_SEC = option("max-sec", 1500);
 const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
 const DIAG = argv.includes("--diag");
-const PHASES = ["relay", "e2ee", "pairing", "tools"];
+const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary"];
 const ONLY = option("only", PHASES, (v) => (v.split(",").every((p) => PHASES.includes(p)) ? v.split(",") : undefined));
 const PAIRINGS = option("pairings", 10);
+const SECRETARY_RUNS = option("secretary-runs", 200);
+const PIECES = option("pieces", 20);
 const QUIET_WAIT = option("quiet-wait", 120);
 const WRITE = !argv.includes("--no-write");
 const SESSIONS = 100;
@@ -507,15 +513,18 @@ function renderReport(results, extra, machine, seconds) {
 
 const START = "<!-- bench:results:start (written by `npm run bench`) -->";
 const END = "<!-- bench:results:end -->";
+const SECRETARY_START = "<!-- bench:secretary:start (written by `npm run bench -- --only secretary` and full runs) -->";
+const SECRETARY_END = "<!-- bench:secretary:end -->";
 
-function writeBenchMd(report) {
+/** Replaces the text between `start` and `end` in docs/BENCH.md (appends the section if they are missing). */
+function writeSection(start, end, report, what) {
   const file = join(root, "docs/BENCH.md");
-  const section = `${START}\n${report}\n${END}`;
+  const section = `${start}\n${report}\n${end}`;
   const text = existsSync(file) ? readFileSync(file, "utf8") : "# Relay benchmark\n";
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  writeFileSync(file, a !== -1 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`);
-  log("bench: results written to docs/BENCH.md");
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  writeFileSync(file, a !== -1 && b > a ? text.slice(0, a) + section + text.slice(b + end.length) : `${text.trimEnd()}\n\n${section}\n`);
+  log(`bench: ${what} written to docs/BENCH.md`);
 }
 
 /** Waits (up to QUIET_WAIT s) until processes outside the bench use < 0.3 cores over 2 s; returns what it saw. */
@@ -564,9 +573,24 @@ async function main() {
     extra.tools = await withLoad(() => benchTools(unstable_startWorker, { rounds: ROUNDS, total: LATENCY_TOTAL, log, track }));
     await stopTargets();
   }
-  const report = renderReport(results, extra, machineInfo(), (Date.now() - started) / 1000);
-  process.stdout.write(`\n${report}\n`);
-  if (WRITE) writeBenchMd(report);
+  let secretary;
+  if (ONLY.includes("secretary")) {
+    await awaitQuiet("secretary");
+    const runs = SECRETARY_RUNS;
+    secretary = await withLoad(() => benchSecretary(unstable_startWorker, { runs, warmup: Math.ceil(runs / 10), pieces: PIECES, log, track }));
+    await stopTargets();
+  }
+  const machine = machineInfo();
+  if (ONLY.some((p) => p !== "secretary")) {
+    const report = renderReport(results, extra, machine, (Date.now() - started) / 1000);
+    process.stdout.write(`\n${report}\n`);
+    if (WRITE) writeSection(START, END, report, "Results");
+  }
+  if (secretary) {
+    const report = renderSecretary(secretary, machine);
+    process.stdout.write(`\n${report}\n`);
+    if (WRITE) writeSection(SECRETARY_START, SECRETARY_END, report, "secretary");
+  }
 }
 
 let exitCode = 0;

@@ -17,7 +17,7 @@
  * other process a target starts as its relay).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,11 +112,15 @@ export async function registerNode(url) {
   return response.json();
 }
 
-/** Starts `ora-agent start` on a fresh state directory against `url`; resolves once it is connected. */
-export async function startAgent(url, cleanup) {
+/**
+ * Starts `ora-agent start` on a fresh state directory against `url`; resolves once it is connected.
+ * `files` are written into the state directory first (e.g. providers.json); `env` adds to AGENT_ENV.
+ */
+export async function startAgent(url, cleanup, { files = {}, env = {} } = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), "ora-bench-agent-"));
   cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
-  const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent", env: AGENT_ENV });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(stateDir, name), text, { mode: 0o600 });
+  const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent", env: { ...AGENT_ENV, ...env } });
   cleanup.push(() => agent.stop());
   await agent.waitFor("connected; waiting for requests");
   const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
