@@ -1,0 +1,61 @@
+/**
+ * The web chat with a language model: the answer streams in as it is written (rendered as
+ * Markdown), and Stop cancels a request in flight. The model is a fake OpenAI-compatible server on
+ * 127.0.0.1 speaking the real streaming format.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { startFakeOpenAI, type FakeLLM } from "../helpers/fake-llm.js";
+import { startRelay, type Relay } from "../helpers/relay.js";
+import { launchChromium, offerPairing, pairByLink, phone, screenshot, type TestPage } from "./browser.js";
+
+describe("the web chat with a model", () => {
+  let relay: Relay;
+  let fake: FakeLLM;
+  let agent: AgentProcess;
+  let browser: Browser;
+  let owner: TestPage;
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    fake = await startFakeOpenAI();
+    agent = await startAgent(relay.url, newStateDir(), { OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: "test-key" });
+    browser = await launchChromium();
+    owner = await phone(browser);
+    await pairByLink(owner.page, (await offerPairing(relay.url, agent.stateDir)).url, "Owner phone");
+  });
+  afterAll(async () => {
+    await owner?.context.close();
+    await browser?.close();
+    await agent?.stop();
+    await fake?.close();
+    await relay?.dispose();
+  });
+
+  it("shows the answer while it streams and renders its Markdown when done", async () => {
+    fake.script({ stream: [{ text: "Your day: " }, { text: "**three** meetings", delayMs: 600 }, { text: ", one call.", delayMs: 600 }], stop: "end" });
+    await owner.page.fill("#message", "What is my day like?");
+    await owner.page.keyboard.press("Enter");
+    const bubble = owner.page.locator(".msg.ora").last();
+    await expect.poll(() => bubble.innerText(), { timeout: 10_000 }).toContain("Your day:");
+    expect(await bubble.getAttribute("aria-busy")).toBe("true"); // still streaming
+    await expect.poll(() => bubble.getAttribute("aria-busy"), { timeout: 10_000 }).toBeNull();
+    expect(await bubble.locator("strong").innerText()).toBe("three");
+    expect(await bubble.innerText()).toContain("three meetings, one call.");
+    await screenshot(owner.page, "11-chat-streamed");
+    expect(owner.errors).toEqual([]);
+  });
+
+  it("stops an answer in flight when Stop is pressed", async () => {
+    fake.script({ stream: [{ text: "Let me think" }], then: "hang" });
+    await owner.page.fill("#message", "Something slow");
+    await owner.page.keyboard.press("Enter");
+    const bubble = owner.page.locator(".msg.ora").last();
+    await expect.poll(() => bubble.innerText(), { timeout: 10_000 }).toContain("Let me think");
+    await owner.page.click("button.stop");
+    await expect.poll(() => bubble.innerText(), { timeout: 10_000 }).toContain("Stopped.");
+    expect(await owner.page.locator("button.stop").isHidden()).toBe(true);
+    expect(owner.errors).toEqual([]);
+  });
+});
