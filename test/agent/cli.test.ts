@@ -1,8 +1,9 @@
 /** The `ora-agent` command line, as a user runs it: real processes, a real relay, real files. */
+import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { AGENT_BIN, newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { client } from "../helpers/peer.js";
 import { provisionDevice } from "../helpers/device.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
@@ -83,6 +84,12 @@ describe("ora-agent command line", () => {
     const second = await runAgentCommand(["start", "--state-dir", agent.stateDir, "--relay", relay.url]);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain("another ora-agent is already running with this state directory");
+  });
+
+  it("refuses to run on a Node.js older than 22 with a clear message instead of crashing", async () => {
+    const old = spawnSync(process.execPath, ["--import", 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.1.0"})', AGENT_BIN, "--help"], { encoding: "utf8" });
+    expect(old.status).toBe(2);
+    expect(old.stderr).toContain("ora-agent needs Node.js 22 or newer; this is 20.1.0");
   });
 
   it("says plainly when the relay cannot be reached", async () => {
