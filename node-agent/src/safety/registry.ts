@@ -159,11 +159,19 @@ function cleanOrigin(origin: string): string {
   return origin.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, MAX_ORIGIN);
 }
 
+// A tool's schema never changes, and converting it is not free: listing runs on every chat turn.
+const schemas = new WeakMap<Tool, unknown>();
+
 function jsonSchema(tool: Tool): unknown {
   if (tool.jsonSchema !== undefined) return tool.jsonSchema;
-  try {
-    return z.toJSONSchema(tool.args, { io: "input", unrepresentable: "any" });
-  } catch {
-    return {};
+  let schema = schemas.get(tool);
+  if (schema === undefined) {
+    try {
+      schema = z.toJSONSchema(tool.args, { io: "input", unrepresentable: "any" });
+    } catch {
+      schema = {};
+    }
+    schemas.set(tool, schema);
   }
+  return schema;
 }
