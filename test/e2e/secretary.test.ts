@@ -168,6 +168,17 @@ describe("chatting with the secretary through the relay", () => {
     const again = await chat(owner, "what did I say?", answer.conversation);
     expect(messagesSent(fake, fake.requests.length - 1).map((m) => m.content)).toContain("my bank PIN hint is 'blue'");
     expect(again.answer.conversation).toBe(answer.conversation);
+    // The same from the history methods: the owner's list and messages, never the guest's.
+    const mine = (await owner.request("conversations.list")) as { conversations: { id: string }[] };
+    expect(mine.conversations.map((c) => c.id)).toContain(answer.conversation);
+    const history = (await owner.request("conversations.history", { conversation: answer.conversation })) as { messages: { role: string; content: string }[] };
+    expect(history.messages.slice(0, 2)).toEqual([
+      { role: "user", content: "my bank PIN hint is 'blue'", at: expect.any(Number) },
+      { role: "assistant", content: "noted", at: expect.any(Number) },
+    ]);
+    const theirs = (await guest.request("conversations.list")) as { conversations: { id: string }[] };
+    expect(theirs.conversations.map((c) => c.id)).not.toContain(answer.conversation);
+    await expect(guest.request("conversations.history", { conversation: answer.conversation })).rejects.toMatchObject({ code: "not_found" });
   });
 });
 

@@ -157,7 +157,7 @@ describe("the web client", () => {
     const text = await card.innerText();
     expect(text).toMatch(/HIGH/);
     expect(text).toContain("Guest tablet");
-    expect(text).toMatch(/chat command from device/);
+    expect(text).toMatch(/chat command from Guest tablet/);
     await screenshot(sharedOwner.page, "05-approvals-inbox");
     await card.locator("button.approve").click();
     expect(await answered(bubble)).toMatch(/from-guest\.txt/);

@@ -47,6 +47,16 @@ describe("the web chat with a model", () => {
     expect(owner.errors).toEqual([]);
   });
 
+  it("picks up the latest conversation from the PC after a reload, and New starts another", async () => {
+    await owner.page.reload();
+    const mine = owner.page.locator(".msg.you p");
+    await expect.poll(() => mine.allInnerTexts(), { timeout: 10_000 }).toContain("What is my day like?");
+    expect(await owner.page.locator(".msg.ora strong").first().innerText()).toBe("three");
+    await owner.page.click("button.new-conversation");
+    expect(await owner.page.locator(".msg").count()).toBe(0);
+    expect(owner.errors).toEqual([]);
+  });
+
   it("stops an answer in flight when Stop is pressed", async () => {
     fake.script({ stream: [{ text: "Let me think" }], then: "hang" });
     await owner.page.fill("#message", "Something slow");

@@ -1,7 +1,7 @@
 /**
  * The conversation: your messages, the secretary's answers streamed as they come (Markdown), and the
- * tool steps it takes, including the ones waiting for an owner's approval. The agent offers no
- * history method yet, so the history shown is this tab's session; the PC keeps its own per user.
+ * tool steps it takes, including the ones waiting for an owner's approval. The PC keeps the history
+ * (per user): on opening, the latest conversation is picked up where it was left; "New" starts another.
  */
 import type { Connection } from "./connection.js";
 import { append, clear, h } from "./dom.js";
@@ -29,7 +29,8 @@ export function chatView(connection: Connection): HTMLElement {
   const input = h("textarea", { id: "message", rows: 2, placeholder: "Message your secretary (/help for commands)", "aria-label": "Message", required: true });
   const send = h("button", { type: "submit", class: "primary" }, "Send");
   const stop = h("button", { type: "button", class: "stop", hidden: true, onclick: () => inFlight?.abort() }, "Stop");
-  const form = h("form", { class: "composer", onsubmit: (event: Event) => (event.preventDefault(), void ask()) }, input, send, stop);
+  const fresh = h("button", { type: "button", class: "new-conversation", title: "Start a new conversation", onclick: () => ((conversation = undefined), clear(log), input.focus()) }, "New");
+  const form = h("form", { class: "composer", onsubmit: (event: Event) => (event.preventDefault(), void ask()) }, input, send, stop, fresh);
   // Enter sends, Shift+Enter is a new line: what chat apps do.
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -90,6 +91,31 @@ export function chatView(connection: Connection): HTMLElement {
       input.focus();
     }
   }
+
+  /** The latest conversation from the PC, if any (an offline PC or an older agent: start fresh). */
+  let resuming = false;
+  async function resume(): Promise<void> {
+    if (resuming || conversation !== undefined || log.childElementCount > 0) return;
+    resuming = true;
+    try {
+      const { conversations } = (await connection.request("conversations.list", { limit: 1 })) as { conversations: { id: string }[] };
+      const latest = conversations[0];
+      if (!latest || conversation !== undefined || log.childElementCount > 0) return;
+      const { messages } = (await connection.request("conversations.history", { conversation: latest.id })) as { messages: { role: string; content: string }[] };
+      if (conversation !== undefined || log.childElementCount > 0) return; // the user started typing meanwhile
+      conversation = latest.id;
+      for (const m of messages) {
+        append(log, m.role === "user" ? h("div", { class: "msg you" }, h("span", { class: "who" }, "You"), h("p", {}, m.content)) : h("div", { class: "msg ora" }, h("span", { class: "who" }, "ORA"), h("div", { class: "body" }, renderMarkdown(m.content))));
+      }
+      log.lastElementChild?.scrollIntoView({ block: "end" });
+    } catch {
+      // Nothing to resume.
+    } finally {
+      resuming = false;
+    }
+  }
+  // Whenever a session is up and the PC is there (at start, after a reconnect, when it comes online).
+  connection.onState((state) => state.phase === "connected" && state.pcOnline && void resume());
 
   return h("section", { class: "chat", "aria-label": "Chat" }, log, form);
 }

@@ -11,6 +11,7 @@ import { loadMcpConfig, startMcp } from "../mcp/index.js";
 import { Memory, MEMORY_MIGRATIONS } from "../memory/index.js";
 import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
+import { registerConversationMethods } from "../methods/conversations.js";
 import { registerDeviceMethods } from "../methods/devices.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { createSafety } from "../safety/index.js";
@@ -64,7 +65,9 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     registerToolMethods(handlers, safety);
     registerApprovalMethods(handlers, safety);
     registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
-    registerChatMethod(handlers, safety, provider ? { provider, memory: new Memory(safety.db) } : undefined);
+    const memory = new Memory(safety.db);
+    registerConversationMethods(handlers, memory);
+    registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({ relay: config.relay, credential: node.credential, handlers, secure, log, onState: status });
     // Approval events go to the devices that could decide them; with none connected, the approval

@@ -53,7 +53,7 @@ export function registerChatMethod(registry: HandlerRegistry, safety: Safety, se
             return { text: `The arguments after the tool name must be JSON, e.g. /run ${name} {"text":"…"}` };
           }
         }
-        const result = await callTool(safety, context, name, args, `chat command from device ${context.device}`);
+        const result = await callTool(safety, context, name, args, `chat command from ${context.deviceName} (device ${context.device})`);
         return { text: typeof result === "string" ? result : JSON.stringify(result, null, 2), result };
       }
       if (trimmed.startsWith("/")) return { text: `Unknown command ${trimmed.split(/\s/)[0]}.\n\n${HELP}` };

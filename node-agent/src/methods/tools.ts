@@ -19,7 +19,7 @@ export function registerToolMethods(registry: HandlerRegistry, safety: Safety): 
     .register("tools.call", {
       description: "Runs a tool through the enforcement point; streams a waiting step while an approval is pending.",
       params: z.object({ name: z.string().max(200), args: z.unknown().optional() }),
-      run: ({ name, args }, context) => callTool(safety, context, name, args ?? {}, `direct request from device ${context.device}`),
+      run: ({ name, args }, context) => callTool(safety, context, name, args ?? {}, `direct request from ${context.deviceName} (device ${context.device})`),
     });
 }
 
