@@ -132,6 +132,25 @@ describe("the web client", () => {
     await expect.poll(() => p.page.locator(".status.error").innerText(), { timeout: 15_000 }).toMatch(/declined/);
   });
 
+  it("says plainly when a pairing code has expired", async () => {
+    // A relay whose operator caps offers at one second: the code is gone before anyone uses it.
+    const quick = await startRelay({ ORA_PAIR_MAX_TTL_SEC: "1" });
+    const pc = await startAgent(quick.url, newStateDir());
+    try {
+      const pair = await offerPairing(quick.url, pc.stateDir);
+      expect(await pair.exit).not.toBe(0);
+      expect(pair.output()).toMatch(/expired/);
+      const p = await newPhone();
+      await p.page.goto(pair.url);
+      await p.page.fill("#device-name", "Late phone");
+      await p.page.click("button:has-text('Pair')");
+      await expect.poll(() => p.page.locator(".status.error").innerText(), { timeout: 15_000 }).toMatch(/expired, or it was already used/);
+    } finally {
+      await pc.stop();
+      await quick.dispose();
+    }
+  });
+
   it("answers without a model with what works, runs a direct command, and renders Markdown without running script", async () => {
     const hello = await answered(await say(owner, "Hello there"));
     expect(hello).toMatch(/No language model is configured/);

@@ -3,7 +3,7 @@
  * about to happen: which relay, that the PC's owner confirms, and the digits to compare; typing the
  * code works too. (main.ts has already taken the code out of the address bar and history.)
  */
-import { pairDevice, parsePairingCode, type PairingCode } from "@ora/protocol";
+import { OraError, pairDevice, parsePairingCode, type PairingCode } from "@ora/protocol";
 import { clear, h } from "./dom.js";
 import { explain } from "./errors.js";
 import { keyIsProtected, newDeviceKey, staticKeyOf } from "./keys.js";
@@ -83,11 +83,14 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
         form.insertBefore(codeInput, name.previousSibling);
       }
       status.className = "status error";
-      status.textContent = explain(error);
+      // At pairing, "not found" means the offer is gone: it expired, or it was used and burnt.
+      status.textContent = error instanceof OraError && error.code === "not_found" ? NO_OFFER : explain(error);
       button.disabled = false;
     }
   }
 }
+
+const NO_OFFER = "No pairing code with that number is waiting: it expired, or it was already used. Make a new one on the PC (ora-agent pair).";
 
 export const KEY_FALLBACK =
   "This browser cannot keep the device key inside its crypto module (no WebCrypto X25519), so the key is stored in this site's storage where scripts of this site could read it.";
