@@ -74,8 +74,12 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     show("chat");
   }
 
+  // While waiting to reconnect, the line counts down to the next attempt.
+  let countdown: ReturnType<typeof setInterval> | undefined;
   connection.onState((s) => {
     describe(state, s, saved);
+    clearInterval(countdown);
+    if (s.phase === "waiting") countdown = setInterval(() => describe(state, s, saved), 1000);
     retry.hidden = s.phase !== "waiting";
     if (s.phase === "revoked") showRevoked();
   });
@@ -116,6 +120,6 @@ function describe(element: HTMLElement, state: ConnectionState, saved: SavedDevi
   element.className = `state ${state.phase === "connected" ? (state.pcOnline ? "online" : "pc-offline") : state.phase}`;
   if (state.phase === "connected") element.textContent = state.pcOnline ? "PC online" : "PC offline: it will answer once it is back";
   else if (state.phase === "connecting") element.textContent = `Connecting to ${new URL(saved.relay).host}…`;
-  else if (state.phase === "waiting") element.textContent = `Relay unreachable; trying again in ${duration((state.retryAt ?? Date.now()) - Date.now())}`;
+  else if (state.phase === "waiting") element.textContent = `Relay unreachable; trying again in ${duration(Math.max(0, (state.retryAt ?? Date.now()) - Date.now()))}`;
   else element.textContent = "Access ended";
 }
