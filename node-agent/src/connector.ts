@@ -23,6 +23,7 @@ import { DEFAULT_BACKOFF, fullJitter, type BackoffOptions } from "./backoff.js";
 import type { PairedDevice } from "./e2e/paired-devices.js";
 import type { SecureSessions } from "./e2e/secure-sessions.js";
 import { HandlerError, type HandlerRegistry } from "./handlers.js";
+import { userOf } from "./safety/requester.js";
 import type { Logger } from "./log.js";
 
 export const AGENT_NAME = "ora-agent/0.1.0";
@@ -35,12 +36,24 @@ export type ConnectorState =
   | { status: "waiting"; retryInMs: number; reason: string }
   | { status: "stopped"; reason: string; fatal: boolean };
 
+/** One line of the agent's audit trail for a request from a device (its outcome, never its content). */
+export interface RequestAudit {
+  event: "session" | "request";
+  who: { device: string; role: SessionInfo["role"]; user: string; via: "relay"; session: string };
+  method?: string;
+  /** ok, an error code, or why the end-to-end layer refused it */
+  status: string;
+  durationMs?: number;
+}
+
 export interface ConnectorOptions {
   relay: string;
   credential: string;
   handlers: HandlerRegistry;
   secure: SecureSessions;
   log: Logger;
+  /** Told of every request and handshake (the safety core writes it to the audit trail). */
+  onAudit?: (entry: RequestAudit) => void;
   backoff?: BackoffOptions;
   pingIntervalMs?: number;
   onState?: (state: ConnectorState) => void;
@@ -203,15 +216,21 @@ export class Connector {
 
     const controller = new AbortController();
     this.inflight.set(rid, controller);
+    const started = performance.now();
     const incoming = await this.options.secure.receive(sid, request.dev, payload);
     if (incoming.kind !== "request") {
       this.inflight.delete(rid);
       if (incoming.kind === "refused") this.options.log.warn("refused a request", { rid, why: incoming.why });
+      // Who it claimed to be is all we know of a refused one: the relay's word, marked as such.
+      const who = incoming.kind === "handshake" ? incoming.device : { id: request.dev, role: request.role };
+      this.audit({ event: "session", who: this.who(sid, who), status: incoming.kind === "handshake" ? "secured" : `refused: ${incoming.why}` });
       // Handshake answers and refusals are the only payloads in clear; neither carries a secret.
       if (!controller.signal.aborted && ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ t: "res", rid }, JSON.stringify(incoming.answer)));
       return;
     }
     const { device, seq } = incoming;
+    const method = incoming.request.method;
+    let status = "ok";
     let streamed = false;
     const send = (t: "res" | "chunk" | "end", body: unknown) => {
       if (controller.signal.aborted || ws.readyState !== WebSocket.OPEN) return;
@@ -240,9 +259,24 @@ export class Connector {
       const known = error instanceof HandlerError;
       if (!known) this.options.log.error("handler failed", { rid, error: error instanceof Error ? error.message : String(error) });
       const body: AnswerPayload = { ok: false, error: known ? { code: error.code, message: error.message.slice(0, 500) } : { code: "failed", message: "the handler failed" } };
+      status = body.error.code;
       send(streamed ? "end" : "res", body);
     } finally {
       this.inflight.delete(rid);
+      if (controller.signal.aborted) status = "cancelled";
+      this.audit({ event: "request", who: this.who(sid, device), method, status, durationMs: performance.now() - started });
+    }
+  }
+
+  private who(session: string, device: { id: string; role: SessionInfo["role"] }): RequestAudit["who"] {
+    return { device: device.id, role: device.role, user: userOf(device.id, device.role), via: "relay", session };
+  }
+
+  private audit(entry: RequestAudit): void {
+    try {
+      this.options.onAudit?.(entry);
+    } catch (error) {
+      this.options.log.error("could not write the audit trail", { error: error instanceof Error ? error.message : String(error) });
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { OraClient, OraError } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAgent, type AgentProcess } from "../helpers/agent.js";
+import { runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { startMitm, type Mitm } from "../helpers/mitm.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
@@ -149,5 +149,16 @@ describe("a relay in the middle", () => {
     expect(await client.request("ping")).toMatchObject({ pong: true });
     expect(pushes).toEqual([]);
     client.close();
+  });
+
+  it("leaves an audit trail on the PC of every request and every refusal, without content", async () => {
+    const audit = await runAgentCommand(["audit", "--json", "--limit", "500", "--state-dir", agent.stateDir]);
+    expect(audit.code).toBe(0);
+    const rows = JSON.parse(audit.stdout) as { event: string; status: string; detail: string | null; device: string | null }[];
+    expect(rows).toContainEqual(expect.objectContaining({ event: "session", status: "secured", device: device.device }));
+    expect(rows).toContainEqual(expect.objectContaining({ event: "request", status: "ok", detail: "ping", device: device.device }));
+    expect(rows.some((r) => r.event === "session" && r.status.startsWith("refused"))).toBe(true);
+    expect(audit.stdout).not.toContain(CANARY);
+    expect((await runAgentCommand(["audit", "verify", "--state-dir", agent.stateDir])).code).toBe(0);
   });
 });

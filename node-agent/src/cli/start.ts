@@ -69,7 +69,16 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     registerConversationMethods(handlers, memory);
     registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
-    const connector = new Connector({ relay: config.relay, credential: node.credential, handlers, secure, log, onState: status });
+    const connector = new Connector({
+      relay: config.relay,
+      credential: node.credential,
+      handlers,
+      secure,
+      log,
+      onState: status,
+      onAudit: ({ event, who, method, status: outcome, durationMs }) =>
+        safety.audit.record({ event, who, status: outcome, ...(method ? { detail: method } : {}), ...(durationMs === undefined ? {} : { durationMs }) }),
+    });
     // Approval events go to the devices that could decide them; with none connected, the approval
     // simply waits (and expires, which is a deny).
     safety.approvals.onChange((event) => connector.push("approval", { type: event.type, approval: event.approval }, (device) => mayDecide(device, event)));

@@ -1,15 +1,13 @@
 import type { HandlerContext } from "../handlers.js";
+import { userOf } from "../safety/requester.js";
 import type { Requester } from "../safety/tool.js";
 
-/**
- * The requester behind a relay request, as the enforcement point sees it. Owners share one user, so
- * an owner's notes and history follow them from phone to laptop; anyone else is their own device.
- */
+/** The requester behind a relay request, as the enforcement point sees it. */
 export function requesterOf(context: HandlerContext): Requester {
   return {
     device: context.device,
     role: context.role,
-    user: context.role === "owner" ? "owner" : context.device,
+    user: userOf(context.device, context.role),
     via: "relay",
     session: context.session,
   };

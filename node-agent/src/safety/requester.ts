@@ -15,3 +15,11 @@ export function requesterKey(requester: Requester): string {
 export function describeRequester(requester: Requester): string {
   return requester.via === "local" ? "the local CLI" : `${requester.user} (${requester.role}, device ${requester.device})`;
 }
+
+/**
+ * The user behind a paired device: owners share one ("owner", like the PC's own command line), so
+ * their notes and conversations follow them from phone to laptop; anyone else is their own device.
+ */
+export function userOf(device: string, role: Requester["role"]): string {
+  return role === "owner" ? "owner" : device;
+}
