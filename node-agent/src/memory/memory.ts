@@ -38,6 +38,8 @@ const ROLES = new Set(["user", "assistant", "tool"]);
 const TRUNCATED = "\n…[truncated]";
 
 export class Memory {
+  private readonly statements = new Map<string, Database.Statement>();
+
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = Date.now,
@@ -46,15 +48,22 @@ export class Memory {
     migrate(db, [MEMORY_MIGRATIONS]);
   }
 
+  /** Each statement is compiled once: a chat turn appends several messages, and compiling costs more than running. */
+  private sql<P extends unknown[] | object = unknown[], R = unknown>(text: string): Database.Statement<P, R> {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement as unknown as Database.Statement<P, R>;
+  }
+
   startConversation(user: string, title?: string): string {
     checkUser(user);
     const id = randomUUID();
     const at = this.now();
     this.db.transaction(() => {
-      const { n } = this.db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM memory_conversations WHERE user = ?").get(user)!;
+      const { n } = this.sql<[string], { n: number }>("SELECT count(*) AS n FROM memory_conversations WHERE user = ?").get(user)!;
       if (n >= L.conversationsPerUser) throw new MemoryError("too_large", `${user} has ${n} conversations, the most kept; forget some first`);
-      this.db
-        .prepare("INSERT INTO memory_conversations (id, user, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+      this
+        .sql("INSERT INTO memory_conversations (id, user, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
         .run(id, user, title === undefined ? null : clip(oneLine(title), L.titleChars), at, at);
     })();
     return id;
@@ -69,11 +78,11 @@ export class Memory {
     if (toolCalls !== null && toolCalls.length > L.toolCallsChars) throw new MemoryError("too_large", `toolCalls is larger than ${L.toolCallsChars} characters`);
     const at = this.now();
     return this.db.transaction(() => {
-      const owned = this.db.prepare<[string, string], { n: number }>("SELECT (SELECT count(*) FROM memory_messages WHERE conversation = c.id) AS n FROM memory_conversations c WHERE c.id = ? AND c.user = ?").get(conversation, user);
+      const owned = this.sql<[string, string], { n: number }>("SELECT (SELECT count(*) FROM memory_messages WHERE conversation = c.id) AS n FROM memory_conversations c WHERE c.id = ? AND c.user = ?").get(conversation, user);
       if (!owned) throw notFound();
       if (owned.n >= L.messagesPerConversation) throw new MemoryError("too_large", `the conversation has ${owned.n} messages, the most kept; start a new one`);
-      const { lastInsertRowid } = this.db
-        .prepare(
+      const { lastInsertRowid } = this
+        .sql(
           `INSERT INTO memory_messages (conversation, user, role, content, name, tool_call_id, tool_calls, model, created_at)
            VALUES (@conversation, @user, @role, @content, @name, @toolCallId, @toolCalls, @model, @at)`,
         )
@@ -88,7 +97,7 @@ export class Memory {
           model: optionalLabel("model", message.model),
           at,
         });
-      this.db.prepare("UPDATE memory_conversations SET updated_at = ? WHERE id = ?").run(at, conversation);
+      this.sql("UPDATE memory_conversations SET updated_at = ? WHERE id = ?").run(at, conversation);
       return Number(lastInsertRowid);
     })();
   }
@@ -97,9 +106,9 @@ export class Memory {
   history(user: string, conversation: string, limit: number = L.historyDefault): StoredMessage[] {
     checkUser(user);
     const n = bounded(limit, L.historyMax);
-    if (!this.db.prepare("SELECT 1 FROM memory_conversations WHERE id = ? AND user = ?").get(conversation, user)) throw notFound();
-    const rows = this.db
-      .prepare<[string, string, number], MessageRow>(
+    if (!this.sql("SELECT 1 FROM memory_conversations WHERE id = ? AND user = ?").get(conversation, user)) throw notFound();
+    const rows = this
+      .sql<[string, string, number], MessageRow>(
         "SELECT * FROM (SELECT * FROM memory_messages WHERE conversation = ? AND user = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
       )
       .all(conversation, user, n);
@@ -109,8 +118,8 @@ export class Memory {
   /** This user's conversations, most recently active first. */
   conversations(user: string, limit: number = L.listDefault): ConversationSummary[] {
     checkUser(user);
-    const rows = this.db
-      .prepare<[string, number], ConversationRow>(
+    const rows = this
+      .sql<[string, number], ConversationRow>(
         `SELECT c.*, (SELECT count(*) FROM memory_messages m WHERE m.conversation = c.id) AS messages
          FROM memory_conversations c WHERE c.user = ? ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
       )
@@ -127,8 +136,8 @@ export class Memory {
     const n = bounded(limit, L.searchMax);
     const match = ftsQuery(String(query).slice(0, L.queryChars));
     if (match === undefined) return [];
-    const rows = this.db
-      .prepare<{ match: string; user: string; n: number }, { id: number; conversation: string; title: string | null; role: StoredMessage["role"]; snippet: string; created_at: number }>(
+    const rows = this
+      .sql<{ match: string; user: string; n: number }, { id: number; conversation: string; title: string | null; role: StoredMessage["role"]; snippet: string; created_at: number }>(
         `SELECT m.id, m.conversation, c.title, m.role, m.created_at,
                 snippet(memory_messages_fts, 0, '[', ']', '…', 16) AS snippet
          FROM memory_messages_fts f
@@ -147,12 +156,12 @@ export class Memory {
     return this.db.transaction(() => {
       if ("conversation" in target) {
         if (typeof target.conversation !== "string") throw new MemoryError("bad_input", "the conversation id must be text");
-        this.db.prepare("DELETE FROM memory_messages WHERE conversation = ? AND user = ?").run(target.conversation, user);
-        return this.db.prepare("DELETE FROM memory_conversations WHERE id = ? AND user = ?").run(target.conversation, user).changes;
+        this.sql("DELETE FROM memory_messages WHERE conversation = ? AND user = ?").run(target.conversation, user);
+        return this.sql("DELETE FROM memory_conversations WHERE id = ? AND user = ?").run(target.conversation, user).changes;
       }
       if (target.all !== true) throw new MemoryError("bad_input", "forget takes { conversation } or { all: true }");
-      this.db.prepare("DELETE FROM memory_messages WHERE user = ?").run(user);
-      return this.db.prepare("DELETE FROM memory_conversations WHERE user = ?").run(user).changes;
+      this.sql("DELETE FROM memory_messages WHERE user = ?").run(user);
+      return this.sql("DELETE FROM memory_conversations WHERE user = ?").run(user).changes;
     })();
   }
 }
