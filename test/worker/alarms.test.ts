@@ -130,3 +130,41 @@ describe("handshake deadline", () => {
     expect((await alice.nextOf("welcome")).header).toMatchObject({ online: false });
   });
 });
+
+describe("credential expiry of live sessions", () => {
+  it("closes a session with 4001 when its device's credential reaches its absolute expiry, and leaves the others open", async () => {
+    const node = await registerNode();
+    const agentA = await agent("agent", node);
+    const alice = await client("alice", await mintDevice(node, "alice-phone"));
+    const bob = await client("bob", await mintDevice(node, "bob-phone"));
+    alice.request("pending", "{}");
+    const req = await agentA.nextOf("req");
+    const aliceSession = (alice.welcome.header as { session: string }).session;
+    // Alice's credential expires now (instead of in a year): only her session is due.
+    const moved = await internals(node, (inner) => {
+      let n = 0;
+      for (const peer of inner.peers.values()) {
+        if (peer.kind === "client" && peer.sid === aliceSession) {
+          peer.until = Date.now() - 1;
+          n++;
+        }
+      }
+      return n;
+    });
+    expect(moved).toBe(1);
+    expect(await runDurableObjectAlarm(node.stub)).toBe(true);
+    expect((await alice.closed()).code).toBe(CloseCode.UNAUTHORIZED);
+    expect((await agentA.nextOf("cancel")).header).toEqual({ t: "cancel", rid: req.header.rid, reason: "revoked" });
+    await bob.sync();
+    expect(await metrics(node)).toMatchObject({ sessions: 1, pending: 0 });
+  });
+
+  it("records the credential's absolute expiry with the session, so it holds after hibernation", async () => {
+    const node = await registerNode();
+    const device = await mintDevice(node, "carol-phone");
+    await client("carol", device);
+    const untils = await internals(node, (inner) => [...inner.peers.values()].filter((p) => p.kind === "client").map((p) => p.until));
+    expect(untils).toHaveLength(1);
+    expect(untils[0]).toBeGreaterThan(Date.now() + 300 * 86_400_000); // ORA_DEVICE_MAX_DAYS: 365 by default
+  });
+});

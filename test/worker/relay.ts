@@ -243,7 +243,7 @@ export async function metrics(node: Node): Promise<Snapshot> {
  */
 interface Internals {
   pending: { size: number; entries(): IterableIterator<{ rid: number; deadline: number; startedAt: number }> };
-  peers: Map<WebSocket, { hello: boolean; openedAt: number }>;
+  peers: Map<WebSocket, { hello: boolean; openedAt: number; kind: "agent" | "client"; sid?: string; until?: number | null }>;
 }
 
 export function internals<R>(node: Node, callback: (inner: Internals, state: DurableObjectState) => R | Promise<R>): Promise<R> {

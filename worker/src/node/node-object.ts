@@ -164,7 +164,7 @@ export class NodeObject extends DurableObject<Env> {
 
   private acceptClient(device: Device, headers: HeadersInit, source: string | null): Response {
     const pair = new WebSocketPair();
-    const attachment: ClientAttachment = { kind: "client", sid: randomId(), dev: device.id, role: device.role, hello: false, openedAt: Date.now() };
+    const attachment: ClientAttachment = { kind: "client", sid: randomId(), dev: device.id, role: device.role, hello: false, openedAt: Date.now(), until: device.expiresAt };
     this.devices.seen(device.id, attachment.openedAt);
     this.audit.record("client_connect", device.id, `role=${device.role} ${sourceTag(source)}`);
     this.ctx.acceptWebSocket(pair[1], ["client", `s:${attachment.sid}`, `d:${device.id}`]);
@@ -335,6 +335,8 @@ export class NodeObject extends DurableObject<Env> {
       if (!peer.hello && peer.openedAt + this.config.helloTimeoutSec * 1000 <= now) {
         this.metrics.reject("hello_required");
         this.dropSocket(ws, CloseCode.HELLO_TIMEOUT, "no hello before the deadline");
+      } else if (peer.kind === "client" && peer.until !== null && peer.until !== undefined && peer.until <= now) {
+        this.dropSocket(ws, CloseCode.UNAUTHORIZED, "the device's credential has expired", "revoked");
       }
     }
     this.pending.flush();
@@ -398,7 +400,10 @@ export class NodeObject extends DurableObject<Env> {
     };
     if (at === undefined) {
       consider(this.pending.earliestDeadline());
-      for (const peer of this.peers.values()) if (!peer.hello) consider(peer.openedAt + this.config.helloTimeoutSec * 1000);
+      for (const peer of this.peers.values()) {
+        if (!peer.hello) consider(peer.openedAt + this.config.helloTimeoutSec * 1000);
+        if (peer.kind === "client" && peer.until !== null) consider(peer.until);
+      }
       consider(this.pairing.nextDeadline());
     }
     if (this.metrics.dirty || this.pending.dirty) consider(Date.now() + FLUSH_MS);

@@ -14,6 +14,8 @@ export interface ClientAttachment {
   role: Role;
   hello: boolean;
   openedAt: number;
+  /** The credential's absolute expiry (ms): the session ends then, even if it is still open. */
+  until: number | null;
 }
 export type Attachment = AgentAttachment | ClientAttachment;
 
@@ -25,7 +27,7 @@ export type AgentPeer = Peer & AgentAttachment;
 export function attachmentOf(peer: Peer): Attachment {
   return peer.kind === "agent"
     ? { kind: "agent", conn: peer.conn, hello: peer.hello, openedAt: peer.openedAt }
-    : { kind: "client", sid: peer.sid, dev: peer.dev, role: peer.role, hello: peer.hello, openedAt: peer.openedAt };
+    : { kind: "client", sid: peer.sid, dev: peer.dev, role: peer.role, hello: peer.hello, openedAt: peer.openedAt, until: peer.until };
 }
 
 /** Reciprocates or initiates a close; codes 1005/1006/1015 may not be sent, and a closed socket throws. */
