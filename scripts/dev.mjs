@@ -101,13 +101,15 @@ async function main() {
   const agentState = join(devDir, "agent");
   const agent = start("agent", process.execPath, [agentBin, "start", "--relay", relay, "--state-dir", agentState]);
   let agentLog = "";
+  // Every line of the agent's output gets the prefix, however the pipe chunks it.
+  const prefixed = (text) => text.replace(/^(?=.)/gm, "[agent] ");
   agent.child.stdout.on("data", (d) => {
     agentLog += d;
-    process.stdout.write(`[agent] ${d}`);
+    process.stdout.write(prefixed(String(d)));
   });
   agent.child.stderr.on("data", (d) => {
     agentLog += d;
-    process.stderr.write(`[agent] ${d}`);
+    process.stderr.write(prefixed(String(d)));
   });
   agent.exited.then((code) => {
     if (!stopping) {
