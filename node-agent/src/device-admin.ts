@@ -30,11 +30,14 @@ export async function deviceRows(node: NodeAccess, paired: PairedDevices): Promi
   return (await listDevices(node.relay, node.credential)).map((d) => row(d, local.get(d.id)));
 }
 
-/** Ends a device's access: the relay refuses its credential and closes its sockets, this PC forgets its key. */
+/**
+ * Ends a device's access: this PC forgets its key first — which alone ends what the device can do
+ * here, even if the relay cannot be reached — then the relay refuses its credential and closes its
+ * sockets.
+ */
 export async function revokePaired(node: NodeAccess, paired: PairedDevices, id: string): Promise<{ closedSessions: number }> {
-  const result = await revokeDevice(node.relay, node.credential, id);
   paired.remove(id);
-  return result;
+  return revokeDevice(node.relay, node.credential, id);
 }
 
 export async function renamePaired(node: NodeAccess, paired: PairedDevices, id: string, name: string): Promise<void> {

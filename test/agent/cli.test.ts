@@ -1,7 +1,8 @@
 /** The `ora-agent` command line, as a user runs it: real processes, a real relay, real files. */
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PairedDevices } from "ora-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_BIN, newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { client } from "../helpers/peer.js";
@@ -78,6 +79,17 @@ describe("ora-agent command line", () => {
     const again = await runAgentCommand(["devices", "revoke", device.id, "--state-dir", agent.stateDir, "--relay", relay.url]);
     expect(again.code).toBe(3);
     expect(again.stderr).toContain("not_found");
+  });
+
+  it("forgets a revoked device on this PC even when the relay cannot be reached, and says the relay was not told", async () => {
+    const dir = newStateDir();
+    writeFileSync(join(dir, "node.json"), JSON.stringify({ relay: "http://127.0.0.1:9", nodeId: "n1", credential: `ora_node_${"A".repeat(75)}`, registeredAt: new Date().toISOString() }));
+    new PairedDevices(dir).add({ id: "lost-phone", name: "Lost phone", role: "owner", publicKey: "A".repeat(43), pairedAt: new Date().toISOString() });
+    const revoked = await runAgentCommand(["revoke", "Lost phone", "--state-dir", dir]);
+    expect(revoked.code).toBe(3);
+    expect(revoked.stderr).toContain("cannot reach the relay");
+    expect(revoked.stderr).toContain("This PC has forgotten lost-phone");
+    expect(new PairedDevices(dir).get("lost-phone")).toBeUndefined();
   });
 
   it("refuses to start a second agent on the same state directory", async () => {

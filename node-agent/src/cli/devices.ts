@@ -72,9 +72,15 @@ function resolve(paired: PairedDevices, target: string): string {
 }
 
 async function revoke(node: NodeAccess, paired: PairedDevices, id: string): Promise<number> {
-  const { closedSessions } = await revokePaired(node, paired, id);
-  process.stdout.write(`revoked ${id}; closed ${closedSessions} live connection(s)\n`);
-  return 0;
+  const known = paired.get(id) !== undefined;
+  try {
+    const { closedSessions } = await revokePaired(node, paired, id);
+    process.stdout.write(`revoked ${id}; closed ${closedSessions} live connection(s)\n`);
+    return 0;
+  } catch (error) {
+    if (!known || !(error instanceof UserError)) throw error;
+    throw new UserError(`${error.message}\nThis PC has forgotten ${id}, so it can no longer use this secretary; run "ora-agent revoke ${id}" again once the relay is reachable, so that the relay refuses its credential too.`, error.exitCode);
+  }
 }
 
 async function list(node: NodeAccess, paired: PairedDevices, json: boolean): Promise<number> {
