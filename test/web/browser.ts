@@ -1,20 +1,21 @@
 /**
  * Real Chromium for the web client's tests (playwright-core driving Debian's /usr/bin/chromium, which
- * .ci/run installs), plus the PC side of pairing: the real `ora-agent pair`. Every page records its
- * console errors and uncaught exceptions, so a test can say "no errors" and mean it.
+ * `npm test` installs when missing; CHROMIUM_PATH points elsewhere), plus the PC side of pairing: the
+ * real `ora-agent pair`. Every page records its console errors and uncaught exceptions, so a test can
+ * say "no errors" and mean it.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { AGENT_BIN } from "../helpers/agent.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = "test-results/web";
 
 export function launchChromium(): Promise<Browser> {
-  // Never a silent skip: a missing browser is a broken machine, and .ci/run installs it first.
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it with apt-get install chromium (.ci/run does)`);
+  // Never a silent skip: a missing browser is a broken machine, and npm test installs it first.
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: npm test installs it (scripts/ensure-chromium.mjs), or set CHROMIUM_PATH`);
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
