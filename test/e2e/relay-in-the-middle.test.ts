@@ -151,6 +151,16 @@ describe("a relay in the middle", () => {
     client.close();
   });
 
+  it("sees the client secure its session as soon as it connects, before any request, so pushes can reach it", async () => {
+    mitm.tamper = (_d, text) => [text];
+    const before = mitm.frames.length;
+    const client = await OraClient.connect({ identity: { ...device, relay: mitm.url } });
+    await expect.poll(() => mitm.frames.slice(before).filter((f) => f.direction === "down" && f.text.includes('"e2e":1')).length, { timeout: 5000 }).toBe(1);
+    const hello = mitm.frames.slice(before).find((f) => f.direction === "up" && f.text.startsWith('{"t":"req"'))!;
+    expect(hello.text).toContain('"e2e":1'); // the first request on the wire is the handshake, unasked
+    client.close();
+  });
+
   it("leaves an audit trail on the PC of every request and every refusal, without content", async () => {
     const audit = await runAgentCommand(["audit", "--json", "--limit", "500", "--state-dir", agent.stateDir]);
     expect(audit.code).toBe(0);
