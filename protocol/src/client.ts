@@ -186,7 +186,12 @@ export class OraClient {
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { seq: 0, resolve, reject }));
     this.socket.send(encodeFrame({ t: "req", id }, JSON.stringify(handshake.hello)));
     return answer.then(
-      (raw) => handshake.finish(raw).catch((error: Error) => Promise.reject(new OraError("handshake_failed", error.message))),
+      (raw) => {
+        // The agent's refusal (an unknown or removed device) comes in clear; say what it said.
+        const refusal = AnswerPayload.safeParse(raw);
+        if (refusal.success && !refusal.data.ok) return Promise.reject(new OraError("handshake_failed", refusal.data.error.message));
+        return handshake.finish(raw).catch((error: Error) => Promise.reject(new OraError("handshake_failed", error.message)));
+      },
       (error: OraError) => Promise.reject(error),
     );
   }

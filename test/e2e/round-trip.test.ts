@@ -1,4 +1,5 @@
 import { OraClient, OraError } from "@ora/protocol";
+import { PairedDevices } from "ora-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
@@ -42,6 +43,14 @@ describe("a client reaches the real agent through the real relay", () => {
     const session = await OraClient.connect({ identity: alice });
     await expect(session.request("no.such.method")).rejects.toMatchObject({ code: "unknown_method" });
     await expect(session.request("sleep", { ms: "soon" })).rejects.toBeInstanceOf(OraError);
+    session.close();
+  });
+
+  it("tells a device the PC no longer knows that it must pair again, even while the relay still lets it in", async () => {
+    const forgotten = await provisionDevice(relay, agent, "forgotten-phone");
+    new PairedDevices(agent.stateDir).remove(forgotten.device);
+    const session = await OraClient.connect({ identity: forgotten });
+    await expect(session.request("ping")).rejects.toMatchObject({ code: "handshake_failed", message: expect.stringMatching(/not paired with this PC/) });
     session.close();
   });
 
