@@ -64,3 +64,13 @@ export const readCredential = (dir: string) => readJson(credentialPath(dir), Nod
 export const writeCredential = (dir: string, value: NodeCredentialFile) => writePrivateJson(credentialPath(dir), value);
 export const readStatus = (dir: string) => readJson(statusPath(dir), AgentStatusFile);
 export const writeStatus = (dir: string, value: AgentStatusFile) => writePrivateJson(statusPath(dir), value);
+
+/** Whether the process that wrote a status file is still there (EPERM: it is, but another user's). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -4,7 +4,7 @@ import { loadProviders } from "../llm/config.js";
 import type { ChatProvider } from "../llm/types.js";
 import { redact } from "../log.js";
 import { toolConfigFor } from "../safety/tool-config.js";
-import { readCredential, readStatus } from "../state.js";
+import { processAlive, readCredential, readStatus } from "../state.js";
 import { UserError } from "./errors.js";
 import { configFrom, type Command } from "./main.js";
 
@@ -119,7 +119,7 @@ function runningCheck(dir: string): Check {
   const status = attempt(name, () => readStatus(dir));
   if (!status.read) return { ...status.check, essential: false };
   const s = status.value;
-  if (s && s.status !== "stopped" && alive(s.pid)) return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
+  if (s && s.status !== "stopped" && processAlive(s.pid)) return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
   return { name, ok: false, essential: false, detail: "not running", fix: "run ora-agent start" };
 }
 
@@ -183,15 +183,6 @@ function devicesCheck(dir: string): Check {
   if (list.length === 0) return { name, ok: false, essential: false, detail: "none yet", fix: "run ora-agent pair and enter the code on your phone or browser" };
   const owners = list.filter((d) => d.role === "owner").length;
   return { name, ok: true, essential: false, detail: `${list.length} (${owners} owner${owners === 1 ? "" : "s"})` };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function causeOf(error: unknown): string {

@@ -1,5 +1,5 @@
 import { secretStorage } from "../safety/secret-store.js";
-import { readCredential, readStatus } from "../state.js";
+import { processAlive, readCredential, readStatus } from "../state.js";
 import { configFrom, type Command } from "./main.js";
 
 export const statusCommand: Command = {
@@ -13,7 +13,7 @@ agent is running and connected, 1 otherwise.`,
     const config = configFrom(flags);
     const credential = readCredential(config.stateDir);
     const status = readStatus(config.stateDir);
-    const running = status !== null && status.status !== "stopped" && alive(status.pid);
+    const running = status !== null && status.status !== "stopped" && processAlive(status.pid);
     const connected = running && status.status === "connected";
     const report = {
       profile: config.profile,
@@ -42,12 +42,3 @@ agent is running and connected, 1 otherwise.`,
     return connected ? 0 : 1;
   },
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
