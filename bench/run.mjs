@@ -584,7 +584,11 @@ async function main() {
   if (ONLY.some((p) => p !== "secretary")) {
     const report = renderReport(results, extra, machine, (Date.now() - started) / 1000);
     process.stdout.write(`\n${report}\n`);
-    if (WRITE) writeSection(START, END, report, "Results");
+    // The Results section is one run of every phase: a partial run would replace the phases it skipped
+    // with nothing, so it only prints.
+    const complete = PHASES.filter((p) => p !== "secretary").every((p) => ONLY.includes(p));
+    if (WRITE && complete) writeSection(START, END, report, "Results");
+    else if (WRITE) log("bench: a partial run; the Results section of docs/BENCH.md is left as it was");
   }
   if (secretary) {
     const report = renderSecretary(secretary, machine);
