@@ -14,14 +14,14 @@
  *           (BENCH_NODE_CREDENTIAL), says hello, reads {"t":"req","rid","s","dev","role"} and answers
  *           {"t":"res","rid"}; sessions are named by "s".
  * Modes (what it does with a request payload):
- *   agent   the real agent's per-request work (node-agent/src/connector.ts + e2e/secure-sessions.ts):
+ *   agent   the real agent's per-request work (node-agent/src/relay/connector.ts + secure/secure-sessions.ts):
  *           the same `ws` client options (handshake timeout, no permessage-deflate), decodeFrame() of
  *           the header with a zod schema from @ora/protocol, the at-most-once id set, an
  *           AbortController per request, the handshake check of every payload, a session's first
  *           request being the handshake (acceptHandshake with this peer's long-term key), then
- *           E2eChannel.open of every request, SealedRequest.safeParse, the agent's own built-in
+ *           SecureChannel.open of every request, SealedRequest.safeParse, the agent's own built-in
  *           `echo` handler (node-agent/dist/handlers.js) with its params schema, an awaited run, and
- *           E2eChannel.seal of a {k:"res", re, body:{ok, result}} answer. What it does not do that the
+ *           SecureChannel.seal of a {k:"res", re, body:{ok, result}} answer. What it does not do that the
  *           agent does: re-read the paired-device file's stat per request, and log.
  *   plain   the payload is echoed back as is, nothing parsed (E2EE cost, "plain" side)
  *   sealed  handshake as above, then every payload opened and its body re-sealed as the answer

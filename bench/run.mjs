@@ -383,7 +383,7 @@ function renderExtras(extra) {
     lines.push(
       "The ORA relay Worker with two echo peers connected as two Nodes of it. *plain*: the client sends `{\"method\":\"echo\",\"params\":\"<N bytes>\"}` " +
         "and parses the answer; the peer echoes the payload as is. *sealed*: the session handshakes first, the client seals every request, " +
-        "the peer opens it and re-seals its body as the answer, the client opens and checks it (`E2eChannel` of @ora/protocol on both ends). One session per row.",
+        "the peer opens it and re-seals its body as the answer, the client opens and checks it (`SecureChannel` of @ora/protocol on both ends). One session per row.",
     );
     lines.push("");
     lines.push(
@@ -416,7 +416,7 @@ function renderExtras(extra) {
         (loaded ? " — enough to move req/s between rounds: trust the CPU ratio over the req/s ratio for this run." : "."),
     );
     lines.push(
-      `- The crypto alone (bench process, one \`E2eChannel\` pair, JSON and base64url included): ` +
+      `- The crypto alone (bench process, one \`SecureChannel\` pair, JSON and base64url included): ` +
         Object.entries(e2ee.crypto)
           .map(([bytes, c]) => `${Number(bytes) >= 1024 ? `${Number(bytes) / 1024} KiB` : `${bytes} B`} params: seal ${c.seal.toFixed(1)} µs, open ${c.open.toFixed(1)} µs (sealed payload ${fmtInt(c.payloadBytes)} B)`)
           .join("; ") +

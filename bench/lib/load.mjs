@@ -3,7 +3,7 @@
  * closed-loop load runs (N sessions × K requests in flight, a fixed number of round trips).
  *
  * Every target gets exactly the same client work: the same request frame, the same header parse of
- * every received frame, the same flow-control acks, and the same payload codec (lib/e2e.mjs): sealed
+ * every received frame, the same flow-control acks, and the same payload codec (lib/secure-session.mjs): sealed
  * sessions seal every request and open and check every answer, plain ones stringify / parse JSON.
  */
 import { performance } from "node:perf_hooks";
@@ -40,7 +40,7 @@ export class Session {
    * @param windowBytes the relay's flow window; acks go out at least every windowBytes / 4
    * @param received bytes already received on this socket (the welcome, the handshake), counted for acks
   /**
-   * @param codec how request payloads are made and answers read (lib/e2e.mjs plainCodec / sealedCodec)
+   * @param codec how request payloads are made and answers read (lib/secure-session.mjs plainCodec / sealedCodec)
    * @param check true for an answer body that is the expected one; a false answer fails the run loudly
    */
   constructor(ws, windowBytes, received = 0, codec = undefined, check = (body) => body?.ok === true) {

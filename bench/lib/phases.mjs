@@ -78,7 +78,7 @@ export const E2EE_SCENARIOS = [
   { key: "64k-lat", bytes: 65_536, inflight: 1, total: 300 },
 ];
 
-/** µs per E2eChannel.seal and per open of a {k:"req", body:{method:"echo", params}} message, in this process. */
+/** µs per SecureChannel.seal and per open of a {k:"req", body:{method:"echo", params}} message, in this process. */
 export async function cryptoCost(sizes = [64, 1024, 65_536]) {
   const agent = generateKeyPair();
   const device = generateKeyPair();

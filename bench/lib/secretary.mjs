@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { OraClient } from "@ora/protocol";
 import WsWebSocket from "ws";
-import { provisionAgentDevice } from "./e2e.mjs";
+import { provisionAgentDevice } from "./secure-session.mjs";
 import { startFakeOpenAI, TOOL_TRIGGER } from "./fake-openai.mjs";
 import { quantile as sortedQuantile } from "./load.mjs";
 import { procStat, stack, startAgent, startOraWorker } from "./targets.mjs";

@@ -5,7 +5,7 @@
  *   bare  the bare Durable Object forwarder (bench/bare-forwarder) in workerd + bench/echo-peer.mjs
  *   node  the plain Node `ws` relay (bench/node-relay.mjs) + bench/echo-peer.mjs
  *
- * The answering side never offers permessage-deflate: the agent turns it off (node-agent/src/connector.ts)
+ * The answering side never offers permessage-deflate: the agent turns it off (node-agent/src/relay/connector.ts)
  * and the echo peer does the same. Options:
  *   deflate  whether the bench's client sockets offer permessage-deflate (the `ws` default, and what
  *            browsers always do) or not
@@ -21,7 +21,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { handshake, plainCodec, provisionAgentDevice, provisionPeerDevice, sealedCodec } from "./e2e.mjs";
+import { handshake, plainCodec, provisionAgentDevice, provisionPeerDevice, sealedCodec } from "./secure-session.mjs";
 import { BODY, openSocket, Session } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
 

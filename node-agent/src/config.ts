@@ -4,7 +4,7 @@
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { UserError } from "./cli/errors.js";
+import { UserError } from "./errors.js";
 
 export const PROFILES = ["private", "shared"] as const;
 export type Profile = (typeof PROFILES)[number];

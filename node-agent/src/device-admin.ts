@@ -4,8 +4,8 @@
  * holds names, roles and keys, and every change is made in both.
  */
 import type { Device, Role } from "@ora/protocol";
-import type { PairedDevice, PairedDevices } from "./e2e/paired-devices.js";
-import { listDevices, renameDevice, revokeDevice } from "./relay-api.js";
+import type { PairedDevice, PairedDevices } from "./secure/paired-devices.js";
+import { listDevices, renameDevice, revokeDevice } from "./relay/api.js";
 
 /** Where the relay is and the Node credential that lets this PC manage its devices there. */
 export interface NodeAccess {

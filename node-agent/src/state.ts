@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { UserError } from "./cli/errors.js";
+import { UserError } from "./errors.js";
 
 const NodeCredentialFile = z.object({
   relay: z.string(),

@@ -5,7 +5,7 @@
  * and it is redone whenever the agent comes back after being offline. It runs wherever a WHATWG
  * WebSocket exists (browsers, Node ≥ 22, workerd); pass `WebSocket` to use another implementation.
  */
-import { beginHandshake, E2eChannel } from "./crypto/e2e.js";
+import { beginHandshake, SecureChannel } from "./crypto/session.js";
 import type { StaticKey } from "./crypto/keys.js";
 import type { ErrorCode } from "./errors.js";
 import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";
@@ -77,8 +77,8 @@ export class OraClient {
   private received = 0;
   private acked = 0;
   /** The handshake in flight or done (single flight), and the channel once it is done. */
-  private channel: Promise<E2eChannel> | undefined;
-  private current: E2eChannel | undefined;
+  private channel: Promise<SecureChannel> | undefined;
+  private current: SecureChannel | undefined;
   online: boolean;
 
   private constructor(
@@ -168,7 +168,7 @@ export class OraClient {
    * The session's end-to-end channel, handshaking first when there is none: at the start, and again
    * after the agent was offline (its keys for this session died with its connection).
    */
-  private secureChannel(): Promise<E2eChannel> {
+  private secureChannel(): Promise<SecureChannel> {
     if (!this.channel) {
       const channel = (this.channel = this.handshake());
       channel.then(
@@ -179,7 +179,7 @@ export class OraClient {
     return this.channel;
   }
 
-  private handshake(): Promise<E2eChannel> {
+  private handshake(): Promise<SecureChannel> {
     const { identity } = this.options;
     const handshake = beginHandshake({ device: identity.device, deviceKey: identity.key, agentPublicKey: identity.agentPublicKey });
     const id = `hs${this.nextId++}`;

@@ -8,7 +8,7 @@ export * from "./pairing-frames.js";
 export * from "./crypto/cpace.js";
 export * from "./encoding.js";
 export * from "./crypto/keys.js";
-export * from "./crypto/e2e.js";
+export * from "./crypto/session.js";
 export * from "./crypto/pairing.js";
 export * from "./pairing-code.js";
 export * from "./pair-client.js";

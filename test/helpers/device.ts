@@ -3,7 +3,7 @@
  * minted by the Node, and the device written into the agent's paired-device list, exactly as
  * `ora-agent pair` leaves them. Tests about anything but pairing itself start from here.
  */
-import { beginHandshake, E2eChannel, generateKeyPair, staticKey, toBase64Url, type DeviceIdentity, type Role } from "@ora/protocol";
+import { beginHandshake, SecureChannel, generateKeyPair, staticKey, toBase64Url, type DeviceIdentity, type Role } from "@ora/protocol";
 import { loadOrCreateIdentity, PairedDevices } from "ora-agent";
 import type { Relay } from "./relay.js";
 
@@ -29,7 +29,7 @@ export async function provisionDevice(
  * paired into the agent's state directory and seals requests / opens replies by hand.
  */
 export class DeviceCrypto {
-  private channel: E2eChannel | undefined;
+  private channel: SecureChannel | undefined;
   private handshake: ReturnType<typeof beginHandshake> | undefined;
   readonly key = generateKeyPair();
 

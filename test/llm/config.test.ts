@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { UserError } from "../../node-agent/src/cli/errors.js";
+import { UserError } from "../../node-agent/src/errors.js";
 import { chatProviderFrom, loadProviders } from "../../node-agent/src/llm/config.js";
 import { startFakeOpenAI, text, type FakeLLM } from "../helpers/fake-llm.js";
 import { collect, KEY, textOf } from "./support.js";

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../node-agent/src/cli/errors.js";
+import { UserError } from "../../node-agent/src/errors.js";
 import { loadMcpConfig, oraToolName, parseMcpConfig } from "../../node-agent/src/mcp/index.js";
 import { tempDir } from "./helpers.js";
 

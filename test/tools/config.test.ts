@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../node-agent/src/cli/errors.js";
+import { UserError } from "../../node-agent/src/errors.js";
 import { migrate } from "../../node-agent/src/safety/db.js";
 import { DEFAULT_TOOL_LIMITS } from "../../node-agent/src/safety/tool-config.js";
 import { NOTES_MIGRATIONS, builtinTools, filesList, filesRead, notesAdd, toolConfigFromEnv } from "../../node-agent/src/tools/index.js";

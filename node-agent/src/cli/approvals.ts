@@ -2,8 +2,8 @@ import { controlCall } from "../control/client.js";
 import { ApprovalList } from "../control/protocol.js";
 import { canonicalJson } from "../safety/canonical.js";
 import { describeRequester } from "../safety/requester.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const approvalsCommand: Command = {
   summary: "list the tool calls waiting for your approval",

@@ -1,7 +1,7 @@
 import { ControlError, controlCall } from "../control/client.js";
 import { DecideResult } from "../control/protocol.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const approveCommand: Command = {
   summary: "approve a waiting tool call (approve <id> [--code NNNNNN])",

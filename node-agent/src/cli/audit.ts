@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import type { AuditRow } from "../safety/audit.js";
 import { verifyChain } from "../safety/audit.js";
 import { databasePath } from "../safety/db.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const auditCommand: Command = {
   summary: "show the audit log, or check it has not been altered (audit verify)",

@@ -1,5 +1,5 @@
 import { decideFromCli } from "./approve.js";
-import type { Command } from "./main.js";
+import type { Command } from "./command.js";
 
 export const denyCommand: Command = {
   summary: "deny a waiting tool call (deny <id>)",

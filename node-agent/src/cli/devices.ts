@@ -1,9 +1,9 @@
 import { deviceRows, renamePaired, revokePaired, type NodeAccess } from "../device-admin.js";
-import { PairedDevices } from "../e2e/paired-devices.js";
-import { rotateDevice } from "../relay-api.js";
+import { PairedDevices } from "../secure/paired-devices.js";
+import { rotateDevice } from "../relay/api.js";
 import { readCredential } from "../state.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const devicesCommand: Command = {
   summary: "list paired devices; rotate, rename or revoke one",

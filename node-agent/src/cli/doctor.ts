@@ -1,12 +1,12 @@
 import { statSync } from "node:fs";
-import { PairedDevices } from "../e2e/paired-devices.js";
+import { PairedDevices } from "../secure/paired-devices.js";
 import { loadProviders } from "../llm/config.js";
 import type { ChatProvider } from "../llm/types.js";
 import { redact } from "../log.js";
 import { toolConfigFor } from "../safety/tool-config.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 /** One line of the report. Essential checks decide the exit code; the others only advise. */
 interface Check {

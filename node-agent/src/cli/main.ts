@@ -1,10 +1,10 @@
 /** `ora-agent <command>`: dispatch, help, and the one place where errors become exit codes. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { resolveConfig, type ConfigFlags } from "../config.js";
+import { parseArgs } from "node:util";
 import { redact } from "../log.js";
 import { approvalsCommand } from "./approvals.js";
 import { approveCommand } from "./approve.js";
 import { auditCommand } from "./audit.js";
+import { COMMON_HELP, COMMON_OPTIONS, type Command } from "./command.js";
 import { denyCommand } from "./deny.js";
 import { devicesCommand, revokeCommand } from "./devices.js";
 import { doctorCommand } from "./doctor.js";
@@ -13,29 +13,9 @@ import { memoryCommand } from "./memory.js";
 import { modelsCommand } from "./models.js";
 import { pairCommand } from "./pair.js";
 import { remoteCommand } from "./remote.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
-
-export const COMMON_OPTIONS = {
-  relay: { type: "string" },
-  profile: { type: "string" },
-  "state-dir": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} satisfies ParseArgsConfig["options"];
-
-const COMMON_HELP = `Options for every command:
-  --relay <url>        the relay (env ORA_RELAY_URL; default http://127.0.0.1:8787)
-  --profile <name>     private | shared (env ORA_PROFILE; default private)
-  --state-dir <dir>    where this profile's state lives (env ORA_STATE_DIR)
-  -h, --help           show help`;
-
-export interface Command {
-  summary: string;
-  usage: string;
-  options?: ParseArgsConfig["options"];
-  run(args: { flags: Record<string, string | boolean | undefined>; positionals: string[] }): Promise<number>;
-}
 
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
@@ -103,8 +83,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ora-agent: internal error: ${redact(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
-}
-
-export function configFrom(flags: Record<string, string | boolean | undefined>) {
-  return resolveConfig(flags as ConfigFlags);
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { createLogger } from "../log.js";
 import { loadMcpConfig, MCP_CONFIG_FILE, startMcp } from "../mcp/index.js";
-import { configFrom, type Command } from "./main.js";
+import { configFrom, type Command } from "./command.js";
 
 export const mcpCommand: Command = {
   summary: "list the configured MCP servers and the tools they offer, with their risks",

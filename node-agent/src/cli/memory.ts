@@ -2,8 +2,8 @@ import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { Memory, MemoryError, type ConversationSummary, type SearchHit, type StoredMessage } from "../memory/index.js";
 import { configure, databasePath } from "../safety/db.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const memoryCommand: Command = {
   summary: "show, search or forget the secretary's conversation history",

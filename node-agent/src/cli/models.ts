@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { loadProviders, providersPath, type ProviderStatus } from "../llm/config.js";
-import { configFrom, type Command } from "./main.js";
+import { configFrom, type Command } from "./command.js";
 
 export const modelsCommand: Command = {
   summary: "list the language-model providers and whether each is usable",

@@ -1,13 +1,13 @@
 import { PAIR_TTL, ROLES, type Role } from "@ora/protocol";
 import { createInterface } from "node:readline/promises";
 import { renderUnicodeCompact } from "uqr";
-import { hostPairing, PairingFailed, type Offer } from "../e2e/host-pairing.js";
-import { loadOrCreateIdentity } from "../e2e/identity.js";
-import { PairedDevices } from "../e2e/paired-devices.js";
-import { loadOrRegister } from "../registration.js";
+import { hostPairing, PairingFailed, type Offer } from "../secure/host-pairing.js";
+import { loadOrCreateIdentity } from "../secure/identity.js";
+import { PairedDevices } from "../secure/paired-devices.js";
+import { loadOrRegister } from "../relay/registration.js";
 import { ensureStateDir } from "../state.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const pairCommand: Command = {
   summary: "pair a phone, browser or another computer with this PC (shows a one-time code)",

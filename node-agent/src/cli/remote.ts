@@ -2,8 +2,8 @@ import { generateKeyPair, OraClient, OraError, pairDevice, PairingCodeError, sta
 import { hostname } from "node:os";
 import { resolveConfig } from "../config.js";
 import { identityOf, readDevice, remoteDir, saveDevice, updateCredential, type DeviceFile } from "../remote/device-file.js";
-import { UserError } from "./errors.js";
-import type { Command } from "./main.js";
+import { UserError } from "../errors.js";
+import type { Command } from "./command.js";
 
 export const remoteCommand: Command = {
   summary: "use a secretary on another PC from this terminal (remote pair | ask | call | status)",

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
-import { Connector, type ConnectorState } from "../connector.js";
-import { loadOrCreateIdentity } from "../e2e/identity.js";
-import { PairedDevices } from "../e2e/paired-devices.js";
-import { SecureSessions } from "../e2e/secure-sessions.js";
+import { Connector, type ConnectorState } from "../relay/connector.js";
+import { loadOrCreateIdentity } from "../secure/identity.js";
+import { PairedDevices } from "../secure/paired-devices.js";
+import { SecureSessions } from "../secure/secure-sessions.js";
 import { startControlServer } from "../control/server.js";
 import { builtinHandlers } from "../handlers.js";
 import { chatProviderFrom, loadProviders } from "../llm/config.js";
@@ -16,10 +16,10 @@ import { registerDeviceMethods } from "../methods/devices.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { createSafety } from "../safety/index.js";
 import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
-import { loadOrRegister } from "../registration.js";
+import { loadOrRegister } from "../relay/registration.js";
 import { ensureStateDir, writeStatus } from "../state.js";
-import { UserError } from "./errors.js";
-import { configFrom, type Command } from "./main.js";
+import { UserError } from "../errors.js";
+import { configFrom, type Command } from "./command.js";
 
 export const startCommand: Command = {
   summary: "connect this PC to its relay and answer requests (registers on first run)",

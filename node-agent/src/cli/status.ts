@@ -1,6 +1,6 @@
 import { secretStorage } from "../safety/secret-store.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
-import { configFrom, type Command } from "./main.js";
+import { configFrom, type Command } from "./command.js";
 
 export const statusCommand: Command = {
   summary: "show whether the agent is running and connected",

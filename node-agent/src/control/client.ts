@@ -1,6 +1,6 @@
 /** The CLI's end of the local control channel: one request, one response, with a deadline. */
 import { connect } from "node:net";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { controlSocketPath } from "./path.js";
 import { ControlResponse, type ControlErrorCode, type ControlRequest } from "./protocol.js";
 

@@ -8,7 +8,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { ApprovalError } from "../safety/approvals.js";
 import type { Safety } from "../safety/index.js";
 import { LOCAL_OWNER } from "../safety/requester.js";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { ensureStateDir } from "../state.js";
 import { controlSocketPath, MAX_SOCKET_PATH_BYTES } from "./path.js";
 import { ControlRequest, MAX_LINE_BYTES, type ControlErrorCode, type ControlResponse } from "./protocol.js";

@@ -13,7 +13,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import type { AdapterOptions } from "./adapter.js";
 import { AnthropicProvider } from "./anthropic.js";
 import { FailoverProvider } from "./failover.js";

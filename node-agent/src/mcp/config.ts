@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { RISKS } from "../safety/tool.js";
 
 export const MCP_CONFIG_FILE = "mcp.json";

@@ -5,7 +5,7 @@
  * may decide them, sealed per session.
  */
 import { z } from "zod";
-import type { PairedDevice } from "../e2e/paired-devices.js";
+import type { PairedDevice } from "../secure/paired-devices.js";
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
 import { ApprovalError, type ApprovalEvent, type Safety } from "../safety/index.js";
 import { requesterOf } from "./requester.js";

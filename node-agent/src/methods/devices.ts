@@ -5,9 +5,9 @@
  */
 import { DeviceId } from "@ora/protocol";
 import { z } from "zod";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { deviceRows, renamePaired, revokePaired, type NodeAccess } from "../device-admin.js";
-import type { PairedDevices } from "../e2e/paired-devices.js";
+import type { PairedDevices } from "../secure/paired-devices.js";
 import { HandlerError, type HandlerContext, type HandlerRegistry } from "../handlers.js";
 
 export function registerDeviceMethods(registry: HandlerRegistry, node: NodeAccess, paired: PairedDevices): void {

@@ -3,7 +3,7 @@
  * into one object that is handed around: no module reads process.env on its own, so tests set policy
  * by building a PolicyConfig.
  */
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import type { Profile } from "../config.js";
 import { RISKS, type Risk } from "./tool.js";
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, relative, resolve } from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { DEFAULT_RELAY, resolveConfig } from "../config.js";
 import type { ToolConfig } from "./tool.js";
 

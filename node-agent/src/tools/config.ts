@@ -4,7 +4,7 @@
  * ORA_FETCH_MAX_BYTES, ORA_FETCH_TIMEOUT_MS, ORA_FETCH_MAX_REDIRECTS, ORA_RUN_TIMEOUT_MS and
  * ORA_RUN_MAX_OUTPUT_BYTES.
  */
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { DEFAULT_TOOL_LIMITS, toolConfigFor } from "../safety/tool-config.js";
 import type { ToolConfig } from "../safety/tool.js";
 

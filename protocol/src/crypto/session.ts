@@ -23,6 +23,9 @@
  * fails, and a frame from another session fails authentication under that session's keys. Gaps are
  * allowed because the relay legitimately refuses some requests (pending_limit, too_large) without
  * forwarding them.
+ *
+ * The labels and the handshake's `e2e` key are part of the wire and of the derived keys: they keep
+ * their names although the code calls this layer the secure channel.
  */
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -32,31 +35,31 @@ import { fromBase64Url, toBase64Url } from "../encoding.js";
 import { sessionAead, type SessionAead } from "./aead.js";
 import { dh, generateKeyPair, KEY_BYTES, type StaticKey } from "./keys.js";
 
-export const E2E_VERSION = 1;
+export const SECURE_CHANNEL_VERSION = 1;
 const LABEL = utf8ToBytes("ora e2e v1");
 const KEYS_INFO = utf8ToBytes("ora e2e v1 keys");
 const CONFIRMATION = "ora e2e v1 ready";
 const SEQ_BYTES = 8;
 const TAG_BYTES = 16;
 
-export class E2eError extends Error {
+export class SecureChannelError extends Error {
   constructor(
     readonly reason: "bad_handshake" | "tampered" | "replayed",
     message: string,
   ) {
     super(message);
-    this.name = "E2eError";
+    this.name = "SecureChannelError";
   }
 }
 
 const Key = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-export const HandshakeHello = z.object({ e2e: z.literal(E2E_VERSION), dev: z.string().min(1).max(64), e: Key });
+export const HandshakeHello = z.object({ e2e: z.literal(SECURE_CHANNEL_VERSION), dev: z.string().min(1).max(64), e: Key });
 export type HandshakeHello = z.infer<typeof HandshakeHello>;
-export const HandshakeAnswer = z.object({ e2e: z.literal(E2E_VERSION), e: Key, c: z.string().max(200) });
+export const HandshakeAnswer = z.object({ e2e: z.literal(SECURE_CHANNEL_VERSION), e: Key, c: z.string().max(200) });
 export type HandshakeAnswer = z.infer<typeof HandshakeAnswer>;
 
 /** One direction-pair of a session: seals what this end sends, opens what the other end sent. */
-export class E2eChannel {
+export class SecureChannel {
   private sent = 0;
   private received = 0;
   private readonly sender: SessionAead;
@@ -73,10 +76,10 @@ export class E2eChannel {
     return { payload: sealWith(this.sender, seq, message), seq };
   }
 
-  /** Opens a sealed payload; throws E2eError for anything tampered, replayed or out of order. */
+  /** Opens a sealed payload; throws SecureChannelError for anything tampered, replayed or out of order. */
   open(payload: string): { seq: number; message: unknown } {
     const opened = openWith(this.receiver, payload);
-    if (opened.seq <= this.received) throw new E2eError("replayed", "a sealed frame arrived again or out of order");
+    if (opened.seq <= this.received) throw new SecureChannelError("replayed", "a sealed frame arrived again or out of order");
     this.received = opened.seq;
     return opened;
   }
@@ -85,12 +88,12 @@ export class E2eChannel {
 /** The device's side: start with `hello`, finish with the agent's answer. */
 export function beginHandshake(options: { device: string; deviceKey: StaticKey; agentPublicKey: Uint8Array }) {
   const ephemeral = generateKeyPair();
-  const hello: HandshakeHello = { e2e: E2E_VERSION, dev: options.device, e: toBase64Url(ephemeral.publicKey) };
+  const hello: HandshakeHello = { e2e: SECURE_CHANNEL_VERSION, dev: options.device, e: toBase64Url(ephemeral.publicKey) };
   return {
     hello,
-    async finish(raw: unknown): Promise<E2eChannel> {
+    async finish(raw: unknown): Promise<SecureChannel> {
       const answer = HandshakeAnswer.safeParse(raw);
-      if (!answer.success) throw new E2eError("bad_handshake", "the agent's handshake answer is malformed");
+      if (!answer.success) throw new SecureChannelError("bad_handshake", "the agent's handshake answer is malformed");
       const agentEphemeral = decodeKey(answer.data.e);
       const ikm = concatBytes(
         dh(ephemeral.secretKey, agentEphemeral),
@@ -103,10 +106,10 @@ export function beginHandshake(options: { device: string; deviceKey: StaticKey; 
       try {
         confirmation = openWith(sessionAead(keys.agentToDevice), answer.data.c);
       } catch {
-        throw new E2eError("bad_handshake", "the agent could not prove its identity: this is not the paired PC");
+        throw new SecureChannelError("bad_handshake", "the agent could not prove its identity: this is not the paired PC");
       }
-      if (confirmation.seq !== 0 || confirmation.message !== CONFIRMATION) throw new E2eError("bad_handshake", "bad handshake confirmation");
-      return new E2eChannel(keys.deviceToAgent, keys.agentToDevice);
+      if (confirmation.seq !== 0 || confirmation.message !== CONFIRMATION) throw new SecureChannelError("bad_handshake", "bad handshake confirmation");
+      return new SecureChannel(keys.deviceToAgent, keys.agentToDevice);
     },
   };
 }
@@ -115,7 +118,7 @@ export function beginHandshake(options: { device: string; deviceKey: StaticKey; 
 export async function acceptHandshake(
   hello: HandshakeHello,
   options: { agentKey: StaticKey; devicePublicKey: Uint8Array },
-): Promise<{ answer: HandshakeAnswer; channel: E2eChannel }> {
+): Promise<{ answer: HandshakeAnswer; channel: SecureChannel }> {
   const deviceEphemeral = decodeKey(hello.e);
   const ephemeral = generateKeyPair();
   const ikm = concatBytes(
@@ -125,8 +128,8 @@ export async function acceptHandshake(
   );
   const keys = deriveKeys(ikm, hello.dev, options.devicePublicKey, options.agentKey.publicKey, deviceEphemeral, ephemeral.publicKey);
   ephemeral.secretKey.fill(0);
-  const answer: HandshakeAnswer = { e2e: E2E_VERSION, e: toBase64Url(ephemeral.publicKey), c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION) };
-  return { answer, channel: new E2eChannel(keys.agentToDevice, keys.deviceToAgent) };
+  const answer: HandshakeAnswer = { e2e: SECURE_CHANNEL_VERSION, e: toBase64Url(ephemeral.publicKey), c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION) };
+  return { answer, channel: new SecureChannel(keys.agentToDevice, keys.deviceToAgent) };
 }
 
 function deriveKeys(ikm: Uint8Array, device: string, devicePublic: Uint8Array, agentPublic: Uint8Array, deviceEphemeral: Uint8Array, agentEphemeral: Uint8Array) {
@@ -139,7 +142,7 @@ function deriveKeys(ikm: Uint8Array, device: string, devicePublic: Uint8Array, a
 
 function decodeKey(text: string): Uint8Array {
   const key = fromBase64Url(text);
-  if (!key || key.length !== KEY_BYTES) throw new E2eError("bad_handshake", "a handshake key is not 32 bytes of base64url");
+  if (!key || key.length !== KEY_BYTES) throw new SecureChannelError("bad_handshake", "a handshake key is not 32 bytes of base64url");
   return key;
 }
 
@@ -156,19 +159,19 @@ function sealWith(aead: SessionAead, seq: number, message: unknown): string {
 
 function openWith(aead: SessionAead, payload: string): { seq: number; message: unknown } {
   const bytes = fromBase64Url(payload);
-  if (!bytes || bytes.length < SEQ_BYTES + TAG_BYTES) throw new E2eError("tampered", "a sealed frame is malformed");
+  if (!bytes || bytes.length < SEQ_BYTES + TAG_BYTES) throw new SecureChannelError("tampered", "a sealed frame is malformed");
   const seqBytes = bytes.subarray(0, SEQ_BYTES);
   const seq = new DataView(bytes.buffer, bytes.byteOffset, SEQ_BYTES).getBigUint64(0);
-  if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new E2eError("tampered", "a sealed frame's sequence number is out of range");
+  if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new SecureChannelError("tampered", "a sealed frame's sequence number is out of range");
   let plaintext: Uint8Array;
   try {
     plaintext = aead.open(seqBytes, bytes.subarray(SEQ_BYTES));
   } catch {
-    throw new E2eError("tampered", "a sealed frame failed authentication");
+    throw new SecureChannelError("tampered", "a sealed frame failed authentication");
   }
   try {
     return { seq: Number(seq), message: JSON.parse(decoder.decode(plaintext)) };
   } catch {
-    throw new E2eError("tampered", "a sealed frame holds no JSON");
+    throw new SecureChannelError("tampered", "a sealed frame holds no JSON");
   }
 }

@@ -1,6 +1,6 @@
 /** The relay's HTTP API as the agent uses it: registration and its devices. */
 import type { Device, Role } from "@ora/protocol";
-import { UserError } from "./cli/errors.js";
+import { UserError } from "../errors.js";
 
 async function call<T>(relay: string, path: string, init: RequestInit & { credential?: string }): Promise<T> {
   const headers = new Headers(init.headers);

@@ -22,7 +22,7 @@ import {
   type StaticKey,
 } from "@ora/protocol";
 import WebSocket from "ws";
-import { mintDevice, revokeDevice } from "../relay-api.js";
+import { mintDevice, revokeDevice } from "../relay/api.js";
 import type { PairedDevice, PairedDevices } from "./paired-devices.js";
 
 export interface Offer {

@@ -1,7 +1,7 @@
 /** This PC's registration with its relay: done once per state directory, then read from node.json. */
-import { UserError } from "./cli/errors.js";
-import { registerNode } from "./relay-api.js";
-import { readCredential, writeCredential, type NodeCredentialFile } from "./state.js";
+import { UserError } from "../errors.js";
+import { registerNode } from "./api.js";
+import { readCredential, writeCredential, type NodeCredentialFile } from "../state.js";
 
 export async function loadOrRegister(relay: string, stateDir: string): Promise<NodeCredentialFile> {
   const saved = readCredential(stateDir);

@@ -20,11 +20,11 @@ import {
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import { DEFAULT_BACKOFF, fullJitter, type BackoffOptions } from "./backoff.js";
-import type { PairedDevice } from "./e2e/paired-devices.js";
-import type { SecureSessions } from "./e2e/secure-sessions.js";
-import { HandlerError, type HandlerRegistry } from "./handlers.js";
-import { userOf } from "./safety/requester.js";
-import type { Logger } from "./log.js";
+import type { PairedDevice } from "../secure/paired-devices.js";
+import type { SecureSessions } from "../secure/secure-sessions.js";
+import { HandlerError, type HandlerRegistry } from "../handlers.js";
+import { userOf } from "../safety/requester.js";
+import type { Logger } from "../log.js";
 
 export const AGENT_NAME = "ora-agent/0.1.0";
 /** How many relay ids are remembered for at-most-once execution. */

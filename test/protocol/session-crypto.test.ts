@@ -3,7 +3,7 @@
  * opens exactly once and in order, and the primitives agree byte for byte with libsodium.
  */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { acceptHandshake, beginHandshake, dh, E2eChannel, E2eError, fromBase64Url, generateKeyPair, sessionAead, staticKey, toBase64Url } from "@ora/protocol";
+import { acceptHandshake, beginHandshake, dh, SecureChannel, SecureChannelError, fromBase64Url, generateKeyPair, sessionAead, staticKey, toBase64Url } from "@ora/protocol";
 import fc from "fast-check";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +40,7 @@ describe("end-to-end sessions", () => {
     const other = generateKeyPair();
     // The agent believes it talks to `other`; the real device does not hold other's secret key.
     const { hs, accepted } = await session({ agentKnows: other.publicKey });
-    await expect(hs.finish(accepted.answer)).rejects.toBeInstanceOf(E2eError);
+    await expect(hs.finish(accepted.answer)).rejects.toBeInstanceOf(SecureChannelError);
   });
 
   it("rejects replayed, reordered, reinjected and cross-session frames", async () => {
@@ -66,9 +66,9 @@ describe("end-to-end sessions", () => {
       fc.property(fc.integer({ min: 0, max: bytes.length * 8 - 1 }), (bit) => {
         const copy = bytes.slice();
         copy[bit >> 3]! ^= 1 << (bit & 7);
-        const fresh = new E2eChannel(new Uint8Array(32), new Uint8Array(32));
-        expect(() => fresh.open(toBase64Url(copy))).toThrow(E2eError);
-        expect(() => accepted.channel.open(toBase64Url(copy))).toThrow(E2eError);
+        const fresh = new SecureChannel(new Uint8Array(32), new Uint8Array(32));
+        expect(() => fresh.open(toBase64Url(copy))).toThrow(SecureChannelError);
+        expect(() => accepted.channel.open(toBase64Url(copy))).toThrow(SecureChannelError);
       }),
       { numRuns: 200 },
     );
@@ -77,7 +77,7 @@ describe("end-to-end sessions", () => {
 
   it("refuses malformed payloads and handshake answers with typed errors", async () => {
     const { hs, accepted } = await session();
-    for (const bad of ["", "not base64!", "AAAA", toBase64Url(new Uint8Array(23))]) expect(() => accepted.channel.open(bad)).toThrow(E2eError);
+    for (const bad of ["", "not base64!", "AAAA", toBase64Url(new Uint8Array(23))]) expect(() => accepted.channel.open(bad)).toThrow(SecureChannelError);
     await expect(hs.finish({ e2e: 1, e: "short", c: "x" })).rejects.toMatchObject({ reason: "bad_handshake" });
     await expect(hs.finish({ ...accepted.answer, e2e: 2 })).rejects.toMatchObject({ reason: "bad_handshake" });
     const zeros = toBase64Url(new Uint8Array(32));
@@ -101,7 +101,7 @@ describe("end-to-end sessions", () => {
     // The wire format is plain XChaCha20-Poly1305 with nonce 0¹⁶ ‖ seq: an independent implementation
     // holding the key reads it, so nothing home-made hides in the framing.
     const key = sodium.randombytes_buf(32);
-    const channel = new E2eChannel(key, key);
+    const channel = new SecureChannel(key, key);
     const { payload, seq } = channel.seal({ hello: "world" });
     const bytes = fromBase64Url(payload)!;
     const nonce = new Uint8Array(24);

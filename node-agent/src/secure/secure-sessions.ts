@@ -7,8 +7,8 @@
  */
 import {
   acceptHandshake,
-  E2eChannel,
-  E2eError,
+  SecureChannel,
+  SecureChannelError,
   HandshakeHello,
   parsePayload,
   SealedRequest,
@@ -25,7 +25,7 @@ export type Incoming =
   | { kind: "refused"; answer: AnswerPayload; why: string };
 
 interface Secure {
-  channel: E2eChannel;
+  channel: SecureChannel;
   device: PairedDevice;
 }
 
@@ -52,7 +52,7 @@ export class SecureSessions {
     } catch (error) {
       // Someone between the device and us altered, replayed, reordered or forged a frame. Refuse it;
       // the channel itself is unharmed (a frame that fails changes no state), so the session goes on.
-      return refuse("the request failed end-to-end verification", error instanceof E2eError ? error.reason : "tampered");
+      return refuse("the request failed end-to-end verification", error instanceof SecureChannelError ? error.reason : "tampered");
     }
     const request = SealedRequest.safeParse(opened.message);
     if (!request.success) return refuse("the sealed request is not {method, params}", "bad sealed request");
