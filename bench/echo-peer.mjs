@@ -73,7 +73,11 @@ const channels = new Map();
 // Same options as the agent's socket.
 const ws =
   dialect === "ora"
-    ? new WebSocket(url, ["ora.v1"], { headers: { Authorization: `Bearer ${process.env.BENCH_NODE_CREDENTIAL}` }, handshakeTimeout: 10_000, perMessageDeflate: false })
+    ? new WebSocket(url, ["ora.v1"], {
+        headers: { Authorization: `Bearer ${process.env.BENCH_NODE_CREDENTIAL}` },
+        handshakeTimeout: 10_000,
+        perMessageDeflate: false,
+      })
     : new WebSocket(url, { handshakeTimeout: 10_000, perMessageDeflate: false });
 ws.on("open", () => {
   if (dialect === "ora") ws.send(encodeFrame({ t: "hello", v: 1, agent: "bench-echo-peer" }));

@@ -33,7 +33,9 @@ try {
     const n = inflight === 1 ? Math.ceil(total / 10) : total;
     await run([s], { total: Math.ceil(n / 10), inflight, timeoutMs: 120_000 });
     const r = await run([s], { total: n, inflight, timeoutMs: 120_000 });
-    console.log(`${inflight} in flight: ${Math.round(r.rps)} req/s, p50 ${quantile(r.latencies, 0.5).toFixed(2)} ms, p99 ${quantile(r.latencies, 0.99).toFixed(2)} ms`);
+    console.log(
+      `${inflight} in flight: ${Math.round(r.rps)} req/s, p50 ${quantile(r.latencies, 0.5).toFixed(2)} ms, p99 ${quantile(r.latencies, 0.99).toFixed(2)} ms`,
+    );
   }
   if (t.metrics) console.log(JSON.stringify(await t.metrics()));
   await s.close();

@@ -71,7 +71,10 @@ function topSelf(profile, n = 25) {
     sum += dt;
   }
   const busy = sum - (self.get("(idle)") ?? 0);
-  const rows = [...self.entries()].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, n);
+  const rows = [...self.entries()]
+    .filter(([k]) => k !== "(idle)")
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n);
   return { busyMs: busy / 1000, totalMs: sum / 1000, rows: rows.map(([k, v]) => ({ share: v / busy, ms: v / 1000, fn: k })) };
 }
 
@@ -85,7 +88,7 @@ const t =
 try {
   const s = await t.session();
   await run([s], { total: Math.ceil(total / 10), inflight: 100, timeoutMs: 120_000 });
-  const cdp = await inspector(t.inspectorUrl.replace(/^http/, "ws").replace(/\/$/, "") + "/ws");
+  const cdp = await inspector(`${t.inspectorUrl.replace(/^http/, "ws").replace(/\/$/, "")}/ws`);
   await cdp.call("Profiler.enable");
   await cdp.call("Profiler.setSamplingInterval", { interval: 200 });
   await cdp.call("Profiler.start");
@@ -95,8 +98,11 @@ try {
   await s.close();
   if (out) writeFileSync(out, JSON.stringify(profile));
   const top = topSelf(profile);
-  console.log(`${t.label}: ${Math.round(r.rps)} req/s under the profiler; JS busy ${top.busyMs.toFixed(0)} ms of ${top.totalMs.toFixed(0)} ms sampled = ${((top.busyMs * 1000) / total).toFixed(1)} µs per round trip`);
-  for (const row of top.rows) console.log(`${(100 * row.share).toFixed(1).padStart(5)}%  ${(((row.ms * 1000) / total)).toFixed(2).padStart(6)} µs/req  ${row.fn}`);
+  console.log(
+    `${t.label}: ${Math.round(r.rps)} req/s under the profiler; JS busy ${top.busyMs.toFixed(0)} ms of ${top.totalMs.toFixed(0)} ms sampled = ${((top.busyMs * 1000) / total).toFixed(1)} µs per round trip`,
+  );
+  for (const row of top.rows)
+    console.log(`${(100 * row.share).toFixed(1).padStart(5)}%  ${((row.ms * 1000) / total).toFixed(2).padStart(6)} µs/req  ${row.fn}`);
 } finally {
   await t.stop();
   await stopAll();

@@ -89,14 +89,15 @@ const WIRES = {
   plain: { deflate: false, title: "no socket offers permessage-deflate" },
   deflate: {
     deflate: true,
-    title: "clients offer permessage-deflate (the `ws` default, as browsers do): workerd accepts it on client sockets, the Node `ws` server declines; agent links uncompressed",
+    title:
+      "clients offer permessage-deflate (the `ws` default, as browsers do): workerd accepts it on client sockets, the Node `ws` server declines; agent links uncompressed",
   },
 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
 // ---- lifecycle: everything started is stopped on every path ----
-let targets = [];
+const targets = [];
 let cleaning = null;
 async function stopTargets() {
   for (const t of targets.splice(0).reverse()) await t.stop().catch((e) => log(`stopping ${t.name}: ${e.message}`));
@@ -174,7 +175,12 @@ async function benchWire(wireKey) {
   await launch(() => startNodeRelay({ deflate }));
   if (DIAG && wireKey === "plain") {
     await launch(() =>
-      startOra(unstable_startWorker, { deflate, config: "bench/diag-relay/wrangler.toml", name: "ora-mem", label: "diag: ORA relay, pending table in memory only, + real agent" }),
+      startOra(unstable_startWorker, {
+        deflate,
+        config: "bench/diag-relay/wrangler.toml",
+        name: "ora-mem",
+        label: "diag: ORA relay, pending table in memory only, + real agent",
+      }),
     );
     await launch(() => startBare(unstable_startWorker, { deflate, diag: "sql" }));
     await launch(() => startOra(unstable_startWorker, { deflate, direct: true, name: "ora@direct", label: "diag: ORA relay + real agent" }));
@@ -240,7 +246,13 @@ function summarize(rows) {
         p50Min: Math.min(...list.map((r) => r.p50)),
         p50Max: Math.max(...list.map((r) => r.p50)),
         p99: pick((r) => r.p99),
-        cpu: { client: pick((r) => r.cpu.client), proxy: pick((r) => r.cpu.proxy), relay: pick((r) => r.cpu.relay), relaySystem: pick((r) => r.cpu.relaySystem), peer: pick((r) => r.cpu.peer) },
+        cpu: {
+          client: pick((r) => r.cpu.client),
+          proxy: pick((r) => r.cpu.proxy),
+          relay: pick((r) => r.cpu.relay),
+          relaySystem: pick((r) => r.cpu.relaySystem),
+          peer: pick((r) => r.cpu.peer),
+        },
         otherCoresMax: Math.max(...list.map((r) => r.cpu.otherCores)),
         otherCores: pick((r) => r.cpu.otherCores),
       };
@@ -381,7 +393,7 @@ function renderExtras(extra) {
     lines.push("### E2EE cost: the same relay, echo peer in clear vs sealed");
     lines.push("");
     lines.push(
-      "The ORA relay Worker with two echo peers connected as two Nodes of it. *plain*: the client sends `{\"method\":\"echo\",\"params\":\"<N bytes>\"}` " +
+      'The ORA relay Worker with two echo peers connected as two Nodes of it. *plain*: the client sends `{"method":"echo","params":"<N bytes>"}` ' +
         "and parses the answer; the peer echoes the payload as is. *sealed*: the session handshakes first, the client seals every request, " +
         "the peer opens it and re-seals its body as the answer, the client opens and checks it (`SecureChannel` of @ora/protocol on both ends). One session per row.",
     );
@@ -418,7 +430,10 @@ function renderExtras(extra) {
     lines.push(
       `- The crypto alone (bench process, one \`SecureChannel\` pair, JSON and base64url included): ` +
         Object.entries(e2ee.crypto)
-          .map(([bytes, c]) => `${Number(bytes) >= 1024 ? `${Number(bytes) / 1024} KiB` : `${bytes} B`} params: seal ${c.seal.toFixed(1)} µs, open ${c.open.toFixed(1)} µs (sealed payload ${fmtInt(c.payloadBytes)} B)`)
+          .map(
+            ([bytes, c]) =>
+              `${Number(bytes) >= 1024 ? `${Number(bytes) / 1024} KiB` : `${bytes} B`} params: seal ${c.seal.toFixed(1)} µs, open ${c.open.toFixed(1)} µs (sealed payload ${fmtInt(c.payloadBytes)} B)`,
+          )
           .join("; ") +
         ". A sealed round trip runs a seal and an open on each end.",
     );
@@ -458,14 +473,19 @@ function renderExtras(extra) {
     lines.push(
       "One sealed session to the real agent, 1 request in flight, the two methods alternating in runs of " +
         `${LATENCY_TOTAL.toLocaleString("en-US")} (after a warm-up of a tenth as many), ${ROUNDS} rounds: \`ping\` (a built-in handler: no policy, no audit) and ` +
-        "`tools.call {name:\"time.now\"}` (name check, policy verdict, rate limit, args canonicalized and hashed, schema check, the tool, and the audit rows, " +
+        '`tools.call {name:"time.now"}` (name check, policy verdict, rate limit, args canonicalized and hashed, schema check, the tool, and the audit rows, ' +
         "each its own SQLite transaction in WAL mode). Both include the client's seal and open and the agent's open and seal.",
     );
     lines.push("");
     lines.push("| method | p50 ms (min–max) | p99 ms | req/s | agent CPU µs/req |");
     lines.push("|---|---:|---:|---:|---:|");
-    for (const [name, r] of [["`ping`", t.ping], ["`tools.call` time.now", t.tool]]) {
-      lines.push(`| ${name} | ${r.p50.toFixed(3)} (${r.p50Min.toFixed(3)}–${r.p50Max.toFixed(3)}) | ${r.p99.toFixed(3)} | ${fmtInt(r.rps)} | ${r.cpuPeer.toFixed(0)} |`);
+    for (const [name, r] of [
+      ["`ping`", t.ping],
+      ["`tools.call` time.now", t.tool],
+    ]) {
+      lines.push(
+        `| ${name} | ${r.p50.toFixed(3)} (${r.p50Min.toFixed(3)}–${r.p50Max.toFixed(3)}) | ${r.p99.toFixed(3)} | ${fmtInt(r.rps)} | ${r.cpuPeer.toFixed(0)} |`,
+      );
     }
     lines.push("");
     lines.push(
@@ -491,7 +511,10 @@ function renderReport(results, extra, machine, seconds) {
   lines.push("");
   lines.push(`- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory; ${machine.os}`);
   lines.push(`- Software: Node ${machine.node}; workerd ${machine.workerd}; wrangler ${machine.wrangler} (miniflare ${machine.miniflare}); ws ${machine.ws}`);
-  if (results.length) lines.push(`- Load: ${TOTAL.toLocaleString("en-US")} round trips per throughput run, ${LATENCY_TOTAL.toLocaleString("en-US")} at 1 in flight, each after a warm-up of a tenth as many; 64 B echo params.`);
+  if (results.length)
+    lines.push(
+      `- Load: ${TOTAL.toLocaleString("en-US")} round trips per throughput run, ${LATENCY_TOTAL.toLocaleString("en-US")} at 1 in flight, each after a warm-up of a tenth as many; 64 B echo params.`,
+    );
   let busiest = 0;
   for (const r of results) {
     const { text, others } = renderWire(r);
@@ -506,7 +529,9 @@ function renderReport(results, extra, machine, seconds) {
   }
   if (busiest > 0.25) {
     lines.push("");
-    lines.push(`**Caution:** other processes used up to ${busiest.toFixed(2)} of the ${machine.cores} cores during some runs; absolute numbers from this run are lower and noisier than on a quiet machine.`);
+    lines.push(
+      `**Caution:** other processes used up to ${busiest.toFixed(2)} of the ${machine.cores} cores during some runs; absolute numbers from this run are lower and noisier than on a quiet machine.`,
+    );
   }
   return lines.join("\n");
 }

@@ -84,7 +84,12 @@ async function main() {
   ensureDevVars();
   const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   say(`starting the relay (wrangler dev) on ${relay} …`);
-  const wrangler = start("relay", process.execPath, [wranglerBin, "dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--persist-to", join(devDir, "relay-state")], wranglerEnv());
+  const wrangler = start(
+    "relay",
+    process.execPath,
+    [wranglerBin, "dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--persist-to", join(devDir, "relay-state")],
+    wranglerEnv(),
+  );
   let relayLog = "";
   wrangler.child.stdout.on("data", (d) => (relayLog += d));
   wrangler.child.stderr.on("data", (d) => (relayLog += d));
@@ -138,7 +143,12 @@ Ctrl-C stops everything.
   const exited = new Promise((resolve) => pair.on("exit", (code, signal) => resolve(code ?? signal)));
   children.push({ name: "pair", child: pair, exited, group: false });
   exited.then((code) => {
-    if (!stopping) say(code === 0 ? "\nPaired. The relay and the agent keep running (Ctrl-C stops them)." : "\nNo device paired this time; run the \"pair more\" command above for a new code.");
+    if (!stopping)
+      say(
+        code === 0
+          ? "\nPaired. The relay and the agent keep running (Ctrl-C stops them)."
+          : '\nNo device paired this time; run the "pair more" command above for a new code.',
+      );
   });
 }
 

@@ -29,7 +29,11 @@ if (process.platform !== "linux" || !existsSync("/usr/bin/apt-get")) {
   process.exit(1);
 }
 const root = typeof process.getuid === "function" && process.getuid() === 0;
-const run = (args) => execFileSync(root ? args[0] : "sudo", root ? args.slice(1) : ["-n", ...args], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+const run = (args) =>
+  execFileSync(root ? args[0] : "sudo", root ? args.slice(1) : ["-n", ...args], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
 say("installing Debian's chromium for the browser tests (about half a minute)…");
 try {
   run(["apt-get", "update", "-qq"]);

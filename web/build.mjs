@@ -27,7 +27,9 @@ const zodMembers = {
   setup(b) {
     b.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "zod-members" }));
     b.onLoad({ filter: /.*/, namespace: "zod-members" }, () => {
-      const members = [...new Set(sources(join(web, "../protocol/src")).flatMap((text) => [...text.matchAll(/\bz\.([a-z][A-Za-z]*)\b/g)].map((m) => m[1])))].filter((m) => m !== "infer");
+      const members = [
+        ...new Set(sources(join(web, "../protocol/src")).flatMap((text) => [...text.matchAll(/\bz\.([a-z][A-Za-z]*)\b/g)].map((m) => m[1]))),
+      ].filter((m) => m !== "infer");
       const imports = members.map((m, i) => `${m} as m${i}`).join(", ");
       const object = members.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ");
       return { contents: `import { ${imports} } from "zod/v4";\nexport const z = { ${object} };\n`, resolveDir: web, loader: "js" };
@@ -109,7 +111,12 @@ function icon(size) {
   header.writeUInt32BE(size, 0);
   header.writeUInt32BE(size, 4);
   header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, deflate, no filter method extras, no interlace
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(pixels, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(pixels, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 function clamp(v) {

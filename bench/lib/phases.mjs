@@ -126,7 +126,9 @@ export async function benchE2ee(startWorkerFn, { rounds, log, track }) {
           const s = sessions.get(`${t.name}/${sc.bytes}`);
           const row = await measure([s], { total: sc.total, warmup: Math.ceil(sc.total / 10), inflight: sc.inflight, peerPids: t.pids });
           rows[t.name][sc.key].push(row);
-          log(`e2ee ${round + 1}/${rounds} ${sc.key.padEnd(7)} ${t.name.padEnd(12)} ${Math.round(row.rps).toString().padStart(6)} req/s  p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms  cpu µs/req client ${row.cpuClient.toFixed(0)} peer ${row.cpuPeer.toFixed(0)}`);
+          log(
+            `e2ee ${round + 1}/${rounds} ${sc.key.padEnd(7)} ${t.name.padEnd(12)} ${Math.round(row.rps).toString().padStart(6)} req/s  p50 ${row.p50.toFixed(2)} ms  p99 ${row.p99.toFixed(2)} ms  cpu µs/req client ${row.cpuClient.toFixed(0)} peer ${row.cpuPeer.toFixed(0)}`,
+          );
         }
       }
     }
@@ -199,7 +201,14 @@ export async function benchPairing(startWorkerFn, { count, log, track }) {
         if (answer?.pong !== true) throw new Error(`pairing ${i + 1}: ping answered ${JSON.stringify(answer)}`);
         const exit = await pair.exited;
         if (exit !== 0) throw new Error(`ora-agent pair exited with ${exit}:\n${pair.output()}`);
-        const row = { start: tCode - t0, claim: tPaired - tCode, connect: tConnected - tPaired, ping: tReady - tConnected, total: tReady - tCode, withStart: tReady - t0 };
+        const row = {
+          start: tCode - t0,
+          claim: tPaired - tCode,
+          connect: tConnected - tPaired,
+          ping: tReady - tConnected,
+          total: tReady - tCode,
+          withStart: tReady - t0,
+        };
         results.push(row);
         log(
           `pairing ${i + 1}/${count}: code shown ${row.start.toFixed(0)} ms after spawn; claim → paired ${row.claim.toFixed(1)} ms, connect ${row.connect.toFixed(1)} ms, ` +
@@ -265,7 +274,9 @@ export async function benchTools(startWorkerFn, { rounds, total, log, track }) {
         const row = await measure([session], { total, warmup: Math.ceil(total / 10), inflight: 1, peerPids: t.pids });
         if (which === "tool") toolCalls += total + Math.ceil(total / 10);
         rows[which].push(row);
-        log(`tools ${round + 1}/${rounds} ${which.padEnd(4)} ${Math.round(row.rps).toString().padStart(6)} req/s  p50 ${row.p50.toFixed(3)} ms  p99 ${row.p99.toFixed(3)} ms  agent cpu µs/req ${row.cpuPeer.toFixed(0)}`);
+        log(
+          `tools ${round + 1}/${rounds} ${which.padEnd(4)} ${Math.round(row.rps).toString().padStart(6)} req/s  p50 ${row.p50.toFixed(3)} ms  p99 ${row.p99.toFixed(3)} ms  agent cpu µs/req ${row.cpuPeer.toFixed(0)}`,
+        );
       }
     }
     let auditPerCall;

@@ -25,7 +25,11 @@ import { procStat, stack, startAgent, startOraWorker } from "./targets.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const TICK_MS = 10;
-const quantile = (list, q) => sortedQuantile([...list].sort((a, b) => a - b), q);
+const quantile = (list, q) =>
+  sortedQuantile(
+    [...list].sort((a, b) => a - b),
+    q,
+  );
 export const SECRETARY_KINDS = ["direct", "ora", "direct+tool", "ora+tool"];
 
 /** The `openai` package as the agent resolves it (node-agent's dependency). */
@@ -68,7 +72,13 @@ export async function benchSecretary(startWorkerFn, { runs, warmup, pieces, log,
     const fakeSince = (from) => fake.requests.slice(from);
 
     async function sdkStream(messages, tools) {
-      const stream = await sdk.chat.completions.create({ model: "model-a", messages, ...(tools ? { tools } : {}), stream: true, stream_options: { include_usage: true } });
+      const stream = await sdk.chat.completions.create({
+        model: "model-a",
+        messages,
+        ...(tools ? { tools } : {}),
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let first = NaN;
       let text = "";
       const calls = [];
@@ -105,7 +115,8 @@ export async function benchSecretary(startWorkerFn, { runs, warmup, pieces, log,
       const t0 = performance.now();
       const user = { role: "user", content: `${TOOL_TRIGGER} what time is it?` };
       const a = await sdkStream([user], [TIME_NOW_SPEC]);
-      if (a.calls.length !== 1 || a.calls[0].name !== "time_now" || a.finish !== "tool_calls") throw new Error(`direct+tool: expected a time_now call, got ${JSON.stringify(a)}`);
+      if (a.calls.length !== 1 || a.calls[0].name !== "time_now" || a.finish !== "tool_calls")
+        throw new Error(`direct+tool: expected a time_now call, got ${JSON.stringify(a)}`);
       const call = a.calls[0];
       const b = await sdkStream(
         [
@@ -134,14 +145,18 @@ export async function benchSecretary(startWorkerFn, { runs, warmup, pieces, log,
       const toolAt = {};
       let deltas = 0;
       const t0 = performance.now();
-      const answer = await client.request("chat", { text: withTool ? `${TOOL_TRIGGER} what time is it?` : "hello" }, {
-        onChunk: (c) => {
-          if (c?.type === "text") {
-            if (Number.isNaN(first)) first = performance.now();
-            deltas++;
-          } else if (c?.type === "tool") toolAt[c.status] = performance.now();
+      const answer = await client.request(
+        "chat",
+        { text: withTool ? `${TOOL_TRIGGER} what time is it?` : "hello" },
+        {
+          onChunk: (c) => {
+            if (c?.type === "text") {
+              if (Number.isNaN(first)) first = performance.now();
+              deltas++;
+            } else if (c?.type === "tool") toolAt[c.status] = performance.now();
+          },
         },
-      });
+      );
       const end = performance.now();
       const kind = withTool ? "ora+tool" : "ora";
       if (answer?.text !== fake.text || !String(answer.model).includes("model-a") || deltas !== pieces) {
@@ -183,7 +198,13 @@ export async function benchSecretary(startWorkerFn, { runs, warmup, pieces, log,
       if ((i + 1) % Math.ceil(runs / 4) === 0 || i + 1 === runs) {
         log(
           `secretary ${i + 1}/${runs}: first token p50 ` +
-            SECRETARY_KINDS.map((k) => `${k} ${quantile(samples[k].map((r) => r.first), 0.5).toFixed(2)}`).join(", ") +
+            SECRETARY_KINDS.map(
+              (k) =>
+                `${k} ${quantile(
+                  samples[k].map((r) => r.first),
+                  0.5,
+                ).toFixed(2)}`,
+            ).join(", ") +
             " ms",
         );
       }

@@ -52,7 +52,10 @@ export function stack() {
   return {
     push: (step) => steps.push(step),
     stop: async () => {
-      while (steps.length) await steps.pop()().catch(() => undefined);
+      while (steps.length)
+        await steps
+          .pop()()
+          .catch(() => undefined);
     },
   };
 }
@@ -76,7 +79,9 @@ async function startWorker(startWorkerFn, config, vars, direct, inspect = false)
     // The proxy is ready before the Worker's own workerd is: a first request waits for it.
     await (await fetch(url)).arrayBuffer();
     const proxyPort = Number(new URL(url).port);
-    const proxyPids = listening(before).filter((l) => l.port === proxyPort).map((l) => l.pid);
+    const proxyPids = listening(before)
+      .filter((l) => l.port === proxyPort)
+      .map((l) => l.pid);
     if (direct) {
       const ports = directPorts(proxyPort, before);
       if (ports.length !== 1) throw new Error(`cannot find the Worker's own socket: ${JSON.stringify(ports)}`);
@@ -206,7 +211,10 @@ export async function startEchoOnOra(startWorkerFn, { deflate = false } = {}) {
     const make = async (mode) => {
       const node = await registerNode(url);
       const device = await provisionPeerDevice(url, node.credential, `bench-${mode}`);
-      const peer = await startEchoPeer(wsUrl(url, "/v1/node/connect"), ["--dialect", "ora", "--mode", mode], { ...device.peerEnv, BENCH_NODE_CREDENTIAL: node.credential });
+      const peer = await startEchoPeer(wsUrl(url, "/v1/node/connect"), ["--dialect", "ora", "--mode", mode], {
+        ...device.peerEnv,
+        BENCH_NODE_CREDENTIAL: node.credential,
+      });
       cleanup.push(() => peer.stop());
       return {
         name: `echo-${mode}`,

@@ -48,5 +48,12 @@ export async function renamePaired(node: NodeAccess, paired: PairedDevices, id: 
 function row(d: Device, local: PairedDevice | undefined): DeviceRow {
   const state = d.revokedAt !== null ? "revoked" : d.expiresAt !== null && d.expiresAt < Date.now() ? "expired" : local ? "active" : "unpaired";
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-  return { id: d.id, name: local?.name ?? d.name, role: local?.role ?? d.role, state, pairedAt: local?.pairedAt ?? iso(d.createdAt), lastSeen: iso(d.lastSeen) };
+  return {
+    id: d.id,
+    name: local?.name ?? d.name,
+    role: local?.role ?? d.role,
+    state,
+    pairedAt: local?.pairedAt ?? iso(d.createdAt),
+    lastSeen: iso(d.lastSeen),
+  };
 }

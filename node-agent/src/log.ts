@@ -26,7 +26,7 @@ export function createLogger(minimum: Level = "info", write: (line: string) => v
     const parts = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-    write(redact(`${new Date().toISOString()} ${level} ${message}${parts.length ? " " + parts.join(" ") : ""}\n`));
+    write(redact(`${new Date().toISOString()} ${level} ${message}${parts.length ? ` ${parts.join(" ")}` : ""}\n`));
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -33,7 +33,7 @@ export function ensureStateDir(dir: string): void {
 /** Writes atomically (temp file + rename) with owner-only permissions. */
 export function writePrivateJson(path: string, value: unknown): void {
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   chmodSync(temp, 0o600);
   renameSync(temp, path);
 }

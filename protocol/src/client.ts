@@ -5,7 +5,7 @@
  * and it is redone whenever the agent comes back after being offline. It runs wherever a WHATWG
  * WebSocket exists (browsers, Node ≥ 22, workerd); pass `WebSocket` to use another implementation.
  */
-import { beginHandshake, SecureChannel } from "./crypto/session.js";
+import { beginHandshake, type SecureChannel } from "./crypto/session.js";
 import type { StaticKey } from "./crypto/keys.js";
 import type { ErrorCode } from "./errors.js";
 import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";

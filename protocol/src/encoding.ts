@@ -30,7 +30,8 @@ export function fromBase64Url(text: string): Uint8Array | null {
   let bytes: Uint8Array;
   const from = (Uint8Array as NativeFrom).fromBase64;
   if (from) bytes = from(text, { alphabet: "base64url", lastChunkHandling: "loose" });
-  else if (Buffer) bytes = Buffer.from(text, "base64url"); // a Buffer is a Uint8Array: no copy
+  else if (Buffer)
+    bytes = Buffer.from(text, "base64url"); // a Buffer is a Uint8Array: no copy
   else bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
   // A last character with stray low bits decodes to the same bytes as the canonical one; refuse it.
   // Only a final partial group has spare bits, so only it needs encoding again.

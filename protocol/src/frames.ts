@@ -157,9 +157,7 @@ export function encodeFrame(header: object, payload?: string): string {
   return payload === undefined ? head : `${head}\n${payload}`;
 }
 
-export type Decoded<T> =
-  | { ok: true; header: T; payload: string | undefined }
-  | { ok: false; message: string; id?: unknown };
+export type Decoded<T> = { ok: true; header: T; payload: string | undefined } | { ok: false; message: string; id?: unknown };
 
 /**
  * Reads a frame's header with `schema` and leaves the payload untouched. Never throws: every way a
@@ -191,6 +189,7 @@ export function decodeFrame<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
   return { ok: true, header: parsed.data, payload: newline === -1 ? undefined : text.slice(newline + 1) };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of ASCII, control characters included
 const NON_ASCII = /[^\x00-\x7f]/;
 const encoder = new TextEncoder();
 

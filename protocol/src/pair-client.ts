@@ -84,7 +84,13 @@ export async function pairDevice(options: PairOptions): Promise<Paired> {
           step = "done";
           resolve({
             grant,
-            identity: { relay: new URL(relay).origin, device: grant.device, credential: grant.credential, key: options.key, agentPublicKey: fromBase64Url(grant.agentPublicKey)! },
+            identity: {
+              relay: new URL(relay).origin,
+              device: grant.device,
+              credential: grant.credential,
+              key: options.key,
+              agentPublicKey: fromBase64Url(grant.agentPublicKey)!,
+            },
           });
         }
       } catch (error) {

@@ -68,7 +68,10 @@ export function parsePairingCode(input: string): PairingCode {
     text = decodeURIComponent(url.hash.slice(1));
     if (!text) throw new PairingCodeError("that pairing link has no code after the #");
   }
-  const parts = text.toLowerCase().split(/[\s.\-_]+/).filter(Boolean);
+  const parts = text
+    .toLowerCase()
+    .split(/[\s.\-_]+/)
+    .filter(Boolean);
   const [nameplate, ...words] = parts;
   if (nameplate === undefined || !Nameplate.safeParse(nameplate).success) {
     throw new PairingCodeError("a pairing code starts with a number, like 7-orbit-velvet-cannon");

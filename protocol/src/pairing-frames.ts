@@ -56,10 +56,7 @@ export const PairHostFrame = z.discriminatedUnion("t", [
 export type PairHostFrame = z.infer<typeof PairHostFrame>;
 
 /** claimant → relay */
-export const PairClaimFrame = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("claim"), v: Version }),
-  z.object({ t: z.literal("msg") }),
-]);
+export const PairClaimFrame = z.discriminatedUnion("t", [z.object({ t: z.literal("claim"), v: Version }), z.object({ t: z.literal("msg") })]);
 export type PairClaimFrame = z.infer<typeof PairClaimFrame>;
 
 /** relay → host or claimant */

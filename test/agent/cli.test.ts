@@ -83,7 +83,10 @@ describe("ora-agent command line", () => {
 
   it("forgets a revoked device on this PC even when the relay cannot be reached, and says the relay was not told", async () => {
     const dir = newStateDir();
-    writeFileSync(join(dir, "node.json"), JSON.stringify({ relay: "http://127.0.0.1:9", nodeId: "n1", credential: `ora_node_${"A".repeat(75)}`, registeredAt: new Date().toISOString() }));
+    writeFileSync(
+      join(dir, "node.json"),
+      JSON.stringify({ relay: "http://127.0.0.1:9", nodeId: "n1", credential: `ora_node_${"A".repeat(75)}`, registeredAt: new Date().toISOString() }),
+    );
     new PairedDevices(dir).add({ id: "lost-phone", name: "Lost phone", role: "owner", publicKey: "A".repeat(43), pairedAt: new Date().toISOString() });
     const revoked = await runAgentCommand(["revoke", "Lost phone", "--state-dir", dir]);
     expect(revoked.code).toBe(3);
@@ -99,7 +102,11 @@ describe("ora-agent command line", () => {
   });
 
   it("refuses to run on a Node.js older than 22 with a clear message instead of crashing", async () => {
-    const old = spawnSync(process.execPath, ["--import", 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.1.0"})', AGENT_BIN, "--help"], { encoding: "utf8" });
+    const old = spawnSync(
+      process.execPath,
+      ["--import", 'data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.1.0"})', AGENT_BIN, "--help"],
+      { encoding: "utf8" },
+    );
     expect(old.status).toBe(2);
     expect(old.stderr).toContain("ora-agent needs Node.js 22 or newer; this is 20.1.0");
   });

@@ -43,10 +43,11 @@ async function fakeRelay(onConnection: (peer: Peer) => Promise<void> = welcome):
     connections,
     server,
     next: () => (ready.length > 0 ? Promise.resolve(ready.shift()!) : new Promise((resolve) => (waiting = resolve))),
-    close: () => new Promise((resolve) => {
-      for (const c of server.clients) c.terminate();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const c of server.clients) c.terminate();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -73,7 +74,15 @@ afterEach(async () => {
 
 function connector(relay: FakeRelay, states: ConnectorState[] = [], stateDir = newStateDir()): Connector {
   const secure = new SecureSessions(loadOrCreateIdentity(stateDir), new PairedDevices(stateDir));
-  const c = new Connector({ relay: relay.url, credential: "ora_node_test", handlers: builtinHandlers(), secure, log: quiet, backoff: { baseMs: 20, capMs: 100 }, onState: (s) => states.push(s) });
+  const c = new Connector({
+    relay: relay.url,
+    credential: "ora_node_test",
+    handlers: builtinHandlers(),
+    secure,
+    log: quiet,
+    backoff: { baseMs: 20, capMs: 100 },
+    onState: (s) => states.push(s),
+  });
   cleanups.push(() => c.stop());
   return c;
 }
@@ -138,7 +147,10 @@ describe("agent connector", () => {
   it("acts on nothing in clear: a request before the handshake, or one that fails to open, is refused without running", async () => {
     const { side, dir } = await connected();
     side.send(encodeFrame(header(1), JSON.stringify({ method: "sleep", params: { ms: 5000 } })));
-    expect(JSON.parse((await side.next((f) => f.header.rid === 1)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/handshake first/) } });
+    expect(JSON.parse((await side.next((f) => f.header.rid === 1)).payload!)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/handshake first/) },
+    });
     const device = new DeviceCrypto(dir);
     const req = await secureSession(side, device);
     const sealed = req(2, "echo", "hi");
@@ -146,7 +158,10 @@ describe("agent connector", () => {
     expect(device.open((await side.next((f) => f.header.rid === 2)).payload).body).toEqual({ ok: true, result: "hi" });
     // The same sealed payload again under a new relay id: a replay, refused and never run twice.
     side.send(sealed.replace('"rid":2', '"rid":3'));
-    expect(JSON.parse((await side.next((f) => f.header.rid === 3)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/verification/) } });
+    expect(JSON.parse((await side.next((f) => f.header.rid === 3)).payload!)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/verification/) },
+    });
     // A flipped bit in a fresh request: refused the same way.
     const fresh = new DeviceCrypto(dir, "d2");
     const req2 = await secureSession(side, fresh, 1001);
@@ -165,7 +180,10 @@ describe("agent connector", () => {
     // A relay that claims the session belongs to another device gets no handshake.
     const other = new DeviceCrypto(dir, "o1");
     side.send(encodeFrame(header(6, "s2", "someone-else"), other.hello()));
-    expect(JSON.parse((await side.next((f) => f.header.rid === 6)).payload!)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/not paired/) } });
+    expect(JSON.parse((await side.next((f) => f.header.rid === 6)).payload!)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/not paired/) },
+    });
   });
 
   it("reconnects with backoff when the connection drops", async () => {
@@ -175,7 +193,7 @@ describe("agent connector", () => {
     void connector(relay, states).run();
     for (let i = 0; i < 3; i++) {
       const side = await relay.next();
-        side.ws.terminate();
+      side.ws.terminate();
     }
     await relay.next();
     const waits = states.filter((s) => s.status === "waiting");

@@ -19,7 +19,9 @@ interface PairProcess {
 
 /** Runs `ora-agent pair` and waits until it shows its code. */
 async function startPair(relay: string, stateDir: string, args: string[] = ["--yes"]): Promise<PairProcess> {
-  const proc = spawn(process.execPath, [AGENT_BIN, "pair", "--relay", relay, "--state-dir", stateDir, "--no-qr", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [AGENT_BIN, "pair", "--relay", relay, "--state-dir", stateDir, "--no-qr", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));
@@ -77,7 +79,9 @@ describe("pairing a device with the PC", () => {
     await expect(pairDevice({ code: wrong, relay: relay.url, name: "mallory", key: newKey() })).rejects.toMatchObject({ code: "pairing_failed" });
     expect(await pair.exit).not.toBe(0);
     expect(pair.output()).toMatch(/code is now burnt/);
-    await expect(pairDevice({ code: pair.code, relay: relay.url, name: "late", key: newKey() })).rejects.toMatchObject({ code: expect.stringMatching(/not_found|expired/) });
+    await expect(pairDevice({ code: pair.code, relay: relay.url, name: "late", key: newKey() })).rejects.toMatchObject({
+      code: expect.stringMatching(/not_found|expired/),
+    });
   });
 
   it("answers a second claimant with crowded while the first holds the offer", async () => {
@@ -98,7 +102,10 @@ describe("pairing a device with the PC", () => {
 
   it("declines when nobody at the PC confirms, which is the default without --yes", async () => {
     const pair = await startPair(relay.url, stateDir, []);
-    await expect(pairDevice({ code: pair.code, relay: relay.url, name: "unattended", key: newKey() })).rejects.toMatchObject({ code: "pairing_failed", message: expect.stringMatching(/declined/) });
+    await expect(pairDevice({ code: pair.code, relay: relay.url, name: "unattended", key: newKey() })).rejects.toMatchObject({
+      code: "pairing_failed",
+      message: expect.stringMatching(/declined/),
+    });
     expect(await pair.exit).toBe(1);
     const devices = await runAgentCommand(["devices", "--json", "--state-dir", stateDir]);
     expect(JSON.parse(devices.stdout).map((d: { name: string }) => d.name)).not.toContain("unattended");
@@ -113,7 +120,12 @@ describe("pairing a device with the PC", () => {
     const who = await runAgentCommand(["remote", "call", "whoami", "--state-dir", remoteDir, "--json"]);
     expect(JSON.parse(who.stdout)).toMatchObject({ name: "laptop", role: "owner" });
 
-    const list = JSON.parse((await runAgentCommand(["devices", "--json", "--state-dir", stateDir])).stdout) as { id: string; name: string; state: string; pairedAt: string }[];
+    const list = JSON.parse((await runAgentCommand(["devices", "--json", "--state-dir", stateDir])).stdout) as {
+      id: string;
+      name: string;
+      state: string;
+      pairedAt: string;
+    }[];
     const laptop = list.find((d) => d.name === "laptop")!;
     expect(laptop).toMatchObject({ state: "active", pairedAt: expect.any(String) });
 

@@ -92,7 +92,10 @@ describe("a relay in the middle", () => {
     };
     mitm.inject("up", recorded!.replace(/"id":"[^"]+"/, '"id":"replay1"'));
     await expect.poll(() => refusals.length, { timeout: 5000 }).toBe(1);
-    expect(JSON.parse(refusals[0]!.slice(refusals[0]!.indexOf("\n") + 1))).toMatchObject({ ok: false, error: { message: expect.stringMatching(/verification/) } });
+    expect(JSON.parse(refusals[0]!.slice(refusals[0]!.indexOf("\n") + 1))).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/verification/) },
+    });
     client.close();
   });
 

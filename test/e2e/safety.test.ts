@@ -28,11 +28,15 @@ const names = (tools: { name: string }[]) => tools.map((t) => t.name).sort();
 
 async function approvalFor(owner: OraClient, tool: string): Promise<Approval> {
   let found: Approval | undefined;
-  await until(async () => {
-    const { approvals } = (await owner.request("approvals.list")) as { approvals: Approval[] };
-    found = approvals.find((a) => a.tool === tool);
-    return found !== undefined;
-  }, 5000, `an approval for ${tool}`);
+  await until(
+    async () => {
+      const { approvals } = (await owner.request("approvals.list")) as { approvals: Approval[] };
+      found = approvals.find((a) => a.tool === tool);
+      return found !== undefined;
+    },
+    5000,
+    `an approval for ${tool}`,
+  );
   return found!;
 }
 
@@ -99,7 +103,9 @@ describe("a guest on a shared PC", () => {
   });
 
   it("refuses CRITICAL tools in shared even to the owner", async () => {
-    await expect(owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "hi"], root: 0 } })).rejects.toMatchObject({ code: expect.stringMatching(/denied|not_found/) });
+    await expect(owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "hi"], root: 0 } })).rejects.toMatchObject({
+      code: expect.stringMatching(/denied|not_found/),
+    });
   });
 });
 
@@ -134,10 +140,15 @@ describe("CRITICAL on a private PC", () => {
     const locked = owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "again"], root: 0 } }).catch((error: unknown) => error);
     const next = await approvalFor(owner, "run.program");
     const bad = next.code === "000000" ? "111111" : "000000";
-    for (let i = 0; i < 2; i++) await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: "wrong_code" });
-    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: expect.stringMatching(/wrong_code|locked_out/) });
+    for (let i = 0; i < 2; i++)
+      await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: "wrong_code" });
+    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({
+      code: expect.stringMatching(/wrong_code|locked_out/),
+    });
     expect(await locked).toMatchObject({ code: "denied" });
-    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: next.code })).rejects.toMatchObject({ code: expect.stringMatching(/locked_out|not_pending/) });
+    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: next.code })).rejects.toMatchObject({
+      code: expect.stringMatching(/locked_out|not_pending/),
+    });
     owner.close();
   });
 

@@ -74,7 +74,11 @@ describe("chatting with the secretary through the relay", () => {
 
   async function chat(client: OraClient, message: string, conversation?: string) {
     const events: Event[] = [];
-    const answer = (await client.request("chat", { text: message, ...(conversation ? { conversation } : {}) }, { onChunk: (c) => events.push(c as Event) })) as Answer;
+    const answer = (await client.request(
+      "chat",
+      { text: message, ...(conversation ? { conversation } : {}) },
+      { onChunk: (c) => events.push(c as Event) },
+    )) as Answer;
     return { answer, events };
   }
 
@@ -163,7 +167,9 @@ describe("chatting with the secretary through the relay", () => {
     fake.script(text("noted"));
     const { answer } = await chat(owner, "my bank PIN hint is 'blue'");
     fake.script(text("should not run"));
-    await expect(guest.request("chat", { text: "what did we say?", conversation: answer.conversation })).rejects.toMatchObject({ code: expect.stringMatching(/not_found|failed/) });
+    await expect(guest.request("chat", { text: "what did we say?", conversation: answer.conversation })).rejects.toMatchObject({
+      code: expect.stringMatching(/not_found|failed/),
+    });
     fake.script(text("you said blue"));
     const again = await chat(owner, "what did I say?", answer.conversation);
     expect(messagesSent(fake, fake.requests.length - 1).map((m) => m.content)).toContain("my bank PIN hint is 'blue'");

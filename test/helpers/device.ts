@@ -3,7 +3,7 @@
  * minted by the Node, and the device written into the agent's paired-device list, exactly as
  * `ora-agent pair` leaves them. Tests about anything but pairing itself start from here.
  */
-import { beginHandshake, SecureChannel, generateKeyPair, staticKey, toBase64Url, type DeviceIdentity, type Role } from "@ora/protocol";
+import { beginHandshake, type SecureChannel, generateKeyPair, staticKey, toBase64Url, type DeviceIdentity, type Role } from "@ora/protocol";
 import { loadOrCreateIdentity, PairedDevices } from "ora-agent";
 import type { Relay } from "./relay.js";
 
@@ -42,7 +42,11 @@ export class DeviceCrypto {
   }
 
   hello(): string {
-    this.handshake = beginHandshake({ device: this.id, deviceKey: staticKey(this.key.secretKey), agentPublicKey: loadOrCreateIdentity(this.stateDir).publicKey });
+    this.handshake = beginHandshake({
+      device: this.id,
+      deviceKey: staticKey(this.key.secretKey),
+      agentPublicKey: loadOrCreateIdentity(this.stateDir).publicKey,
+    });
     return JSON.stringify(this.handshake.hello);
   }
 

@@ -156,7 +156,16 @@ function anthropicEvents(response: Stream, model: string): Wire {
   const tokens = response.usage ?? { input: 10, output: 5 };
   const out: Wire = [
     event("message_start", {
-      message: { id: "msg_fake", type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: tokens.input, output_tokens: 1 } },
+      message: {
+        id: "msg_fake",
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: tokens.input, output_tokens: 1 },
+      },
     }),
   ];
   let index = -1;

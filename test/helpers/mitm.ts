@@ -43,7 +43,10 @@ export async function startMitm(relay: string): Promise<Mitm> {
   server.on("connection", (client, request) => {
     const target = new URL(request.url ?? "/", relay);
     target.protocol = "ws:";
-    const protocols = String(request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+    const protocols = String(request.headers["sec-websocket-protocol"] ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean);
     const upstream = new WebSocket(target, protocols, { perMessageDeflate: false });
     links.push({ client, upstream });
     const queued: string[] = [];

@@ -128,7 +128,12 @@ describe.each(FLAVOURS)("the $flavour adapter", ({ flavour, start, make }) => {
     const events: string[] = [];
     const error = await failure(
       (async () => {
-        for await (const event of provider(300).stream({ messages: [{ role: "user", content: "hi" }], tools: [], maxTokens: 50, signal: new AbortController().signal })) {
+        for await (const event of provider(300).stream({
+          messages: [{ role: "user", content: "hi" }],
+          tools: [],
+          maxTokens: 50,
+          signal: new AbortController().signal,
+        })) {
           if (event.type === "text") events.push(event.delta);
         }
       })(),
@@ -138,7 +143,13 @@ describe.each(FLAVOURS)("the $flavour adapter", ({ flavour, start, make }) => {
   });
 
   it("keeps streaming while pieces keep coming, however long the whole answer takes", async () => {
-    fake.script({ stream: [{ text: "a", delayMs: 150 }, { text: "b", delayMs: 150 }, { text: "c", delayMs: 150 }] });
+    fake.script({
+      stream: [
+        { text: "a", delayMs: 150 },
+        { text: "b", delayMs: 150 },
+        { text: "c", delayMs: 150 },
+      ],
+    });
     expect(textOf(await collect(provider(300)))).toBe("abc");
   });
 

@@ -11,7 +11,19 @@ import { startFakeOpenAI, text, type FakeLLM } from "../helpers/fake-llm.js";
 import { KEY } from "./support.js";
 
 /** Variables that would change what the commands see: the test decides them, never the machine. */
-const OWN_VARIABLES = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ORA_OPENAI_MODEL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ORA_ANTHROPIC_MODEL", "ORA_TOOL_ROOTS", "ORA_RELAY_URL", "ORA_STATE_DIR", "ORA_PROFILE"];
+const OWN_VARIABLES = [
+  "OPENAI_API_KEY",
+  "OPENAI_BASE_URL",
+  "ORA_OPENAI_MODEL",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_BASE_URL",
+  "ANTHROPIC_AUTH_TOKEN",
+  "ORA_ANTHROPIC_MODEL",
+  "ORA_TOOL_ROOTS",
+  "ORA_RELAY_URL",
+  "ORA_STATE_DIR",
+  "ORA_PROFILE",
+];
 
 function ora(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_VARIABLES.includes(name)));
@@ -156,7 +168,9 @@ describe("ora-agent doctor", () => {
     expect(result.stdout).toMatch(/✗ registration\s+this PC is not registered with a relay\n\s+→ run ora-agent start/);
     expect(result.stdout).toMatch(/✗ relay\s+cannot reach http:\/\/127\.0\.0\.1:9/);
     expect(result.stdout).toMatch(/✗ agent\s+not running \(optional\)/);
-    expect(result.stdout).toMatch(/✗ providers\s+none usable \(openai: no API key: set OPENAI_API_KEY; anthropic: no API key: set ANTHROPIC_API_KEY\) \(optional\)/);
+    expect(result.stdout).toMatch(
+      /✗ providers\s+none usable \(openai: no API key: set OPENAI_API_KEY; anthropic: no API key: set ANTHROPIC_API_KEY\) \(optional\)/,
+    );
     expect(result.stdout).toMatch(/✗ tool folders\s+none shared/);
     expect(result.stdout).toMatch(/✗ paired devices\s+none yet \(optional\)/);
     expect(result.stdout).toContain("3 essential checks failed");
@@ -164,13 +178,19 @@ describe("ora-agent doctor", () => {
 
   it("fails when no usable provider answers the probe, naming the failure without the key", async () => {
     const { dir, env } = healthySetup();
-    writeFileSync(join(dir, "providers.json"), JSON.stringify({ providers: [{ name: "cloud", type: "openai", baseURL: fake.baseURL, model: "m", apiKeyEnv: "CLOUD_KEY" }] }));
+    writeFileSync(
+      join(dir, "providers.json"),
+      JSON.stringify({ providers: [{ name: "cloud", type: "openai", baseURL: fake.baseURL, model: "m", apiKeyEnv: "CLOUD_KEY" }] }),
+    );
     fake.script({ status: 401, message: `Incorrect API key provided: ${KEY}` });
     const result = await ora(["doctor", "--probe", "--json", "--state-dir", dir], { ...env, CLOUD_KEY: KEY });
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
     expect(report.ok).toBe(false);
-    expect(report.checks.find((c) => c.name === "probe cloud:m")).toMatchObject({ ok: false, detail: expect.stringContaining("the API key was refused (HTTP 401)") });
+    expect(report.checks.find((c) => c.name === "probe cloud:m")).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("the API key was refused (HTTP 401)"),
+    });
     expect(report.checks.find((c) => c.name === "probe")).toMatchObject({ ok: false, detail: "0 of 1 usable provider answered" });
     expect(result.stdout).not.toContain(KEY);
   });

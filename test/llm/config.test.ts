@@ -40,7 +40,14 @@ describe("providers from the environment", () => {
     expect(usable).toEqual([]);
     expect(chatProviderFrom(usable)).toBeUndefined();
     expect(all).toEqual([
-      expect.objectContaining({ name: "openai", type: "openai", model: "gpt-4o-mini", host: "api.openai.com", usable: false, reason: "no API key: set OPENAI_API_KEY" }),
+      expect.objectContaining({
+        name: "openai",
+        type: "openai",
+        model: "gpt-4o-mini",
+        host: "api.openai.com",
+        usable: false,
+        reason: "no API key: set OPENAI_API_KEY",
+      }),
       expect.objectContaining({ name: "anthropic", type: "anthropic", host: "api.anthropic.com", usable: false, reason: "no API key: set ANTHROPIC_API_KEY" }),
     ]);
   });
@@ -101,12 +108,18 @@ describe("providers from providers.json", () => {
 
   it("refuses apiKey none for a server on another machine", () => {
     const dir = withFile({ providers: [{ name: "lan", type: "openai", baseURL: "https://gpu.example.com/v1", model: "m", apiKey: "none" }] });
-    expect(loadProviders(dir, {}).all[0]).toMatchObject({ usable: false, reason: '"apiKey": "none" is only for a server on this machine, not gpu.example.com' });
+    expect(loadProviders(dir, {}).all[0]).toMatchObject({
+      usable: false,
+      reason: '"apiKey": "none" is only for a server on this machine, not gpu.example.com',
+    });
   });
 
   it("refuses to send a key over plain http to another machine", () => {
     const dir = withFile({ providers: [{ name: "lan", type: "openai", baseURL: "http://192.168.1.20:8000/v1", model: "m", apiKey: KEY }] });
-    expect(loadProviders(dir, {}).all[0]).toMatchObject({ usable: false, reason: "plain http to 192.168.1.20:8000 would send the key unencrypted: use https://" });
+    expect(loadProviders(dir, {}).all[0]).toMatchObject({
+      usable: false,
+      reason: "plain http to 192.168.1.20:8000 would send the key unencrypted: use https://",
+    });
   });
 
   it("warns when a literal key sits in a file others can read, and not when it is 0600", () => {
@@ -141,7 +154,12 @@ describe("providers from providers.json", () => {
   });
 
   it("rejects two providers with the same name", () => {
-    const dir = withFile({ providers: [{ name: "x", type: "openai", model: "a" }, { name: "x", type: "anthropic", model: "b" }] });
+    const dir = withFile({
+      providers: [
+        { name: "x", type: "openai", model: "a" },
+        { name: "x", type: "anthropic", model: "b" },
+      ],
+    });
     expect(loadError(dir).message).toContain("provider names must be unique");
   });
 

@@ -59,7 +59,12 @@ describe("failover across providers", () => {
     const seen: string[] = [];
     const error = await failure(
       (async () => {
-        for await (const event of chain.stream({ messages: [{ role: "user", content: "hi" }], tools: [], maxTokens: 50, signal: new AbortController().signal })) {
+        for await (const event of chain.stream({
+          messages: [{ role: "user", content: "hi" }],
+          tools: [],
+          maxTokens: 50,
+          signal: new AbortController().signal,
+        })) {
           if (event.type === "text") seen.push(event.delta);
         }
       })(),
@@ -92,7 +97,9 @@ describe("failover across providers", () => {
     claude.script({ status: 529, message: "overloaded" });
     const error = await failure(collect(chain));
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error.message).toMatch(/^every provider failed: ollama:llama3\.1: server error \(HTTP 500\): model not loaded; openai:gpt-4o-mini: rate limited \(HTTP 429\)/);
+    expect(error.message).toMatch(
+      /^every provider failed: ollama:llama3\.1: server error \(HTTP 500\): model not loaded; openai:gpt-4o-mini: rate limited \(HTTP 429\)/,
+    );
     expect(error.message).toContain("claude:claude-x: server error (HTTP 529): overloaded");
     expect(error.message).not.toContain(KEY);
     expect(error.message).not.toContain("sk-test");

@@ -45,18 +45,37 @@ describe("the conversation loop", () => {
   });
 
   const provider = () => new OpenAIProvider({ name: "fake", model: "m", apiKey: "none", baseURL: fake.baseURL });
-  const context = (signal = new AbortController().signal, events: TurnEvent[] = []) => ({ requester: local, who: "the PC", signal, emit: (e: TurnEvent) => void events.push(e) });
+  const context = (signal = new AbortController().signal, events: TurnEvent[] = []) => ({
+    requester: local,
+    who: "the PC",
+    signal,
+    emit: (e: TurnEvent) => void events.push(e),
+  });
 
   it("stops after the step limit when the model keeps calling tools", async () => {
     fake.script(toolCall("nothing_here", ["{}"]), toolCall("nothing_here", ["{}"]), toolCall("nothing_here", ["{}"]));
-    const result = await runTurn({ text: "loop forever" }, context(), { provider: provider(), safety, memory, limits: { maxSteps: 2, maxTokens: 1000, historyMessages: 10 } });
+    const result = await runTurn({ text: "loop forever" }, context(), {
+      provider: provider(),
+      safety,
+      memory,
+      limits: { maxSteps: 2, maxTokens: 1000, historyMessages: 10 },
+    });
     expect(result).toMatchObject({ stopped: "max_steps", steps: 2 });
     expect(fake.requests).toHaveLength(2);
   });
 
   it("stops when the turn's output tokens pass the limit", async () => {
-    fake.script({ ...toolCall("nothing_here", ["{}"]), usage: { input: 10, output: 600 } }, { ...toolCall("nothing_here", ["{}"]), usage: { input: 10, output: 600 } }, text("never"));
-    const result = await runTurn({ text: "talk a lot" }, context(), { provider: provider(), safety, memory, limits: { maxSteps: 8, maxTokens: 1000, historyMessages: 10 } });
+    fake.script(
+      { ...toolCall("nothing_here", ["{}"]), usage: { input: 10, output: 600 } },
+      { ...toolCall("nothing_here", ["{}"]), usage: { input: 10, output: 600 } },
+      text("never"),
+    );
+    const result = await runTurn({ text: "talk a lot" }, context(), {
+      provider: provider(),
+      safety,
+      memory,
+      limits: { maxSteps: 8, maxTokens: 1000, historyMessages: 10 },
+    });
     expect(result).toMatchObject({ stopped: "max_tokens", steps: 2 });
   });
 

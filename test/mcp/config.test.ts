@@ -32,7 +32,15 @@ describe("mcp.json", () => {
   });
 
   it("refuses HTTP servers that are not on this PC", () => {
-    for (const url of ["http://example.com/mcp", "http://10.0.0.5:3001/mcp", "http://127.0.0.1.nip.io/mcp", "http://[::ffff:127.0.0.1]/mcp", "http://0.0.0.0:3001/mcp", "ftp://localhost/mcp", "localhost:3001"]) {
+    for (const url of [
+      "http://example.com/mcp",
+      "http://10.0.0.5:3001/mcp",
+      "http://127.0.0.1.nip.io/mcp",
+      "http://[::ffff:127.0.0.1]/mcp",
+      "http://0.0.0.0:3001/mcp",
+      "ftp://localhost/mcp",
+      "localhost:3001",
+    ]) {
       const message = refusal({ servers: [{ name: "web", url }] });
       expect(message, url).toMatch(/servers\.0\.url: (must be an http\(s\) URL on this PC|is not a URL)/);
     }
@@ -40,7 +48,14 @@ describe("mcp.json", () => {
 
   it("says which entry is wrong and why", () => {
     expect(refusal({ servers: [{ name: "Bad.Name", command: "x" }] })).toContain("servers.0.name");
-    expect(refusal({ servers: [{ name: "a", command: "x" }, { name: "a", command: "y" }] })).toContain('servers.1.name: "a" is used twice');
+    expect(
+      refusal({
+        servers: [
+          { name: "a", command: "x" },
+          { name: "a", command: "y" },
+        ],
+      }),
+    ).toContain('servers.1.name: "a" is used twice');
     expect(refusal({ servers: [{ name: "a", command: "x", url: "http://localhost/" }] })).toContain("servers.0");
     expect(refusal({ servers: [{ name: "a" }] })).toContain("servers.0.command");
     expect(refusal({ servers: [{ name: "a", command: "x", env: { "BAD NAME": "1" } }] })).toContain("servers.0.env");
@@ -72,7 +87,8 @@ describe("MCP tool names", () => {
   });
 
   it("are refused when they cannot be made safe", () => {
-    for (const name of ["rеad_file", "read file", "", "___", "x".repeat(200), "read\u200bfile", "ｒｅａｄ"]) expect(oraToolName("fs", name), name).toBeUndefined();
+    for (const name of ["rеad_file", "read file", "", "___", "x".repeat(200), "read\u200bfile", "ｒｅａｄ"])
+      expect(oraToolName("fs", name), name).toBeUndefined();
     expect(oraToolName("fs", "a".repeat(64))).toBeUndefined();
   });
 });

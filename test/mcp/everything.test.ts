@@ -24,13 +24,17 @@ async function agentWith(config: McpConfig) {
 describe("MCP over streamable HTTP", () => {
   it("lists and calls a local server's tools", async () => {
     const { url } = await startEverythingHttp();
-    const { safety, mcp } = await agentWith(parseMcpConfig({ servers: [{ name: "web", url }], tools: { "web.echo": { risk: "LOW" }, "web.get-sum": { risk: "MEDIUM" } } }));
+    const { safety, mcp } = await agentWith(
+      parseMcpConfig({ servers: [{ name: "web", url }], tools: { "web.echo": { risk: "LOW" }, "web.get-sum": { risk: "MEDIUM" } } }),
+    );
     expect(mcp.servers).toMatchObject([{ name: "web", transport: "http" }]);
     expect(mcp.servers[0]!.error).toBeUndefined();
     const tools = safety.listTools(owner);
     expect(tools.find((t) => t.name === "mcp.web.echo")).toMatchObject({ risk: "LOW" });
     expect(tools.find((t) => t.name === "mcp.web.get_env")).toMatchObject({ risk: "HIGH" });
-    await expect(safety.callTool(owner, "mcp.web.echo", { message: "hello over http" }, { origin: "test" })).resolves.toEqual({ text: "Echo: hello over http" });
+    await expect(safety.callTool(owner, "mcp.web.echo", { message: "hello over http" }, { origin: "test" })).resolves.toEqual({
+      text: "Echo: hello over http",
+    });
     const sum = (await safety.callTool(owner, "mcp.web.get_sum", { a: 2, b: 40 }, { origin: "test" })) as { text: string };
     expect(sum.text).toContain("42");
   });
@@ -62,7 +66,9 @@ describe("MCP over stdio with the everything server", () => {
   });
 
   it("stops waiting for a call when the caller cancels it", async () => {
-    const { safety } = await agentWith(parseMcpConfig({ servers: [{ name: "ev", command: EVERYTHING_SERVER }], tools: { "ev.trigger-long-running-operation": { risk: "LOW" } } }));
+    const { safety } = await agentWith(
+      parseMcpConfig({ servers: [{ name: "ev", command: EVERYTHING_SERVER }], tools: { "ev.trigger-long-running-operation": { risk: "LOW" } } }),
+    );
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(new Error("the user closed the chat")), 200);
@@ -81,7 +87,11 @@ describe("MCP over stdio with the everything server", () => {
         ],
       }),
     );
-    expect(mcp.servers.map((s) => [s.name, s.error === undefined])).toEqual([["dies", false], ["missing", false], ["ev", true]]);
+    expect(mcp.servers.map((s) => [s.name, s.error === undefined])).toEqual([
+      ["dies", false],
+      ["missing", false],
+      ["ev", true],
+    ]);
     const log = lines.join("");
     expect(log).toMatch(/warn mcp server skipped server="dies" .*stderr="cannot open the database"/);
     expect(log).toContain('mcp server skipped server="missing"');

@@ -12,7 +12,11 @@ import { FS_SERVER, isRunning, onCleanup, recordingLog, tempDir, waitUntil } fro
 const owner: Requester = { device: "dev-owner-phone", role: "owner", user: "owner", via: "relay", session: "s-owner" };
 const guest: Requester = { device: "dev-guest", role: "guest", user: "dev-guest", via: "relay", session: "s-guest" };
 
-async function filesystemAgent(tools: Record<string, { risk?: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"; guests?: boolean }> = {}, profile: "private" | "shared" = "private", env: NodeJS.ProcessEnv = {}) {
+async function filesystemAgent(
+  tools: Record<string, { risk?: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"; guests?: boolean }> = {},
+  profile: "private" | "shared" = "private",
+  env: NodeJS.ProcessEnv = {},
+) {
   const files = tempDir("ora-mcp-files-");
   writeFileSync(join(files, "plan.txt"), "step one: approve MCP calls\n");
   const { log, lines } = recordingLog();
@@ -68,10 +72,15 @@ describe("MCP tools from the filesystem server", () => {
 
   it("does not run a HIGH call the owner denies", async () => {
     const { safety, files } = await filesystemAgent();
-    const call = safety.callTool(owner, "mcp.fs.write_file", { path: join(files, "evil.txt"), content: "x" }, {
-      origin: "test",
-      onApprovalPending: (approval) => safety.approvals.decide(approval.id, { verdict: "deny" }, LOCAL_OWNER),
-    });
+    const call = safety.callTool(
+      owner,
+      "mcp.fs.write_file",
+      { path: join(files, "evil.txt"), content: "x" },
+      {
+        origin: "test",
+        onApprovalPending: (approval) => safety.approvals.decide(approval.id, { verdict: "deny" }, LOCAL_OWNER),
+      },
+    );
     expect((await refusal(call)).code).toBe("denied");
     expect(existsSync(join(files, "evil.txt"))).toBe(false);
   });
@@ -83,7 +92,10 @@ describe("MCP tools from the filesystem server", () => {
   });
 
   it("refuses a guest as if the tool did not exist, and offers a guest only a LOW tool marked for guests", async () => {
-    const { safety, files } = await filesystemAgent({ "fs.list_allowed_directories": { risk: "LOW", guests: true }, "fs.list_directory": { risk: "MEDIUM", guests: true } });
+    const { safety, files } = await filesystemAgent({
+      "fs.list_allowed_directories": { risk: "LOW", guests: true },
+      "fs.list_directory": { risk: "MEDIUM", guests: true },
+    });
     expect((await refusal(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" }))).code).toBe("not_found");
     // Private profile: guests get LOW tools only, whatever mcp.json says.
     expect((await refusal(safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" }))).code).toBe("not_found");

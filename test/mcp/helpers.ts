@@ -63,7 +63,10 @@ async function freePort(): Promise<number> {
 /** The "everything" server in streamable HTTP mode on a free port; stopped by its PID after the test. */
 export async function startEverythingHttp(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [EVERYTHING_SERVER, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [EVERYTHING_SERVER, "streamableHttp"], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   onCleanup(async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once("exit", resolve));

@@ -32,7 +32,11 @@ describe("ora-agent memory", () => {
     const theirs = await memoryCli(stateDir, "list", "--user", GUEST, "--json");
     expect(JSON.parse(theirs.stdout)).toMatchObject([{ id: guests, user: GUEST, messages: 1 }]);
     const users = await memoryCli(stateDir, "users", "--json");
-    expect(JSON.parse(users.stdout).map((u: { user: string }) => u.user).sort()).toEqual([GUEST, OWNER].sort());
+    expect(
+      JSON.parse(users.stdout)
+        .map((u: { user: string }) => u.user)
+        .sort(),
+    ).toEqual([GUEST, OWNER].sort());
   });
 
   it("searches and shows one user's history, escaping control characters for the terminal", async () => {

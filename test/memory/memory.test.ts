@@ -135,7 +135,12 @@ describe("memory", () => {
     const one = memory.startConversation(OWNER);
     const two = memory.startConversation(OWNER);
     const theirs = memory.startConversation(GUEST);
-    for (const [user, id] of [[OWNER, one], [OWNER, two], [GUEST, theirs]] as const) memory.append(user, id, { role: "user", content: "remember the giraffe" });
+    for (const [user, id] of [
+      [OWNER, one],
+      [OWNER, two],
+      [GUEST, theirs],
+    ] as const)
+      memory.append(user, id, { role: "user", content: "remember the giraffe" });
     expect(memory.forget(OWNER, { conversation: one })).toBe(1);
     memoryError(() => memory.history(OWNER, one), "not_found");
     expect(memory.search(OWNER, "giraffe").map((h) => h.conversation)).toEqual([two]);

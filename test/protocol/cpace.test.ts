@@ -131,9 +131,7 @@ describe("CPace hashing checked against libsodium", () => {
 
   it("hashes the draft's generator string to the draft's 64 bytes, like libsodium's SHA-512", () => {
     expect(toHex(sodium.crypto_hash(generatorString(V.prs, V.ci, V.sid)))).toBe(toHex(V.generatorHash));
-    expect(toHex(ristretto255_hasher.deriveToCurve?.(sodium.crypto_hash(V.generatorString)).toBytes() ?? new Uint8Array())).toBe(
-      toHex(V.g),
-    );
+    expect(toHex(ristretto255_hasher.deriveToCurve?.(sodium.crypto_hash(V.generatorString)).toBytes() ?? new Uint8Array())).toBe(toHex(V.g));
   });
 
   it("derives, for random inputs, the generator string and ISK that libsodium's SHA-512 gives from the draft's formulas", () => {
@@ -141,13 +139,7 @@ describe("CPace hashing checked against libsodium", () => {
     fc.assert(
       fc.property(bytes(100, 1), bytes(100), bytes(100), bytes(100), bytes(100), (prs, ci, sid, ada, adb) => {
         const zpad = Math.max(0, 128 - 1 - (1 + prs.length) - (1 + 17));
-        const expectedGeneratorString = Uint8Array.from([
-          ...lv(ascii("CPaceRistretto255")),
-          ...lv(prs),
-          ...lv(new Uint8Array(zpad)),
-          ...lv(ci),
-          ...lv(sid),
-        ]);
+        const expectedGeneratorString = Uint8Array.from([...lv(ascii("CPaceRistretto255")), ...lv(prs), ...lv(new Uint8Array(zpad)), ...lv(ci), ...lv(sid)]);
         expect(toHex(generatorString(prs, ci, sid))).toBe(toHex(expectedGeneratorString));
 
         const a = cpaceInitiator({ prs, ci, sid, ad: ada }, V.ya);

@@ -55,7 +55,18 @@ describe("pairing codes", () => {
   });
 
   it("refuses a code without its secret part, with unknown words, or without a nameplate", () => {
-    for (const bad of ["7", "7-", "https://relay.example/pair#7", "https://relay.example/pair", "orbit-velvet-cannon", "0-orbit-velvet-cannon", "7-orbit-velvet", "7-orbit-velvet-cannon-extra", "7-orbitx-velvet-cannon", "7-qqq-velvet-cannon"]) {
+    for (const bad of [
+      "7",
+      "7-",
+      "https://relay.example/pair#7",
+      "https://relay.example/pair",
+      "orbit-velvet-cannon",
+      "0-orbit-velvet-cannon",
+      "7-orbit-velvet",
+      "7-orbit-velvet-cannon-extra",
+      "7-orbitx-velvet-cannon",
+      "7-qqq-velvet-cannon",
+    ]) {
       expect(() => parsePairingCode(bad), bad).toThrow(PairingCodeError);
     }
     expect(() => parsePairingCode("7")).toThrow(/missing its secret words/);
@@ -97,7 +108,9 @@ describe("the pairing exchange", () => {
     const m3 = host.grant(grant(generateKeyPair().publicKey)) as { mac: string; box: string };
     const flip = (text: string) => (text[0] === "A" ? "B" : "A") + text.slice(1);
     expect(() => guest.accept({ ...m3, mac: flip(m3.mac) })).toThrow();
-    expect(() => guest.accept({ ...m3, box: m3.box.slice(0, -4) + (m3.box.endsWith("AAAA") ? "BBBB" : "AAAA") })).toThrow(expect.objectContaining({ reason: "malformed" }));
+    expect(() => guest.accept({ ...m3, box: m3.box.slice(0, -4) + (m3.box.endsWith("AAAA") ? "BBBB" : "AAAA") })).toThrow(
+      expect.objectContaining({ reason: "malformed" }),
+    );
     expect(() => guest.accept(host.refuse())).toThrow(expect.objectContaining({ reason: "refused" }));
   });
 

@@ -3,7 +3,18 @@
  * opens exactly once and in order, and the primitives agree byte for byte with libsodium.
  */
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { acceptHandshake, beginHandshake, dh, SecureChannel, SecureChannelError, fromBase64Url, generateKeyPair, sessionAead, staticKey, toBase64Url } from "@ora/protocol";
+import {
+  acceptHandshake,
+  beginHandshake,
+  dh,
+  SecureChannel,
+  SecureChannelError,
+  fromBase64Url,
+  generateKeyPair,
+  sessionAead,
+  staticKey,
+  toBase64Url,
+} from "@ora/protocol";
 import fc from "fast-check";
 import sodium from "libsodium-wrappers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -86,13 +97,19 @@ describe("end-to-end sessions", () => {
 
   it("uses X25519 and XChaCha20-Poly1305 exactly as libsodium computes them", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 24, maxLength: 24 }), (skA, skB, message, nonce) => {
-        const pkB = sodium.crypto_scalarmult_base(skB);
-        expect(toBase64Url(dh(skA, pkB))).toBe(toBase64Url(sodium.crypto_scalarmult(skA, pkB)));
-        const key = sodium.crypto_generichash(32, skA, null);
-        const ours = xchacha20poly1305(key, nonce).encrypt(message);
-        expect(toBase64Url(ours)).toBe(toBase64Url(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, null, null, nonce, key)));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        (skA, skB, message, nonce) => {
+          const pkB = sodium.crypto_scalarmult_base(skB);
+          expect(toBase64Url(dh(skA, pkB))).toBe(toBase64Url(sodium.crypto_scalarmult(skA, pkB)));
+          const key = sodium.crypto_generichash(32, skA, null);
+          const ours = xchacha20poly1305(key, nonce).encrypt(message);
+          expect(toBase64Url(ours)).toBe(toBase64Url(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, null, null, nonce, key)));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -113,20 +130,25 @@ describe("end-to-end sessions", () => {
 
   it("seals exactly as XChaCha20-Poly1305 with nonce 0¹⁶ ‖ seq, on the native path and on noble's", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ maxLength: 2000 }), (key, seq, message) => {
-        const nonce = new Uint8Array(24);
-        nonce.set(seq, 16);
-        const reference = toBase64Url(xchacha20poly1305(key, nonce).encrypt(message));
-        expect(toBase64Url(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, null, null, nonce, key))).toBe(reference);
-        for (const aead of [sessionAead(key), sessionAead(key, { native: false })]) {
-          const sealed = aead.seal(seq, message);
-          expect(toBase64Url(sealed)).toBe(reference);
-          expect(toBase64Url(aead.open(seq, sealed))).toBe(toBase64Url(message));
-          const flipped = sealed.slice();
-          flipped[flipped.length - 1]! ^= 1;
-          expect(() => aead.open(seq, flipped)).toThrow();
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.uint8Array({ maxLength: 2000 }),
+        (key, seq, message) => {
+          const nonce = new Uint8Array(24);
+          nonce.set(seq, 16);
+          const reference = toBase64Url(xchacha20poly1305(key, nonce).encrypt(message));
+          expect(toBase64Url(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, null, null, nonce, key))).toBe(reference);
+          for (const aead of [sessionAead(key), sessionAead(key, { native: false })]) {
+            const sealed = aead.seal(seq, message);
+            expect(toBase64Url(sealed)).toBe(reference);
+            expect(toBase64Url(aead.open(seq, sealed))).toBe(toBase64Url(message));
+            const flipped = sealed.slice();
+            flipped[flipped.length - 1]! ^= 1;
+            expect(() => aead.open(seq, flipped)).toThrow();
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -8,7 +8,15 @@ describe("approvals", () => {
     const h = harness();
     const call = h.call(bob, "echo.high", { text: "go" });
     const approval = await call.pending;
-    expect(approval).toMatchObject({ tool: "echo.high", risk: "HIGH", status: "pending", args: { text: "go" }, requester: { device: "dev-bob" }, origin: "test", needsCode: false });
+    expect(approval).toMatchObject({
+      tool: "echo.high",
+      risk: "HIGH",
+      status: "pending",
+      args: { text: "go" },
+      requester: { device: "dev-bob" },
+      origin: "test",
+      needsCode: false,
+    });
     expect(approval.id).toMatch(/^[0-9a-hjkmnp-tv-z]{8}$/);
     expect(approval.expiresAt - approval.createdAt).toBe(300_000);
     expect(h.ran).toHaveLength(0);
@@ -154,7 +162,10 @@ describe("approvals", () => {
     const h = harness({ policy: { maxPendingPerRequester: 2 } });
     await h.call(alice, "echo.high", { text: "1" }).pending;
     await h.call(alice, "echo.high", { text: "2" }).pending;
-    await expect(h.call(alice, "echo.high", { text: "3" }).result).rejects.toMatchObject({ code: "rate_limited", message: expect.stringContaining("too many approvals waiting") });
+    await expect(h.call(alice, "echo.high", { text: "3" }).result).rejects.toMatchObject({
+      code: "rate_limited",
+      message: expect.stringContaining("too many approvals waiting"),
+    });
     await expect(h.call(bob, "echo.high", { text: "3" }).pending).resolves.toMatchObject({ status: "pending" });
   });
 
@@ -200,7 +211,15 @@ describe("approvals", () => {
       ["created", "pending"],
       ["expired", "expired"],
     ]);
-    expect(events[0]!.approval).toMatchObject({ id: approval.id, tool: "echo.critical", risk: "CRITICAL", args: { text: "c" }, requester: { user: "alice" }, origin: "test", needsCode: true });
+    expect(events[0]!.approval).toMatchObject({
+      id: approval.id,
+      tool: "echo.critical",
+      risk: "CRITICAL",
+      args: { text: "c" },
+      requester: { user: "alice" },
+      origin: "test",
+      needsCode: true,
+    });
     expect(JSON.stringify(events)).not.toContain(code);
     expect(events[4]!.approval.id).toBe(expiring.id);
   });

@@ -63,7 +63,10 @@ describe("the control socket", () => {
     const { server } = await agentWithControl();
     expect(JSON.parse(await sendRaw(server.path, "not json\n"))).toMatchObject({ ok: false, error: { code: "bad_request" } });
     expect(JSON.parse(await sendRaw(server.path, '{"op":"tools.run","name":"echo.high"}\n'))).toMatchObject({ ok: false, error: { code: "bad_request" } });
-    expect(JSON.parse(await sendRaw(server.path, '{"op":"approvals.decide","id":"x","verdict":"approve","code":"12"}\n'))).toMatchObject({ ok: false, error: { code: "bad_request", message: expect.stringContaining("6 digits") } });
+    expect(JSON.parse(await sendRaw(server.path, '{"op":"approvals.decide","id":"x","verdict":"approve","code":"12"}\n'))).toMatchObject({
+      ok: false,
+      error: { code: "bad_request", message: expect.stringContaining("6 digits") },
+    });
     expect(JSON.parse(await sendRaw(server.path, '{"op":"approvals.list"}\n'))).toEqual({ ok: true, result: [] });
   });
 

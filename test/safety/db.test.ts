@@ -13,7 +13,11 @@ const notes: ModuleMigrations = {
   ],
 };
 
-const tables = (db: Database.Database) => db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+const tables = (db: Database.Database) =>
+  db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
 
 describe("the profile database", () => {
   it("migrates an empty database to the current schema, and a second run changes nothing", () => {

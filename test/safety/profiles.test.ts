@@ -55,7 +55,9 @@ describe("secrets at rest", () => {
 
   it("detect an OS keychain only where one can be reached", () => {
     const has = (present: string[]) => (command: string) => present.includes(command);
-    expect(detectKeychain({ os: "linux", env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/run/user/1/bus" }, has: has(["secret-tool"]) })).toBe("libsecret (Secret Service)");
+    expect(detectKeychain({ os: "linux", env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/run/user/1/bus" }, has: has(["secret-tool"]) })).toBe(
+      "libsecret (Secret Service)",
+    );
     expect(detectKeychain({ os: "linux", env: {}, has: has(["secret-tool"]) })).toBeNull();
     expect(detectKeychain({ os: "linux", env: { DBUS_SESSION_BUS_ADDRESS: "x" }, has: has([]) })).toBeNull();
     expect(detectKeychain({ os: "darwin", env: {}, has: has(["security"]) })).toBe("macOS keychain");

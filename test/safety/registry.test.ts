@@ -35,7 +35,10 @@ describe("the tool registry", () => {
   it("refuses arguments over the size cap, counted as canonical JSON bytes", async () => {
     const { safety } = harness({ policy: { maxArgsBytes: 100 } });
     await expect(safety.callTool(alice, "echo.low", { text: "x".repeat(89) }, { origin: "t" })).resolves.toBeDefined();
-    await expect(safety.callTool(alice, "echo.low", { text: "x".repeat(90) }, { origin: "t" })).rejects.toMatchObject({ code: "bad_args", message: expect.stringContaining("larger than 100 bytes") });
+    await expect(safety.callTool(alice, "echo.low", { text: "x".repeat(90) }, { origin: "t" })).rejects.toMatchObject({
+      code: "bad_args",
+      message: expect.stringContaining("larger than 100 bytes"),
+    });
   });
 
   it("rate-limits per requester and risk level with a bucket that refills over time", async () => {
@@ -52,12 +55,22 @@ describe("the tool registry", () => {
   });
 
   it("reports a tool's own ToolError as is, and hides any other failure behind a plain message", async () => {
-    const boom: Tool = { name: "boom", description: "fails", args: z.object({ kind: z.string() }), risk: "LOW", guestVisible: false, run: ({ kind }) => {
-      if (kind === "tool") throw new ToolError("too_large", "the file is too large");
-      throw new Error("ENOENT: /home/alice/secret/path");
-    } };
+    const boom: Tool = {
+      name: "boom",
+      description: "fails",
+      args: z.object({ kind: z.string() }),
+      risk: "LOW",
+      guestVisible: false,
+      run: ({ kind }) => {
+        if (kind === "tool") throw new ToolError("too_large", "the file is too large");
+        throw new Error("ENOENT: /home/alice/secret/path");
+      },
+    };
     const { safety } = harness({ tools: () => [boom] });
-    await expect(safety.callTool(alice, "boom", { kind: "tool" }, { origin: "t" })).rejects.toMatchObject({ code: "too_large", message: "the file is too large" });
+    await expect(safety.callTool(alice, "boom", { kind: "tool" }, { origin: "t" })).rejects.toMatchObject({
+      code: "too_large",
+      message: "the file is too large",
+    });
     const hidden = await safety.callTool(alice, "boom", { kind: "other" }, { origin: "t" }).catch((e: Error) => e);
     expect(hidden).toMatchObject({ code: "failed", message: "boom failed" });
     expect(safety.audit.tail(1)[0]).toMatchObject({ event: "run", status: "failed" });
@@ -72,7 +85,14 @@ describe("the tool registry", () => {
       ["policy", "allowed"],
       ["run", "ok"],
     ]);
-    expect(rows[2]).toMatchObject({ device: "dev-alice", role: "owner", user: "alice", via: "relay", tool: "echo.low", args_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(rows[2]).toMatchObject({
+      device: "dev-alice",
+      role: "owner",
+      user: "alice",
+      via: "relay",
+      tool: "echo.low",
+      args_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(rows[2]!.duration_ms).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(rows)).not.toContain('"hi"');
   });
@@ -85,7 +105,14 @@ describe("the tool registry", () => {
   });
 
   it("passes a cancelled call's abort reason through and audits it as cancelled", async () => {
-    const slow: Tool = { name: "slow", description: "", args: z.object({}), risk: "LOW", guestVisible: false, run: (_a, { signal }) => new Promise((_r, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))) };
+    const slow: Tool = {
+      name: "slow",
+      description: "",
+      args: z.object({}),
+      risk: "LOW",
+      guestVisible: false,
+      run: (_a, { signal }) => new Promise((_r, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")))),
+    };
     const { safety } = harness({ tools: () => [slow] });
     const controller = new AbortController();
     const call = safety.callTool(alice, "slow", {}, { origin: "t", signal: controller.signal });

@@ -57,11 +57,23 @@ describe("toolConfigFromEnv", () => {
 
   it("reads limits and refuses values that are not whole numbers in range", () => {
     const { env, state } = home();
-    const limits = { ORA_FETCH_MAX_BYTES: "4096", ORA_FETCH_TIMEOUT_MS: "2500", ORA_FETCH_MAX_REDIRECTS: "0", ORA_RUN_TIMEOUT_MS: "1000", ORA_RUN_MAX_OUTPUT_BYTES: "512" };
+    const limits = {
+      ORA_FETCH_MAX_BYTES: "4096",
+      ORA_FETCH_TIMEOUT_MS: "2500",
+      ORA_FETCH_MAX_REDIRECTS: "0",
+      ORA_RUN_TIMEOUT_MS: "1000",
+      ORA_RUN_MAX_OUTPUT_BYTES: "512",
+    };
     const config = toolConfigFromEnv({ ...env, ...limits }, state);
     expect(config.fetch).toEqual({ maxBytes: 4096, timeoutMs: 2500, maxRedirects: 0 });
     expect(config.run).toEqual({ timeoutMs: 1000, maxOutputBytes: 512 });
-    for (const [name, value] of [["ORA_FETCH_MAX_BYTES", "0"], ["ORA_FETCH_TIMEOUT_MS", "1.5"], ["ORA_RUN_TIMEOUT_MS", "-1"], ["ORA_RUN_MAX_OUTPUT_BYTES", "lots"], ["ORA_FETCH_MAX_REDIRECTS", "21"]] as const) {
+    for (const [name, value] of [
+      ["ORA_FETCH_MAX_BYTES", "0"],
+      ["ORA_FETCH_TIMEOUT_MS", "1.5"],
+      ["ORA_RUN_TIMEOUT_MS", "-1"],
+      ["ORA_RUN_MAX_OUTPUT_BYTES", "lots"],
+      ["ORA_FETCH_MAX_REDIRECTS", "21"],
+    ] as const) {
       expect(() => toolConfigFromEnv({ ...env, [name]: value }, state), name).toThrow(UserError);
     }
   });

@@ -3,7 +3,7 @@
  * the check itself swap the path for a symlink, right after it looked.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
-import * as fsp from "node:fs/promises";
+import type * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { filesRead, filesWrite } from "../../node-agent/src/tools/index.js";

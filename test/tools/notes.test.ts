@@ -62,7 +62,7 @@ describe("notes", () => {
       expect((await call(notesSearch, { query }, ctx)).notes).toHaveLength(1);
     }
     // Operators become words that must appear, like any other word.
-    expect(ftsQuery('report NEAR(due')).toBe('"report"* "NEAR"* "due"*');
+    expect(ftsQuery("report NEAR(due")).toBe('"report"* "NEAR"* "due"*');
     expect((await call(notesSearch, { query: "report OR due" }, ctx)).notes).toHaveLength(0);
     await toolError(call(notesSearch, { query: '"()*' }, ctx), "bad_args");
   });

@@ -113,7 +113,8 @@ describe("run.program", () => {
   it("answers soon after exit even if a detached grandchild keeps the output pipe open", async () => {
     const ctx = toolContext({ roots: [tempDir()], run: { timeoutMs: 20_000 } });
     // setsid puts the sleeper outside the group, holding stdout; the answer must not wait a minute for it.
-    const script = "const c = require('child_process').spawn('sleep', ['60'], { detached: true, stdio: ['ignore', 'inherit', 'ignore'] }); c.unref(); console.log(c.pid)";
+    const script =
+      "const c = require('child_process').spawn('sleep', ['60'], { detached: true, stdio: ['ignore', 'inherit', 'ignore'] }); c.unref(); console.log(c.pid)";
     const result = await call(runProgram, { argv: [node, "-e", script] }, ctx);
     process.kill(Number(result.stdout), "SIGKILL");
     expect(result).toMatchObject({ exitCode: 0 });

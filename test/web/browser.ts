@@ -10,7 +10,16 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { AGENT_BIN } from "../helpers/agent.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const SHOTS = "test-results/web";
 
 export function launchChromium(): Promise<Browser> {
@@ -51,7 +60,9 @@ export interface PairProcess {
 
 /** Runs `ora-agent pair` for a state directory and waits for its code and link. */
 export async function offerPairing(relay: string, stateDir: string, args: string[] = ["--yes"]): Promise<PairProcess> {
-  const proc = spawn(process.execPath, [AGENT_BIN, "pair", "--relay", relay, "--state-dir", stateDir, "--no-qr", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [AGENT_BIN, "pair", "--relay", relay, "--state-dir", stateDir, "--no-qr", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));

@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 import { adminFetch, agent, client, metrics, mintDevice, open, registerNode, upgradeRequest, type Node } from "./relay.js";
 
 function toBase64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 function nodeRequest(credential: string | null, method = "GET", body?: unknown): Promise<Response> {

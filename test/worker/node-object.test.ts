@@ -186,7 +186,10 @@ describe("going away", () => {
     for (let i = 0; i < 3; i++) await agentA.nextOf("req");
     await agentA.close();
 
-    for (const [peer, ids] of [[alice, ["a1"]], [bob, ["b1", "b2"]]] as const) {
+    for (const [peer, ids] of [
+      [alice, ["a1"]],
+      [bob, ["b1", "b2"]],
+    ] as const) {
       for (const id of ids) expect((await peer.outcome(id)).header).toMatchObject({ t: "err", id, code: "node_offline" });
       expect((await peer.nextOf("node")).header).toEqual({ t: "node", online: false });
     }

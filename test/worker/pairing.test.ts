@@ -48,7 +48,9 @@ describe("offers", () => {
     expect(nameplate).toMatch(/^[1-9][0-9]*$/);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 120_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
-    expect(await nodeSql(node, "SELECT kind, detail FROM audit WHERE kind = 'pair_offer'")).toEqual([{ kind: "pair_offer", detail: `nameplate=${nameplate} ttl=120` }]);
+    expect(await nodeSql(node, "SELECT kind, detail FROM audit WHERE kind = 'pair_offer'")).toEqual([
+      { kind: "pair_offer", detail: `nameplate=${nameplate} ttl=120` },
+    ]);
   });
 
   it("keeps an offer across eviction, so a claim after the wake-up meets the host", async () => {

@@ -88,7 +88,11 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       const who = (await connection.request("whoami")) as { role: Role; name: string };
       setRole(who.role);
       const list = ((await connection.request("tools.list")) as { tools: Tool[] }).tools;
-      clear(tools, h("summary", {}, `Tools you may use (${list.length})`), h("ul", {}, ...list.map((t) => h("li", {}, h("code", {}, t.name), ` ${t.risk}${t.needsApproval ? ", needs approval" : ""}: ${t.description}`))));
+      clear(
+        tools,
+        h("summary", {}, `Tools you may use (${list.length})`),
+        h("ul", {}, ...list.map((t) => h("li", {}, h("code", {}, t.name), ` ${t.risk}${t.needsApproval ? ", needs approval" : ""}: ${t.description}`))),
+      );
       if (who.role === "owner") await devices.refresh();
       if (who.role !== "guest") await inbox.refresh();
     } catch {
@@ -120,6 +124,7 @@ function describe(element: HTMLElement, state: ConnectionState, saved: SavedDevi
   element.className = `state ${state.phase === "connected" ? (state.pcOnline ? "online" : "pc-offline") : state.phase}`;
   if (state.phase === "connected") element.textContent = state.pcOnline ? "PC online" : "PC offline: it will answer once it is back";
   else if (state.phase === "connecting") element.textContent = `Connecting to ${new URL(saved.relay).host}…`;
-  else if (state.phase === "waiting") element.textContent = `Relay unreachable; trying again in ${duration(Math.max(0, (state.retryAt ?? Date.now()) - Date.now()))}`;
+  else if (state.phase === "waiting")
+    element.textContent = `Relay unreachable; trying again in ${duration(Math.max(0, (state.retryAt ?? Date.now()) - Date.now()))}`;
   else element.textContent = "Access ended";
 }

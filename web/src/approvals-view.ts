@@ -56,26 +56,41 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
   function card(approval: Approval): HTMLElement {
     const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
     const left = h("span", { class: "left", "data-expires": approval.expiresAt }, duration(approval.expiresAt - Date.now()));
-    const codeInput = approval.needsCode ? h("input", { id: `code-${approval.id}`, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 16, class: "approval-code" }) : undefined;
+    const codeInput = approval.needsCode
+      ? h("input", { id: `code-${approval.id}`, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 16, class: "approval-code" })
+      : undefined;
     const decide = async (verdict: "approve" | "deny") => {
       const buttons = [...item.querySelectorAll("button")];
-      buttons.forEach((b) => (b.disabled = true));
+      for (const b of buttons) b.disabled = true;
       try {
         const code = codeInput?.value.trim();
-        const { status: outcome } = (await connection.request("approvals.decide", { id: approval.id, verdict, ...(code && verdict === "approve" ? { code } : {}) })) as { status: string };
+        const { status: outcome } = (await connection.request("approvals.decide", {
+          id: approval.id,
+          verdict,
+          ...(code && verdict === "approve" ? { code } : {}),
+        })) as { status: string };
         notice.textContent = outcome === "approved" ? `Approved ${approval.tool}: it runs once.` : `Denied ${approval.tool}.`;
         approvals = approvals.filter((a) => a.id !== approval.id);
         render();
       } catch (error) {
         message.textContent = explain(error);
-        buttons.forEach((b) => (b.disabled = false));
+        for (const b of buttons) b.disabled = false;
         if (codeInput) codeInput.value = "";
       }
     };
     const item = h(
       "article",
       { class: `approval risk-${approval.risk.toLowerCase()}`, "data-id": approval.id, "aria-label": `${approval.tool}, ${approval.risk}` },
-      h("header", {}, h("code", { class: "tool" }, approval.tool), " ", h("span", { class: `risk ${approval.risk.toLowerCase()}` }, approval.risk), " ", h("span", { class: "muted" }, "time left "), left),
+      h(
+        "header",
+        {},
+        h("code", { class: "tool" }, approval.tool),
+        " ",
+        h("span", { class: `risk ${approval.risk.toLowerCase()}` }, approval.risk),
+        " ",
+        h("span", { class: "muted" }, "time left "),
+        left,
+      ),
       h("pre", { class: "args", "aria-label": "Exact arguments" }, JSON.stringify(approval.args, null, 2)),
       h(
         "dl",
@@ -91,7 +106,9 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
         h(
           "p",
           { class: "code-row" },
-          approval.code ? h("span", {}, "One-time code ", h("strong", { class: "shown-code" }, approval.code), " — type it to approve: ") : h("span", {}, "This needs the one-time code shown on the owner's devices: "),
+          approval.code
+            ? h("span", {}, "One-time code ", h("strong", { class: "shown-code" }, approval.code), " — type it to approve: ")
+            : h("span", {}, "This needs the one-time code shown on the owner's devices: "),
           h("label", { for: codeInput.id, class: "visually-hidden" }, "One-time code"),
           codeInput,
         ),

@@ -29,7 +29,11 @@ export function chatView(connection: Connection): HTMLElement {
   const input = h("textarea", { id: "message", rows: 2, placeholder: "Message your secretary (/help for commands)", "aria-label": "Message", required: true });
   const send = h("button", { type: "submit", class: "primary" }, "Send");
   const stop = h("button", { type: "button", class: "stop", hidden: true, onclick: () => inFlight?.abort() }, "Stop");
-  const fresh = h("button", { type: "button", class: "new-conversation", title: "Start a new conversation", onclick: () => ((conversation = undefined), clear(log), input.focus()) }, "New");
+  const fresh = h(
+    "button",
+    { type: "button", class: "new-conversation", title: "Start a new conversation", onclick: () => ((conversation = undefined), clear(log), input.focus()) },
+    "New",
+  );
   const form = h("form", { class: "composer", onsubmit: (event: Event) => (event.preventDefault(), void ask()) }, input, send, stop, fresh);
   // Enter sends, Shift+Enter is a new line: what chat apps do.
   input.addEventListener("keydown", (event) => {
@@ -72,7 +76,11 @@ export function chatView(connection: Connection): HTMLElement {
     send.disabled = true;
     stop.hidden = false;
     try {
-      const answer = (await connection.request("chat", { text, ...(conversation ? { conversation } : {}) }, { signal: controller.signal, onChunk })) as ChatAnswer;
+      const answer = (await connection.request(
+        "chat",
+        { text, ...(conversation ? { conversation } : {}) },
+        { signal: controller.signal, onChunk },
+      )) as ChatAnswer;
       conversation = answer.conversation ?? conversation;
       cancelAnimationFrame(frame);
       clear(body, renderMarkdown(answer.text ?? streamed));
@@ -101,11 +109,18 @@ export function chatView(connection: Connection): HTMLElement {
       const { conversations } = (await connection.request("conversations.list", { limit: 1 })) as { conversations: { id: string }[] };
       const latest = conversations[0];
       if (!latest || conversation !== undefined || log.childElementCount > 0) return;
-      const { messages } = (await connection.request("conversations.history", { conversation: latest.id })) as { messages: { role: string; content: string }[] };
+      const { messages } = (await connection.request("conversations.history", { conversation: latest.id })) as {
+        messages: { role: string; content: string }[];
+      };
       if (conversation !== undefined || log.childElementCount > 0) return; // the user started typing meanwhile
       conversation = latest.id;
       for (const m of messages) {
-        append(log, m.role === "user" ? h("div", { class: "msg you" }, h("span", { class: "who" }, "You"), h("p", {}, m.content)) : h("div", { class: "msg ora" }, h("span", { class: "who" }, "ORA"), h("div", { class: "body" }, renderMarkdown(m.content))));
+        append(
+          log,
+          m.role === "user"
+            ? h("div", { class: "msg you" }, h("span", { class: "who" }, "You"), h("p", {}, m.content))
+            : h("div", { class: "msg ora" }, h("span", { class: "who" }, "ORA"), h("div", { class: "body" }, renderMarkdown(m.content))),
+        );
       }
       log.lastElementChild?.scrollIntoView({ block: "end" });
     } catch {

@@ -92,11 +92,13 @@ export class Connection {
     this.client = client;
     this.attempt = 0;
     client.onNodeStatus((online) => this.set({ ...this.state, pcOnline: online }));
-    client.onPush((payload) => this.pushListeners.forEach((listener) => listener(payload)));
+    client.onPush((payload) => {
+      for (const listener of this.pushListeners) listener(payload);
+    });
     client.onClose((code) => this.closed(code));
     this.heartbeat = setInterval(() => client.ping(), HEARTBEAT_MS);
     this.set({ phase: "connected", pcOnline: client.online });
-    this.readyListeners.forEach((listener) => listener(client.welcome));
+    for (const listener of this.readyListeners) listener(client.welcome);
   }
 
   /**
@@ -104,7 +106,8 @@ export class Connection {
    * relay is unreachable". If the relay answers its health check, it is the credential.
    */
   private async failed(error: unknown): Promise<void> {
-    if (error instanceof OraError && error.code === "unauthorized" && (await relayAnswers(this.saved.relay))) return this.set({ phase: "revoked", pcOnline: false });
+    if (error instanceof OraError && error.code === "unauthorized" && (await relayAnswers(this.saved.relay)))
+      return this.set({ phase: "revoked", pcOnline: false });
     this.schedule();
   }
 
@@ -125,7 +128,7 @@ export class Connection {
 
   private set(state: ConnectionState): void {
     this.state = state;
-    this.stateListeners.forEach((listener) => listener(state));
+    for (const listener of this.stateListeners) listener(state);
   }
 }
 

@@ -6,9 +6,7 @@
  */
 import { generateKeyPair, KEY_BYTES, staticKey, type StaticKey } from "@ora/protocol";
 
-export type StoredKey =
-  | { kind: "webcrypto"; privateKey: CryptoKey; publicKey: Uint8Array }
-  | { kind: "bytes"; secretKey: Uint8Array };
+export type StoredKey = { kind: "webcrypto"; privateKey: CryptoKey; publicKey: Uint8Array } | { kind: "bytes"; secretKey: Uint8Array };
 
 const X25519 = { name: "X25519" } as const;
 
@@ -41,4 +39,3 @@ export function staticKeyOf(stored: StoredKey): StaticKey {
     },
   };
 }
-

@@ -11,7 +11,12 @@ if (link !== undefined) history.replaceState(null, "", location.pathname);
 async function route(): Promise<void> {
   const saved = await loadDevice();
   const pairing = location.pathname === "/pair" || !saved;
-  if (pairing) return pairView(root, { link, alreadyPaired: saved !== undefined, onPaired: (device) => (history.replaceState(null, "", "/"), appView(root, device, route)) });
+  if (pairing)
+    return pairView(root, {
+      link,
+      alreadyPaired: saved !== undefined,
+      onPaired: (device) => (history.replaceState(null, "", "/"), appView(root, device, route)),
+    });
   appView(root, saved, () => void route());
 }
 

@@ -29,7 +29,24 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
 
 const PURIFY: Config & { RETURN_DOM_FRAGMENT: true } = {
   RETURN_DOM_FRAGMENT: true,
-  FORBID_TAGS: ["img", "style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "svg", "math", "video", "audio", "source", "picture"],
+  FORBID_TAGS: [
+    "img",
+    "style",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "video",
+    "audio",
+    "source",
+    "picture",
+  ],
   FORBID_ATTR: ["style", "srcset"],
   ALLOW_DATA_ATTR: false,
 };

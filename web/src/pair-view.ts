@@ -15,7 +15,15 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
 
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const name = h("input", { id: "device-name", name: "name", value: defaultName(), maxlength: 64, required: true, autocomplete: "off" });
-  const codeInput = h("input", { id: "code", name: "code", placeholder: "7-orbit-velvet-cannon", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true });
+  const codeInput = h("input", {
+    id: "code",
+    name: "code",
+    placeholder: "7-orbit-velvet-cannon",
+    autocomplete: "off",
+    autocapitalize: "none",
+    spellcheck: "false",
+    required: true,
+  });
   const button = h("button", { type: "submit", class: "primary" }, "Pair");
   let preset: PairingCode | undefined;
   let presetError: unknown;
@@ -41,7 +49,9 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
       h("li", {}, "Your PC will ask its owner to confirm this device."),
       h("li", {}, "You will both see six verification digits: check that they are the same on both screens."),
     ),
-    preset ? h("p", {}, "Pairing code from the link: ", h("code", { class: "code" }, `${preset.nameplate}-…`)) : h("label", { for: "code" }, "Pairing code (shown by ora-agent pair)"),
+    preset
+      ? h("p", {}, "Pairing code from the link: ", h("code", { class: "code" }, `${preset.nameplate}-…`))
+      : h("label", { for: "code" }, "Pairing code (shown by ora-agent pair)"),
     !preset && codeInput,
     h("label", { for: "device-name" }, "Name for this device"),
     name,
@@ -50,7 +60,8 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
   );
   clear(root, form);
   void keyIsProtected().then((ok) => ok || form.insertBefore(h("p", { class: "warn key-fallback" }, KEY_FALLBACK), button));
-  if (presetError) status.textContent = `This link cannot be used here. ${presetError instanceof Error && presetError.message === "another relay" ? "It belongs to another relay: open it as it is." : explain(presetError)} You can type a code instead.`;
+  if (presetError)
+    status.textContent = `This link cannot be used here. ${presetError instanceof Error && presetError.message === "another relay" ? "It belongs to another relay: open it as it is." : explain(presetError)} You can type a code instead.`;
 
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
@@ -72,7 +83,16 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
       // Used once, successfully or not, a link's code is gone; don't offer it again.
       preset = undefined;
       const { grant, identity } = paired;
-      const device: SavedDevice = { relay: identity.relay, node: grant.node, device: grant.device, name: grant.name, role: grant.role, credential: grant.credential, agentPublicKey: identity.agentPublicKey, key: stored };
+      const device: SavedDevice = {
+        relay: identity.relay,
+        node: grant.node,
+        device: grant.device,
+        name: grant.name,
+        role: grant.role,
+        credential: grant.credential,
+        agentPublicKey: identity.agentPublicKey,
+        key: stored,
+      };
       await saveDevice(device);
       options.onPaired(device);
     } catch (error) {
@@ -97,7 +117,25 @@ export const KEY_FALLBACK =
 
 function defaultName(): string {
   const ua = navigator.userAgent;
-  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrom(e|ium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
-  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS/.test(ua) ? "macOS" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  const browser = /Firefox\//.test(ua)
+    ? "Firefox"
+    : /Edg\//.test(ua)
+      ? "Edge"
+      : /Chrom(e|ium)\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : "Browser";
+  const os = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Mac OS/.test(ua)
+        ? "macOS"
+        : /Windows/.test(ua)
+          ? "Windows"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
   return os ? `${browser} on ${os}` : browser;
 }

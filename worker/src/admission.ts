@@ -3,7 +3,7 @@
  * Durable Object from the verified credential, never from an id the caller merely claims. The object
  * receives the credential's keyed hash only.
  */
-import { ERROR_CODES, SUBPROTOCOL, encodeFrame, type CredentialKind, type ErrorCode } from "@ora/protocol";
+import { type ERROR_CODES, SUBPROTOCOL, encodeFrame, type CredentialKind, type ErrorCode } from "@ora/protocol";
 import { keyedHash, openCredential, type OpenedCredential } from "./credentials.js";
 import type { Env } from "./env.js";
 import { bearer, httpError, offeredProtocols } from "./http.js";

@@ -52,9 +52,7 @@ export function relayConfig(env: Env): RelayConfig {
   const maxMessageBytes = Math.floor(setting(env.ORA_RELAY_MAX_MESSAGE_BYTES, 1024 * 1024, 1024, WORKERD_MESSAGE_CAP));
   return {
     maxPending,
-    maxPendingPerSession: Math.floor(
-      setting(env.ORA_RELAY_MAX_PENDING_PER_SESSION, Math.max(1, Math.ceil(maxPending / 4)), 1, maxPending),
-    ),
+    maxPendingPerSession: Math.floor(setting(env.ORA_RELAY_MAX_PENDING_PER_SESSION, Math.max(1, Math.ceil(maxPending / 4)), 1, maxPending)),
     timeoutSec: setting(env.ORA_RELAY_CLIENT_TIMEOUT_SEC, 30, 0.05, 3600),
     streamMaxSec: setting(env.ORA_RELAY_STREAM_MAX_SEC, 600, 0.05, 86_400),
     maxMessageBytes,

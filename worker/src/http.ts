@@ -19,5 +19,11 @@ export function bearer(request: Request): string | null {
 }
 
 export function offeredProtocols(request: Request): string[] {
-  return request.headers.get("Sec-WebSocket-Protocol")?.split(",").map((p) => p.trim()).filter(Boolean) ?? [];
+  return (
+    request.headers
+      .get("Sec-WebSocket-Protocol")
+      ?.split(",")
+      .map((p) => p.trim())
+      .filter(Boolean) ?? []
+  );
 }

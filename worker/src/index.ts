@@ -66,7 +66,12 @@ app.get("/v1/pair/:nameplate", async (c) => {
 const MintDevice = z.object({
   name: z.string().trim().min(1).max(64),
   role: Role,
-  expiresInSec: z.number().int().min(60).max(5 * 365 * 86_400).optional(),
+  expiresInSec: z
+    .number()
+    .int()
+    .min(60)
+    .max(5 * 365 * 86_400)
+    .optional(),
 });
 
 app.post("/v1/node/devices", async (c) => {

@@ -20,7 +20,7 @@ which approving needs: ora-agent approve <id> --code <code>.`,
     if (!parsed.success) throw new UserError("the agent sent an approvals list this CLI does not understand", 3);
     const approvals = parsed.data;
     if (flags.json) {
-      process.stdout.write(JSON.stringify(approvals, null, 2) + "\n");
+      process.stdout.write(`${JSON.stringify(approvals, null, 2)}\n`);
       return 0;
     }
     if (approvals.length === 0) {

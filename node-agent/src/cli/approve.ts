@@ -22,7 +22,10 @@ export async function decideFromCli(verdict: "approve" | "deny", flags: Record<s
   if (extra.length > 0) throw new UserError(`one approval at a time: ora-agent ${verdict} <id>`);
   const code = typeof flags.code === "string" ? flags.code.trim() : undefined;
   if (code !== undefined && !/^\d{6}$/.test(code)) throw new UserError("a code is 6 digits, as shown by ora-agent approvals");
-  const request = code === undefined ? { op: "approvals.decide" as const, id: id.toLowerCase(), verdict } : { op: "approvals.decide" as const, id: id.toLowerCase(), verdict, code };
+  const request =
+    code === undefined
+      ? { op: "approvals.decide" as const, id: id.toLowerCase(), verdict }
+      : { op: "approvals.decide" as const, id: id.toLowerCase(), verdict, code };
   try {
     const parsed = DecideResult.safeParse(await controlCall(config.stateDir, request));
     if (!parsed.success) throw new UserError("the agent sent an answer this CLI does not understand", 3);

@@ -20,7 +20,8 @@ Reads the database directly; the agent need not be running.`,
   async run({ flags, positionals }) {
     const config = configFrom(flags);
     const [action = "list", ...extra] = positionals;
-    if (extra.length > 0 || (action !== "list" && action !== "verify")) throw new UserError(`unknown audit action "${positionals.join(" ")}": use ora-agent audit [verify]`);
+    if (extra.length > 0 || (action !== "list" && action !== "verify"))
+      throw new UserError(`unknown audit action "${positionals.join(" ")}": use ora-agent audit [verify]`);
     const path = databasePath(config.stateDir);
     if (!existsSync(path)) throw new UserError(`no audit log in ${config.stateDir} yet (the agent creates it when it starts)`, 1);
     const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -41,9 +42,9 @@ function limitFrom(value: string | boolean | undefined): number {
 
 function list(db: Database.Database, limit: number, json: boolean): number {
   const rows = db.prepare<[number], AuditRow>("SELECT * FROM (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id").all(limit);
-  if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else if (rows.length === 0) process.stdout.write("the audit log is empty\n");
-  else for (const row of rows) process.stdout.write(format(row) + "\n");
+  else for (const row of rows) process.stdout.write(`${format(row)}\n`);
   return 0;
 }
 
@@ -58,7 +59,7 @@ function format(row: AuditRow): string {
 
 function verify(db: Database.Database, json: boolean): number {
   const result = verifyChain(db);
-  if (json) process.stdout.write(JSON.stringify(result) + "\n");
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else if (result.ok) process.stdout.write(`audit log intact: ${result.rows} row(s), hash chain verified\n`);
   else process.stdout.write(`audit log TAMPERED: first bad row #${result.firstBadId}: ${result.reason}\n`);
   return result.ok ? 0 : 1;

@@ -79,18 +79,23 @@ async function revoke(node: NodeAccess, paired: PairedDevices, id: string): Prom
     return 0;
   } catch (error) {
     if (!known || !(error instanceof UserError)) throw error;
-    throw new UserError(`${error.message}\nThis PC has forgotten ${id}, so it can no longer use this secretary; run "ora-agent revoke ${id}" again once the relay is reachable, so that the relay refuses its credential too.`, error.exitCode);
+    throw new UserError(
+      `${error.message}\nThis PC has forgotten ${id}, so it can no longer use this secretary; run "ora-agent revoke ${id}" again once the relay is reachable, so that the relay refuses its credential too.`,
+      error.exitCode,
+    );
   }
 }
 
 async function list(node: NodeAccess, paired: PairedDevices, json: boolean): Promise<number> {
   const rows = await deviceRows(node, paired);
-  if (json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else if (rows.length === 0) process.stdout.write("no devices yet: pair one with ora-agent pair\n");
   else {
     const when = (t: string | null) => (t === null ? "never" : t.slice(0, 16).replace("T", " "));
     for (const r of rows) {
-      process.stdout.write(`${r.id}  ${r.name.padEnd(20)} ${r.role.padEnd(9)} ${r.state.padEnd(8)} paired ${when(r.pairedAt)}  last seen ${when(r.lastSeen)}\n`);
+      process.stdout.write(
+        `${r.id}  ${r.name.padEnd(20)} ${r.role.padEnd(9)} ${r.state.padEnd(8)} paired ${when(r.pairedAt)}  last seen ${when(r.lastSeen)}\n`,
+      );
     }
   }
   return 0;

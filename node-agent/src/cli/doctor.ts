@@ -54,7 +54,7 @@ agent not running, no provider or no paired device only advise.`,
 
     const failed = checks.filter((c) => !c.ok && c.essential).length;
     const advisory = checks.filter((c) => !c.ok && !c.essential).length;
-    if (flags.json) process.stdout.write(JSON.stringify({ ok: failed === 0, checks }, null, 2) + "\n");
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ok: failed === 0, checks }, null, 2)}\n`);
     else process.stdout.write(report(checks, failed, advisory));
     return failed === 0 ? 0 : 1;
   },
@@ -72,7 +72,7 @@ function report(checks: Check[], failed: number, advisory: number): string {
       ? `all essential checks passed${advisory ? `; ${advisory} optional one${advisory === 1 ? "" : "s"} did not` : ""}`
       : `${failed} essential check${failed === 1 ? "" : "s"} failed`,
   );
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** Runs a reader that may throw a UserError (a damaged file) and turns that into a failed check. */
@@ -107,7 +107,13 @@ async function relayCheck(relay: string): Promise<Check> {
   try {
     const response = await fetch(new URL("/healthz", relay), { signal: AbortSignal.timeout(RELAY_TIMEOUT_MS) });
     if (response.ok) return { name, ok: true, essential: true, detail: `${relay} is reachable` };
-    return { name, ok: false, essential: true, detail: `${relay} answered HTTP ${response.status}`, fix: "check that this URL is an ORA relay (--relay or ORA_RELAY_URL)" };
+    return {
+      name,
+      ok: false,
+      essential: true,
+      detail: `${relay} answered HTTP ${response.status}`,
+      fix: "check that this URL is an ORA relay (--relay or ORA_RELAY_URL)",
+    };
   } catch (error) {
     const why = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${RELAY_TIMEOUT_MS / 1000} s` : causeOf(error);
     return { name, ok: false, essential: true, detail: `cannot reach ${relay}: ${why}`, fix: "check the relay URL (--relay or ORA_RELAY_URL) and the network" };
@@ -119,7 +125,8 @@ function runningCheck(dir: string): Check {
   const status = attempt(name, () => readStatus(dir));
   if (!status.read) return { ...status.check, essential: false };
   const s = status.value;
-  if (s && s.status !== "stopped" && processAlive(s.pid)) return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
+  if (s && s.status !== "stopped" && processAlive(s.pid))
+    return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
   return { name, ok: false, essential: false, detail: "not running", fix: "run ora-agent start" };
 }
 
@@ -129,7 +136,15 @@ async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
   const { usable, all } = loaded.value;
   if (usable.length === 0) {
     const reasons = all.map((p) => `${p.name}: ${p.reason ?? "disabled"}`).join("; ");
-    return [{ name: "providers", ok: false, essential: false, detail: `none usable (${reasons})`, fix: "set OPENAI_API_KEY or ANTHROPIC_API_KEY, or write providers.json (docs/PROVIDERS.md); chat still runs direct commands" }];
+    return [
+      {
+        name: "providers",
+        ok: false,
+        essential: false,
+        detail: `none usable (${reasons})`,
+        fix: "set OPENAI_API_KEY or ANTHROPIC_API_KEY, or write providers.json (docs/PROVIDERS.md); chat still runs direct commands",
+      },
+    ];
   }
   const checks: Check[] = all.map((p) => ({
     name: `provider ${p.name}`,
@@ -156,7 +171,12 @@ async function probeOne(provider: ChatProvider): Promise<Check> {
   const started = Date.now();
   try {
     let done = false;
-    const request = { messages: [{ role: "user" as const, content: "Reply with the single word: ok" }], tools: [], maxTokens: 16, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) };
+    const request = {
+      messages: [{ role: "user" as const, content: "Reply with the single word: ok" }],
+      tools: [],
+      maxTokens: 16,
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    };
     for await (const event of provider.stream(request)) done ||= event.type === "done";
     if (!done) return { name, ok: false, essential: false, detail: "the stream ended without an answer" };
     return { name, ok: true, essential: false, detail: `answered in ${Date.now() - started} ms` };
@@ -171,7 +191,14 @@ function toolRootsCheck(dir: string): Check {
   const config = attempt(name, () => toolConfigFor(dir, process.env));
   if (!config.read) return { ...config.check, fix: "fix ORA_TOOL_ROOTS: absolute paths of existing folders, outside every ORA state directory" };
   const roots = config.value.roots;
-  if (roots.length === 0) return { name, ok: false, essential: false, detail: "none shared, so file tools have nowhere to work", fix: "set ORA_TOOL_ROOTS to the folders the agent may use" };
+  if (roots.length === 0)
+    return {
+      name,
+      ok: false,
+      essential: false,
+      detail: "none shared, so file tools have nowhere to work",
+      fix: "set ORA_TOOL_ROOTS to the folders the agent may use",
+    };
   return { name, ok: true, essential: true, detail: roots.join(", ") };
 }
 
@@ -180,7 +207,8 @@ function devicesCheck(dir: string): Check {
   const devices = attempt(name, () => new PairedDevices(dir).list());
   if (!devices.read) return devices.check;
   const list = devices.value;
-  if (list.length === 0) return { name, ok: false, essential: false, detail: "none yet", fix: "run ora-agent pair and enter the code on your phone or browser" };
+  if (list.length === 0)
+    return { name, ok: false, essential: false, detail: "none yet", fix: "run ora-agent pair and enter the code on your phone or browser" };
   const owners = list.filter((d) => d.role === "owner").length;
   return { name, ok: true, essential: false, detail: `${list.length} (${owners} owner${owners === 1 ? "" : "s"})` };
 }

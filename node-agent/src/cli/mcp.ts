@@ -29,7 +29,8 @@ unless ${MCP_CONFIG_FILE} sets another risk for it. See docs/MCP.md.`,
       } else {
         for (const server of mcp.servers) {
           out(`${server.name} (${server.transport}): ${server.error === undefined ? `${server.tools.length} tool(s)` : `not available: ${server.error}`}`);
-          for (const tool of server.tools) out(`  ${tool.name.padEnd(40)} ${tool.risk.padEnd(8)} ${tool.guests ? "guests may be offered it" : "owner and sub-admins only"}`);
+          for (const tool of server.tools)
+            out(`  ${tool.name.padEnd(40)} ${tool.risk.padEnd(8)} ${tool.guests ? "guests may be offered it" : "owner and sub-admins only"}`);
         }
       }
       // 1 when a server is not available, so a script can tell.

@@ -4,6 +4,7 @@ import { Memory, MemoryError, type ConversationSummary, type SearchHit, type Sto
 import { configure, databasePath } from "../safety/db.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import { escapeControls } from "../text.js";
 
 export const memoryCommand: Command = {
   summary: "show, search or forget the secretary's conversation history",
@@ -49,7 +50,8 @@ the agent need not be running.`,
           throw new UserError(`unknown memory action "${action}": use list, users, search, show or forget`);
       }
     } catch (error) {
-      if (error instanceof MemoryError) throw new UserError(error.code === "not_found" ? `no conversation "${positionals[1]}" for user "${user}"` : error.message, 1);
+      if (error instanceof MemoryError)
+        throw new UserError(error.code === "not_found" ? `no conversation "${positionals[1]}" for user "${user}"` : error.message, 1);
       throw error;
     } finally {
       db.close();
@@ -58,7 +60,7 @@ the agent need not be running.`,
 };
 
 function forget(memory: Memory, user: string, rest: string[], all: boolean, json: boolean): number {
-  if (all === (rest.length > 0)) throw new UserError("memory forget takes one conversation id, or --all");
+  if (all === rest.length > 0) throw new UserError("memory forget takes one conversation id, or --all");
   const removed = all ? memory.forget(user, { all: true }) : memory.forget(user, { conversation: single(rest, "memory forget <conversation>") });
   if (!all && removed === 0) throw new MemoryError("not_found", "no such conversation");
   out(json ? JSON.stringify({ user, forgotten: removed }) : `forgot ${removed} conversation(s) of ${user}`);
@@ -84,8 +86,7 @@ function noExtra(rest: string[], action: string): void {
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const when = (ms: number) => new Date(ms).toISOString();
 // Stored text may hold anything a model or a tool produced: escape control characters before a terminal sees it.
-// eslint-disable-next-line no-control-regex
-const safe = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const safe = escapeControls;
 
 function printConversations(rows: ConversationSummary[], json: boolean): number {
   if (json) out(JSON.stringify(rows, null, 2));
@@ -100,7 +101,14 @@ function printUsers(db: Database.Database, json: boolean): number {
       "SELECT user, count(*) AS conversations, max(updated_at) AS updated_at FROM memory_conversations GROUP BY user ORDER BY updated_at DESC",
     )
     .all();
-  if (json) out(JSON.stringify(rows.map((r) => ({ user: r.user, conversations: r.conversations, updatedAt: r.updated_at })), null, 2));
+  if (json)
+    out(
+      JSON.stringify(
+        rows.map((r) => ({ user: r.user, conversations: r.conversations, updatedAt: r.updated_at })),
+        null,
+        2,
+      ),
+    );
   else if (rows.length === 0) out("no conversations");
   else for (const r of rows) out(`${safe(r.user).padEnd(24)} ${String(r.conversations).padStart(5)} conversation(s), last ${when(r.updated_at)}`);
   return 0;

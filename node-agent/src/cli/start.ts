@@ -60,7 +60,11 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
     for (const p of providers.all) if (!p.usable) log.info("model provider disabled", { name: p.name, reason: p.reason });
-    out(provider ? `ora-agent: chat answered by ${providers.usable.map((p) => p.id).join(", then ")}` : 'ora-agent: no language model configured; chat offers direct commands only (see "ora-agent models")');
+    out(
+      provider
+        ? `ora-agent: chat answered by ${providers.usable.map((p) => p.id).join(", then ")}`
+        : 'ora-agent: no language model configured; chat offers direct commands only (see "ora-agent models")',
+    );
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);
     registerApprovalMethods(handlers, safety);

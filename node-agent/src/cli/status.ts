@@ -28,7 +28,7 @@ agent is running and connected, 1 otherwise.`,
       detail: status?.detail ?? null,
       secrets: secretStorage(config.stateDir),
     };
-    if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       const lines = [
         `profile     ${report.profile} (${report.stateDir})`,
@@ -37,7 +37,7 @@ agent is running and connected, 1 otherwise.`,
         `secrets     ${report.secrets.where} in ${report.stateDir}${report.secrets.keychain ? ` (${report.secrets.keychain} detected, not used yet)` : ""}`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
       ];
-      process.stdout.write(lines.join("\n") + "\n");
+      process.stdout.write(`${lines.join("\n")}\n`);
     }
     return connected ? 0 : 1;
   },

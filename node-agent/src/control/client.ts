@@ -28,7 +28,7 @@ export function controlCall(stateDir: string, request: ControlRequest, timeoutMs
       reject(error);
     };
     socket.setEncoding("utf8");
-    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+    socket.on("connect", () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on("error", (error: NodeJS.ErrnoException) => {
       const absent = error.code === "ENOENT" || error.code === "ECONNREFUSED" || error.code === "ENOTSOCK";
       fail(absent ? new UserError(NOT_RUNNING, 3) : new UserError(`cannot reach the agent: ${error.code ?? error.message}`, 3));

@@ -15,7 +15,10 @@ export const ControlRequest = z.discriminatedUnion("op", [
     op: z.literal("approvals.decide"),
     id: z.string().min(1).max(64),
     verdict: z.enum(["approve", "deny"]),
-    code: z.string().regex(/^\d{6}$/, "a code is 6 digits").optional(),
+    code: z
+      .string()
+      .regex(/^\d{6}$/, "a code is 6 digits")
+      .optional(),
   }),
   z.object({ op: z.literal("audit.tail"), limit: z.number().int().min(1).max(10_000).default(50) }),
 ]);

@@ -22,7 +22,8 @@ export async function startControlServer(safety: Safety, stateDir: string): Prom
   ensureStateDir(stateDir);
   const path = controlSocketPath(stateDir);
   if (process.platform !== "win32") {
-    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new Error(`the control socket path ${path} is too long for a Unix socket; use a shorter --state-dir`);
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES)
+      throw new Error(`the control socket path ${path} is too long for a Unix socket; use a shorter --state-dir`);
     await removeStaleSocket(path);
   }
   const connections = new Set<Socket>();
@@ -55,10 +56,10 @@ function serve(socket: Socket, safety: Safety): void {
     while ((newline = buffered.indexOf("\n")) >= 0) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
-      if (line.trim()) socket.write(JSON.stringify(handle(line, safety)) + "\n");
+      if (line.trim()) socket.write(`${JSON.stringify(handle(line, safety))}\n`);
     }
     if (Buffer.byteLength(buffered) > MAX_LINE_BYTES) {
-      socket.end(JSON.stringify(failure("bad_request", "request line too long")) + "\n");
+      socket.end(`${JSON.stringify(failure("bad_request", "request line too long"))}\n`);
       buffered = "";
     }
   });

@@ -38,16 +38,18 @@ const ProviderEntry = z
     model: z.string().min(1).max(200),
     baseURL: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).optional(),
     apiKey: z.string().min(1).optional(),
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+      .optional(),
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
   })
   .refine((p) => p.apiKey === undefined || p.apiKeyEnv === undefined, "give apiKey or apiKeyEnv, not both");
 type ProviderEntry = z.infer<typeof ProviderEntry>;
 
-const ProvidersFile = z.strictObject({ providers: z.array(ProviderEntry) }).refine(
-  (file) => new Set(file.providers.map((p) => p.name)).size === file.providers.length,
-  "provider names must be unique",
-);
+const ProvidersFile = z
+  .strictObject({ providers: z.array(ProviderEntry) })
+  .refine((file) => new Set(file.providers.map((p) => p.name)).size === file.providers.length, "provider names must be unique");
 
 /** What `ora-agent models` and `doctor` show: everything but the key itself. */
 export interface ProviderStatus {
@@ -78,7 +80,7 @@ export function loadProviders(stateDir: string, env: NodeJS.ProcessEnv = process
   const path = providersPath(stateDir);
   const file = readProvidersFile(path);
   const entries = file ? file.providers.map((entry) => ({ entry, source: "providers.json" as const })) : fromEnvironment(env);
-  const loose = file && file.providers.some((p) => p.apiKey !== undefined && p.apiKey !== NO_KEY) && readableByOthers(path);
+  const loose = file?.providers.some((p) => p.apiKey !== undefined && p.apiKey !== NO_KEY) && readableByOthers(path);
   const usable: ChatProvider[] = [];
   const all = entries.map(({ entry, source }) => {
     const resolved = resolve(entry, source, env);
@@ -124,7 +126,12 @@ function formatPath(path: PropertyKey[]): string {
 
 function fromEnvironment(env: NodeJS.ProcessEnv): { entry: ProviderEntry; source: "environment" }[] {
   const openai: ProviderEntry = { name: "openai", type: "openai", model: env.ORA_OPENAI_MODEL || DEFAULT_OPENAI_MODEL, apiKeyEnv: "OPENAI_API_KEY" };
-  const anthropic: ProviderEntry = { name: "anthropic", type: "anthropic", model: env.ORA_ANTHROPIC_MODEL || DEFAULT_ANTHROPIC_MODEL, apiKeyEnv: "ANTHROPIC_API_KEY" };
+  const anthropic: ProviderEntry = {
+    name: "anthropic",
+    type: "anthropic",
+    model: env.ORA_ANTHROPIC_MODEL || DEFAULT_ANTHROPIC_MODEL,
+    apiKeyEnv: "ANTHROPIC_API_KEY",
+  };
   if (env.OPENAI_BASE_URL) openai.baseURL = env.OPENAI_BASE_URL;
   if (env.ANTHROPIC_BASE_URL) anthropic.baseURL = env.ANTHROPIC_BASE_URL;
   return [openai, anthropic].map((entry) => ({ entry, source: "environment" }));

@@ -36,10 +36,6 @@ export class FailoverProvider implements ChatProvider {
         failures.push(error);
       }
     }
-    throw new ProviderError(
-      this.id,
-      true,
-      `every provider failed: ${failures.map((f) => f.message).join("; ")}`,
-    );
+    throw new ProviderError(this.id, true, `every provider failed: ${failures.map((f) => f.message).join("; ")}`);
   }
 }

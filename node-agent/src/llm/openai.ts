@@ -5,7 +5,12 @@
  * emitted whole once the stream ends.
  */
 import OpenAI, { APIConnectionError, APIError } from "openai";
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from "openai/resources/chat/completions";
 import { DEFAULT_TIMEOUT_MS, translate, type AdapterOptions } from "./adapter.js";
 import { endedEarly, type FailureFacts } from "./errors.js";
 import type { ChatMessage, ChatProvider, ChatRequest, StreamEvent, ToolCall, ToolSpec } from "./types.js";

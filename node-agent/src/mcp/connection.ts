@@ -61,7 +61,8 @@ export class McpConnection {
       cursor = result.nextCursor;
       if (cursor === undefined) break;
     }
-    if (tools.length > MAX_TOOLS_PER_SERVER) this.log.warn("mcp server offers too many tools; the rest are left out", { server: this.server.name, kept: MAX_TOOLS_PER_SERVER });
+    if (tools.length > MAX_TOOLS_PER_SERVER)
+      this.log.warn("mcp server offers too many tools; the rest are left out", { server: this.server.name, kept: MAX_TOOLS_PER_SERVER });
     return tools.slice(0, MAX_TOOLS_PER_SERVER);
   }
 
@@ -88,7 +89,8 @@ export class McpConnection {
     client.onclose = () => {
       if (this.client !== client) return;
       this.client = undefined;
-      if (!this.closed) this.log.warn("mcp server went away; it is reconnected on the next call", { server: this.server.name, stderr: this.stderr.slice(-500) || undefined });
+      if (!this.closed)
+        this.log.warn("mcp server went away; it is reconnected on the next call", { server: this.server.name, stderr: this.stderr.slice(-500) || undefined });
     };
     this.transport = transport;
     try {

@@ -72,7 +72,18 @@ async function start(connection: McpConnection, config: McpConfig, log: Logger) 
   }
 }
 
-export { isLocalUrl, loadMcpConfig, MCP_CONFIG_FILE, McpConfigSchema, parseMcpConfig, type HttpServerConfig, type McpConfig, type McpServerConfig, type McpToolSetting, type StdioServerConfig } from "./config.js";
+export {
+  isLocalUrl,
+  loadMcpConfig,
+  MCP_CONFIG_FILE,
+  McpConfigSchema,
+  parseMcpConfig,
+  type HttpServerConfig,
+  type McpConfig,
+  type McpServerConfig,
+  type McpToolSetting,
+  type StdioServerConfig,
+} from "./config.js";
 export { McpConnection, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.js";
 export { oraToolName } from "./names.js";
 export { MCP_DEFAULT_RISK, MCP_MAX_ARGS_BYTES, MCP_MAX_RESULT_CHARS, resultText, type McpArgs } from "./tools.js";

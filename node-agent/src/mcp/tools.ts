@@ -11,6 +11,7 @@ import { ToolError, type Risk, type Tool } from "../safety/tool.js";
 import type { McpConfig, McpToolSetting } from "./config.js";
 import type { McpConnection, McpToolDefinition } from "./connection.js";
 import { oraToolName } from "./names.js";
+import { blankControls } from "../text.js";
 
 export const MCP_DEFAULT_RISK: Risk = "HIGH";
 export const MCP_MAX_ARGS_BYTES = 65_536;
@@ -39,7 +40,12 @@ export function settingFor(config: McpConfig, server: string, tool: string, name
 }
 
 /** Turns one server's listed tools into ORA tools; returns the keys of `config.tools` it used. */
-export function toolsOf(connection: McpConnection, listed: readonly McpToolDefinition[], config: McpConfig, log: Logger): { tools: Tool<McpArgs>[]; usedKeys: Set<string> } {
+export function toolsOf(
+  connection: McpConnection,
+  listed: readonly McpToolDefinition[],
+  config: McpConfig,
+  log: Logger,
+): { tools: Tool<McpArgs>[]; usedKeys: Set<string> } {
   const server = connection.server.name;
   const tools: Tool<McpArgs>[] = [];
   const usedKeys = new Set<string>();
@@ -123,5 +129,4 @@ export function resultText(result: CallToolResult): { text: string; truncated: b
   return text.length > MCP_MAX_RESULT_CHARS ? { text: text.slice(0, MCP_MAX_RESULT_CHARS), truncated: true } : { text, truncated: false };
 }
 
-// eslint-disable-next-line no-control-regex
-const clean = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, " ").trim();
+const clean = (text: string) => blankControls(text).trim();

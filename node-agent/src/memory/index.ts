@@ -7,4 +7,13 @@
  */
 export { Memory } from "./memory.js";
 export { MEMORY_MIGRATIONS } from "./schema.js";
-export { MEMORY_ERROR_CODES, MEMORY_LIMITS, MemoryError, type ConversationSummary, type MessageInput, type MessageRole, type SearchHit, type StoredMessage } from "./types.js";
+export {
+  MEMORY_ERROR_CODES,
+  MEMORY_LIMITS,
+  MemoryError,
+  type ConversationSummary,
+  type MessageInput,
+  type MessageRole,
+  type SearchHit,
+  type StoredMessage,
+} from "./types.js";

@@ -12,6 +12,7 @@ import { migrate } from "../safety/db.js";
 import { ftsQuery } from "../tools/notes.js";
 import { MEMORY_LIMITS as L, MemoryError, type ConversationSummary, type MessageInput, type SearchHit, type StoredMessage } from "./types.js";
 import { MEMORY_MIGRATIONS } from "./schema.js";
+import { flattenControls } from "../text.js";
 
 interface MessageRow {
   id: number;
@@ -62,9 +63,13 @@ export class Memory {
     this.db.transaction(() => {
       const { n } = this.sql<[string], { n: number }>("SELECT count(*) AS n FROM memory_conversations WHERE user = ?").get(user)!;
       if (n >= L.conversationsPerUser) throw new MemoryError("too_large", `${user} has ${n} conversations, the most kept; forget some first`);
-      this
-        .sql("INSERT INTO memory_conversations (id, user, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
-        .run(id, user, title === undefined ? null : clip(oneLine(title), L.titleChars), at, at);
+      this.sql("INSERT INTO memory_conversations (id, user, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)").run(
+        id,
+        user,
+        title === undefined ? null : clip(oneLine(title), L.titleChars),
+        at,
+        at,
+      );
     })();
     return id;
   }
@@ -75,28 +80,29 @@ export class Memory {
     if (!ROLES.has(message.role)) throw new MemoryError("bad_input", `unknown message role "${String(message.role)}"`);
     if (typeof message.content !== "string") throw new MemoryError("bad_input", "message content must be text");
     const toolCalls = message.toolCalls === undefined ? null : JSON.stringify(message.toolCalls);
-    if (toolCalls !== null && toolCalls.length > L.toolCallsChars) throw new MemoryError("too_large", `toolCalls is larger than ${L.toolCallsChars} characters`);
+    if (toolCalls !== null && toolCalls.length > L.toolCallsChars)
+      throw new MemoryError("too_large", `toolCalls is larger than ${L.toolCallsChars} characters`);
     const at = this.now();
     return this.db.transaction(() => {
-      const owned = this.sql<[string, string], { n: number }>("SELECT (SELECT count(*) FROM memory_messages WHERE conversation = c.id) AS n FROM memory_conversations c WHERE c.id = ? AND c.user = ?").get(conversation, user);
+      const owned = this.sql<[string, string], { n: number }>(
+        "SELECT (SELECT count(*) FROM memory_messages WHERE conversation = c.id) AS n FROM memory_conversations c WHERE c.id = ? AND c.user = ?",
+      ).get(conversation, user);
       if (!owned) throw notFound();
       if (owned.n >= L.messagesPerConversation) throw new MemoryError("too_large", `the conversation has ${owned.n} messages, the most kept; start a new one`);
-      const { lastInsertRowid } = this
-        .sql(
-          `INSERT INTO memory_messages (conversation, user, role, content, name, tool_call_id, tool_calls, model, created_at)
+      const { lastInsertRowid } = this.sql(
+        `INSERT INTO memory_messages (conversation, user, role, content, name, tool_call_id, tool_calls, model, created_at)
            VALUES (@conversation, @user, @role, @content, @name, @toolCallId, @toolCalls, @model, @at)`,
-        )
-        .run({
-          conversation,
-          user,
-          role: message.role,
-          content: message.content.length > L.contentChars ? message.content.slice(0, L.contentChars) + TRUNCATED : message.content,
-          name: optionalLabel("name", message.name),
-          toolCallId: optionalLabel("toolCallId", message.toolCallId),
-          toolCalls,
-          model: optionalLabel("model", message.model),
-          at,
-        });
+      ).run({
+        conversation,
+        user,
+        role: message.role,
+        content: message.content.length > L.contentChars ? message.content.slice(0, L.contentChars) + TRUNCATED : message.content,
+        name: optionalLabel("name", message.name),
+        toolCallId: optionalLabel("toolCallId", message.toolCallId),
+        toolCalls,
+        model: optionalLabel("model", message.model),
+        at,
+      });
       this.sql("UPDATE memory_conversations SET updated_at = ? WHERE id = ?").run(at, conversation);
       return Number(lastInsertRowid);
     })();
@@ -107,23 +113,19 @@ export class Memory {
     checkUser(user);
     const n = bounded(limit, L.historyMax);
     if (!this.sql("SELECT 1 FROM memory_conversations WHERE id = ? AND user = ?").get(conversation, user)) throw notFound();
-    const rows = this
-      .sql<[string, string, number], MessageRow>(
-        "SELECT * FROM (SELECT * FROM memory_messages WHERE conversation = ? AND user = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-      )
-      .all(conversation, user, n);
+    const rows = this.sql<[string, string, number], MessageRow>(
+      "SELECT * FROM (SELECT * FROM memory_messages WHERE conversation = ? AND user = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+    ).all(conversation, user, n);
     return rows.map(toMessage);
   }
 
   /** This user's conversations, most recently active first. */
   conversations(user: string, limit: number = L.listDefault): ConversationSummary[] {
     checkUser(user);
-    const rows = this
-      .sql<[string, number], ConversationRow>(
-        `SELECT c.*, (SELECT count(*) FROM memory_messages m WHERE m.conversation = c.id) AS messages
+    const rows = this.sql<[string, number], ConversationRow>(
+      `SELECT c.*, (SELECT count(*) FROM memory_messages m WHERE m.conversation = c.id) AS messages
          FROM memory_conversations c WHERE c.user = ? ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
-      )
-      .all(user, bounded(limit, L.listMax));
+    ).all(user, bounded(limit, L.listMax));
     return rows.map(toSummary);
   }
 
@@ -136,17 +138,18 @@ export class Memory {
     const n = bounded(limit, L.searchMax);
     const match = ftsQuery(String(query).slice(0, L.queryChars));
     if (match === undefined) return [];
-    const rows = this
-      .sql<{ match: string; user: string; n: number }, { id: number; conversation: string; title: string | null; role: StoredMessage["role"]; snippet: string; created_at: number }>(
-        `SELECT m.id, m.conversation, c.title, m.role, m.created_at,
+    const rows = this.sql<
+      { match: string; user: string; n: number },
+      { id: number; conversation: string; title: string | null; role: StoredMessage["role"]; snippet: string; created_at: number }
+    >(
+      `SELECT m.id, m.conversation, c.title, m.role, m.created_at,
                 snippet(memory_messages_fts, 0, '[', ']', '…', 16) AS snippet
          FROM memory_messages_fts f
          JOIN memory_messages m ON m.id = f.rowid
          JOIN memory_conversations c ON c.id = m.conversation
          WHERE memory_messages_fts MATCH @match AND m.user = @user AND c.user = @user
          ORDER BY f.rank, m.id DESC LIMIT @n`,
-      )
-      .all({ match, user, n });
+    ).all({ match, user, n });
     return rows.map((r) => ({ conversation: r.conversation, title: r.title, messageId: r.id, role: r.role, snippet: r.snippet, createdAt: r.created_at }));
   }
 
@@ -167,7 +170,8 @@ export class Memory {
 }
 
 function checkUser(user: string): void {
-  if (typeof user !== "string" || user.length === 0 || user.length > L.userChars) throw new MemoryError("bad_input", `the user must be 1 to ${L.userChars} characters`);
+  if (typeof user !== "string" || user.length === 0 || user.length > L.userChars)
+    throw new MemoryError("bad_input", `the user must be 1 to ${L.userChars} characters`);
 }
 
 function bounded(limit: number, max: number): number {
@@ -177,14 +181,14 @@ function bounded(limit: number, max: number): number {
 
 function optionalLabel(field: string, value: string | undefined): string | null {
   if (value === undefined) return null;
-  if (typeof value !== "string" || value.length > L.labelChars) throw new MemoryError("bad_input", `${field} must be text of at most ${L.labelChars} characters`);
+  if (typeof value !== "string" || value.length > L.labelChars)
+    throw new MemoryError("bad_input", `${field} must be text of at most ${L.labelChars} characters`);
   return value;
 }
 
 const notFound = () => new MemoryError("not_found", "no such conversation");
 const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
-// eslint-disable-next-line no-control-regex
-const oneLine = (text: string) => String(text).replace(/[\u0000-\u001f\u007f\s]+/g, " ").trim();
+const oneLine = (text: string) => flattenControls(String(text)).replace(/\s+/g, " ").trim();
 
 function toMessage(row: MessageRow): StoredMessage {
   const message: StoredMessage = { id: row.id, conversation: row.conversation, role: row.role, content: row.content, createdAt: row.created_at };

@@ -24,7 +24,9 @@ export function registerConversationMethods(registry: HandlerRegistry, memory: M
           const messages = memory.history(requesterOf(context).user, conversation, limit);
           return {
             conversation,
-            messages: messages.filter((m) => (m.role === "user" || m.role === "assistant") && m.content !== "").map((m) => ({ role: m.role, content: m.content, at: m.createdAt })),
+            messages: messages
+              .filter((m) => (m.role === "user" || m.role === "assistant") && m.content !== "")
+              .map((m) => ({ role: m.role, content: m.content, at: m.createdAt })),
           };
         } catch (error) {
           if (error instanceof MemoryError) throw new HandlerError("not_found", "no such conversation");

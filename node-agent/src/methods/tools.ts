@@ -28,7 +28,8 @@ export async function callTool(safety: Safety, context: HandlerContext, name: st
     return await safety.callTool(requesterOf(context), name, args, {
       origin,
       signal: context.signal,
-      onApprovalPending: (approval) => context.emit({ step: "waiting_for_approval", approval: { id: approval.id, tool: approval.tool, risk: approval.risk, expiresAt: approval.expiresAt } }),
+      onApprovalPending: (approval) =>
+        context.emit({ step: "waiting_for_approval", approval: { id: approval.id, tool: approval.tool, risk: approval.risk, expiresAt: approval.expiresAt } }),
     });
   } catch (error) {
     throw asHandlerError(error);

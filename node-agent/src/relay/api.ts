@@ -24,7 +24,11 @@ export function registerNode(relay: string, registrationSecret?: string): Promis
   return call(relay, "/v1/nodes", { method: "POST", credential: registrationSecret });
 }
 
-export function mintDevice(relay: string, credential: string, input: { name: string; role: Role; expiresInSec?: number }): Promise<Device & { credential: string }> {
+export function mintDevice(
+  relay: string,
+  credential: string,
+  input: { name: string; role: Role; expiresInSec?: number },
+): Promise<Device & { credential: string }> {
   return call(relay, "/v1/node/devices", { method: "POST", credential, body: JSON.stringify(input) });
 }
 

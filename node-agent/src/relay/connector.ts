@@ -6,7 +6,7 @@
  * device goes through SecureSessions: opened and sealed end to end, never acted on in clear.
  */
 import {
-  AnswerPayload,
+  type AnswerPayload,
   CloseCode,
   decodeFrame,
   encodeFrame,
@@ -208,7 +208,11 @@ export class Connector {
     });
   }
 
-  private async execute(ws: WebSocket, request: { rid: number; s: string; dev: string; role: SessionInfo["role"] }, payload: string | undefined): Promise<void> {
+  private async execute(
+    ws: WebSocket,
+    request: { rid: number; s: string; dev: string; role: SessionInfo["role"] },
+    payload: string | undefined,
+  ): Promise<void> {
     const { rid, s: sid } = request;
     if (this.seen.has(rid)) return this.options.log.warn("refusing to run a request twice", { rid });
     this.seen.add(rid);
@@ -258,7 +262,10 @@ export class Connector {
       if (controller.signal.aborted) return;
       const known = error instanceof HandlerError;
       if (!known) this.options.log.error("handler failed", { rid, error: error instanceof Error ? error.message : String(error) });
-      const body: AnswerPayload = { ok: false, error: known ? { code: error.code, message: error.message.slice(0, 500) } : { code: "failed", message: "the handler failed" } };
+      const body: AnswerPayload = {
+        ok: false,
+        error: known ? { code: error.code, message: error.message.slice(0, 500) } : { code: "failed", message: "the handler failed" },
+      };
       status = body.error.code;
       send(streamed ? "end" : "res", body);
     } finally {

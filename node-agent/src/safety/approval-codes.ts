@@ -36,7 +36,9 @@ export class CodeLockouts {
     private readonly now: () => number,
   ) {
     this.get = db.prepare("SELECT failures, locked_until FROM lockouts WHERE key = ?");
-    this.put = db.prepare("INSERT INTO lockouts (key, failures, locked_until) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until");
+    this.put = db.prepare(
+      "INSERT INTO lockouts (key, failures, locked_until) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+    );
     this.clear = db.prepare("DELETE FROM lockouts WHERE key = ?");
   }
 

@@ -141,7 +141,9 @@ export class Approvals {
       .get(request.tool, request.argsHash, ...binding(request.requester));
     if (existing) return toApproval(existing);
     const pending = this.db
-      .prepare<string[], { n: number }>("SELECT count(*) AS n FROM approvals WHERE status = 'pending' AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?")
+      .prepare<string[], { n: number }>(
+        "SELECT count(*) AS n FROM approvals WHERE status = 'pending' AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?",
+      )
       .get(...binding(request.requester))!.n;
     if (pending >= this.config.maxPendingPerRequester) {
       throw new ToolError("rate_limited", `too many approvals waiting (${pending}); wait for a decision or for them to expire`);
@@ -155,8 +157,22 @@ export class Approvals {
         `INSERT INTO approvals (id, tool, args_json, args_hash, risk, req_device, req_role, req_user, req_via, req_session, origin, created_at, expires_at, status, code_hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
       )
-      .run(id, request.tool, request.argsJson, request.argsHash, request.risk, requester.device, requester.role, requester.user, requester.via, requester.session ?? null,
-        request.origin, created, created + this.config.approvalTtlMs, code === null ? null : codeHash(id, code));
+      .run(
+        id,
+        request.tool,
+        request.argsJson,
+        request.argsHash,
+        request.risk,
+        requester.device,
+        requester.role,
+        requester.user,
+        requester.via,
+        requester.session ?? null,
+        request.origin,
+        created,
+        created + this.config.approvalTtlMs,
+        code === null ? null : codeHash(id, code),
+      );
     if (code !== null) this.codes.set(id, code);
     const approval = this.get(id)!;
     this.audit.record({ event: "approval.created", who: requester, tool: request.tool, argsHash: request.argsHash, status: "pending", detail: id });
@@ -227,7 +243,8 @@ export class Approvals {
     this.sweep();
     const row = this.row(id);
     if (!row) throw new ApprovalError("not_found", `no approval ${id}`);
-    const audit = (status: string, detail = id) => this.audit.record({ event: `approval.${decision.verdict}`, who: decider, tool: row.tool, argsHash: row.args_hash, status, detail });
+    const audit = (status: string, detail = id) =>
+      this.audit.record({ event: `approval.${decision.verdict}`, who: decider, tool: row.tool, argsHash: row.args_hash, status, detail });
     const refusal = whyNot(row, decider);
     if (refusal) {
       audit("forbidden");
@@ -288,16 +305,28 @@ export class Approvals {
     this.audit.record({ event: "approval.approve", who: decider, tool: row.tool, argsHash: row.args_hash, status: "wrong_code", detail: row.id });
     if (attempts >= this.config.codeAttempts) {
       this.setDecided(row.id, "denied", decider);
-      this.audit.record({ event: "approval.deny", who: decider, tool: row.tool, argsHash: row.args_hash, status: "denied", detail: `${row.id}: too many wrong codes` });
+      this.audit.record({
+        event: "approval.deny",
+        who: decider,
+        tool: row.tool,
+        argsHash: row.args_hash,
+        status: "denied",
+        detail: `${row.id}: too many wrong codes`,
+      });
     }
     if (lockedNow || attempts >= this.config.codeAttempts) {
-      throw new ApprovalError("locked_out", `wrong code ${attempts >= this.config.codeAttempts ? `${attempts} times: approval ${row.id} is denied and ` : "too often: "}CRITICAL approvals are locked for you for ${Math.ceil(this.config.codeLockoutMs / 1000)} s`);
+      throw new ApprovalError(
+        "locked_out",
+        `wrong code ${attempts >= this.config.codeAttempts ? `${attempts} times: approval ${row.id} is denied and ` : "too often: "}CRITICAL approvals are locked for you for ${Math.ceil(this.config.codeLockoutMs / 1000)} s`,
+      );
     }
     throw new ApprovalError("wrong_code", `wrong code for approval ${row.id} (${this.config.codeAttempts - attempts} attempt(s) left)`);
   }
 
   private setDecided(id: string, status: "approved" | "denied", decider: Requester): void {
-    this.db.prepare("UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'").run(status, requesterKey(decider), this.now(), id);
+    this.db
+      .prepare("UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'")
+      .run(status, requesterKey(decider), this.now(), id);
     this.codes.delete(id);
     this.emit("decided", this.get(id)!);
   }

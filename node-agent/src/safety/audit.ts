@@ -116,15 +116,22 @@ export function verifyChain(db: Database.Database): VerifyResult {
   for (const row of db.prepare<[], AuditRow>("SELECT * FROM audit ORDER BY id").iterate()) {
     rows++;
     if (row.id !== lastId + 1) return { ok: false, rows, firstBadId: row.id, reason: `row ${lastId + 1} is missing` };
-    if (row.prev_hash !== prev) return { ok: false, rows, firstBadId: row.id, reason: "its link to the previous row is broken (a row was deleted, edited or moved)" };
-    if (rowHash(row.prev_hash, row) !== row.hash) return { ok: false, rows, firstBadId: row.id, reason: "its content does not match its hash (the row was edited)" };
+    if (row.prev_hash !== prev)
+      return { ok: false, rows, firstBadId: row.id, reason: "its link to the previous row is broken (a row was deleted, edited or moved)" };
+    if (rowHash(row.prev_hash, row) !== row.hash)
+      return { ok: false, rows, firstBadId: row.id, reason: "its content does not match its hash (the row was edited)" };
     prev = row.hash;
     lastId = row.id;
   }
   const head = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'audit_head'").get()?.value;
   if (head !== undefined && head !== `${lastId}:${prev}`) {
     const headId = Number(head.split(":")[0]);
-    return { ok: false, rows, firstBadId: lastId + 1, reason: `the log ends at row ${lastId} but its head says ${headId} (newest rows were removed or the head was changed)` };
+    return {
+      ok: false,
+      rows,
+      firstBadId: lastId + 1,
+      reason: `the log ends at row ${lastId} but its head says ${headId} (newest rows were removed or the head was changed)`,
+    };
   }
   return { ok: true, rows };
 }

@@ -98,7 +98,8 @@ export function migrate(db: Database.Database, modules: readonly ModuleMigration
       if (step.version !== index + 1) throw new Error(`migration ${module} #${index + 1} is numbered ${step.version}; steps must be 1, 2, 3…`);
     });
     const applied = current.get(module)?.v ?? 0;
-    if (applied > steps.length) throw new Error(`the database has ${module} schema version ${applied}, newer than this agent knows (${steps.length}); update ora-agent`);
+    if (applied > steps.length)
+      throw new Error(`the database has ${module} schema version ${applied}, newer than this agent knows (${steps.length}); update ora-agent`);
     for (const step of steps.slice(applied)) {
       db.transaction(() => {
         if (typeof step.up === "string") db.exec(step.up);

@@ -16,6 +16,7 @@ import { judge, needsApproval, UNKNOWN_TOOL_RISK, visible } from "./policy.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { requesterKey } from "./requester.js";
 import { ToolError, type Requester, type Risk, type Tool, type ToolConfig } from "./tool.js";
+import { flattenControls } from "../text.js";
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -62,7 +63,13 @@ export class ToolRegistry {
     return [...this.tools.values()]
       .filter((tool) => visible(requester, tool, this.deps.config))
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((tool) => ({ name: tool.name, description: tool.description, risk: tool.risk, needsApproval: needsApproval(tool.risk), parameters: jsonSchema(tool) }));
+      .map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        risk: tool.risk,
+        needsApproval: needsApproval(tool.risk),
+        parameters: jsonSchema(tool),
+      }));
   }
 
   async callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<unknown> {
@@ -83,7 +90,8 @@ export class ToolRegistry {
     const verdict = judge(requester, tool, config);
     if (verdict.kind === "refuse") return refuse(verdict.code, verdict.message, checked.ok ? verdict.message : checked.reason);
     if (!tool) return refuse("not_found", "no such tool");
-    if (!this.deps.limiter.take(`${requesterKey(requester)}|${risk}`, config.ratePerMinute[risk])) return refuse("rate_limited", `too many ${risk} calls; try again in a minute`);
+    if (!this.deps.limiter.take(`${requesterKey(requester)}|${risk}`, config.ratePerMinute[risk]))
+      return refuse("rate_limited", `too many ${risk} calls; try again in a minute`);
     if (!argsText.ok) return refuse("bad_args", argsText.message);
     // Validate a fresh copy of exactly the text that was hashed: what runs is what was approved,
     // whatever the caller does with its own object while the call waits.
@@ -113,7 +121,8 @@ export class ToolRegistry {
 
   private async run(tool: Tool, args: unknown, requester: Requester, argsHash: string, signal = new AbortController().signal): Promise<unknown> {
     const started = performance.now();
-    const done = (status: string) => this.deps.audit.record({ event: "run", who: requester, tool: tool.name, argsHash, status, durationMs: performance.now() - started });
+    const done = (status: string) =>
+      this.deps.audit.record({ event: "run", who: requester, tool: tool.name, argsHash, status, durationMs: performance.now() - started });
     try {
       const result = await tool.run(args, { signal, requester, db: this.deps.db, config: this.deps.toolConfig });
       done("ok");
@@ -155,8 +164,7 @@ function describeIssues(error: z.ZodError): string {
 }
 
 function cleanOrigin(origin: string): string {
-  // eslint-disable-next-line no-control-regex
-  return origin.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, MAX_ORIGIN);
+  return flattenControls(origin).slice(0, MAX_ORIGIN);
 }
 
 // A tool's schema never changes, and converting it is not free: listing runs on every chat turn.

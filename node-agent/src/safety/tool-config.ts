@@ -24,7 +24,8 @@ export function toolConfigFor(stateDir: string, env: NodeJS.ProcessEnv = {}): To
       if (!isAbsolute(root)) throw new UserError(`ORA_TOOL_ROOTS: "${root}" is not an absolute path`);
       if (!existsSync(root)) throw new UserError(`ORA_TOOL_ROOTS: "${root}" does not exist`);
       const real = realpathSync(root);
-      if (excluded.some((dir) => within(real, dir))) throw new UserError(`ORA_TOOL_ROOTS: "${root}" is inside an ORA state directory; tools may not work there`);
+      if (excluded.some((dir) => within(real, dir)))
+        throw new UserError(`ORA_TOOL_ROOTS: "${root}" is inside an ORA state directory; tools may not work there`);
       return real;
     });
   return { roots, excluded, ...DEFAULT_TOOL_LIMITS };

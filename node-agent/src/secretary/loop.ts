@@ -16,7 +16,11 @@ import { toolNames } from "./tool-names.js";
 /** The part of the memory module the loop needs. */
 export interface ConversationStore {
   startConversation(user: string, title?: string): string;
-  append(user: string, conversation: string, message: { role: "user" | "assistant" | "tool"; content: string; name?: string; toolCallId?: string; toolCalls?: unknown; model?: string }): number;
+  append(
+    user: string,
+    conversation: string,
+    message: { role: "user" | "assistant" | "tool"; content: string; name?: string; toolCallId?: string; toolCalls?: unknown; model?: string },
+  ): number;
   history(user: string, conversation: string, limit?: number): { role: string; content: string; name?: string; toolCallId?: string; toolCalls?: unknown }[];
 }
 
@@ -34,7 +38,13 @@ export const DEFAULT_LIMITS: LoopLimits = { maxSteps: 8, maxTokens: 4096, histor
 /** What the client sees stream past while the secretary works. */
 export type TurnEvent =
   | { type: "text"; delta: string }
-  | { type: "tool"; name: string; status: "running" | "waiting_for_approval" | "done" | "refused"; approval?: { id: string; risk: string; expiresAt: number }; error?: string };
+  | {
+      type: "tool";
+      name: string;
+      status: "running" | "waiting_for_approval" | "done" | "refused";
+      approval?: { id: string; risk: string; expiresAt: number };
+      error?: string;
+    };
 
 export interface TurnResult {
   text: string;
@@ -125,7 +135,13 @@ export async function runTurn(
       const result = await safety.callTool(context.requester, name, args, {
         origin,
         signal: context.signal,
-        onApprovalPending: (approval) => context.emit({ type: "tool", name, status: "waiting_for_approval", approval: { id: approval.id, risk: approval.risk, expiresAt: approval.expiresAt } }),
+        onApprovalPending: (approval) =>
+          context.emit({
+            type: "tool",
+            name,
+            status: "waiting_for_approval",
+            approval: { id: approval.id, risk: approval.risk, expiresAt: approval.expiresAt },
+          }),
       });
       context.emit({ type: "tool", name, status: "done" });
       const content = toolResultText(result);
@@ -142,7 +158,8 @@ export async function runTurn(
 
 function toChatMessage(stored: { role: string; content: string; name?: string; toolCallId?: string; toolCalls?: unknown }): ChatMessage {
   if (stored.role === "tool") return { role: "tool", toolCallId: stored.toolCallId ?? "", name: stored.name ?? "", content: stored.content };
-  if (stored.role === "assistant") return { role: "assistant", content: stored.content, ...(Array.isArray(stored.toolCalls) ? { toolCalls: stored.toolCalls as ToolCall[] } : {}) };
+  if (stored.role === "assistant")
+    return { role: "assistant", content: stored.content, ...(Array.isArray(stored.toolCalls) ? { toolCalls: stored.toolCalls as ToolCall[] } : {}) };
   return { role: "user", content: stored.content };
 }
 

@@ -18,7 +18,11 @@ export function toolNames(tools: ToolInfo[]): ToolNames {
     let name = tool.name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
     for (let n = 2; byModelName.has(name); n++) name = `${name.slice(0, 60)}_${n}`;
     byModelName.set(name, tool.name);
-    specs.push({ name, description: `${tool.description} (risk ${tool.risk}${tool.needsApproval ? ", waits for the owner's approval" : ""})`, parameters: (tool.parameters ?? { type: "object" }) as Record<string, unknown> });
+    specs.push({
+      name,
+      description: `${tool.description} (risk ${tool.risk}${tool.needsApproval ? ", waits for the owner's approval" : ""})`,
+      parameters: (tool.parameters ?? { type: "object" }) as Record<string, unknown>,
+    });
   }
   return { specs, toReal: (modelName) => byModelName.get(modelName) ?? modelName };
 }

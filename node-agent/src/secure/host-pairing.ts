@@ -60,7 +60,11 @@ export class PairingFailed extends Error {
 export function hostPairing(options: HostPairingOptions): Promise<PairedDevice> {
   const url = new URL("/v1/node/pair", options.relay);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(url, [SUBPROTOCOL], { headers: { Authorization: `Bearer ${options.node.credential}` }, perMessageDeflate: false, handshakeTimeout: 10_000 });
+  const ws = new WebSocket(url, [SUBPROTOCOL], {
+    headers: { Authorization: `Bearer ${options.node.credential}` },
+    perMessageDeflate: false,
+    handshakeTimeout: 10_000,
+  });
   let host: PairingHost | undefined;
   let minted: { id: string } | undefined;
   let paired: PairedDevice | undefined;
@@ -82,7 +86,12 @@ export function hostPairing(options: HostPairingOptions): Promise<PairedDevice> 
     };
     ws.on("unexpected-response", (_req, res) => {
       res.resume();
-      void fail(new PairingFailed("relay", res.statusCode === 401 ? "the relay rejected this PC's credential" : `the relay refused to open a pairing offer (HTTP ${res.statusCode})`));
+      void fail(
+        new PairingFailed(
+          "relay",
+          res.statusCode === 401 ? "the relay rejected this PC's credential" : `the relay refused to open a pairing offer (HTTP ${res.statusCode})`,
+        ),
+      );
     });
     ws.on("error", (error) => void fail(new PairingFailed("relay", `cannot reach the relay: ${error.message}`)));
     ws.on("open", () => ws.send(encodeFrame({ t: "offer", v: PROTOCOL_VERSION, ttl: options.ttlSec })));
@@ -94,7 +103,9 @@ export function hostPairing(options: HostPairingOptions): Promise<PairedDevice> 
       try {
         if (header.t === "err") {
           const reason = header.code === "expired" ? "expired" : "relay";
-          return void fail(new PairingFailed(reason, header.code === "expired" ? "the code expired before anyone used it" : `the relay ended the pairing: ${header.message}`));
+          return void fail(
+            new PairingFailed(reason, header.code === "expired" ? "the code expired before anyone used it" : `the relay ended the pairing: ${header.message}`),
+          );
         }
         if (header.t === "offer" && step === "offer") {
           const secret = newPairingSecret();

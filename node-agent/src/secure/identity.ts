@@ -17,6 +17,10 @@ export function loadOrCreateIdentity(stateDir: string): StaticKey {
   const secret = saved ? fromBase64Url(saved.secretKey) : null;
   if (saved && secret?.length === 32) return staticKey(secret);
   const pair = generateKeyPair();
-  writePrivateJson(identityPath(stateDir), { publicKey: toBase64Url(pair.publicKey), secretKey: toBase64Url(pair.secretKey), createdAt: new Date().toISOString() });
+  writePrivateJson(identityPath(stateDir), {
+    publicKey: toBase64Url(pair.publicKey),
+    secretKey: toBase64Url(pair.secretKey),
+    createdAt: new Date().toISOString(),
+  });
   return staticKey(pair.secretKey);
 }

@@ -7,7 +7,7 @@
  */
 import {
   acceptHandshake,
-  SecureChannel,
+  type SecureChannel,
   SecureChannelError,
   HandshakeHello,
   parsePayload,

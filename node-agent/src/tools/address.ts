@@ -35,7 +35,7 @@ function v4ToInt(address: string): number {
 }
 
 function isPublicV4(n: number): boolean {
-  return V4_RANGES.every(({ net, mask }) => ((n & mask) >>> 0) !== net);
+  return V4_RANGES.every(({ net, mask }) => (n & mask) >>> 0 !== net);
 }
 
 /** An IPv6 address as eight 16-bit groups, or undefined (zone ids like fe80::1%eth0 are refused). */

@@ -49,7 +49,13 @@ export const filesList: Tool<z.infer<typeof ListArgs>> = {
         }
         // A symlink is reported as such and never followed: where it points is nobody's business here.
         const type = entry.isSymbolicLink() ? "symlink" : entry.isDirectory() ? "dir" : entry.isFile() ? "file" : "other";
-        const size = type === "file" ? await lstat(join(dir, entry.name)).then((s) => s.size, () => undefined) : undefined;
+        const size =
+          type === "file"
+            ? await lstat(join(dir, entry.name)).then(
+                (s) => s.size,
+                () => undefined,
+              )
+            : undefined;
         entries.push(size === undefined ? { name: entry.name, type } : { name: entry.name, type, size });
       }
     } catch (err) {
@@ -152,7 +158,12 @@ export const filesWrite: Tool<z.infer<typeof WriteArgs>> = {
 
     // No O_TRUNC: the file is only emptied after the checks on the opened descriptor have passed.
     const flags =
-      constants.O_WRONLY | constants.O_CREAT | O_NOFOLLOW | O_NONBLOCK | (mode === "create" ? constants.O_EXCL : 0) | (mode === "append" ? constants.O_APPEND : 0);
+      constants.O_WRONLY |
+      constants.O_CREAT |
+      O_NOFOLLOW |
+      O_NONBLOCK |
+      (mode === "create" ? constants.O_EXCL : 0) |
+      (mode === "append" ? constants.O_APPEND : 0);
     let file: FileHandle;
     try {
       file = await open(target, flags);

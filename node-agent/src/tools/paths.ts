@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { z } from "zod";
 import { within } from "../safety/tool-config.js";
 import { ToolError, type ToolConfig } from "../safety/tool.js";
+import { hasControlChars } from "../text.js";
 
 export const MAX_PATH_CHARS = 4096;
 
@@ -39,7 +40,7 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-
  * dropped; the empty path is the root itself. Percent escapes are not decoded: "%2e%2e" is a file name.
  */
 export function splitRelative(path: string, platform: NodeJS.Platform = process.platform): string[] {
-  if (/[\u0000-\u001f]/.test(path)) throw new ToolError("bad_args", "the path contains control characters");
+  if (hasControlChars(path)) throw new ToolError("bad_args", "the path contains control characters");
   if (/^[\\/]/.test(path)) throw new ToolError("bad_args", "the path must be relative to a root (no leading / or \\)");
   if (/^[A-Za-z]:/.test(path)) throw new ToolError("bad_args", "the path must be relative to a root (no drive letter)");
   const segments = path.split(/[\\/]/).filter((s) => s !== "" && s !== ".");

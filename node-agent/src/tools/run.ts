@@ -18,7 +18,12 @@ const DRAIN_AFTER_EXIT_MS = 1000;
 
 const Args = z.object({
   argv: z
-    .array(z.string().max(MAX_ARG_CHARS).refine((arg) => !arg.includes("\0"), "arguments may not contain NUL"))
+    .array(
+      z
+        .string()
+        .max(MAX_ARG_CHARS)
+        .refine((arg) => !arg.includes("\0"), "arguments may not contain NUL"),
+    )
     .min(1)
     .max(MAX_ARGS)
     .refine((argv) => argv[0] !== "", "argv[0] names the program"),

@@ -45,7 +45,10 @@ export class PairingError extends Error {
   }
 }
 
-const B64 = z.string().regex(/^[A-Za-z0-9_-]+$/).max(2048);
+const B64 = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .max(2048);
 export const PairM1 = z.object({ v: z.literal(PAIRING_VERSION), sid: B64, ya: B64 });
 export const PairM2 = z.object({ yb: B64, mac: B64, box: B64 });
 export const PairM3 = z.union([z.object({ mac: B64, box: B64 }), z.object({ refused: z.literal(true) })]);

@@ -128,11 +128,22 @@ export async function acceptHandshake(
   );
   const keys = deriveKeys(ikm, hello.dev, options.devicePublicKey, options.agentKey.publicKey, deviceEphemeral, ephemeral.publicKey);
   ephemeral.secretKey.fill(0);
-  const answer: HandshakeAnswer = { e2e: SECURE_CHANNEL_VERSION, e: toBase64Url(ephemeral.publicKey), c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION) };
+  const answer: HandshakeAnswer = {
+    e2e: SECURE_CHANNEL_VERSION,
+    e: toBase64Url(ephemeral.publicKey),
+    c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION),
+  };
   return { answer, channel: new SecureChannel(keys.agentToDevice, keys.deviceToAgent) };
 }
 
-function deriveKeys(ikm: Uint8Array, device: string, devicePublic: Uint8Array, agentPublic: Uint8Array, deviceEphemeral: Uint8Array, agentEphemeral: Uint8Array) {
+function deriveKeys(
+  ikm: Uint8Array,
+  device: string,
+  devicePublic: Uint8Array,
+  agentPublic: Uint8Array,
+  deviceEphemeral: Uint8Array,
+  agentEphemeral: Uint8Array,
+) {
   const deviceBytes = utf8ToBytes(device);
   const salt = sha256(concatBytes(LABEL, new Uint8Array([deviceBytes.length]), deviceBytes, devicePublic, agentPublic, deviceEphemeral, agentEphemeral));
   const okm = hkdf(sha256, ikm, salt, KEYS_INFO, 64);

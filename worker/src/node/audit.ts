@@ -56,11 +56,7 @@ export class AuditLog {
   /** Newest first, `limit` rows older than `before` (a seq from a previous page). */
   page(limit: number, before?: number): AuditPage {
     const rows = this.sql
-      .exec<AuditEntry>(
-        "SELECT seq, at, kind, device, detail FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-        before ?? Number.MAX_SAFE_INTEGER,
-        limit + 1,
-      )
+      .exec<AuditEntry>("SELECT seq, at, kind, device, detail FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?", before ?? Number.MAX_SAFE_INTEGER, limit + 1)
       .toArray();
     const entries = rows.slice(0, limit).map((r) => ({ ...r }));
     return { entries, before: rows.length > limit ? entries.at(-1)!.seq : null };

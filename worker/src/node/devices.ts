@@ -109,10 +109,9 @@ export class DeviceStore {
 
   /** True when the device's credential should be rotated: old enough, or the owner asked. */
   rotationDue(id: string, now: number): boolean {
-    const row = this.sql.exec<{ issued_at: number | null; created_at: number; rotate_due: number }>(
-      "SELECT issued_at, created_at, rotate_due FROM devices WHERE id = ?",
-      id,
-    ).toArray()[0];
+    const row = this.sql
+      .exec<{ issued_at: number | null; created_at: number; rotate_due: number }>("SELECT issued_at, created_at, rotate_due FROM devices WHERE id = ?", id)
+      .toArray()[0];
     return row !== undefined && (row.rotate_due === 1 || now - (row.issued_at ?? row.created_at) >= this.config.rotateMs);
   }
 

@@ -40,7 +40,16 @@ import { forward, payloadBytes } from "./forward.js";
 import { MetaStore } from "./meta.js";
 import { emptyCounters, Metrics } from "./metrics.js";
 import { Pairing } from "./pairing.js";
-import { attachmentOf, closeQuietly, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
+import {
+  attachmentOf,
+  closeQuietly,
+  type AgentAttachment,
+  type AgentPeer,
+  type Attachment,
+  type ClientAttachment,
+  type ClientPeer,
+  type Peer,
+} from "./peers.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
 import { NODE_MIGRATIONS } from "./schema.js";
 import { OwnerApi, UNAUTHORIZED, type DeviceResult, type OwnerCall } from "./owner-api.js";
@@ -164,7 +173,15 @@ export class NodeObject extends DurableObject<Env> {
 
   private acceptClient(device: Device, headers: HeadersInit, source: string | null): Response {
     const pair = new WebSocketPair();
-    const attachment: ClientAttachment = { kind: "client", sid: randomId(), dev: device.id, role: device.role, hello: false, openedAt: Date.now(), until: device.expiresAt };
+    const attachment: ClientAttachment = {
+      kind: "client",
+      sid: randomId(),
+      dev: device.id,
+      role: device.role,
+      hello: false,
+      openedAt: Date.now(),
+      until: device.expiresAt,
+    };
     this.devices.seen(device.id, attachment.openedAt);
     this.audit.record("client_connect", device.id, `role=${device.role} ${sourceTag(source)}`);
     this.ctx.acceptWebSocket(pair[1], ["client", `s:${attachment.sid}`, `d:${device.id}`]);
@@ -197,7 +214,8 @@ export class NodeObject extends DurableObject<Env> {
     const frame = decodeFrame(message, ClientFrame);
     if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
     const header = frame.header;
-    if (bytes > this.config.maxMessageBytes) return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
+    if (bytes > this.config.maxMessageBytes)
+      return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
     if (header.t === "ping") return this.send(peer, PONG_FRAME);
     if (header.t === "hello") return this.clientHello(peer, header.v);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
@@ -233,7 +251,10 @@ export class NodeObject extends DurableObject<Env> {
     this.sessions.set(peer.sid, peer);
     const online = this.agent?.hello ?? false;
     const rotate = this.devices.rotationDue(peer.dev, Date.now()) ? { rotate: true } : {};
-    this.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits(), ...rotate }));
+    this.send(
+      peer,
+      encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits(), ...rotate }),
+    );
     if (this.agent?.hello) this.send(this.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: true }));
   }
 
@@ -290,7 +311,8 @@ export class NodeObject extends DurableObject<Env> {
       this.pending.remove(entry);
       return this.metrics.drop("no_session");
     }
-    if (!this.sendData(session, forward({ t, id: entry.id }, payload, bytes))) return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
+    if (!this.sendData(session, forward({ t, id: entry.id }, payload, bytes)))
+      return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
     const now = Date.now();
     if (t === "chunk") {
       this.metrics.add("chunks");
@@ -431,10 +453,7 @@ export class NodeObject extends DurableObject<Env> {
 
   private reject(peer: Peer, code: ErrorCode, message: string, id?: unknown): void {
     this.metrics.reject(code);
-    const ref =
-      peer.kind === "client"
-        ? RequestId.safeParse(id).success ? { id } : {}
-        : RelayId.safeParse(id).success ? { rid: id } : {};
+    const ref = peer.kind === "client" ? (RequestId.safeParse(id).success ? { id } : {}) : RelayId.safeParse(id).success ? { rid: id } : {};
     this.send(peer, encodeFrame({ t: "err", ...ref, code, message }));
   }
 

@@ -243,7 +243,10 @@ export class Pairing {
   /** Deletes the offer, frees its nameplate and closes both ends, each told `err` first if given. */
   private async burn(offer: Offer, code: number, tell: Partial<Record<"host" | "claimant", [ErrorCode, string]>> = {}): Promise<void> {
     this.d.sql.exec("DELETE FROM offers WHERE nameplate = ?", offer.nameplate);
-    for (const [end, conn] of [["host", offer.host], ["claimant", offer.claimant]] as const) {
+    for (const [end, conn] of [
+      ["host", offer.host],
+      ["claimant", offer.claimant],
+    ] as const) {
       const ws = conn === null ? undefined : this.socketOf(conn);
       if (!ws) continue;
       this.forget(ws);
