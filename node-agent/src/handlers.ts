@@ -1,27 +1,37 @@
 /**
- * The agent's request handlers, by method name. Each declares a zod schema for its params; nothing
- * reaches a handler unvalidated. Tools with risk levels and approvals arrive on top of this registry.
+ * The agent's request handlers, one per method of the protocol's catalogue (protocol/src/methods/).
+ * A handler can only be registered for a method the catalogue has, and the compiler holds its params,
+ * chunks and result to the catalogue's schemas. Every transport (the relay connection, the local
+ * control socket) hands requests to dispatch(), the one place that checks the method, the caller's
+ * role and the params before a handler runs.
  */
-import type { AppErrorCode, Role } from "@ora/protocol";
+import {
+  type AnswerPayload,
+  type AppErrorCode,
+  type Chunk,
+  isMethodName,
+  METHODS,
+  type MethodName,
+  type Params,
+  type Requester,
+  type Result,
+} from "@ora/protocol";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
 
-export interface HandlerContext {
+/** Who is calling, from this PC's own records: the requester, and how people should see it named. */
+export interface Caller {
+  requester: Requester;
+  /** "Pixel 9", or "the local CLI". */
+  name: string;
+}
+
+export interface HandlerContext<M extends MethodName = MethodName> extends Caller {
   signal: AbortSignal;
-  session: string;
-  /** The paired device asking, and its role, from this PC's own pairing records. */
-  device: string;
-  deviceName: string;
-  role: Role;
   /** Sends one stream chunk to the caller; the return value becomes the stream's final answer. */
-  emit(chunk: unknown): void;
+  emit(chunk: Chunk<M>): void;
 }
 
-export interface Handler<P = unknown> {
-  description: string;
-  params: z.ZodType<P>;
-  run(params: P, context: HandlerContext): unknown;
-}
+export type Handler<M extends MethodName> = (params: Params<M>, context: HandlerContext<M>) => Result<M> | Promise<Result<M>>;
 
 /** An error whose message is safe to show the caller; anything else is reported as "failed". */
 export class HandlerError extends Error {
@@ -33,64 +43,67 @@ export class HandlerError extends Error {
   }
 }
 
-export class HandlerRegistry {
-  private readonly handlers = new Map<string, Handler>();
+export interface Dispatch {
+  signal: AbortSignal;
+  emit(chunk: unknown): void;
+  /** Told of an error no handler meant to show (its message stays on this PC). */
+  onUnexpected?(error: unknown): void;
+}
 
-  register<P>(method: string, handler: Handler<P>): this {
+export class HandlerRegistry {
+  private readonly handlers = new Map<MethodName, Handler<MethodName>>();
+
+  register<M extends MethodName>(method: M, handler: Handler<M>): this {
+    if (!isMethodName(method)) throw new Error(`${method} is not in the protocol's method catalogue`);
     if (this.handlers.has(method)) throw new Error(`handler ${method} is already registered`);
-    this.handlers.set(method, handler as Handler);
+    this.handlers.set(method, handler as unknown as Handler<MethodName>);
     return this;
   }
 
-  get(method: string): Handler | undefined {
-    return this.handlers.get(method);
+  methods(): MethodName[] {
+    return [...this.handlers.keys()].sort();
   }
 
-  methods(): string[] {
-    return [...this.handlers.keys()].sort();
+  /** Runs one request for `caller` and says how it ended; never throws. */
+  async dispatch(method: string, params: unknown, caller: Caller, options: Dispatch): Promise<AnswerPayload> {
+    try {
+      if (!isMethodName(method)) throw new HandlerError("unknown_method", `no method ${method}`);
+      // The role first: a device learns nothing of methods that are not for it, offered here or not.
+      const spec = METHODS[method];
+      if (!(spec.roles as readonly string[]).includes(caller.requester.role)) {
+        throw new HandlerError("forbidden", `${method} is for ${spec.roles.join(" and ")} devices`);
+      }
+      const handler = this.handlers.get(method);
+      if (!handler) throw new HandlerError("unknown_method", `no method ${method}`);
+      const parsed = spec.params.safeParse(params);
+      if (!parsed.success) throw new HandlerError("bad_params", parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
+      const result = await handler(parsed.data as Params<MethodName>, { ...caller, signal: options.signal, emit: options.emit });
+      return { ok: true, result };
+    } catch (error) {
+      if (error instanceof HandlerError) return { ok: false, error: { code: error.code, message: error.message.slice(0, 500) } };
+      if (options.signal.aborted) return { ok: false, error: { code: "cancelled", message: "cancelled" } };
+      options.onUnexpected?.(error);
+      return { ok: false, error: { code: "failed", message: "the handler failed" } };
+    }
   }
 }
 
 /** Diagnostics every agent answers: reachability, round trips, streaming and cancellation. */
 export function builtinHandlers(): HandlerRegistry {
   return new HandlerRegistry()
-    .register("ping", {
-      description: "Answers pong with the agent's clock.",
-      params: z.unknown(),
-      run: () => ({ pong: true, time: new Date().toISOString() }),
+    .register("ping", () => ({ pong: true as const, time: new Date().toISOString() }))
+    .register("whoami", (_params, { requester, name }) => ({ device: requester.device, name, role: requester.role }))
+    .register("echo", (params) => params)
+    .register("echo.stream", async ({ text, count, delayMs }, { emit, signal }) => {
+      for (let i = 0; i < count; i++) {
+        if (delayMs > 0) await sleep(delayMs, undefined, { signal });
+        signal.throwIfAborted();
+        emit({ i, text });
+      }
+      return { count };
     })
-    .register("whoami", {
-      description: "Who this PC takes the caller to be: device id, name and role from its pairing record.",
-      params: z.unknown(),
-      run: (_params, { device, deviceName, role }) => ({ device, name: deviceName, role }),
-    })
-    .register("echo", {
-      description: "Returns its params unchanged.",
-      params: z.unknown(),
-      run: (params) => params,
-    })
-    .register("echo.stream", {
-      description: "Streams `text` back `count` times, `delayMs` apart.",
-      params: z.object({
-        text: z.string().max(65_536),
-        count: z.number().int().min(1).max(10_000),
-        delayMs: z.number().int().min(0).max(10_000).default(0),
-      }),
-      run: async ({ text, count, delayMs }, { emit, signal }) => {
-        for (let i = 0; i < count; i++) {
-          if (delayMs > 0) await sleep(delayMs, undefined, { signal });
-          signal.throwIfAborted();
-          emit({ i, text });
-        }
-        return { count };
-      },
-    })
-    .register("sleep", {
-      description: "Waits `ms` milliseconds (at most a minute); stops at once when cancelled.",
-      params: z.object({ ms: z.number().int().min(0).max(60_000) }),
-      run: async ({ ms }, { signal }) => {
-        await sleep(ms, undefined, { signal });
-        return { slept: ms };
-      },
+    .register("sleep", async ({ ms }, { signal }) => {
+      await sleep(ms, undefined, { signal });
+      return { slept: ms };
     });
 }

@@ -7,20 +7,16 @@
  */
 import { beginHandshake, type SecureChannel } from "./crypto/session.js";
 import type { StaticKey } from "./crypto/keys.js";
-import type { ErrorCode } from "./errors.js";
+import type { AnyErrorCode } from "./errors.js";
 import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";
 import type { Limits, Role } from "./frames.js";
+import { EVENTS, METHODS, type Chunk, type EventName, type EventData, type MethodName, type ParamsInput, type Result } from "./methods/index.js";
 import { AnswerPayload, parsePayload, SealedPush, SealedReply } from "./payload.js";
-import type { AppErrorCode } from "./payload.js";
 import { BEARER_SUBPROTOCOL_PREFIX, PROTOCOL_VERSION, SUBPROTOCOL } from "./version.js";
-
-/** Failures only the client can see: the agent's end of the encryption did not hold up. */
-export const CLIENT_ERROR_CODES = ["tampered", "handshake_failed"] as const;
-export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 export class OraError extends Error {
   constructor(
-    readonly code: ErrorCode | AppErrorCode | ClientErrorCode,
+    readonly code: AnyErrorCode,
     message: string,
   ) {
     super(message);
@@ -68,9 +64,23 @@ interface Pending {
   reject: (error: OraError) => void;
 }
 
+export interface RequestOptions<C = unknown> {
+  signal?: AbortSignal;
+  onChunk?: (chunk: C) => void;
+}
+
+/** A method's params may be left out when its schema accepts nothing. */
+export type RequestArgs<M extends MethodName> =
+  undefined extends ParamsInput<M>
+    ? [params?: ParamsInput<M>, options?: RequestOptions<Chunk<M>>]
+    : [params: ParamsInput<M>, options?: RequestOptions<Chunk<M>>];
+
+/** A push as the catalogue defines it (EVENTS); pushes that do not match it are dropped. */
+export type Push = { [E in EventName]: { event: E; data: EventData<E> } }[EventName];
+
 export class OraClient {
   private readonly pending = new Map<string, Pending>();
-  private readonly pushListeners = new Set<(payload: unknown) => void>();
+  private readonly pushListeners = new Set<(push: Push) => void>();
   private readonly nodeListeners = new Set<(online: boolean) => void>();
   private readonly closeListeners = new Set<(code: number) => void>();
   private nextId = 1;
@@ -144,8 +154,37 @@ export class OraClient {
     });
   }
 
-  /** Sends one request and resolves with its result; relay and agent refusals reject with OraError. */
-  async request(method: string, params?: unknown, options: { signal?: AbortSignal; onChunk?: (chunk: unknown) => void } = {}): Promise<unknown> {
+  /**
+   * Calls one method of the catalogue and resolves with its result, parsed with the catalogue's
+   * schema (so is every chunk): an answer of the wrong shape rejects with `bad_answer` rather than
+   * reaching the caller. Relay and agent refusals reject with OraError.
+   */
+  async request<M extends MethodName>(method: M, ...[params, options = {}]: RequestArgs<M>): Promise<Result<M>> {
+    const spec = METHODS[method];
+    const chunkSchema = "chunk" in spec ? spec.chunk : undefined;
+    const onChunk = options.onChunk;
+    const raw = await this.call(method, params, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(onChunk
+        ? {
+            onChunk: (chunk: unknown) => {
+              const parsed = chunkSchema?.safeParse(chunk);
+              if (parsed?.success) onChunk(parsed.data as Chunk<M>);
+              else throw new OraError("bad_answer", `the agent streamed a ${method} chunk this client does not understand`);
+            },
+          }
+        : {}),
+    });
+    const parsed = spec.result.safeParse(raw);
+    if (!parsed.success) throw new OraError("bad_answer", `the agent's answer to ${method} does not match the protocol`);
+    return parsed.data as Result<M>;
+  }
+
+  /**
+   * Any method by name, result unchecked: for tools that pass a method through (the terminal client's
+   * `remote call`) and for tests of the agent's refusals. Applications use request().
+   */
+  async call(method: string, params?: unknown, options: RequestOptions = {}): Promise<unknown> {
     const channel = await this.secureChannel();
     const id = `r${this.nextId++}`;
     return new Promise((resolve, reject) => {
@@ -196,7 +235,7 @@ export class OraClient {
     );
   }
 
-  onPush(listener: (payload: unknown) => void): () => void {
+  onPush(listener: (push: Push) => void): () => void {
     this.pushListeners.add(listener);
     return () => this.pushListeners.delete(listener);
   }
@@ -268,7 +307,12 @@ export class OraClient {
   private push(payload: string | undefined): void {
     const sealed = SealedPush.safeParse(this.open(payload));
     if (!sealed.success) return; // a push that is not sealed by our agent is dropped unseen
-    for (const listener of this.pushListeners) listener(sealed.data.body);
+    const { event, data } = sealed.data.body;
+    if (!Object.hasOwn(EVENTS, event)) return; // an event this client does not know (a newer agent)
+    const parsed = EVENTS[event as EventName].data.safeParse(data);
+    if (!parsed.success) return;
+    const push = { event, data: parsed.data } as Push;
+    for (const listener of this.pushListeners) listener(push);
   }
 
   /** Opens a sealed payload with the current channel; undefined for anything that does not open. */
@@ -297,7 +341,17 @@ export class OraClient {
       this.pending.delete(id);
       return entry.reject(new OraError("tampered", "an answer failed end-to-end verification"));
     }
-    if (kind === "chunk") return entry.onChunk?.(sealed.data.body);
+    if (kind === "chunk") {
+      try {
+        return entry.onChunk?.(sealed.data.body);
+      } catch (error) {
+        // The caller could not take this chunk (request() parses each with the catalogue): the
+        // request ends here for the caller, and the agent is told to stop.
+        this.pending.delete(id);
+        this.socket.send(encodeFrame({ t: "cancel", id }));
+        return entry.reject(error instanceof OraError ? error : new OraError("bad_answer", "a streamed chunk could not be handled"));
+      }
+    }
     this.pending.delete(id);
     const answer = AnswerPayload.safeParse(sealed.data.body);
     if (!answer.success) return entry.reject(new OraError("bad_frame", "the agent sent an answer that is not valid"));

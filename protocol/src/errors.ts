@@ -26,6 +26,41 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * The agent's refusals, inside a sealed answer (payload.ts): the relay never sees these. Where a code
+ * means the same as a relay code (timeout, too_large…) it has the same name.
+ */
+export const APP_ERROR_CODES = [
+  "unknown_method",
+  "bad_params",
+  "failed",
+  "cancelled",
+  // the agent's policy and tools
+  "denied", // the enforcement point refused: role, profile, risk or allowlist, or an approval said no
+  "not_found", // no such tool (or one this requester may not see), or no such approval
+  "rate_limited",
+  "too_large",
+  "timeout",
+  // deciding approvals
+  "forbidden", // this device may not decide this approval
+  "not_pending", // already decided, used or expired
+  "code_required", // CRITICAL: the one-time code is missing
+  "wrong_code",
+  "locked_out", // too many wrong codes: wait
+] as const;
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+/** Failures only the client library can see: the agent's end of the encryption or the catalogue did not hold up. */
+export const CLIENT_ERROR_CODES = [
+  "tampered", // an answer failed end-to-end verification
+  "handshake_failed", // the other end could not prove it is this device's PC
+  "bad_answer", // an answer, chunk or push that does not match the method catalogue
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+/** Every code a client can be handed: the relay's, the agent's and its own. Clients word each one. */
+export type AnyErrorCode = ErrorCode | AppErrorCode | ClientErrorCode;
+
 /** Why the relay cancels a request towards the agent. */
 export const CANCEL_REASONS = ["cancelled", "timeout", "client_gone", "slow_consumer", "revoked"] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];

@@ -8,26 +8,7 @@
  *   push      {"event":"…","data":…}
  */
 import { z } from "zod";
-
-export const APP_ERROR_CODES = [
-  "unknown_method",
-  "bad_params",
-  "failed",
-  "cancelled",
-  // the agent's policy and tools
-  "denied", // the enforcement point refused: role, profile, risk or allowlist, or an approval said no
-  "not_found", // no such tool (or one this requester may not see), or no such approval
-  "rate_limited",
-  "too_large",
-  "timeout",
-  // deciding approvals
-  "forbidden", // this device may not decide this approval
-  "not_pending", // already decided, used or expired
-  "code_required", // CRITICAL: the one-time code is missing
-  "wrong_code",
-  "locked_out", // too many wrong codes: wait
-] as const;
-export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+import { APP_ERROR_CODES } from "./errors.js";
 
 export const RequestPayload = z.object({
   method: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/),

@@ -28,25 +28,25 @@ describe("chat without a model", () => {
   });
 
   it("says clearly that no model is configured and what works instead", async () => {
-    const answer = (await owner.request("chat", { text: "What is on my calendar?" })) as { text: string; model: null };
+    const answer = await owner.request("chat", { text: "What is on my calendar?" });
     expect(answer.model).toBeNull();
     expect(answer.text).toMatch(/No language model is configured/);
     expect(answer.text).toMatch(/\/tools/);
   });
 
   it("lists tools and runs them through the enforcement point", async () => {
-    expect(((await owner.request("chat", { text: "/tools" })) as { text: string }).text).toMatch(/run\.program \(CRITICAL, needs approval\)/);
-    expect(((await guest.request("chat", { text: "/tools" })) as { text: string }).text).not.toMatch(/run\.program|files\./);
+    expect((await owner.request("chat", { text: "/tools" })).text).toMatch(/run\.program \(CRITICAL, needs approval\)/);
+    expect((await guest.request("chat", { text: "/tools" })).text).not.toMatch(/run\.program|files\./);
     await owner.request("chat", { text: '/run notes.add {"text":"call the bank"}' });
     expect(JSON.stringify(await owner.request("chat", { text: "/run notes.list" }))).toContain("call the bank");
     // A guest's notes are its own: it never sees the owner's.
     expect(JSON.stringify(await guest.request("chat", { text: "/run notes.list" }))).not.toContain("call the bank");
     await expect(guest.request("chat", { text: '/run files.read {"path":"x"}' })).rejects.toMatchObject({ code: "not_found" });
-    expect(((await owner.request("chat", { text: "/run notes.add {oops" })) as { text: string }).text).toMatch(/must be JSON/);
+    expect((await owner.request("chat", { text: "/run notes.add {oops" })).text).toMatch(/must be JSON/);
   });
 
   it("never treats chat text as an approval decision", async () => {
-    const answer = (await owner.request("chat", { text: "/approve 12345" })) as { text: string };
+    const answer = await owner.request("chat", { text: "/approve 12345" });
     expect(answer.text).toMatch(/Unknown command \/approve/);
     const approvals = await runAgentCommand(["approvals", "--json", "--state-dir", agent.stateDir]);
     expect(approvals.code).toBe(0);

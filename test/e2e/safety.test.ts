@@ -3,7 +3,7 @@
  * tool call meets the one enforcement point. A guest on a shared PC, an owner approving from another
  * device, CRITICAL codes, and approvals that outlive an agent restart.
  */
-import { OraClient } from "@ora/protocol";
+import { type ApprovalView, OraClient, type Push } from "@ora/protocol";
 import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,24 +13,13 @@ import { provisionDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
-interface Approval {
-  id: string;
-  tool: string;
-  risk: string;
-  args: unknown;
-  needsCode: boolean;
-  code?: string;
-  requester: { device: string; role: string };
-  origin: string;
-}
-
 const names = (tools: { name: string }[]) => tools.map((t) => t.name).sort();
 
-async function approvalFor(owner: OraClient, tool: string): Promise<Approval> {
-  let found: Approval | undefined;
+async function approvalFor(owner: OraClient, tool: string): Promise<ApprovalView> {
+  let found: ApprovalView | undefined;
   await until(
     async () => {
-      const { approvals } = (await owner.request("approvals.list")) as { approvals: Approval[] };
+      const { approvals } = await owner.request("approvals.list");
       found = approvals.find((a) => a.tool === tool);
       return found !== undefined;
     },
@@ -67,7 +56,7 @@ describe("a guest on a shared PC", () => {
   });
 
   it("sees only its allowlisted tools, runs a LOW one, and cannot even see the others", async () => {
-    const { tools } = (await guest.request("tools.list")) as { tools: { name: string }[] };
+    const { tools } = await guest.request("tools.list");
     expect(names(tools)).toEqual(["files.write", "notes.add", "notes.list", "time.now"]);
     expect(await guest.request("tools.call", { name: "time.now" })).toMatchObject({ iso: expect.any(String) });
     await expect(guest.request("tools.call", { name: "files.read", args: { root: 0, path: "x" } })).rejects.toMatchObject({ code: "not_found" });
@@ -75,8 +64,8 @@ describe("a guest on a shared PC", () => {
   });
 
   it("waits on a HIGH tool until the owner approves from another device; the approval runs once and binds to its arguments", async () => {
-    const pushes: { event: string; data: { type: string; approval: Approval } }[] = [];
-    owner.onPush((p) => pushes.push(p as (typeof pushes)[number]));
+    const pushes: Push[] = [];
+    owner.onPush((p) => pushes.push(p));
     await owner.request("ping"); // the owner's session is secured (the client does this on connect)
     const steps: unknown[] = [];
     const args = { root: 0, path: "from-guest.txt", content: "hello from the guest" };
@@ -88,7 +77,7 @@ describe("a guest on a shared PC", () => {
 
     // The guest cannot approve its own request.
     await expect(guest.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "forbidden" });
-    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).toEqual({ status: "approved" });
+    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).toEqual({ id: approval.id, status: "approved" });
     await call;
     expect(readFileSync(join(root, "from-guest.txt"), "utf8")).toBe("hello from the guest");
 
@@ -134,7 +123,10 @@ describe("CRITICAL on a private PC", () => {
     await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "code_required" });
     const wrong = approval.code === "000000" ? "111111" : "000000";
     await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: wrong })).rejects.toMatchObject({ code: "wrong_code" });
-    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: approval.code })).toEqual({ status: "approved" });
+    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: approval.code })).toEqual({
+      id: approval.id,
+      status: "approved",
+    });
     expect(await run).toMatchObject({ exitCode: 0, stdout: "critical\n" });
 
     const locked = owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "again"], root: 0 } }).catch((error: unknown) => error);

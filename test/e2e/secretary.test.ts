@@ -108,7 +108,7 @@ describe("chatting with the secretary through the relay", () => {
     const approvalId = events.find((e) => e.status === "waiting_for_approval")!.approval!.id;
     // Decided from the owner's other channel: the PC's command line here.
     const approver = await OraClient.connect({ identity: await provisionDevice(relay, agent, "owner-laptop", "owner") });
-    expect(await approver.request("approvals.decide", { id: approvalId, verdict: "approve" })).toEqual({ status: "approved" });
+    expect(await approver.request("approvals.decide", { id: approvalId, verdict: "approve" })).toEqual({ id: approvalId, status: "approved" });
     approver.close();
     expect((await turn).text).toBe("Saved.");
     expect(readFileSync(join(root, "from-chat.txt"), "utf8")).toBe("written by the model");
@@ -135,7 +135,7 @@ describe("chatting with the secretary through the relay", () => {
     const events: Event[] = [];
     const turn = guestOrOwner(owner, "summarise page.txt", events);
     await until(() => events.some((e) => e.status === "waiting_for_approval"), 10_000, "the write waiting for approval");
-    const { approvals } = (await owner.request("approvals.list")) as { approvals: { id: string; tool: string; origin: string; status: string }[] };
+    const { approvals } = await owner.request("approvals.list");
     const pending = approvals.find((a) => a.tool === "files.write")!;
     expect(pending.status).toBe("pending");
     expect(pending.origin).toContain("IGNORE PREVIOUS INSTRUCTIONS");
@@ -175,14 +175,14 @@ describe("chatting with the secretary through the relay", () => {
     expect(messagesSent(fake, fake.requests.length - 1).map((m) => m.content)).toContain("my bank PIN hint is 'blue'");
     expect(again.answer.conversation).toBe(answer.conversation);
     // The same from the history methods: the owner's list and messages, never the guest's.
-    const mine = (await owner.request("conversations.list")) as { conversations: { id: string }[] };
+    const mine = await owner.request("conversations.list");
     expect(mine.conversations.map((c) => c.id)).toContain(answer.conversation);
-    const history = (await owner.request("conversations.history", { conversation: answer.conversation })) as { messages: { role: string; content: string }[] };
+    const history = await owner.request("conversations.history", { conversation: answer.conversation! });
     expect(history.messages.slice(0, 2)).toEqual([
       { role: "user", content: "my bank PIN hint is 'blue'", at: expect.any(Number) },
       { role: "assistant", content: "noted", at: expect.any(Number) },
     ]);
-    const theirs = (await guest.request("conversations.list")) as { conversations: { id: string }[] };
+    const theirs = await guest.request("conversations.list");
     expect(theirs.conversations.map((c) => c.id)).not.toContain(answer.conversation);
     await expect(guest.request("conversations.history", { conversation: answer.conversation })).rejects.toMatchObject({ code: "not_found" });
   });

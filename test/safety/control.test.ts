@@ -4,19 +4,28 @@ import { statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { controlCall } from "../../node-agent/src/control/client.js";
+import { ControlError, controlRequest } from "../../node-agent/src/control/client.js";
 import { startControlServer, type ControlServer } from "../../node-agent/src/control/server.js";
+import { HandlerRegistry } from "../../node-agent/src/handlers.js";
+import { registerApprovalMethods } from "../../node-agent/src/methods/approvals.js";
 import { databasePath } from "../../node-agent/src/safety/db.js";
 import { runAgentCommand } from "../helpers/agent.js";
 import { alice, bob, harness, type Harness } from "./fixtures.js";
 
 const running: Array<{ h: Harness; server?: ControlServer }> = [];
 
-async function agentWithControl(): Promise<{ h: Harness; server: ControlServer }> {
+function handlersFor(h: Harness): HandlerRegistry {
+  const handlers = new HandlerRegistry();
+  registerApprovalMethods(handlers, h.safety);
+  return handlers;
+}
+
+async function agentWithControl(): Promise<{ h: Harness; server: ControlServer; handlers: HandlerRegistry }> {
   const h = harness({ clock: { t: 0, now: Date.now, advance: () => undefined } });
-  const server = await startControlServer(h.safety, h.stateDir);
+  const handlers = handlersFor(h);
+  const server = await startControlServer(handlers, h.stateDir);
   running.push({ h, server });
-  return { h, server };
+  return { h, server, handlers };
 }
 
 afterEach(async () => {
@@ -49,34 +58,55 @@ describe("the control socket", () => {
     expect(statSync(server.path).mode & 0o777).toBe(0o600);
     const call = h.call(bob, "echo.critical", { text: "c" });
     const approval = await call.pending;
-    const list = (await controlCall(h.stateDir, { op: "approvals.list" })) as Array<{ id: string; code?: string }>;
+    const { approvals: list } = await controlRequest(h.stateDir, "approvals.list", {});
     expect(list).toMatchObject([{ id: approval.id }]);
     expect(list[0]!.code).toMatch(/^\d{6}$/);
-    await controlCall(h.stateDir, { op: "approvals.decide", id: approval.id, verdict: "approve", code: list[0]!.code! });
+    await expect(controlRequest(h.stateDir, "approvals.decide", { id: approval.id, verdict: "approve", code: list[0]!.code! })).resolves.toEqual({
+      id: approval.id,
+      status: "approved",
+    });
     await expect(call.result).resolves.toEqual({ echoed: "c" });
-    const tail = (await controlCall(h.stateDir, { op: "audit.tail", limit: 3 })) as Array<{ event: string; device: string }>;
+    const tail = h.safety.audit.tail(3);
     expect(tail.map((r) => r.event)).toEqual(["approval.approve", "approval.used", "run"]);
     expect(tail[0]!.device).toBe("local");
   });
 
-  it("answers malformed and unknown requests with bad_request and keeps serving", async () => {
+  it("gives the PC's command line the same method, rules and answers as an owner device", async () => {
+    const { h, handlers } = await agentWithControl();
+    const id = (await h.call(bob, "echo.critical", { text: "c" }).pending).id;
+    const fromDevice = await handlers.dispatch(
+      "approvals.decide",
+      { id, verdict: "approve", code: "000000" },
+      { requester: alice, name: "alice's phone" },
+      { signal: new AbortController().signal, emit: () => undefined },
+    );
+    expect(fromDevice).toEqual({ ok: false, error: { code: "wrong_code", message: `wrong code for approval ${id} (2 attempt(s) left)` } });
+    const fromCli = await controlRequest(h.stateDir, "approvals.decide", { id, verdict: "approve", code: "000000" }).catch((error: unknown) => error);
+    expect(fromCli).toBeInstanceOf(ControlError);
+    expect(fromCli).toMatchObject({ code: "wrong_code", message: `wrong code for approval ${id} (1 attempt(s) left)` });
+  });
+
+  it("answers malformed, unknown and invalid requests with typed errors and keeps serving", async () => {
     const { server } = await agentWithControl();
-    expect(JSON.parse(await sendRaw(server.path, "not json\n"))).toMatchObject({ ok: false, error: { code: "bad_request" } });
-    expect(JSON.parse(await sendRaw(server.path, '{"op":"tools.run","name":"echo.high"}\n'))).toMatchObject({ ok: false, error: { code: "bad_request" } });
-    expect(JSON.parse(await sendRaw(server.path, '{"op":"approvals.decide","id":"x","verdict":"approve","code":"12"}\n'))).toMatchObject({
+    expect(JSON.parse(await sendRaw(server.path, "not json\n"))).toMatchObject({ ok: false, error: { code: "bad_params" } });
+    expect(JSON.parse(await sendRaw(server.path, '{"method":"tools.run","params":{"name":"echo.high"}}\n'))).toMatchObject({
       ok: false,
-      error: { code: "bad_request", message: expect.stringContaining("6 digits") },
+      error: { code: "unknown_method" },
     });
-    expect(JSON.parse(await sendRaw(server.path, '{"op":"approvals.list"}\n'))).toEqual({ ok: true, result: [] });
+    expect(JSON.parse(await sendRaw(server.path, '{"method":"approvals.decide","params":{"id":"x","verdict":"approve","code":"12"}}\n'))).toMatchObject({
+      ok: false,
+      error: { code: "bad_params", message: expect.stringContaining("6 digits") },
+    });
+    expect(JSON.parse(await sendRaw(server.path, '{"method":"approvals.list"}\n'))).toEqual({ ok: true, result: { approvals: [] } });
   });
 
   it("refuses to start twice on one state directory but replaces a stale socket file", async () => {
-    const { h } = await agentWithControl();
-    await expect(startControlServer(h.safety, h.stateDir)).rejects.toThrow(/already running/);
+    const { h, handlers } = await agentWithControl();
+    await expect(startControlServer(handlers, h.stateDir)).rejects.toThrow(/already running/);
     const other = harness();
     running.push({ h: other });
     writeFileSync(join(other.stateDir, "control.sock"), "");
-    const server = await startControlServer(other.safety, other.stateDir);
+    const server = await startControlServer(handlersFor(other), other.stateDir);
     running[running.length - 1]!.server = server;
     expect(statSync(server.path).isSocket()).toBe(true);
   });

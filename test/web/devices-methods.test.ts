@@ -2,20 +2,11 @@
  * The agent's device methods that the web client's Devices page uses: owners list, rename and revoke
  * paired devices through the PC (which holds the Node credential); anyone else is refused.
  */
-import { OraClient } from "@ora/protocol";
+import { type DeviceRow, OraClient } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
-
-interface Row {
-  id: string;
-  name: string;
-  role: string;
-  state: string;
-  lastSeen: string | null;
-  self: boolean;
-}
 
 describe("device methods over the relay", () => {
   let relay: Relay;
@@ -38,7 +29,7 @@ describe("device methods over the relay", () => {
 
   it("lists every device with its role and last seen, marking the caller", async () => {
     await provisionDevice(relay, agent, "tablet", "guest");
-    const { devices } = (await owner.request("devices.list")) as { devices: Row[] };
+    const { devices } = await owner.request("devices.list");
     expect(devices.find((d) => d.id === ownerId)).toMatchObject({ name: "phone", role: "owner", state: "active", self: true, lastSeen: expect.any(String) });
     expect(devices.find((d) => d.name === "tablet")).toMatchObject({ role: "guest", self: false });
   });
@@ -46,7 +37,7 @@ describe("device methods over the relay", () => {
   it("renames a device both at the relay and in the PC's own records", async () => {
     const guest = await provisionDevice(relay, agent, "old name", "guest");
     expect(await owner.request("devices.rename", { id: guest.device, name: "Kitchen tablet" })).toEqual({ id: guest.device, name: "Kitchen tablet" });
-    const cli = JSON.parse((await runAgentCommand(["devices", "--json", "--state-dir", agent.stateDir])).stdout) as Row[];
+    const cli = JSON.parse((await runAgentCommand(["devices", "--json", "--state-dir", agent.stateDir])).stdout) as DeviceRow[];
     expect(cli.find((d) => d.id === guest.device)?.name).toBe("Kitchen tablet");
     await expect(owner.request("devices.rename", { id: guest.device, name: " " })).rejects.toMatchObject({ code: "bad_params" });
   });
@@ -58,7 +49,7 @@ describe("device methods over the relay", () => {
     const closed = new Promise<number>((resolve) => lost.onClose(resolve));
     expect(await owner.request("devices.revoke", { id: identity.device })).toEqual({ closedSessions: 1 });
     expect(await closed).toBe(4003);
-    const { devices } = (await owner.request("devices.list")) as { devices: Row[] };
+    const { devices } = await owner.request("devices.list");
     expect(devices.find((d) => d.id === identity.device)?.state).toBe("revoked");
     await expect(owner.request("devices.revoke", { id: identity.device })).rejects.toMatchObject({ code: "not_found" });
   });

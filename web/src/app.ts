@@ -13,13 +13,6 @@ import { forgetDevice, type SavedDevice } from "./store.js";
 
 type Tab = "chat" | "approvals" | "devices";
 
-interface Tool {
-  name: string;
-  risk: string;
-  description: string;
-  needsApproval: boolean;
-}
-
 export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () => void): void {
   const connection = new Connection(saved);
   const state = h("span", { class: "state", role: "status", "aria-live": "polite" });
@@ -85,9 +78,9 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   });
   connection.onReady(async () => {
     try {
-      const who = (await connection.request("whoami")) as { role: Role; name: string };
+      const who = await connection.request("whoami");
       setRole(who.role);
-      const list = ((await connection.request("tools.list")) as { tools: Tool[] }).tools;
+      const list = (await connection.request("tools.list")).tools;
       clear(
         tools,
         h("summary", {}, `Tools you may use (${list.length})`),
@@ -115,7 +108,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   }
 
   clear(root, h("header", { class: "top" }, h("h1", {}, "ORA"), h("span", { class: "who muted" }, saved.name), state, retry), nav, main);
-  setRole(saved.role as Role);
+  setRole(saved.role);
   connection.start();
 }
 

@@ -4,23 +4,10 @@
  * what input led to it, time left). CRITICAL calls need the one-time code that only the owner's
  * channel shows. Pushes keep the inbox and its badge current while the app is open.
  */
+import type { ApprovalView } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, duration, h } from "./dom.js";
 import { explain } from "./errors.js";
-
-interface Approval {
-  id: string;
-  tool: string;
-  args: unknown;
-  risk: "HIGH" | "CRITICAL";
-  requester: { device: string; role: string };
-  origin: string;
-  createdAt: number;
-  expiresAt: number;
-  needsCode: boolean;
-  /** Only on owner devices, for CRITICAL approvals. */
-  code?: string;
-}
 
 export interface Inbox {
   element: HTMLElement;
@@ -34,11 +21,11 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
   // The last decision stays readable here: its card leaves the list at once (the PC's push says so too).
   const notice = h("p", { class: "notice", role: "status", "aria-live": "polite" });
   const element = h("section", { class: "inbox", "aria-label": "Approvals" }, h("h2", {}, "Waiting for your decision"), notice, status, list);
-  let approvals: Approval[] = [];
+  let approvals: ApprovalView[] = [];
 
   async function refresh(): Promise<void> {
     try {
-      approvals = ((await connection.request("approvals.list")) as { approvals: Approval[] }).approvals;
+      approvals = (await connection.request("approvals.list")).approvals;
       status.textContent = "";
     } catch (error) {
       status.textContent = explain(error);
@@ -53,7 +40,7 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     clear(list, ...approvals.map(card));
   }
 
-  function card(approval: Approval): HTMLElement {
+  function card(approval: ApprovalView): HTMLElement {
     const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
     const left = h("span", { class: "left", "data-expires": approval.expiresAt }, duration(approval.expiresAt - Date.now()));
     const codeInput = approval.needsCode
@@ -64,11 +51,11 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
       for (const b of buttons) b.disabled = true;
       try {
         const code = codeInput?.value.trim();
-        const { status: outcome } = (await connection.request("approvals.decide", {
+        const { status: outcome } = await connection.request("approvals.decide", {
           id: approval.id,
           verdict,
           ...(code && verdict === "approve" ? { code } : {}),
-        })) as { status: string };
+        });
         notice.textContent = outcome === "approved" ? `Approved ${approval.tool}: it runs once.` : `Denied ${approval.tool}.`;
         approvals = approvals.filter((a) => a.id !== approval.id);
         render();
@@ -123,8 +110,8 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     return item;
   }
 
-  connection.onPush((payload) => {
-    if ((payload as { event?: unknown }).event === "approval") void refresh();
+  connection.onPush((push) => {
+    if (push.event === "approval") void refresh();
   });
   // Time left counts down in place; expired requests leave the inbox (expiry is a deny on the PC).
   setInterval(() => {

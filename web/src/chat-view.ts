@@ -3,24 +3,18 @@
  * tool steps it takes, including the ones waiting for an owner's approval. The PC keeps the history
  * (per user): on opening, the latest conversation is picked up where it was left; "New" starts another.
  */
+import type { ChatChunk, TOOL_STEP_STATUSES } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, h } from "./dom.js";
 import { explain } from "./errors.js";
 import { renderMarkdown } from "./markdown.js";
 
-/** What `chat` streams (node-agent secretary/loop.ts), and the waiting step of a direct /run. */
-type Chunk =
-  | { type: "text"; delta: string }
-  | { type: "tool"; name: string; status: "running" | "waiting_for_approval" | "done" | "refused"; error?: string }
-  | { step: "waiting_for_approval"; approval: { tool: string; risk: string } };
-
-interface ChatAnswer {
-  text?: string;
-  conversation?: string;
-  model?: string | null;
-}
-
-const STEP_WORDS = { running: "running…", waiting_for_approval: "waiting for the owner's approval…", done: "done", refused: "refused" } as const;
+const STEP_WORDS = {
+  running: "running…",
+  waiting_for_approval: "waiting for the owner's approval…",
+  done: "done",
+  refused: "refused",
+} as const satisfies Record<(typeof TOOL_STEP_STATUSES)[number], string>;
 
 export function chatView(connection: Connection): HTMLElement {
   let conversation: string | undefined;
@@ -60,15 +54,14 @@ export function chatView(connection: Connection): HTMLElement {
       clear(body, renderMarkdown(streamed));
       bubble.scrollIntoView({ block: "end" });
     };
-    const onChunk = (raw: unknown) => {
-      const chunk = raw as Chunk;
-      if ("type" in chunk && chunk.type === "text") {
+    const onChunk = (chunk: ChatChunk) => {
+      if ("step" in chunk) {
+        step(steps, chunk.approval.tool, `${chunk.approval.risk}: ${STEP_WORDS.waiting_for_approval}`, "waiting_for_approval");
+      } else if (chunk.type === "text") {
         streamed += chunk.delta;
         frame ||= requestAnimationFrame(render);
-      } else if ("type" in chunk && chunk.type === "tool") {
-        step(steps, chunk.name, `${STEP_WORDS[chunk.status] ?? chunk.status}${chunk.error ? ` (${chunk.error})` : ""}`, chunk.status);
-      } else if ("step" in chunk && chunk.step === "waiting_for_approval") {
-        step(steps, chunk.approval.tool, `${chunk.approval.risk}: ${STEP_WORDS.waiting_for_approval}`, "waiting_for_approval");
+      } else {
+        step(steps, chunk.name, `${STEP_WORDS[chunk.status]}${chunk.error ? ` (${chunk.error})` : ""}`, chunk.status);
       }
     };
 
@@ -76,14 +69,10 @@ export function chatView(connection: Connection): HTMLElement {
     send.disabled = true;
     stop.hidden = false;
     try {
-      const answer = (await connection.request(
-        "chat",
-        { text, ...(conversation ? { conversation } : {}) },
-        { signal: controller.signal, onChunk },
-      )) as ChatAnswer;
+      const answer = await connection.request("chat", { text, ...(conversation ? { conversation } : {}) }, { signal: controller.signal, onChunk });
       conversation = answer.conversation ?? conversation;
       cancelAnimationFrame(frame);
-      clear(body, renderMarkdown(answer.text ?? streamed));
+      clear(body, renderMarkdown(answer.text));
       for (const item of steps.querySelectorAll(".waiting_for_approval")) item.className = "done";
       if (answer.model === null) bubble.classList.add("no-model");
     } catch (error) {
@@ -106,12 +95,10 @@ export function chatView(connection: Connection): HTMLElement {
     if (resuming || conversation !== undefined || log.childElementCount > 0) return;
     resuming = true;
     try {
-      const { conversations } = (await connection.request("conversations.list", { limit: 1 })) as { conversations: { id: string }[] };
+      const { conversations } = await connection.request("conversations.list", { limit: 1 });
       const latest = conversations[0];
       if (!latest || conversation !== undefined || log.childElementCount > 0) return;
-      const { messages } = (await connection.request("conversations.history", { conversation: latest.id })) as {
-        messages: { role: string; content: string }[];
-      };
+      const { messages } = await connection.request("conversations.history", { conversation: latest.id });
       if (conversation !== undefined || log.childElementCount > 0) return; // the user started typing meanwhile
       conversation = latest.id;
       for (const m of messages) {

@@ -4,7 +4,7 @@
  * a rotated credential, and tells the UI what state it is in. A device that was revoked stops
  * trying: retrying a dead credential would only hammer the relay.
  */
-import { CloseCode, OraClient, OraError, type Welcome } from "@ora/protocol";
+import { CloseCode, type MethodName, OraClient, OraError, type Push, type RequestArgs, type Result, type Welcome } from "@ora/protocol";
 import { staticKeyOf } from "./keys.js";
 import { saveDevice, type SavedDevice } from "./store.js";
 
@@ -33,7 +33,7 @@ export class Connection {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
-  private readonly pushListeners = new Set<(payload: unknown) => void>();
+  private readonly pushListeners = new Set<(push: Push) => void>();
   private readonly readyListeners = new Set<(welcome: Welcome) => void>();
   state: ConnectionState = { phase: "connecting", pcOnline: false };
 
@@ -46,10 +46,10 @@ export class Connection {
     void this.connect();
   }
 
-  /** A request to the PC; fails at once with node_offline when there is no session. */
-  request(method: string, params?: unknown, options: { signal?: AbortSignal; onChunk?: (chunk: unknown) => void } = {}): Promise<unknown> {
+  /** A request to the PC, typed and checked by the method catalogue; fails at once with node_offline when there is no session. */
+  request<M extends MethodName>(method: M, ...args: RequestArgs<M>): Promise<Result<M>> {
     if (!this.client) return Promise.reject(new OraError("node_offline", "not connected"));
-    return this.client.request(method, params, options);
+    return this.client.request(method, ...args);
   }
 
   onState(listener: (state: ConnectionState) => void): () => void {
@@ -58,7 +58,7 @@ export class Connection {
     return () => this.stateListeners.delete(listener);
   }
 
-  onPush(listener: (payload: unknown) => void): () => void {
+  onPush(listener: (push: Push) => void): () => void {
     this.pushListeners.add(listener);
     return () => this.pushListeners.delete(listener);
   }

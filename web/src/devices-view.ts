@@ -3,18 +3,12 @@
  * Revoking needs a second, explicit click, and this device is marked so nobody locks themselves
  * out by accident.
  */
+import type { Result } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { clear, duration, h } from "./dom.js";
 import { explain } from "./errors.js";
 
-export interface DeviceRow {
-  id: string;
-  name: string;
-  role: string;
-  state: string;
-  lastSeen: string | null;
-  self: boolean;
-}
+type DeviceRow = Result<"devices.list">["devices"][number];
 
 export interface DeviceList {
   element: HTMLElement;
@@ -31,7 +25,7 @@ export function devicesView(connection: Connection): DeviceList {
 
   async function refresh(): Promise<void> {
     try {
-      rows = ((await connection.request("devices.list")) as { devices: DeviceRow[] }).devices;
+      rows = (await connection.request("devices.list")).devices;
       status.textContent = "";
     } catch (error) {
       status.textContent = explain(error);

@@ -2,9 +2,10 @@
  * Every failure code the relay, the agent or the client library can report, as a sentence a person
  * understands. Codes are the contract (protocol/src/errors.ts, payload.ts); these words are ours.
  */
-import { OraError, PairingCodeError } from "@ora/protocol";
+import { type AnyErrorCode, OraError, PairingCodeError } from "@ora/protocol";
 
-const SENTENCES: Record<string, string> = {
+/** One sentence for every code (a code without words here does not compile). */
+const SENTENCES: Record<AnyErrorCode, string> = {
   bad_frame: "Something sent a message this app does not understand. Reload the page and try again.",
   hello_required: "The connection was not set up properly. Reload the page.",
   unauthorized: "The relay no longer accepts this device. It may have been removed; pair it again.",
@@ -34,6 +35,7 @@ const SENTENCES: Record<string, string> = {
   locked_out: "Too many wrong codes. Wait a few minutes before trying again.",
   tampered: "An answer failed its end-to-end check and was dropped. Something between you and your PC may be interfering.",
   handshake_failed: "Could not prove that the other end is your PC. Something may be interfering; do not trust this connection.",
+  bad_answer: "Your PC answered in a way this app does not understand. Reload the page; if it persists, update ORA on the PC.",
 };
 
 /** A sentence for any error; an agent's own message is kept when it adds detail. */
@@ -42,7 +44,7 @@ export function explain(error: unknown): string {
   if (!(error instanceof OraError)) return "Something unexpected went wrong. Reload the page and try again.";
   // The PC's refusal arrives sealed from the PC itself (pair-client.ts); the relay's own pairing_failed covers both.
   if (error.code === "pairing_failed" && /owner declined/.test(error.message)) return "The PC's owner declined this pairing.";
-  const sentence = SENTENCES[error.code] ?? "Something went wrong.";
+  const sentence = SENTENCES[error.code];
   // The agent's messages (why a tool was refused, which file was missing) are written for people.
   const detail = ["denied", "failed", "bad_params", "not_found", "forbidden", "wrong_code", "locked_out"].includes(error.code) ? error.message : "";
   return detail ? `${sentence} (${detail})` : sentence;

@@ -2,6 +2,7 @@
  * This browser's pairing, kept in IndexedDB. IndexedDB (not localStorage) because it stores a
  * CryptoKey object as it is: a non-extractable private key stays non-extractable at rest too.
  */
+import type { Role } from "@ora/protocol";
 import type { StoredKey } from "./keys.js";
 
 export interface SavedDevice {
@@ -9,7 +10,7 @@ export interface SavedDevice {
   node: string;
   device: string;
   name: string;
-  role: string;
+  role: Role;
   credential: string;
   agentPublicKey: Uint8Array;
   key: StoredKey;

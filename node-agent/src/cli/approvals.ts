@@ -1,8 +1,6 @@
-import { controlCall } from "../control/client.js";
-import { ApprovalList } from "../control/protocol.js";
+import { controlRequest } from "../control/client.js";
 import { canonicalJson } from "../safety/canonical.js";
 import { describeRequester } from "../safety/requester.js";
-import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 
 export const approvalsCommand: Command = {
@@ -16,9 +14,7 @@ which approving needs: ora-agent approve <id> --code <code>.`,
   options: { json: { type: "boolean" } },
   async run({ flags }) {
     const config = configFrom(flags);
-    const parsed = ApprovalList.safeParse(await controlCall(config.stateDir, { op: "approvals.list" }));
-    if (!parsed.success) throw new UserError("the agent sent an approvals list this CLI does not understand", 3);
-    const approvals = parsed.data;
+    const { approvals } = await controlRequest(config.stateDir, "approvals.list", {});
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(approvals, null, 2)}\n`);
       return 0;

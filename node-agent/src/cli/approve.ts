@@ -1,5 +1,5 @@
-import { ControlError, controlCall } from "../control/client.js";
-import { DecideResult } from "../control/protocol.js";
+import { ApprovalCode } from "@ora/protocol";
+import { ControlError, controlRequest } from "../control/client.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 
@@ -21,18 +21,20 @@ export async function decideFromCli(verdict: "approve" | "deny", flags: Record<s
   if (!id) throw new UserError(`which approval? ora-agent ${verdict} <id> (see ora-agent approvals)`);
   if (extra.length > 0) throw new UserError(`one approval at a time: ora-agent ${verdict} <id>`);
   const code = typeof flags.code === "string" ? flags.code.trim() : undefined;
-  if (code !== undefined && !/^\d{6}$/.test(code)) throw new UserError("a code is 6 digits, as shown by ora-agent approvals");
-  const request =
-    code === undefined
-      ? { op: "approvals.decide" as const, id: id.toLowerCase(), verdict }
-      : { op: "approvals.decide" as const, id: id.toLowerCase(), verdict, code };
+  if (code !== undefined && !ApprovalCode.safeParse(code).success) throw new UserError("a code is 6 digits, as shown by ora-agent approvals");
   try {
-    const parsed = DecideResult.safeParse(await controlCall(config.stateDir, request));
-    if (!parsed.success) throw new UserError("the agent sent an answer this CLI does not understand", 3);
-    process.stdout.write(`${parsed.data.id}: ${parsed.data.status}\n`);
+    const decided = await controlRequest(config.stateDir, "approvals.decide", { id: id.toLowerCase(), verdict, ...(code === undefined ? {} : { code }) });
+    process.stdout.write(`${decided.id}: ${decided.status}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof ControlError) throw new UserError(`${error.code}: ${error.message}`, 1);
+    if (error instanceof ControlError) throw new UserError(`${error.code}: ${error.message}${hint(error.code, id)}`, 1);
     throw error;
   }
+}
+
+/** What to do next, for the refusals a person at the PC can act on. */
+function hint(code: string, id: string): string {
+  if (code === "code_required") return `; add the code shown by ora-agent approvals: ora-agent approve ${id} --code NNNNNN`;
+  if (code === "not_found") return "; ora-agent approvals lists what is waiting";
+  return "";
 }

@@ -1,8 +1,9 @@
-import { generateKeyPair, OraClient, OraError, pairDevice, PairingCodeError, staticKey } from "@ora/protocol";
+import { type ChatChunk, generateKeyPair, OraClient, OraError, pairDevice, PairingCodeError, staticKey } from "@ora/protocol";
 import { hostname } from "node:os";
 import { resolveConfig } from "../config.js";
 import { identityOf, readDevice, remoteDir, saveDevice, updateCredential, type DeviceFile } from "../remote/device-file.js";
 import { UserError } from "../errors.js";
+import { escapeControls } from "../text.js";
 import type { Command } from "./command.js";
 
 export const remoteCommand: Command = {
@@ -31,14 +32,17 @@ in their own directory (--state-dir, env ORA_REMOTE_DIR; default
         return withClient(dir, async (client) => {
           const text = rest.join(" ").trim();
           if (!text) throw new UserError('what to ask? ora-agent remote ask "…"');
-          const result = await client.request("chat", { text }, { onChunk: (chunk) => printChunk(chunk) });
-          print(result, flags.json === true);
+          const progress = new ChatProgress();
+          const result = await client.request("chat", { text }, { onChunk: (chunk) => progress.show(chunk) });
+          progress.end();
+          if (flags.json === true) print(result, true);
+          else if (!progress.streamedText) process.stdout.write(`${result.text}\n`);
         });
       case "call":
         return withClient(dir, async (client) => {
           const [method, json] = rest;
           if (!method) throw new UserError("which method? ora-agent remote call <method> [<json params>]");
-          print(await client.request(method, parseJson(json), { onChunk: (chunk) => print(chunk, true) }), flags.json === true);
+          print(await client.call(method, parseJson(json), { onChunk: (chunk) => print(chunk, true) }), flags.json === true);
         });
       case "status": {
         const device = readDevice(dir);
@@ -74,6 +78,8 @@ async function pair(dir: string, code: string | undefined, flags: Record<string,
     return 0;
   } catch (error) {
     if (error instanceof PairingCodeError) throw new UserError(error.message, 2);
+    if (error instanceof OraError && error.code === "not_found")
+      throw new UserError("no such pairing code at the relay (check the number, or ask for a new code) [not_found]", 3);
     throw explain(error);
   } finally {
     pair.secretKey.fill(0);
@@ -103,7 +109,6 @@ function explain(error: unknown): unknown {
     unauthorized: "the relay no longer accepts this device (revoked or expired): pair again",
     node_offline: "the PC is offline: is ora-agent start running there?",
     timeout: "the PC did not answer in time",
-    not_found: "no such pairing code at the relay (check the number, or ask for a new code)",
     crowded: "someone else already used this code: ask for a new one",
     expired: "the code expired: ask for a new one",
     pairing_failed: "pairing failed: the code was wrong; it is now burnt, ask for a new one",
@@ -123,12 +128,33 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-function printChunk(chunk: unknown): void {
-  const text = typeof chunk === "object" && chunk !== null && "text" in chunk ? String((chunk as { text: unknown }).text) : JSON.stringify(chunk);
-  process.stdout.write(text);
+/** What `chat` streams, as terminal lines: the answer's text as it comes, each tool step on its own line. */
+class ChatProgress {
+  streamedText = false;
+  private midLine = false;
+
+  show(chunk: ChatChunk): void {
+    if ("step" in chunk) return this.line(`waiting for the owner's approval of ${chunk.approval.tool} (${chunk.approval.risk}, approval ${chunk.approval.id})`);
+    if (chunk.type === "text") {
+      this.streamedText = true;
+      this.midLine = !chunk.delta.endsWith("\n");
+      return void process.stdout.write(escapeControls(chunk.delta));
+    }
+    this.line(`${chunk.name}: ${chunk.status.replaceAll("_", " ")}${chunk.error ? ` (${escapeControls(chunk.error)})` : ""}`);
+  }
+
+  /** Ends the streamed answer with a newline, so that the shell's prompt starts on its own line. */
+  end(): void {
+    if (this.midLine) process.stdout.write("\n");
+    this.midLine = false;
+  }
+
+  private line(text: string): void {
+    this.end();
+    process.stdout.write(`[${text}]\n`);
+  }
 }
 
 function print(value: unknown, json: boolean): void {
-  if (!json && typeof value === "object" && value !== null && "text" in value) process.stdout.write(`${String((value as { text: unknown }).text)}\n`);
-  else process.stdout.write(`${typeof value === "string" && !json ? value : JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${typeof value === "string" && !json ? escapeControls(value) : JSON.stringify(value, null, 2)}\n`);
 }

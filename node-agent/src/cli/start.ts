@@ -56,7 +56,6 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
       toolConfig: toolConfigFromEnv(process.env, config.stateDir),
       migrations: [MEMORY_MIGRATIONS],
     });
-    const control = await startControlServer(safety, config.stateDir);
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
     for (const p of providers.all) if (!p.usable) log.info("model provider disabled", { name: p.name, reason: p.reason });
@@ -72,6 +71,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     const memory = new Memory(safety.db);
     registerConversationMethods(handlers, memory);
     registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined);
+    const control = await startControlServer(handlers, config.stateDir, log);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({
       relay: config.relay,

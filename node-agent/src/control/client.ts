@@ -1,13 +1,16 @@
-/** The CLI's end of the local control channel: one request, one response, with a deadline. */
+/**
+ * The CLI's end of the local control channel (protocol.ts): one request, one answer, with a deadline.
+ * Results are parsed with the method catalogue, exactly as a device's client does.
+ */
+import { AnswerPayload, type AppErrorCode, METHODS, type MethodName, type ParamsInput, parsePayload, type Result } from "@ora/protocol";
 import { connect } from "node:net";
 import { UserError } from "../errors.js";
 import { controlSocketPath } from "./path.js";
-import { ControlResponse, type ControlErrorCode, type ControlRequest } from "./protocol.js";
 
 /** The agent answered, and said no; `message` is safe to show. */
 export class ControlError extends Error {
   constructor(
-    readonly code: ControlErrorCode,
+    readonly code: AppErrorCode,
     message: string,
   ) {
     super(message);
@@ -16,8 +19,19 @@ export class ControlError extends Error {
 }
 
 export const NOT_RUNNING = "the agent is not running (start it with ora-agent start)";
+const NOT_UNDERSTOOD = "the agent sent an answer this CLI does not understand (are the agent and the CLI the same version?)";
 
-export function controlCall(stateDir: string, request: ControlRequest, timeoutMs = 5000): Promise<unknown> {
+export async function controlRequest<M extends MethodName>(stateDir: string, method: M, params: ParamsInput<M>, timeoutMs = 5000): Promise<Result<M>> {
+  const answer = AnswerPayload.safeParse(parsePayload(await exchange(stateDir, JSON.stringify({ method, params }), timeoutMs)));
+  if (!answer.success) throw new UserError(NOT_UNDERSTOOD, 3);
+  if (!answer.data.ok) throw new ControlError(answer.data.error.code, answer.data.error.message);
+  const result = METHODS[method].result.safeParse(answer.data.result);
+  if (!result.success) throw new UserError(NOT_UNDERSTOOD, 3);
+  return result.data as Result<M>;
+}
+
+/** Sends one line and resolves with the first line that comes back. */
+function exchange(stateDir: string, line: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(controlSocketPath(stateDir));
     let buffered = "";
@@ -28,7 +42,7 @@ export function controlCall(stateDir: string, request: ControlRequest, timeoutMs
       reject(error);
     };
     socket.setEncoding("utf8");
-    socket.on("connect", () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on("connect", () => socket.write(`${line}\n`));
     socket.on("error", (error: NodeJS.ErrnoException) => {
       const absent = error.code === "ENOENT" || error.code === "ECONNREFUSED" || error.code === "ENOTSOCK";
       fail(absent ? new UserError(NOT_RUNNING, 3) : new UserError(`cannot reach the agent: ${error.code ?? error.message}`, 3));
@@ -39,16 +53,7 @@ export function controlCall(stateDir: string, request: ControlRequest, timeoutMs
       if (newline < 0) return;
       clearTimeout(timer);
       socket.end();
-      let parsed: ReturnType<typeof ControlResponse.safeParse>;
-      try {
-        parsed = ControlResponse.safeParse(JSON.parse(buffered.slice(0, newline)));
-      } catch {
-        return reject(new UserError("the agent sent an answer this CLI does not understand", 3));
-      }
-      if (!parsed.success) return reject(new UserError("the agent sent an answer this CLI does not understand", 3));
-      const response = parsed.data;
-      if (response.ok) resolve(response.result);
-      else reject(new ControlError(response.error.code, response.error.message));
+      resolve(buffered.slice(0, newline));
     });
     socket.on("end", () => fail(new UserError("the agent closed the connection without answering", 3)));
   });

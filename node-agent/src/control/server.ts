@@ -1,24 +1,27 @@
 /**
- * The running agent's end of the local control channel: newline-delimited JSON over a Unix socket
- * (`<stateDir>/control.sock`, 0600 inside the 0700 state directory). Everything arriving here acts as
- * the local owner, so the socket's permissions are the authentication.
+ * The running agent's end of the local control channel (protocol.ts): newline-delimited JSON over a
+ * Unix socket (`<stateDir>/control.sock`, 0600 inside the 0700 state directory), each line handed to
+ * the same handler registry as the relay's requests, as the local owner.
  */
+import { type AnswerPayload, parsePayload, RequestPayload } from "@ora/protocol";
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { ApprovalError } from "../safety/approvals.js";
-import type { Safety } from "../safety/index.js";
-import { LOCAL_OWNER } from "../safety/requester.js";
 import { UserError } from "../errors.js";
+import type { Caller, HandlerRegistry } from "../handlers.js";
+import type { Logger } from "../log.js";
+import { LOCAL_OWNER } from "../safety/requester.js";
 import { ensureStateDir } from "../state.js";
 import { controlSocketPath, MAX_SOCKET_PATH_BYTES } from "./path.js";
-import { ControlRequest, MAX_LINE_BYTES, type ControlErrorCode, type ControlResponse } from "./protocol.js";
+import { LOCAL_NAME, MAX_LINE_BYTES } from "./protocol.js";
 
 export interface ControlServer {
   path: string;
   close(): Promise<void>;
 }
 
-export async function startControlServer(safety: Safety, stateDir: string): Promise<ControlServer> {
+const LOCAL: Caller = { requester: LOCAL_OWNER, name: LOCAL_NAME };
+
+export async function startControlServer(handlers: HandlerRegistry, stateDir: string, log?: Logger): Promise<ControlServer> {
   ensureStateDir(stateDir);
   const path = controlSocketPath(stateDir);
   if (process.platform !== "win32") {
@@ -30,7 +33,7 @@ export async function startControlServer(safety: Safety, stateDir: string): Prom
   const server = createServer((socket) => {
     connections.add(socket);
     socket.on("close", () => connections.delete(socket));
-    serve(socket, safety);
+    serve(socket, handlers, log);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -46,53 +49,47 @@ export async function startControlServer(safety: Safety, stateDir: string): Prom
   };
 }
 
-function serve(socket: Socket, safety: Safety): void {
+function serve(socket: Socket, handlers: HandlerRegistry, log: Logger | undefined): void {
   let buffered = "";
+  // Answers go back in the order the requests came, even when a later one finishes first.
+  let queue = Promise.resolve();
+  const controller = new AbortController();
   socket.setEncoding("utf8");
   socket.on("error", () => socket.destroy());
+  socket.on("close", () => controller.abort());
   socket.on("data", (chunk: string) => {
     buffered += chunk;
     let newline: number;
     while ((newline = buffered.indexOf("\n")) >= 0) {
       const line = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
-      if (line.trim()) socket.write(`${JSON.stringify(handle(line, safety))}\n`);
+      if (!line.trim()) continue;
+      const answer = handle(line, handlers, controller.signal, log);
+      queue = queue.then(async () => {
+        const body = await answer;
+        if (!socket.destroyed) socket.write(`${JSON.stringify(body)}\n`);
+      });
     }
     if (Buffer.byteLength(buffered) > MAX_LINE_BYTES) {
-      socket.end(`${JSON.stringify(failure("bad_request", "request line too long"))}\n`);
+      socket.end(`${JSON.stringify(refusal("bad_params", "request line too long"))}\n`);
       buffered = "";
     }
   });
 }
 
-export function handle(line: string, safety: Safety): ControlResponse {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return failure("bad_request", "a request is one JSON object per line");
-  }
-  const parsed = ControlRequest.safeParse(raw);
-  if (!parsed.success) return failure("bad_request", parsed.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; "));
-  const request = parsed.data;
-  try {
-    switch (request.op) {
-      case "approvals.list":
-        return { ok: true, result: safety.approvals.list(LOCAL_OWNER) };
-      case "approvals.decide": {
-        const decision = request.code === undefined ? { verdict: request.verdict } : { verdict: request.verdict, code: request.code };
-        return { ok: true, result: { id: request.id, status: safety.approvals.decide(request.id, decision, LOCAL_OWNER) } };
-      }
-      case "audit.tail":
-        return { ok: true, result: safety.audit.tail(request.limit) };
-    }
-  } catch (error) {
-    if (error instanceof ApprovalError) return failure(error.code, error.message);
-    return failure("failed", "the agent could not do that; see its log");
-  }
+/** One request line → its answer. Streamed chunks are not relayed: the CLI's methods answer once. */
+export function handle(line: string, handlers: HandlerRegistry, signal: AbortSignal, log?: Logger): Promise<AnswerPayload> {
+  const request = RequestPayload.safeParse(parsePayload(line));
+  if (!request.success) return Promise.resolve(refusal("bad_params", 'a request is one JSON object per line: {"method":"…","params":{…}}'));
+  return handlers.dispatch(request.data.method, request.data.params, LOCAL, {
+    signal,
+    emit: () => undefined,
+    onUnexpected: (error) =>
+      log?.error("control request failed", { method: request.data.method, error: error instanceof Error ? error.message : String(error) }),
+  });
 }
 
-function failure(code: ControlErrorCode, message: string): ControlResponse {
+function refusal(code: "bad_params", message: string): AnswerPayload {
   return { ok: false, error: { code, message } };
 }
 

@@ -3,29 +3,25 @@
  * enforcement point (safety/registry.ts); a call that needs an owner's approval streams a "waiting"
  * step first and finishes when the owner decides.
  */
-import { z } from "zod";
-import { HandlerError, type HandlerContext, type HandlerRegistry } from "../handlers.js";
+import type { ApprovalWait } from "@ora/protocol";
+import { HandlerError, type Caller, type HandlerRegistry } from "../handlers.js";
 import type { Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
-import { requesterOf } from "./requester.js";
 
 export function registerToolMethods(registry: HandlerRegistry, safety: Safety): void {
   registry
-    .register("tools.list", {
-      description: "The tools this device may see, with their risk and whether they need an approval.",
-      params: z.unknown(),
-      run: (_params, context) => ({ tools: safety.listTools(requesterOf(context)) }),
-    })
-    .register("tools.call", {
-      description: "Runs a tool through the enforcement point; streams a waiting step while an approval is pending.",
-      params: z.object({ name: z.string().max(200), args: z.unknown().optional() }),
-      run: ({ name, args }, context) => callTool(safety, context, name, args ?? {}, `direct request from ${context.deviceName} (device ${context.device})`),
-    });
+    .register("tools.list", (_params, { requester }) => ({ tools: safety.listTools(requester) }))
+    .register("tools.call", ({ name, args }, context) => callTool(safety, context, name, args ?? {}, `direct request from ${describe(context)}`));
 }
 
-export async function callTool(safety: Safety, context: HandlerContext, name: string, args: unknown, origin: string): Promise<unknown> {
+export interface ToolCallContext extends Caller {
+  signal: AbortSignal;
+  emit(step: ApprovalWait): void;
+}
+
+export async function callTool(safety: Safety, context: ToolCallContext, name: string, args: unknown, origin: string): Promise<unknown> {
   try {
-    return await safety.callTool(requesterOf(context), name, args, {
+    return await safety.callTool(context.requester, name, args, {
       origin,
       signal: context.signal,
       onApprovalPending: (approval) =>
@@ -34,6 +30,11 @@ export async function callTool(safety: Safety, context: HandlerContext, name: st
   } catch (error) {
     throw asHandlerError(error);
   }
+}
+
+/** How an approval names the caller: "Pixel 9 (device d_…)", or "the local CLI". */
+export function describe({ requester, name }: Caller): string {
+  return requester.via === "local" ? name : `${name} (device ${requester.device})`;
 }
 
 /** Tool and approval refusals carry their own stable codes to the client. */

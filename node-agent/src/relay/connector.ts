@@ -6,7 +6,6 @@
  * device goes through SecureSessions: opened and sealed end to end, never acted on in clear.
  */
 import {
-  type AnswerPayload,
   CloseCode,
   decodeFrame,
   encodeFrame,
@@ -15,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   RelayToAgentFrame,
   SUBPROTOCOL,
+  type Requester,
   type SessionInfo,
 } from "@ora/protocol";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,7 +22,7 @@ import WebSocket from "ws";
 import { DEFAULT_BACKOFF, fullJitter, type BackoffOptions } from "./backoff.js";
 import type { PairedDevice } from "../secure/paired-devices.js";
 import type { SecureSessions } from "../secure/secure-sessions.js";
-import { HandlerError, type HandlerRegistry } from "../handlers.js";
+import type { HandlerRegistry } from "../handlers.js";
 import { userOf } from "../safety/requester.js";
 import type { Logger } from "../log.js";
 
@@ -39,7 +39,7 @@ export type ConnectorState =
 /** One line of the agent's audit trail for a request from a device (its outcome, never its content). */
 export interface RequestAudit {
   event: "session" | "request";
-  who: { device: string; role: SessionInfo["role"]; user: string; via: "relay"; session: string };
+  who: Requester;
   method?: string;
   /** ok, an error code, or why the end-to-end layer refused it */
   status: string;
@@ -242,32 +242,21 @@ export class Connector {
       if (sealed !== undefined) ws.send(encodeFrame({ t, rid }, sealed));
     };
     try {
-      const handler = this.options.handlers.get(incoming.request.method);
-      if (!handler) throw new HandlerError("unknown_method", `no method ${incoming.request.method}`);
-      const params = handler.params.safeParse(incoming.request.params);
-      if (!params.success) throw new HandlerError("bad_params", params.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
-      const result = await handler.run(params.data, {
-        signal: controller.signal,
-        session: sid,
-        device: device.id,
-        deviceName: device.name,
-        role: device.role,
-        emit: (chunk) => {
-          streamed = true;
-          send("chunk", chunk);
+      const answer = await this.options.handlers.dispatch(
+        method,
+        incoming.request.params,
+        { requester: this.who(sid, device), name: device.name },
+        {
+          signal: controller.signal,
+          emit: (chunk) => {
+            streamed = true;
+            send("chunk", chunk);
+          },
+          onUnexpected: (error) => this.options.log.error("handler failed", { rid, error: error instanceof Error ? error.message : String(error) }),
         },
-      });
-      send(streamed ? "end" : "res", { ok: true, result } satisfies AnswerPayload);
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      const known = error instanceof HandlerError;
-      if (!known) this.options.log.error("handler failed", { rid, error: error instanceof Error ? error.message : String(error) });
-      const body: AnswerPayload = {
-        ok: false,
-        error: known ? { code: error.code, message: error.message.slice(0, 500) } : { code: "failed", message: "the handler failed" },
-      };
-      status = body.error.code;
-      send(streamed ? "end" : "res", body);
+      );
+      if (!answer.ok) status = answer.error.code;
+      send(streamed ? "end" : "res", answer);
     } finally {
       this.inflight.delete(rid);
       if (controller.signal.aborted) status = "cancelled";
@@ -275,7 +264,7 @@ export class Connector {
     }
   }
 
-  private who(session: string, device: { id: string; role: SessionInfo["role"] }): RequestAudit["who"] {
+  private who(session: string, device: { id: string; role: SessionInfo["role"] }): Requester {
     return { device: device.id, role: device.role, user: userOf(device.id, device.role), via: "relay", session };
   }
 

@@ -12,6 +12,7 @@
  * of `decide` got from an authenticated device session or the local control socket; tools get no
  * handle on this class, so no tool output or chat text can reach it.
  */
+import type { Approval, ApprovalRisk, ApprovalStatus, ApprovalView, AppErrorCode, EventData } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
 import { randomInt } from "node:crypto";
@@ -21,42 +22,17 @@ import type { PolicyConfig } from "./policy-config.js";
 import { requesterKey } from "./requester.js";
 import { ToolError, type Requester } from "./tool.js";
 
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "used";
-export type ApprovalRisk = "HIGH" | "CRITICAL";
+export type { Approval, ApprovalRisk, ApprovalStatus, ApprovalView } from "@ora/protocol";
 
-export interface Approval {
-  id: string;
-  tool: string;
-  /** The exact arguments the approval is for. */
-  args: unknown;
-  argsHash: string;
-  risk: ApprovalRisk;
-  requester: Requester;
-  /** Which untrusted input led to the call, as the caller described it. */
-  origin: string;
-  createdAt: number;
-  expiresAt: number;
-  status: ApprovalStatus;
-  needsCode: boolean;
-}
-
-/** An approval as shown to a decider; `code` only on the owner's channel, for pending CRITICAL approvals. */
-export interface ApprovalView extends Approval {
-  code?: string;
-}
-
-export interface ApprovalEvent {
-  type: "created" | "decided" | "expired" | "invalidated";
-  /** Never carries the code: events go to every connected owner device. */
-  approval: Approval;
-}
+/** Never carries the code: events go to every connected owner device. */
+export type ApprovalEvent = EventData<"approval">;
 
 export interface Decision {
   verdict: "approve" | "deny";
   code?: string;
 }
 
-export type ApprovalErrorCode = "not_found" | "forbidden" | "not_pending" | "code_required" | "wrong_code" | "locked_out";
+export type ApprovalErrorCode = Extract<AppErrorCode, "not_found" | "forbidden" | "not_pending" | "code_required" | "wrong_code" | "locked_out">;
 
 export class ApprovalError extends Error {
   constructor(

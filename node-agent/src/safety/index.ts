@@ -4,7 +4,7 @@
  * pushes `approvals.onChange` events to owner devices, and starts the control socket:
  *
  *     const safety = createSafety({ stateDir, profile, env: process.env, tools });
- *     const control = await startControlServer(safety, stateDir);
+ *     const control = await startControlServer(handlers, stateDir);
  *     …
  *     await control.close();
  *     safety.close();

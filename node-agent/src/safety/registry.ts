@@ -5,6 +5,7 @@
  * A call goes: name check (exact ASCII match) → policy verdict (policy.ts) → rate limit per requester
  * and risk → argument size cap and schema → approval for HIGH/CRITICAL (approvals.ts) → run.
  */
+import type { ToolInfo } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { z } from "zod";
 import type { Approval, Approvals } from "./approvals.js";
@@ -15,7 +16,7 @@ import type { PolicyConfig } from "./policy-config.js";
 import { judge, needsApproval, UNKNOWN_TOOL_RISK, visible } from "./policy.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { requesterKey } from "./requester.js";
-import { ToolError, type Requester, type Risk, type Tool, type ToolConfig } from "./tool.js";
+import { ToolError, type Requester, type Tool, type ToolConfig } from "./tool.js";
 import { flattenControls } from "../text.js";
 
 export interface CallOptions {
@@ -26,15 +27,7 @@ export interface CallOptions {
   onApprovalPending?: (approval: Approval) => void;
 }
 
-export interface ToolInfo {
-  name: string;
-  description: string;
-  risk: Risk;
-  /** True when a call waits for an owner's approval before it runs. */
-  needsApproval: boolean;
-  /** JSON Schema of the arguments, for models that call tools. */
-  parameters: unknown;
-}
+export type { ToolInfo } from "@ora/protocol";
 
 export interface RegistryDeps {
   db: Database.Database;

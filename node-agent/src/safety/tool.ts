@@ -2,24 +2,12 @@
  * What a tool is. Every tool declares its name, what it does, a zod schema for its arguments, a risk
  * level, and whether a guest may ever see it. Tools run only through the enforcement point (policy.ts).
  */
-import type { Role } from "@ora/protocol";
+import type { Requester, Risk } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import type { z } from "zod";
 import type { ModuleMigrations } from "./db.js";
 
-export const RISKS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
-export type Risk = (typeof RISKS)[number];
-
-/** Who is asking, as the agent knows it (never as a peer merely claims it). */
-export interface Requester {
-  /** Device id for relay clients; "local" for the PC's own CLI. */
-  device: string;
-  role: Role;
-  /** The person behind the device, as named at pairing ("owner" for the PC's own user). */
-  user: string;
-  via: "relay" | "local";
-  session?: string;
-}
+export { RISKS, type Requester, type Risk } from "@ora/protocol";
 
 /** Where tools may read and write, and how far they may go. */
 export interface ToolConfig {

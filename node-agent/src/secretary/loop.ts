@@ -7,6 +7,7 @@
  * nothing in it can change policy or decide an approval (those go through separate channels). An
  * approval request says which untrusted input preceded the call that needs it.
  */
+import type { ApprovalWait, ChatChunk } from "@ora/protocol";
 import type { ChatMessage, ChatProvider, ToolCall } from "../llm/types.js";
 import type { Requester, Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
@@ -35,16 +36,8 @@ export interface LoopLimits {
 
 export const DEFAULT_LIMITS: LoopLimits = { maxSteps: 8, maxTokens: 4096, historyMessages: 40 };
 
-/** What the client sees stream past while the secretary works. */
-export type TurnEvent =
-  | { type: "text"; delta: string }
-  | {
-      type: "tool";
-      name: string;
-      status: "running" | "waiting_for_approval" | "done" | "refused";
-      approval?: { id: string; risk: string; expiresAt: number };
-      error?: string;
-    };
+/** What the client sees stream past while the secretary works (a part of the `chat` method's chunks). */
+export type TurnEvent = Exclude<ChatChunk, ApprovalWait>;
 
 export interface TurnResult {
   text: string;

@@ -1,0 +1,33 @@
+/**
+ * Approvals: the inbox of an owner or sub-admin device and its explicit decisions. A decision is its
+ * own request, never text inside a conversation. The PC's own command line (`ora-agent approve`) calls
+ * the same methods through the local control socket, as the local owner.
+ */
+import { z } from "zod";
+import { DECIDERS, method } from "./define.js";
+import { Approval, ApprovalStatus, ApprovalView } from "./schemas.js";
+
+/** A CRITICAL approval's one-time code: six digits, shown only on the owner's channel. */
+export const ApprovalCode = z.string().regex(/^\d{6}$/, "a code is 6 digits");
+
+export const approvalMethods = {
+  "approvals.list": method({
+    description: "Pending approvals this device may decide (with the one-time code on owner devices).",
+    roles: DECIDERS,
+    params: z.unknown(),
+    result: z.object({ approvals: z.array(ApprovalView) }),
+  }),
+  "approvals.decide": method({
+    description: "Approves or denies one approval; CRITICAL approvals need the one-time code.",
+    roles: DECIDERS,
+    params: z.object({ id: z.string().min(1).max(64), verdict: z.enum(["approve", "deny"]), code: ApprovalCode.optional() }),
+    result: z.object({ id: z.string(), status: ApprovalStatus }),
+  }),
+};
+
+export const approvalEvents = {
+  approval: {
+    description: "An approval was created, decided, expired or invalidated; sent to the devices that may decide it. Never carries the code.",
+    data: z.object({ type: z.enum(["created", "decided", "expired", "invalidated"]), approval: Approval }),
+  },
+};

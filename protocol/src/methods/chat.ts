@@ -1,0 +1,65 @@
+/**
+ * The secretary: a message in, streamed text and tool steps out; and the conversations the PC keeps
+ * (each user sees only their own).
+ */
+import { z } from "zod";
+import { EVERYONE, method } from "./define.js";
+import { ApprovalRisk, ApprovalWait, ToolInfo } from "./schemas.js";
+
+export const TOOL_STEP_STATUSES = ["running", "waiting_for_approval", "done", "refused"] as const;
+
+/** What `chat` streams: text as the model writes it, each tool step, and the waiting step of a direct /run. */
+export const ChatChunk = z.union([
+  z.object({ type: z.literal("text"), delta: z.string() }),
+  z.object({
+    type: z.literal("tool"),
+    name: z.string(),
+    status: z.enum(TOOL_STEP_STATUSES),
+    approval: z.object({ id: z.string(), risk: ApprovalRisk, expiresAt: z.number() }).optional(),
+    error: z.string().optional(),
+  }),
+  ApprovalWait,
+]);
+export type ChatChunk = z.infer<typeof ChatChunk>;
+
+export const ChatResult = z.object({
+  text: z.string(),
+  /** The conversation this turn belongs to (absent for direct commands, which are not kept). */
+  conversation: z.string().optional(),
+  /** Which provider and model answered ("openai:gpt-4o-mini"); null when none is configured. */
+  model: z.string().nullable().optional(),
+  steps: z.number().int().optional(),
+  stopped: z.enum(["max_steps", "max_tokens"]).optional(),
+  /** `/tools`: the tools listed. */
+  tools: z.array(ToolInfo).optional(),
+  /** `/run`: the tool's result. */
+  result: z.unknown().optional(),
+});
+export type ChatResult = z.infer<typeof ChatResult>;
+
+export const chatMethods = {
+  chat: method({
+    description: "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /help) work with or without a model.",
+    roles: EVERYONE,
+    params: z.object({ text: z.string().min(1).max(32_000), conversation: z.string().max(64).optional() }),
+    chunk: ChatChunk,
+    result: ChatResult,
+  }),
+  "conversations.list": method({
+    description: "Your conversations, most recent first.",
+    roles: EVERYONE,
+    params: z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }),
+    result: z.object({
+      conversations: z.array(z.object({ id: z.string(), title: z.string().nullable(), updatedAt: z.number(), messages: z.number().int() })),
+    }),
+  }),
+  "conversations.history": method({
+    description: "The messages of one of your conversations (what was said; tool steps left out), oldest first.",
+    roles: EVERYONE,
+    params: z.object({ conversation: z.string().max(64), limit: z.number().int().min(1).max(500).default(200) }),
+    result: z.object({
+      conversation: z.string(),
+      messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string(), at: z.number() })),
+    }),
+  }),
+};

@@ -1,0 +1,42 @@
+/** Diagnostics every agent answers: reachability, identity, round trips, streaming, cancellation. */
+import { z } from "zod";
+import { Role } from "../frames.js";
+import { EVERYONE, method } from "./define.js";
+
+export const diagnosticMethods = {
+  ping: method({
+    description: "Answers pong with the agent's clock.",
+    roles: EVERYONE,
+    params: z.unknown(),
+    result: z.object({ pong: z.literal(true), time: z.string() }),
+  }),
+  whoami: method({
+    description: "Who this PC takes the caller to be: device id, name and role from its pairing record.",
+    roles: EVERYONE,
+    params: z.unknown(),
+    result: z.object({ device: z.string(), name: z.string(), role: Role }),
+  }),
+  echo: method({
+    description: "Returns its params unchanged.",
+    roles: EVERYONE,
+    params: z.unknown(),
+    result: z.unknown(),
+  }),
+  "echo.stream": method({
+    description: "Streams `text` back `count` times, `delayMs` apart.",
+    roles: EVERYONE,
+    params: z.object({
+      text: z.string().max(65_536),
+      count: z.number().int().min(1).max(10_000),
+      delayMs: z.number().int().min(0).max(10_000).default(0),
+    }),
+    chunk: z.object({ i: z.number().int(), text: z.string() }),
+    result: z.object({ count: z.number().int() }),
+  }),
+  sleep: method({
+    description: "Waits `ms` milliseconds (at most a minute); stops at once when cancelled.",
+    roles: EVERYONE,
+    params: z.object({ ms: z.number().int().min(0).max(60_000) }),
+    result: z.object({ slept: z.number().int() }),
+  }),
+};
