@@ -13,3 +13,4 @@ export * from "./crypto/pairing.js";
 export * from "./pairing-code.js";
 export * from "./pair-client.js";
 export * from "./crypto/aead.js";
+export * from "./reconnect.js";
