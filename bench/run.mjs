@@ -1,5 +1,5 @@
 /**
- * The relay benchmark (DESIGN.md §6–7). `npm run bench` builds, then runs this file with Node 22.
+ * The relay benchmark (goals and method: docs/BENCH.md). `npm run bench` builds, then runs this file with Node 22.
  *
  * Targets, all on 127.0.0.1 (lib/targets.mjs):
  *   ora   the real relay Worker in workerd (unstable_startWorker, wrangler.toml) + the real agent process
@@ -45,7 +45,7 @@ import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-// Keep wrangler offline and fast (TOOLCHAIN.md), before wrangler is loaded.
+// Keep wrangler offline and fast (scripts/wrangler-env.mjs), before wrangler is loaded.
 // X_LOCAL_OBSERVABILITY=false matters most: with the tracing tail on, DO throughput drops ~10×.
 Object.assign(process.env, wranglerEnv());
 const { unstable_startWorker } = await import("wrangler");
@@ -322,7 +322,7 @@ function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
   const sRatio = ora.s100.rps / bare.s100.rps;
   const overhead = ora.lat1.p50 - node.lat1.p50;
   lines.push("");
-  lines.push("Goals (DESIGN.md §7) in this wire mode:");
+  lines.push("Goals (top of this file) in this wire mode:");
   lines.push("");
   lines.push(
     `- ORA ≥ 90% of the bare DO forwarder's requests/s: ${pct(tpRatio)} at ${INFLIGHT} in flight (${fmtInt(ora.tp100.rps)} vs ${fmtInt(bare.tp100.rps)}) — ${verdict(tpRatio >= 0.9)}; ` +

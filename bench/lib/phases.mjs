@@ -1,5 +1,5 @@
 /**
- * The bench's scenarios beyond the relay comparison (DESIGN.md §7), each on its own fresh Worker:
+ * The bench's scenarios beyond the relay comparison (goals: docs/BENCH.md), each on its own fresh Worker:
  *
  *   e2ee     E2EE cost: the real relay with two echo peers connected as two Nodes, one echoing
  *            payloads as they are, one opening and re-sealing them; clients in clear vs sealed

@@ -1,7 +1,7 @@
-export { Connector, AGENT_NAME, type ConnectorState, type ConnectorOptions } from "./relay/connector.js";
+export { Connector, type ConnectorState, type ConnectorOptions } from "./relay/connector.js";
+export { AGENT_NAME, AGENT_VERSION } from "./version.js";
 export { HandlerRegistry, HandlerError, builtinHandlers, type Handler, type HandlerContext } from "./handlers.js";
 export { createLogger, redact, type Logger } from "./log.js";
-export { fullJitter, DEFAULT_BACKOFF } from "./relay/backoff.js";
 export { resolveConfig } from "./config.js";
 export * as relayApi from "./relay/api.js";
 export { PairedDevices, type PairedDevice } from "./secure/paired-devices.js";

@@ -14,3 +14,4 @@ export * from "./pairing-code.js";
 export * from "./pair-client.js";
 export * from "./crypto/aead.js";
 export * from "./methods/index.js";
+export * from "./reconnect.js";

@@ -1,4 +1,4 @@
-import { OraClient, } from "@ora/protocol";
+import { OraClient } from "@ora/protocol";
 import { PairedDevices } from "ora-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";

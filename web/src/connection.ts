@@ -1,10 +1,23 @@
 /**
- * One live session with the PC through the relay, kept alive: it reconnects with full-jitter
- * backoff when the socket closes (DESIGN.md §4 uses the same for the agent), sends heartbeats, stores
- * a rotated credential, and tells the UI what state it is in. A device that was revoked stops
- * trying: retrying a dead credential would only hammer the relay.
+ * One live session with the PC through the relay, kept alive: the shared reconnect loop
+ * (@ora/protocol's Reconnector, the agent's connector uses the same) comes back with full-jitter
+ * backoff when the socket closes; this file adds heartbeats, stores a rotated credential, and tells
+ * the UI what state it is in. A device that was revoked stops trying: retrying a dead credential
+ * would only hammer the relay.
  */
-import { CloseCode, type MethodName, OraClient, OraError, type Push, type RequestArgs, type Result, type Welcome } from "@ora/protocol";
+import {
+  type AttemptOutcome,
+  CloseCode,
+  type MethodName,
+  OraClient,
+  OraError,
+  type Push,
+  type ReconnectState,
+  Reconnector,
+  type RequestArgs,
+  type Result,
+  type Welcome,
+} from "@ora/protocol";
 import { staticKeyOf } from "./keys.js";
 import { saveDevice, type SavedDevice } from "./store.js";
 
@@ -18,20 +31,11 @@ export interface ConnectionState {
   retryAt?: number;
 }
 
-const BASE_MS = 500;
-const CAP_MS = 30_000;
 const HEARTBEAT_MS = 30_000;
-
-/** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in [0, min(cap, base·2^n)]. */
-export function fullJitter(attempt: number): number {
-  return Math.random() * Math.min(CAP_MS, BASE_MS * 2 ** attempt);
-}
 
 export class Connection {
   private client: OraClient | undefined;
-  private attempt = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly reconnector = new Reconnector({ attempt: () => this.session(), onState: (state) => this.reconnecting(state) });
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private readonly pushListeners = new Set<(push: Push) => void>();
   private readonly readyListeners = new Set<(welcome: Welcome) => void>();
@@ -43,7 +47,7 @@ export class Connection {
   }
 
   start(): void {
-    void this.connect();
+    void this.reconnector.run();
   }
 
   /** A request to the PC, typed and checked by the method catalogue; fails at once with node_offline when there is no session. */
@@ -70,12 +74,11 @@ export class Connection {
   }
 
   retryNow(): void {
-    clearTimeout(this.timer);
-    void this.connect();
+    this.reconnector.retryNow();
   }
 
-  private async connect(): Promise<void> {
-    this.set({ phase: "connecting", pcOnline: false });
+  /** One session with the relay, from connecting until its socket closes: how it ended decides what next. */
+  private async session(): Promise<AttemptOutcome> {
     const saved = this.saved;
     let client: OraClient;
     try {
@@ -90,40 +93,38 @@ export class Connection {
       return this.failed(error);
     }
     this.client = client;
-    this.attempt = 0;
+    const closed = new Promise<number>((resolve) => client.onClose(resolve));
     client.onNodeStatus((online) => this.set({ ...this.state, pcOnline: online }));
     client.onPush((payload) => {
       for (const listener of this.pushListeners) listener(payload);
     });
-    client.onClose((code) => this.closed(code));
-    this.heartbeat = setInterval(() => client.ping(), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => client.ping(), HEARTBEAT_MS);
     this.set({ phase: "connected", pcOnline: client.online });
     for (const listener of this.readyListeners) listener(client.welcome);
+    const code = await closed;
+    clearInterval(heartbeat);
+    this.client = undefined;
+    if (code === CloseCode.REVOKED || code === CloseCode.UNAUTHORIZED) return { connected: true, reason: "revoked", next: "stop" };
+    // 1001: the owner asked for a credential rotation, which the next welcome carries: come back at once.
+    if (code === CloseCode.GOING_AWAY) return { connected: true, reason: "asked to reconnect", next: "now" };
+    return { connected: true, reason: `closed ${code}` };
   }
 
   /**
    * A browser sees a refused upgrade only as a closed socket, so "unauthorized" may also mean "the
    * relay is unreachable". If the relay answers its health check, it is the credential.
    */
-  private async failed(error: unknown): Promise<void> {
+  private async failed(error: unknown): Promise<AttemptOutcome> {
     if (error instanceof OraError && error.code === "unauthorized" && (await relayAnswers(this.saved.relay)))
-      return this.set({ phase: "revoked", pcOnline: false });
-    this.schedule();
+      return { connected: false, reason: "revoked", next: "stop" };
+    return { connected: false, reason: error instanceof Error ? error.message : String(error) };
   }
 
-  private closed(code: number): void {
-    clearInterval(this.heartbeat);
-    this.client = undefined;
-    if (code === CloseCode.REVOKED || code === CloseCode.UNAUTHORIZED) return this.set({ phase: "revoked", pcOnline: false });
-    // 1001: the owner asked for a credential rotation, which the next welcome carries: come back at once.
-    if (code === CloseCode.GOING_AWAY) return void this.connect();
-    this.schedule();
-  }
-
-  private schedule(): void {
-    const delay = fullJitter(this.attempt++);
-    this.set({ phase: "waiting", pcOnline: false, retryAt: Date.now() + delay });
-    this.timer = setTimeout(() => void this.connect(), delay);
+  private reconnecting(state: ReconnectState): void {
+    if (state.status === "connecting") this.set({ phase: "connecting", pcOnline: false });
+    else if (state.status === "waiting") this.set({ phase: "waiting", pcOnline: false, retryAt: state.retryAt });
+    // Nothing stops this loop but a revoked credential.
+    else this.set({ phase: "revoked", pcOnline: false });
   }
 
   private set(state: ConnectionState): void {

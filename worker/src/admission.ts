@@ -1,7 +1,7 @@
 /**
- * Authenticate, then route (STYLE.md §7): the Worker checks a credential's tag and picks the Node's
- * Durable Object from the verified credential, never from an id the caller merely claims. The object
- * receives the credential's keyed hash only.
+ * Authenticate, then route: the Worker checks a credential's tag and picks the Node's Durable Object
+ * from the verified credential, never from an id the caller merely claims (which would let anyone
+ * reach any Node's object). The object receives the credential's keyed hash only.
  */
 import { type ERROR_CODES, SUBPROTOCOL, encodeFrame, type CredentialKind, type ErrorCode } from "@ora/protocol";
 import { keyedHash, openCredential, type OpenedCredential } from "./credentials.js";

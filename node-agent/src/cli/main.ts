@@ -16,6 +16,7 @@ import { remoteCommand } from "./remote.js";
 import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
+import { AGENT_VERSION } from "../version.js";
 
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
@@ -56,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-v") {
-    process.stdout.write("ora-agent 0.1.0\n");
+    process.stdout.write(`ora-agent ${AGENT_VERSION}\n`);
     return 0;
   }
   const command = COMMANDS[name];

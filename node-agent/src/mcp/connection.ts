@@ -11,6 +11,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CallToolResult, Tool as McpToolDefinition } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
 import { isLocalUrl, type McpServerConfig } from "./config.js";
+import { AGENT_VERSION } from "../version.js";
 
 export type { McpToolDefinition };
 
@@ -85,7 +86,7 @@ export class McpConnection {
 
   private async open(): Promise<Client> {
     const transport = this.newTransport();
-    const client = new Client({ name: "ora-agent", version: "0.1.0" }, { capabilities: {} });
+    const client = new Client({ name: "ora-agent", version: AGENT_VERSION }, { capabilities: {} });
     client.onclose = () => {
       if (this.client !== client) return;
       this.client = undefined;

@@ -1,4 +1,3 @@
-
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
 import { ProviderError, type ChatProvider } from "../llm/types.js";
 import type { Safety } from "../safety/index.js";

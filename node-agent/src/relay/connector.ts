@@ -16,25 +16,24 @@ import {
   SUBPROTOCOL,
   type Requester,
   type SessionInfo,
+  type AttemptOutcome,
+  type BackoffOptions,
+  Reconnector,
+  type ReconnectState,
 } from "@ora/protocol";
-import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
-import { DEFAULT_BACKOFF, fullJitter, type BackoffOptions } from "./backoff.js";
 import type { PairedDevice } from "../secure/paired-devices.js";
 import type { SecureSessions } from "../secure/secure-sessions.js";
 import type { HandlerRegistry } from "../handlers.js";
 import { userOf } from "../safety/requester.js";
 import type { Logger } from "../log.js";
+import { AGENT_NAME } from "../version.js";
 
-export const AGENT_NAME = "ora-agent/0.1.0";
 /** How many relay ids are remembered for at-most-once execution. */
 const SEEN_LIMIT = 10_000;
 
-export type ConnectorState =
-  | { status: "connecting"; attempt: number }
-  | { status: "connected"; node: string; since: number }
-  | { status: "waiting"; retryInMs: number; reason: string }
-  | { status: "stopped"; reason: string; fatal: boolean };
+/** The reconnect loop's states (connecting, waiting, stopped), and connected once the relay welcomed us. */
+export type ConnectorState = ReconnectState | { status: "connected"; node: string; since: number };
 
 /** One line of the agent's audit trail for a request from a device (its outcome, never its content). */
 export interface RequestAudit {
@@ -59,30 +58,27 @@ export interface ConnectorOptions {
   onState?: (state: ConnectorState) => void;
 }
 
-type Outcome = { welcomed: boolean; fatal?: string; reason: string };
-
 export class Connector {
   private socket: WebSocket | null = null;
-  private stopped = false;
-  private readonly stopController = new AbortController();
   private readonly inflight = new Map<number, AbortController>();
   private readonly seen = new Set<number>();
   readonly sessions = new Map<string, SessionInfo>();
-  private done: Promise<ConnectorState> | null = null;
+  private readonly reconnector: Reconnector;
 
-  constructor(private readonly options: ConnectorOptions) {}
+  constructor(private readonly options: ConnectorOptions) {
+    this.reconnector = new Reconnector({ attempt: () => this.connectOnce(), backoff: options.backoff, onState: (state) => this.reconnecting(state) });
+  }
 
   /** Runs until stop() or a fatal refusal; resolves with the final state. */
   run(): Promise<ConnectorState> {
-    this.done ??= this.loop();
-    return this.done;
+    return this.reconnector.run();
   }
 
-  async stop(reason = "stopped"): Promise<ConnectorState> {
-    this.stopped = true;
-    this.stopController.abort();
+  /** Closes the connection with `reason` (the relay sees it); resolves with the final state. */
+  stop(reason = "stopped"): Promise<ConnectorState> {
+    const final = this.reconnector.stop();
     this.socket?.close(CloseCode.GOING_AWAY, reason);
-    return this.done ?? { status: "stopped", reason, fatal: false };
+    return final;
   }
 
   /**
@@ -103,35 +99,18 @@ export class Connector {
     return sent;
   }
 
-  private async loop(): Promise<ConnectorState> {
-    let attempt = 0;
-    for (;;) {
-      this.setState({ status: "connecting", attempt });
-      const outcome = await this.connectOnce();
-      if (this.stopped) return this.finish({ status: "stopped", reason: "stopped", fatal: false });
-      if (outcome.fatal) {
-        this.options.log.error("stopping", { reason: outcome.fatal });
-        return this.finish({ status: "stopped", reason: outcome.fatal, fatal: true });
-      }
-      attempt = outcome.welcomed ? 0 : attempt + 1;
-      const delay = fullJitter(attempt, this.options.backoff ?? DEFAULT_BACKOFF);
-      this.options.log.warn("disconnected; reconnecting", { reason: outcome.reason, retryInMs: delay });
-      this.setState({ status: "waiting", retryInMs: delay, reason: outcome.reason });
-      await sleep(delay, undefined, { signal: this.stopController.signal }).catch(() => undefined);
-      if (this.stopped) return this.finish({ status: "stopped", reason: "stopped", fatal: false });
-    }
-  }
-
-  private finish(state: ConnectorState): ConnectorState {
+  private reconnecting(state: ReconnectState): void {
+    if (state.status === "waiting") this.options.log.warn("disconnected; reconnecting", { reason: state.reason, retryInMs: state.retryInMs });
+    if (state.status === "stopped" && state.fatal) this.options.log.error("stopping", { reason: state.reason });
     this.setState(state);
-    return state;
   }
 
   private setState(state: ConnectorState): void {
     this.options.onState?.(state);
   }
 
-  private connectOnce(): Promise<Outcome> {
+  /** One connection, from upgrade to close; a credential the relay refuses or a takeover ends the loop. */
+  private connectOnce(): Promise<AttemptOutcome> {
     const url = new URL("/v1/node/connect", this.options.relay);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     return new Promise((resolve) => {
@@ -155,7 +134,7 @@ export class Connector {
         if (res.statusCode === 401) fatal = "the relay rejected this Node's credential";
         ws.terminate();
         res.resume();
-        resolve({ welcomed, fatal, reason: `HTTP ${res.statusCode}` });
+        resolve(outcome(welcomed, fatal, `HTTP ${res.statusCode}`));
       });
       ws.on("open", () => ws.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: AGENT_NAME })));
       ws.on("message", (data, isBinary) => {
@@ -203,7 +182,7 @@ export class Connector {
         if (code === CloseCode.REPLACED) fatal = "another connection of this Node took over (is a second agent running?)";
         if (code === CloseCode.UPGRADE_REQUIRED) fatal = "the relay no longer speaks this protocol version: update ora-agent";
         if (code === CloseCode.UNAUTHORIZED) fatal = "the relay rejected this Node's credential";
-        resolve({ welcomed, fatal, reason: `closed ${code}${reason.length ? ` ${reason.toString()}` : ""}` });
+        resolve(outcome(welcomed, fatal, `closed ${code}${reason.length ? ` ${reason.toString()}` : ""}`));
       });
     });
   }
@@ -275,4 +254,8 @@ export class Connector {
       this.options.log.error("could not write the audit trail", { error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+function outcome(welcomed: boolean, fatal: string | undefined, reason: string): AttemptOutcome {
+  return fatal ? { connected: welcomed, reason: fatal, next: "stop" } : { connected: welcomed, reason };
 }

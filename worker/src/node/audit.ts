@@ -1,5 +1,5 @@
 /**
- * The relay's audit trail for one Node (DESIGN.md §3): metadata only. A row says when, what kind of
+ * The relay's audit trail for one Node (docs/OPERATIONS.md): metadata only. A row says when, what kind of
  * event, which device if any, and a short detail such as a close code, a role or the first characters
  * of a keyed hash of the client's address. Never a credential, never a payload, never an address.
  *

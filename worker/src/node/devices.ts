@@ -1,7 +1,7 @@
 /**
  * The Node's client devices: what the relay knows of each (never its credential, only a keyed hash),
- * and the credential's lifecycle (DESIGN.md §3): idle and absolute expiry, rotation with a short grace
- * for the previous credential, revocation.
+ * and the credential's lifecycle (docs/THREAT_MODEL.md, docs/PROTOCOL.md): idle and absolute expiry,
+ * rotation with a short grace for the previous credential, revocation.
  */
 import type { Device, Role } from "@ora/protocol";
 import { mintCredential, sameSecret } from "../credentials.js";

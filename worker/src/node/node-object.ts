@@ -1,6 +1,6 @@
 /**
  * One Durable Object per Node. It holds the agent's WebSocket and every client session of that Node,
- * and multiplexes requests between them under the rules of DESIGN.md §2. WebSocket Hibernation API
+ * and multiplexes requests between them under the limits in docs/OPERATIONS.md. WebSocket Hibernation API
  * only: per-socket state lives in attachments, pending requests and counters in SQLite, and every
  * deadline (request timeouts, stream caps, handshake deadlines, pairing offers, the metrics flush) is
  * driven by the one alarm. Heartbeats are answered by the runtime's auto-response, so an idle Node

@@ -1,4 +1,4 @@
-import { fullJitter } from "ora-agent";
+import { fullJitter } from "@ora/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
