@@ -61,6 +61,9 @@ export type MintDeviceBody = z.infer<typeof MintDeviceBody>;
 export const MintedDevice = Device.extend({ credential: z.string().min(1) });
 export type MintedDevice = z.infer<typeof MintedDevice>;
 
+export const DeviceList = z.object({ devices: z.array(Device) });
+export type DeviceList = z.infer<typeof DeviceList>;
+
 export const ClosedSessions = z.object({ closedSessions: Count });
 export type ClosedSessions = z.infer<typeof ClosedSessions>;
 
@@ -165,7 +168,7 @@ export const RELAY_HTTP = {
     status: 201,
     response: MintedDevice,
   },
-  listDevices: { method: "GET", path: "/v1/node/devices", status: 200, response: z.object({ devices: z.array(Device) }) },
+  listDevices: { method: "GET", path: "/v1/node/devices", status: 200, response: DeviceList },
   renameDevice: {
     method: "PATCH",
     path: "/v1/node/devices/:id",

@@ -9,6 +9,7 @@ import {
   type CancelReason,
   type ClosedSessions,
   type Device,
+  type DeviceList,
   type ErrorBody,
   type MintDeviceBody,
   type MintedDevice,
@@ -51,7 +52,7 @@ export class OwnerApi {
       case "mint":
         return this.mint(call.input);
       case "list":
-        return { ok: true, value: { devices: this.devices.list() } satisfies { devices: Device[] } };
+        return this.list();
       case "revoke":
         return this.revoke(call.id);
       case "rotate":
@@ -61,6 +62,10 @@ export class OwnerApi {
       case "audit":
         return this.auditPage(call.limit, call.before);
     }
+  }
+
+  list(): DeviceResult<DeviceList> {
+    return { ok: true, value: { devices: this.devices.list() } };
   }
 
   async mint(input: MintDeviceBody): Promise<DeviceResult<MintedDevice>> {
