@@ -24,7 +24,7 @@
  * Readers ignore keys they do not know (zod objects strip them), so adding a field to an answer is
  * compatible; renaming or removing one is not, and then PROTOCOL_VERSION says so.
  */
-import { z } from "zod";
+import { z, type input } from "zod";
 import { Role } from "./frames.js";
 
 /** Milliseconds since the epoch. */
@@ -199,9 +199,9 @@ export const RELAY_HTTP = {
 } as const satisfies Record<string, HttpRoute>;
 
 /** What a success of `route` answers, once parsed. */
-export type ResponseOf<R extends HttpRoute> = z.output<R["response"]>;
+export type ResponseOf<R extends HttpRoute> = z.infer<R["response"]>;
 /** What a request to `route` sends as its JSON body. */
-export type BodyOf<R extends HttpRoute> = R["body"] extends z.ZodType ? z.input<R["body"]> : never;
+export type BodyOf<R extends HttpRoute> = R["body"] extends z.ZodType ? input<R["body"]> : never;
 
 /** The names of a path's `:name` parameters. */
 export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
