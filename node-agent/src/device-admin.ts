@@ -3,7 +3,7 @@
  * (methods/devices.ts): the relay holds credentials and last-seen times, this PC's PairedDevices
  * holds names, roles and keys, and every change is made in both.
  */
-import type { Device, Role } from "@ora/protocol";
+import type { ClosedSessions, Device, Role } from "@ora/protocol";
 import type { PairedDevice, PairedDevices } from "./secure/paired-devices.js";
 import { listDevices, renameDevice, revokeDevice } from "./relay/api.js";
 
@@ -35,7 +35,7 @@ export async function deviceRows(node: NodeAccess, paired: PairedDevices): Promi
  * here, even if the relay cannot be reached — then the relay refuses its credential and closes its
  * sockets.
  */
-export async function revokePaired(node: NodeAccess, paired: PairedDevices, id: string): Promise<{ closedSessions: number }> {
+export async function revokePaired(node: NodeAccess, paired: PairedDevices, id: string): Promise<ClosedSessions> {
   paired.remove(id);
   return revokeDevice(node.relay, node.credential, id);
 }

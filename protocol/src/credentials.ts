@@ -1,16 +1,3 @@
-import type { Role } from "./frames.js";
-
-/** A client device as the relay's device API lists it (never with its credential, which is shown once). */
-export interface Device {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  lastSeen: number | null;
-}
-
 /**
  * Credential shapes every peer may need to recognise. A credential is `ora_<kind>_<body>`: the prefix
  * makes a leaked one easy to spot (and to scan for); the body is base64url and opaque to everyone but

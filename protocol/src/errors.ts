@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * One enum of stable error codes for everything the relay (and the HTTP API) can refuse. Codes are
  * the contract; messages are for people and may change.
@@ -86,7 +88,6 @@ export const CloseCode = {
 
 export type CloseCodeName = keyof typeof CloseCode;
 
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-}
+/** Every HTTP refusal's body (frames carry the same two fields in their `err`). */
+export const ErrorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./frames.js";
 export * from "./payload.js";
 export * from "./credentials.js";
+export * from "./relay-http.js";
 export * from "./client.js";
 export * from "./pairing-frames.js";
 export * from "./crypto/cpace.js";

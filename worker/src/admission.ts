@@ -3,7 +3,7 @@
  * from the verified credential, never from an id the caller merely claims (which would let anyone
  * reach any Node's object). The object receives the credential's keyed hash only.
  */
-import { type ERROR_CODES, SUBPROTOCOL, encodeFrame, type CredentialKind, type ErrorCode } from "@ora/protocol";
+import { SUBPROTOCOL, encodeFrame, type CredentialKind, type ErrorBody, type ErrorCode } from "@ora/protocol";
 import { keyedHash, openCredential, type OpenedCredential } from "./credentials.js";
 import type { Env } from "./env.js";
 import { bearer, httpError, offeredProtocols } from "./http.js";
@@ -78,7 +78,7 @@ export function refuseSocket(request: Request, code: ErrorCode, message: string,
 }
 
 /** The value of an object's `{ok, value} | {ok: false, code, message}` answer, or the HTTP error. */
-export function unwrap<T>(result: { ok: true; value: T } | { ok: false; code: (typeof ERROR_CODES)[number]; message: string }): T {
+export function unwrap<T>(result: { ok: true; value: T } | ({ ok: false } & ErrorBody)): T {
   if (result.ok) return result.value;
   const status = result.code === "not_found" ? 404 : result.code === "bad_request" ? 400 : result.code === "rate_limited" ? 429 : 401;
   httpError(status, result.code, result.message);

@@ -3,21 +3,20 @@
  * itself (the credential's tag, see credentials.ts) and only then picks the Node's Durable Object
  * from the verified credential, never from an id the caller merely claims.
  */
-import { ERROR_CODES, Nameplate, PairCloseCode, Role } from "@ora/protocol";
+import { ERROR_CODES, Nameplate, PairCloseCode, RELAY_HTTP as API } from "@ora/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
-import { z } from "zod";
 import { claimUpgrade, nodeOf, refuseSocket, requirePepper, requireUpgrade, sourceOf, unwrap, upgrade } from "./admission.js";
 import { isNodeId, sameSecret } from "./credentials.js";
-import type { Env } from "./env.js";
-import { bearer, httpError } from "./http.js";
+import { answer, answerChecked, bearer, httpError, validBody, validQuery, type RelayEnv } from "./http.js";
 import { registryOf } from "./registry.js";
 
 export { NodeObject } from "./node/node-object.js";
 export { Registry } from "./registry.js";
 
-const app = new Hono<{ Bindings: Env }>();
+const app = new Hono<RelayEnv>();
 
 app.onError((err) => {
   if (err instanceof HTTPException) return err.getResponse();
@@ -28,11 +27,11 @@ app.onError((err) => {
 app.notFound(() => Response.json({ code: "not_found", message: "no such route" }, { status: 404 }));
 app.use("/v1/*", bodyLimit({ maxSize: 4096, onError: () => httpError(413, "too_large", "request body too large") }));
 
-app.get("/healthz", (c) => c.json({ ok: true, errorCodes: ERROR_CODES.length }));
+app.get(API.health.path, (c) => answer(c, API.health, { ok: true, errorCodes: ERROR_CODES.length }));
 
 // ---- Nodes ----
 
-app.post("/v1/nodes", async (c) => {
+app.post(API.registerNode.path, async (c) => {
   requirePepper(c.env);
   const secret = c.env.ORA_REGISTRATION_SECRET;
   if (secret && !(await sameSecret(bearer(c.req.raw) ?? "", secret))) httpError(401, "unauthorized", "registration needs the relay's registration secret");
@@ -42,7 +41,7 @@ app.post("/v1/nodes", async (c) => {
     const headers = { "Retry-After": String(result.retryAfterSec) };
     return c.json({ code: "rate_limited", message: "too many registrations from this address; try later" }, 429, headers);
   }
-  return c.json({ nodeId: result.nodeId, credential: result.credential }, 201);
+  return answer(c, API.registerNode, { nodeId: result.nodeId, credential: result.credential });
 });
 
 app.get("/v1/node/connect", async (c) => upgrade(c.env, c.req.raw, "node", "/agent"));
@@ -63,52 +62,42 @@ app.get("/v1/pair/:nameplate", async (c) => {
   return claimUpgrade(c.env, c.req.raw, route.nodeId, nameplate);
 });
 
-const MintDevice = z.object({
-  name: z.string().trim().min(1).max(64),
-  role: Role,
-  expiresInSec: z
-    .number()
-    .int()
-    .min(60)
-    .max(5 * 365 * 86_400)
-    .optional(),
+/** The /v1/node/* routes: the Node credential's tag is checked before the body or the query. */
+const asOwner = createMiddleware<RelayEnv>(async (c, next) => {
+  c.set("owner", await nodeOf(c.env, c.req.raw));
+  await next();
 });
 
-app.post("/v1/node/devices", async (c) => {
-  const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  const input = MintDevice.safeParse(await c.req.json().catch(() => undefined));
-  if (!input.success) httpError(400, "bad_request", "expected {name, role: owner|sub-admin|guest, expiresInSec?}");
-  return c.json(unwrap(await stub.owner(hash, { op: "mint", input: input.data })), 201);
+app.post(API.mintDevice.path, asOwner, validBody(API.mintDevice), async (c) => {
+  const { stub, hash } = c.var.owner;
+  return answerChecked(c, API.mintDevice, unwrap(await stub.owner(hash, { op: "mint", input: c.req.valid("json") })));
 });
 
-app.get("/v1/node/devices", async (c) => {
-  const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  return c.json(unwrap(await stub.owner(hash, { op: "list" })));
+app.get(API.listDevices.path, asOwner, async (c) => {
+  const { stub, hash } = c.var.owner;
+  return answerChecked(c, API.listDevices, unwrap(await stub.owner(hash, { op: "list" })));
 });
 
-app.delete("/v1/node/devices/:id", async (c) => {
-  const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  return c.json(unwrap(await stub.owner(hash, { op: "revoke", id: c.req.param("id") })));
+app.delete(API.revokeDevice.path, asOwner, async (c) => {
+  const { stub, hash } = c.var.owner;
+  return answerChecked(c, API.revokeDevice, unwrap(await stub.owner(hash, { op: "revoke", id: c.req.param("id") })));
 });
 
-const RenameDevice = z.object({ name: MintDevice.shape.name });
-
-app.patch("/v1/node/devices/:id", async (c) => {
-  const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  const input = RenameDevice.safeParse(await c.req.json().catch(() => undefined));
-  if (!input.success) httpError(400, "bad_request", "expected {name}");
-  return c.json(unwrap(await stub.owner(hash, { op: "rename", id: c.req.param("id"), name: input.data.name })));
+app.patch(API.renameDevice.path, asOwner, validBody(API.renameDevice), async (c) => {
+  const { stub, hash } = c.var.owner;
+  const { name } = c.req.valid("json");
+  return answerChecked(c, API.renameDevice, unwrap(await stub.owner(hash, { op: "rename", id: c.req.param("id"), name })));
 });
 
-app.post("/v1/node/devices/:id/rotate", async (c) => {
-  const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  return c.json(unwrap(await stub.owner(hash, { op: "rotate", id: c.req.param("id") })));
+app.post(API.rotateDevice.path, asOwner, async (c) => {
+  const { stub, hash } = c.var.owner;
+  return answerChecked(c, API.rotateDevice, unwrap(await stub.owner(hash, { op: "rotate", id: c.req.param("id") })));
 });
 
-app.get("/v1/node/audit", async (c) => {
-  const { stub, hash } = await nodeOf(c.env, c.req.raw);
-  const { limit, before } = auditQuery(c.req.query("limit"), c.req.query("before"));
-  return c.json(unwrap(await stub.owner(hash, { op: "audit", limit, before })));
+app.get(API.nodeAudit.path, asOwner, validQuery(API.nodeAudit), async (c) => {
+  const { stub, hash } = c.var.owner;
+  const { limit, before } = c.req.valid("query");
+  return answerChecked(c, API.nodeAudit, unwrap(await stub.owner(hash, { op: "audit", limit, before })));
 });
 
 // ---- Operator ----
@@ -120,36 +109,24 @@ app.use("/v1/admin/*", async (c, next) => {
   await next();
 });
 
-app.get("/v1/admin/nodes", async (c) => {
-  return c.json(await registryOf(c.env).list(pageSize(c.req.query("limit")), c.req.query("cursor")));
+/** The operator's per-Node routes: a Node the registry knows, else 404 (checked before the query). */
+const knownNode = createMiddleware<RelayEnv>(async (c, next) => {
+  const nodeId = c.req.param("id") ?? "";
+  if (!isNodeId(nodeId) || !(await registryOf(c.env).exists(nodeId))) httpError(404, "not_found", "no such node");
+  c.set("node", c.env.NODE.get(c.env.NODE.idFromName(nodeId)));
+  await next();
 });
 
-app.get("/v1/admin/nodes/:id/metrics", async (c) => {
-  return c.json(await (await knownNode(c.env, c.req.param("id"))).metricsSnapshot());
+app.get(API.adminNodes.path, validQuery(API.adminNodes), async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  return answer(c, API.adminNodes, await registryOf(c.env).list(limit, cursor));
 });
 
-app.get("/v1/admin/nodes/:id/audit", async (c) => {
-  const node = await knownNode(c.env, c.req.param("id"));
-  const { limit, before } = auditQuery(c.req.query("limit"), c.req.query("before"));
-  return c.json(unwrap(await node.operatorAudit(limit, before)));
+app.get(API.adminMetrics.path, knownNode, async (c) => answerChecked(c, API.adminMetrics, await c.var.node.metricsSnapshot()));
+
+app.get(API.adminAudit.path, knownNode, validQuery(API.adminAudit), async (c) => {
+  const { limit, before } = c.req.valid("query");
+  return answerChecked(c, API.adminAudit, unwrap(await c.var.node.operatorAudit(limit, before)));
 });
-
-// ---- helpers ----
-
-function pageSize(limit: string | undefined): number {
-  return Math.min(500, Math.max(1, Math.floor(Number(limit ?? 100)) || 100));
-}
-
-function auditQuery(limit: string | undefined, before: string | undefined): { limit: number; before: number | undefined } {
-  const cursor = before === undefined ? undefined : Number(before);
-  if (cursor !== undefined && !(Number.isSafeInteger(cursor) && cursor > 0)) httpError(400, "bad_request", "before must be a positive integer");
-  return { limit: pageSize(limit), before: cursor };
-}
-
-/** The object of a registered Node, for the operator; 404 for anything else. */
-async function knownNode(env: Env, nodeId: string) {
-  if (!isNodeId(nodeId) || !(await registryOf(env).exists(nodeId))) httpError(404, "not_found", "no such node");
-  return env.NODE.get(env.NODE.idFromName(nodeId));
-}
 
 export default app;

@@ -4,6 +4,7 @@
  * pairing nameplates (which must be unique across the relay, since a claimant knows nothing but the
  * nameplate). It is touched by registration, pairing and the admin API, never on the request path.
  */
+import type { NodeList } from "@ora/protocol";
 import { DurableObject } from "cloudflare:workers";
 import { mintCredential, newNodeId } from "./credentials.js";
 import { pairingConfig, relayConfig, type Env } from "./env.js";
@@ -30,11 +31,6 @@ const HOUR_MS = 3600_000;
 const MINUTE_MS = 60_000;
 /** Nameplates are 1..MAX_NAMEPLATE: at most six digits (protocol/src/pairing-frames.ts, Nameplate). */
 const MAX_NAMEPLATE = 999_999;
-
-export interface NodeSummary {
-  id: string;
-  createdAt: number;
-}
 
 export type ClaimRoute = { ok: true; nodeId: string } | { ok: false; code: "not_found" | "rate_limited" };
 
@@ -69,7 +65,7 @@ export class Registry extends DurableObject<Env> {
   }
 
   /** Nodes in registration order; pass the returned cursor to continue. */
-  list(limit: number, cursor?: string): { nodes: NodeSummary[]; cursor: string | null } {
+  list(limit: number, cursor?: string): NodeList {
     const after = decodeCursor(cursor);
     const rows = this.sql
       .exec<{ id: string; created_at: number }>(

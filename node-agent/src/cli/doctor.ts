@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { RELAY_HTTP } from "@ora/protocol";
 import { PairedDevices } from "../secure/paired-devices.js";
 import { loadProviders } from "../llm/config.js";
 import type { ChatProvider } from "../llm/types.js";
@@ -105,7 +106,7 @@ function stateDirCheck(dir: string): Check {
 async function relayCheck(relay: string): Promise<Check> {
   const name = "relay";
   try {
-    const response = await fetch(new URL("/healthz", relay), { signal: AbortSignal.timeout(RELAY_TIMEOUT_MS) });
+    const response = await fetch(new URL(RELAY_HTTP.health.path, relay), { signal: AbortSignal.timeout(RELAY_TIMEOUT_MS) });
     if (response.ok) return { name, ok: true, essential: true, detail: `${relay} is reachable` };
     return {
       name,

@@ -1,50 +1,118 @@
-/** The relay's HTTP API as the agent uses it: registration and its devices. */
-import type { Device, Role } from "@ora/protocol";
+/**
+ * The relay's HTTP API as the agent uses it: registration and its devices. Routes and shapes are
+ * protocol's RELAY_HTTP; every answer is parsed with it, so a relay that answers something else is
+ * a RelayHttpError that says so, never a half-read value.
+ */
+import {
+  ErrorBody,
+  RELAY_HTTP,
+  routePath,
+  type BodyOf,
+  type ClosedSessions,
+  type Device,
+  type ErrorCode,
+  type HttpRoute,
+  type MintDeviceBody,
+  type MintedDevice,
+  type NodeRegistered,
+} from "@ora/protocol";
+import type { z } from "zod";
 import { UserError } from "../errors.js";
 
-async function call<T>(relay: string, path: string, init: RequestInit & { credential?: string }): Promise<T> {
-  const headers = new Headers(init.headers);
-  if (init.credential) headers.set("Authorization", `Bearer ${init.credential}`);
-  if (init.body) headers.set("Content-Type", "application/json");
+/**
+ * A call to the relay that did not succeed: it could not be reached, it refused (with an error code
+ * when its answer had one), or it answered something that is not what the route answers.
+ */
+export class RelayHttpError extends UserError {
+  constructor(
+    message: string,
+    readonly reason: "unreachable" | "refused" | "malformed",
+    readonly status: number | null = null,
+    readonly code: ErrorCode | null = null,
+  ) {
+    super(message, 3);
+    this.name = "RelayHttpError";
+  }
+}
+
+interface CallOptions<R extends HttpRoute> {
+  path: string;
+  credential?: string;
+  body?: BodyOf<R>;
+}
+
+async function call<S extends z.ZodType, R extends HttpRoute>(relay: string, route: R & { response: S }, options: CallOptions<R>): Promise<z.output<S>> {
+  const headers = new Headers();
+  if (options.credential) headers.set("Authorization", `Bearer ${options.credential}`);
+  if (options.body !== undefined) headers.set("Content-Type", "application/json");
   let response: Response;
+  let text: string;
   try {
-    response = await fetch(new URL(path, relay), { ...init, headers, signal: AbortSignal.timeout(15_000) });
+    response = await fetch(new URL(options.path, relay), {
+      method: route.method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    text = await response.text();
   } catch {
-    throw new UserError(`cannot reach the relay at ${relay}: is it running, and is the URL right?`, 3);
+    throw new RelayHttpError(`cannot reach the relay at ${relay}: is it running, and is the URL right?`, "unreachable");
   }
-  const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+  const json = parseJson(text);
   if (!response.ok) {
+    const refusal = ErrorBody.safeParse(json);
+    const { message, code } = refusal.success ? refusal.data : { message: response.statusText, code: null };
     const hint = response.status === 429 ? ` (retry after ${response.headers.get("Retry-After") ?? "a while"} s)` : "";
-    throw new UserError(`the relay refused: ${body.message ?? response.statusText} [${body.code ?? response.status}]${hint}`, 3);
+    throw new RelayHttpError(`the relay refused: ${message} [${code ?? response.status}]${hint}`, "refused", response.status, code);
   }
-  return body as T;
+  const answer = route.response.safeParse(json);
+  if (!answer.success) {
+    const issue = answer.error.issues[0];
+    const what = json === undefined ? "a body that is not JSON" : `an unexpected body (${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"})`;
+    throw new RelayHttpError(
+      `the relay at ${relay} answered ${route.method} ${route.path} with ${what}: is this URL an ORA relay, of a version that matches this agent?`,
+      "malformed",
+      response.status,
+    );
+  }
+  return answer.data;
 }
 
-export function registerNode(relay: string, registrationSecret?: string): Promise<{ nodeId: string; credential: string }> {
-  return call(relay, "/v1/nodes", { method: "POST", credential: registrationSecret });
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
-export function mintDevice(
-  relay: string,
-  credential: string,
-  input: { name: string; role: Role; expiresInSec?: number },
-): Promise<Device & { credential: string }> {
-  return call(relay, "/v1/node/devices", { method: "POST", credential, body: JSON.stringify(input) });
+export function registerNode(relay: string, registrationSecret?: string): Promise<NodeRegistered> {
+  const route = RELAY_HTTP.registerNode;
+  return call(relay, route, { path: routePath(route), credential: registrationSecret });
+}
+
+export function mintDevice(relay: string, credential: string, input: MintDeviceBody): Promise<MintedDevice> {
+  const route = RELAY_HTTP.mintDevice;
+  return call(relay, route, { path: routePath(route), credential, body: input });
 }
 
 export async function listDevices(relay: string, credential: string): Promise<Device[]> {
-  return (await call<{ devices: Device[] }>(relay, "/v1/node/devices", { method: "GET", credential })).devices;
+  const route = RELAY_HTTP.listDevices;
+  return (await call(relay, route, { path: routePath(route), credential })).devices;
 }
 
-export function revokeDevice(relay: string, credential: string, id: string): Promise<{ closedSessions: number }> {
-  return call(relay, `/v1/node/devices/${encodeURIComponent(id)}`, { method: "DELETE", credential });
+export function revokeDevice(relay: string, credential: string, id: string): Promise<ClosedSessions> {
+  const route = RELAY_HTTP.revokeDevice;
+  return call(relay, route, { path: routePath(route, { id }), credential });
 }
 
-export function renameDevice(relay: string, credential: string, id: string, name: string): Promise<unknown> {
-  return call(relay, `/v1/node/devices/${encodeURIComponent(id)}`, { method: "PATCH", credential, body: JSON.stringify({ name }) });
+export function renameDevice(relay: string, credential: string, id: string, name: string): Promise<Device> {
+  const route = RELAY_HTTP.renameDevice;
+  return call(relay, route, { path: routePath(route, { id }), credential, body: { name } });
 }
 
 /** Asks the relay to rotate a device's credential: it closes the device's sockets, and the device rotates as it reconnects. */
-export function rotateDevice(relay: string, credential: string, id: string): Promise<unknown> {
-  return call(relay, `/v1/node/devices/${encodeURIComponent(id)}/rotate`, { method: "POST", credential });
+export function rotateDevice(relay: string, credential: string, id: string): Promise<ClosedSessions> {
+  const route = RELAY_HTTP.rotateDevice;
+  return call(relay, route, { path: routePath(route, { id }), credential });
 }

@@ -3,16 +3,29 @@
  * (worker/src/index.ts routes it here through the object's RPC after checking the Node credential's
  * tag; the object checks the credential's hash itself).
  */
-import { CloseCode, type CancelReason, type ErrorCode, type Role } from "@ora/protocol";
-import type { AuditLog, AuditPage } from "./audit.js";
-import type { Device, DeviceStore } from "./devices.js";
+import {
+  CloseCode,
+  type AuditPage,
+  type CancelReason,
+  type ClosedSessions,
+  type Device,
+  type DeviceList,
+  type ErrorBody,
+  type MintDeviceBody,
+  type MintedDevice,
+} from "@ora/protocol";
+import type { AuditLog } from "./audit.js";
+import type { DeviceStore } from "./devices.js";
 
-export type DeviceResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-export type MintInput = { name: string; role: Role; expiresInSec?: number };
+/**
+ * An answer of the object's RPC: a value shaped as protocol/src/relay-http.ts says the route answers
+ * (the types below hold this file to it), or the refusal the Worker turns into an HTTP error.
+ */
+export type DeviceResult<T> = { ok: true; value: T } | ({ ok: false } & ErrorBody);
 
 /** One call of the Node's device API, as the Worker hands it to the object. */
 export type OwnerCall =
-  | { op: "mint"; input: MintInput }
+  | { op: "mint"; input: MintDeviceBody }
   | { op: "list" }
   | { op: "revoke"; id: string }
   | { op: "rotate"; id: string }
@@ -39,7 +52,7 @@ export class OwnerApi {
       case "mint":
         return this.mint(call.input);
       case "list":
-        return { ok: true, value: { devices: this.devices.list() } };
+        return this.list();
       case "revoke":
         return this.revoke(call.id);
       case "rotate":
@@ -51,7 +64,11 @@ export class OwnerApi {
     }
   }
 
-  async mint(input: MintInput): Promise<DeviceResult<Device & { credential: string }>> {
+  list(): DeviceResult<DeviceList> {
+    return { ok: true, value: { devices: this.devices.list() } };
+  }
+
+  async mint(input: MintDeviceBody): Promise<DeviceResult<MintedDevice>> {
     if (!this.devices.lifetimeAllowed(input.expiresInSec)) return { ok: false, code: "bad_request", message: "expiresInSec is longer than the relay allows" };
     const minted = await this.devices.mint(this.nodeId(), this.pepper, input);
     this.audit.record("credential_issued", minted.id, `role=${minted.role}`);
@@ -59,7 +76,7 @@ export class OwnerApi {
   }
 
   /** Revokes a device and closes its live sessions at once. */
-  revoke(id: string): DeviceResult<{ closedSessions: number }> {
+  revoke(id: string): DeviceResult<ClosedSessions> {
     if (!this.devices.revoke(id, Date.now())) return NO_SUCH_DEVICE;
     this.audit.record("credential_revoked", id);
     return { ok: true, value: { closedSessions: this.closeDevice(id, CloseCode.REVOKED, "device revoked", "revoked") } };
@@ -69,7 +86,7 @@ export class OwnerApi {
    * Flags the device for rotation and closes its live sessions with GOING_AWAY (a client reconnects
    * after it), so that its next welcome asks it to rotate at once.
    */
-  requestRotation(id: string): DeviceResult<{ closedSessions: number }> {
+  requestRotation(id: string): DeviceResult<ClosedSessions> {
     if (!this.devices.requestRotation(id)) return NO_SUCH_DEVICE;
     return { ok: true, value: { closedSessions: this.closeDevice(id, CloseCode.GOING_AWAY, "credential rotation requested") } };
   }

@@ -1,0 +1,220 @@
+/**
+ * The relay's HTTP API, defined once: for every route its method and path, what the request carries
+ * (a JSON body, a query) and what a success answers. The Worker validates requests with these schemas
+ * and types its answers by them; the agent parses every answer with them. The WebSocket upgrades
+ * (/v1/node/connect, /v1/client/connect, /v1/node/pair, /v1/pair/<nameplate>) carry no HTTP bodies:
+ * their frames are in frames.ts and pairing-frames.ts.
+ *
+ * API flow (JSON both ways; every refusal is an ErrorBody, errors.ts, with a 4xx or 5xx status)
+ *
+ *   anyone   → relay  GET /healthz                               → {ok, errorCodes}
+ *   agent    → relay  POST /v1/nodes                             Bearer <registration secret>, if the relay has one
+ *   relay    → agent  201 {nodeId, credential}                   429 rate_limited carries Retry-After
+ *   agent    → relay  POST /v1/node/devices {name, role, expiresInSec?}     Bearer ora_node_… (so are all /v1/node/*)
+ *   relay    → agent  201 the device and its credential          the credential is shown this once
+ *   agent    → relay  GET /v1/node/devices                       → {devices}
+ *   agent    → relay  PATCH /v1/node/devices/<id> {name}         → the device
+ *   agent    → relay  DELETE /v1/node/devices/<id>               → {closedSessions}  revoked, its sockets closed (4003)
+ *   agent    → relay  POST /v1/node/devices/<id>/rotate          → {closedSessions}  its sockets closed (1001)
+ *   agent    → relay  GET /v1/node/audit?limit=&before=          → {entries, before}  newest first
+ *   operator → relay  GET /v1/admin/nodes?limit=&cursor=         Bearer ORA_ADMIN_TOKEN (so are all /v1/admin/*)
+ *   operator → relay  GET /v1/admin/nodes/<id>/metrics
+ *   operator → relay  GET /v1/admin/nodes/<id>/audit?limit=&before=
+ *
+ * Readers ignore keys they do not know (zod objects strip them), so adding a field to an answer is
+ * compatible; renaming or removing one is not, and then PROTOCOL_VERSION says so.
+ */
+import { z, type input } from "zod";
+import { Role } from "./frames.js";
+
+/** Milliseconds since the epoch. */
+const Millis = z.number().int().nonnegative();
+const Count = z.number().int().nonnegative();
+
+export const NodeId = z.string().regex(/^[0-9a-f]{32}$/);
+export const DeviceName = z.string().trim().min(1).max(64);
+
+/** A client device as the relay's device API lists it (never with its credential, which is shown once). */
+export const Device = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  role: Role,
+  createdAt: Millis,
+  expiresAt: Millis.nullable(),
+  revokedAt: Millis.nullable(),
+  lastSeen: Millis.nullable(),
+});
+export type Device = z.infer<typeof Device>;
+
+export const MintDeviceBody = z.object({
+  name: DeviceName,
+  role: Role,
+  expiresInSec: z
+    .number()
+    .int()
+    .min(60)
+    .max(5 * 365 * 86_400)
+    .optional(),
+});
+export type MintDeviceBody = z.infer<typeof MintDeviceBody>;
+
+export const MintedDevice = Device.extend({ credential: z.string().min(1) });
+export type MintedDevice = z.infer<typeof MintedDevice>;
+
+export const DeviceList = z.object({ devices: z.array(Device) });
+export type DeviceList = z.infer<typeof DeviceList>;
+
+export const ClosedSessions = z.object({ closedSessions: Count });
+export type ClosedSessions = z.infer<typeof ClosedSessions>;
+
+/** One row of a Node's relay-side trail: metadata only (docs/OPERATIONS.md lists the kinds). */
+export const AuditEntry = z.object({
+  seq: z.number().int().positive(),
+  at: Millis,
+  // A string, not an enum: the relay may record new kinds, and a reader shows them as they come.
+  kind: z.string().min(1),
+  device: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditPage = z.object({
+  entries: z.array(AuditEntry),
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  before: z.number().int().positive().nullable(),
+});
+export type AuditPage = z.infer<typeof AuditPage>;
+
+/** Page sizes are lenient: anything that is not a number means the default, the rest is clamped. */
+const PageLimit = z
+  .string()
+  .optional()
+  .transform((limit) => Math.min(500, Math.max(1, Math.floor(Number(limit ?? 100)) || 100)));
+
+const AuditQuery = z.object({
+  limit: PageLimit,
+  before: z
+    .string()
+    .optional()
+    .transform((before) => (before === undefined ? undefined : Number(before)))
+    .refine((before) => before === undefined || (Number.isSafeInteger(before) && before > 0)),
+});
+
+export const NodeSummary = z.object({ id: NodeId, createdAt: Millis });
+export type NodeSummary = z.infer<typeof NodeSummary>;
+
+export const NodeList = z.object({
+  nodes: z.array(NodeSummary),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  cursor: z.string().nullable(),
+});
+export type NodeList = z.infer<typeof NodeList>;
+
+/**
+ * One Node's counters for the operator: numbers only (docs/OPERATIONS.md, Metrics). Loose, so a
+ * counter the relay adds reaches the operator before this list names it.
+ */
+export const MetricsSnapshot = z.looseObject({
+  node: NodeId.nullable(),
+  connected: z.boolean(),
+  sessions: Count,
+  pending: Count,
+  agentConnects: Count,
+  clientConnects: Count,
+  requests: Count,
+  answers: Count,
+  chunks: Count,
+  timeouts: Count,
+  cancels: Count,
+  pushes: Count,
+  pendingHighWater: Count,
+  bytesIn: Count,
+  bytesOut: Count,
+  /** Refusals by error code. */
+  rejections: z.record(z.string(), Count),
+  /** Frames not delivered, by reason. */
+  drops: z.record(z.string(), Count),
+  /** Counts per latency bucket. */
+  latencyMs: z.array(Count),
+});
+export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>;
+
+export const Health = z.object({ ok: z.literal(true), errorCodes: Count });
+export type Health = z.infer<typeof Health>;
+
+export const NodeRegistered = z.object({ nodeId: NodeId, credential: z.string().min(1) });
+export type NodeRegistered = z.infer<typeof NodeRegistered>;
+
+export interface HttpRoute {
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Hono's syntax: `:name` is a path parameter. */
+  readonly path: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** The message of the 400 `bad_request` when the body or the query does not fit. */
+  readonly invalid?: string;
+  readonly status: 200 | 201;
+  readonly response: z.ZodType;
+}
+
+export const RELAY_HTTP = {
+  health: { method: "GET", path: "/healthz", status: 200, response: Health },
+  registerNode: { method: "POST", path: "/v1/nodes", status: 201, response: NodeRegistered },
+  mintDevice: {
+    method: "POST",
+    path: "/v1/node/devices",
+    body: MintDeviceBody,
+    invalid: "expected {name, role: owner|sub-admin|guest, expiresInSec?}",
+    status: 201,
+    response: MintedDevice,
+  },
+  listDevices: { method: "GET", path: "/v1/node/devices", status: 200, response: DeviceList },
+  renameDevice: {
+    method: "PATCH",
+    path: "/v1/node/devices/:id",
+    body: z.object({ name: DeviceName }),
+    invalid: "expected {name}",
+    status: 200,
+    response: Device,
+  },
+  revokeDevice: { method: "DELETE", path: "/v1/node/devices/:id", status: 200, response: ClosedSessions },
+  rotateDevice: { method: "POST", path: "/v1/node/devices/:id/rotate", status: 200, response: ClosedSessions },
+  nodeAudit: { method: "GET", path: "/v1/node/audit", query: AuditQuery, invalid: "before must be a positive integer", status: 200, response: AuditPage },
+  adminNodes: {
+    method: "GET",
+    path: "/v1/admin/nodes",
+    query: z.object({ limit: PageLimit, cursor: z.string().optional() }),
+    status: 200,
+    response: NodeList,
+  },
+  adminMetrics: { method: "GET", path: "/v1/admin/nodes/:id/metrics", status: 200, response: MetricsSnapshot },
+  adminAudit: {
+    method: "GET",
+    path: "/v1/admin/nodes/:id/audit",
+    query: AuditQuery,
+    invalid: "before must be a positive integer",
+    status: 200,
+    response: AuditPage,
+  },
+} as const satisfies Record<string, HttpRoute>;
+
+/** What a success of `route` answers, once parsed. */
+export type ResponseOf<R extends HttpRoute> = z.infer<R["response"]>;
+/** What a request to `route` sends as its JSON body. */
+export type BodyOf<R extends HttpRoute> = R["body"] extends z.ZodType ? input<R["body"]> : never;
+
+/** The names of a path's `:name` parameters. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | PathParams<Rest>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** `route`'s path with its parameters filled in (and escaped). */
+export function routePath<R extends HttpRoute>(
+  route: R,
+  ...params: [PathParams<R["path"]>] extends [never] ? [] : [Record<PathParams<R["path"]>, string>]
+): string {
+  const values: Record<string, string> = params[0] ?? {};
+  return route.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(values[name] ?? ""));
+}
