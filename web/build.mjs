@@ -12,6 +12,8 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync, gzipSync } from "node:zlib";
 
+import * as zod from "zod/v4";
+
 const web = dirname(fileURLToPath(import.meta.url));
 const dist = join(web, "dist");
 rmSync(dist, { recursive: true, force: true });
@@ -29,7 +31,7 @@ const zodMembers = {
     b.onLoad({ filter: /.*/, namespace: "zod-members" }, () => {
       const members = [
         ...new Set(sources(join(web, "../protocol/src")).flatMap((text) => [...text.matchAll(/\bz\.([a-z][A-Za-z]*)\b/g)].map((m) => m[1]))),
-      ].filter((m) => m !== "infer");
+      ].filter((m) => m in zod); // type-only names (z.infer, z.input, z.ZodType…) have no runtime value
       const imports = members.map((m, i) => `${m} as m${i}`).join(", ");
       const object = members.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ");
       return { contents: `import { ${imports} } from "zod/v4";\nexport const z = { ${object} };\n`, resolveDir: web, loader: "js" };
