@@ -3,6 +3,7 @@
  * that fail to start. Every call here goes through a real safety core.
  */
 import { describe, expect, it } from "vitest";
+import { ranNow } from "../helpers/calls.js";
 import { parseMcpConfig, startMcp, type McpConfig } from "../../node-agent/src/mcp/index.js";
 import { createSafety, ToolError, type Requester } from "../../node-agent/src/safety/index.js";
 import { runAgentCommand } from "../helpers/agent.js";
@@ -32,10 +33,10 @@ describe("MCP over streamable HTTP", () => {
     const tools = safety.listTools(owner);
     expect(tools.find((t) => t.name === "mcp.web.echo")).toMatchObject({ risk: "LOW" });
     expect(tools.find((t) => t.name === "mcp.web.get_env")).toMatchObject({ risk: "HIGH" });
-    await expect(safety.callTool(owner, "mcp.web.echo", { message: "hello over http" }, { origin: "test" })).resolves.toEqual({
+    await expect(ranNow(safety.callTool(owner, "mcp.web.echo", { message: "hello over http" }, { origin: "test" }))).resolves.toEqual({
       text: "Echo: hello over http",
     });
-    const sum = (await safety.callTool(owner, "mcp.web.get_sum", { a: 2, b: 40 }, { origin: "test" })) as { text: string };
+    const sum = (await ranNow(safety.callTool(owner, "mcp.web.get_sum", { a: 2, b: 40 }, { origin: "test" }))) as { text: string };
     expect(sum.text).toContain("42");
   });
 
@@ -61,7 +62,7 @@ describe("MCP over stdio with the everything server", () => {
     const slow = await safety.callTool(owner, "mcp.ev.trigger_long_running_operation", { duration: 5, steps: 5 }, { origin: "test" }).catch((e: unknown) => e);
     expect(slow).toBeInstanceOf(ToolError);
     expect((slow as ToolError).code).toBe("timeout");
-    const image = (await safety.callTool(owner, "mcp.ev.get_tiny_image", {}, { origin: "test" })) as { text: string };
+    const image = (await ranNow(safety.callTool(owner, "mcp.ev.get_tiny_image", {}, { origin: "test" }))) as { text: string };
     expect(image.text).toMatch(/\[image image\/png, \d+ base64 characters left out\]/);
   });
 

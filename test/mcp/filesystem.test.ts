@@ -6,7 +6,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMcpConfig, startMcp } from "../../node-agent/src/mcp/index.js";
-import { createSafety, LOCAL_OWNER, ToolError, type Requester, type Safety } from "../../node-agent/src/safety/index.js";
+import { createSafety, LOCAL_OWNER, ToolError, type Requester, } from "../../node-agent/src/safety/index.js";
+import { decidedCall, ranNow } from "../helpers/calls.js";
 import { FS_SERVER, isRunning, onCleanup, recordingLog, tempDir, waitUntil } from "./helpers.js";
 
 const owner: Requester = { device: "dev-owner-phone", role: "owner", user: "owner", via: "relay", session: "s-owner" };
@@ -25,19 +26,6 @@ async function filesystemAgent(
   const safety = createSafety({ stateDir: tempDir("ora-mcp-state-"), profile, env, tools: mcp.tools });
   onCleanup(() => safety.close());
   return { files, mcp, safety, lines };
-}
-
-/** Calls as `requester`; approves the pending approval as the PC's owner when one opens. */
-function callApproved(safety: Safety, requester: Requester, tool: string, args: unknown) {
-  const pending: string[] = [];
-  const result = safety.callTool(requester, tool, args, {
-    origin: "test",
-    onApprovalPending: (approval) => {
-      pending.push(approval.id);
-      safety.approvals.decide(approval.id, { verdict: "approve" }, LOCAL_OWNER);
-    },
-  });
-  return { result, pending };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ToolError> {
@@ -64,30 +52,21 @@ describe("MCP tools from the filesystem server", () => {
 
   it("runs a HIGH call only after the owner approves it, and returns the file's real text", async () => {
     const { safety, files } = await filesystemAgent();
-    const { result, pending } = callApproved(safety, owner, "mcp.fs.read_text_file", { path: join(files, "plan.txt") });
-    await expect(result).resolves.toEqual({ text: "step one: approve MCP calls\n" });
-    expect(pending).toHaveLength(1);
-    expect(safety.approvals.get(pending[0]!)?.status).toBe("used");
+    const { result, approval } = await decidedCall(safety, LOCAL_OWNER, owner, "mcp.fs.read_text_file", { path: join(files, "plan.txt") });
+    expect(result).toEqual({ text: "step one: approve MCP calls\n" });
+    expect(safety.approvals.get(approval)?.status).toBe("used");
   });
 
   it("does not run a HIGH call the owner denies", async () => {
     const { safety, files } = await filesystemAgent();
-    const call = safety.callTool(
-      owner,
-      "mcp.fs.write_file",
-      { path: join(files, "evil.txt"), content: "x" },
-      {
-        origin: "test",
-        onApprovalPending: (approval) => safety.approvals.decide(approval.id, { verdict: "deny" }, LOCAL_OWNER),
-      },
-    );
-    expect((await refusal(call)).code).toBe("denied");
+    const call = decidedCall(safety, LOCAL_OWNER, owner, "mcp.fs.write_file", { path: join(files, "evil.txt"), content: "x" }, "deny");
+    await expect(call).rejects.toMatchObject({ code: "denied" });
     expect(existsSync(join(files, "evil.txt"))).toBe(false);
   });
 
   it("runs a tool the owner lowered to MEDIUM at once", async () => {
     const { safety, files } = await filesystemAgent({ "fs.list_directory": { risk: "MEDIUM" } });
-    const listing = (await safety.callTool(owner, "mcp.fs.list_directory", { path: files }, { origin: "test" })) as { text: string };
+    const listing = (await ranNow(safety.callTool(owner, "mcp.fs.list_directory", { path: files }, { origin: "test" }))) as { text: string };
     expect(listing.text).toContain("[FILE] plan.txt");
   });
 
@@ -96,11 +75,13 @@ describe("MCP tools from the filesystem server", () => {
       "fs.list_allowed_directories": { risk: "LOW", guests: true },
       "fs.list_directory": { risk: "MEDIUM", guests: true },
     });
-    expect((await refusal(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" }))).code).toBe("not_found");
+    expect((await refusal(ranNow(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" })))).code).toBe(
+      "not_found",
+    );
     // Private profile: guests get LOW tools only, whatever mcp.json says.
-    expect((await refusal(safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" }))).code).toBe("not_found");
+    expect((await refusal(ranNow(safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" })))).code).toBe("not_found");
     expect(safety.listTools(guest).map((t) => t.name)).toEqual(["mcp.fs.list_allowed_directories"]);
-    const allowed = (await safety.callTool(guest, "mcp.fs.list_allowed_directories", {}, { origin: "test" })) as { text: string };
+    const allowed = (await ranNow(safety.callTool(guest, "mcp.fs.list_allowed_directories", {}, { origin: "test" }))) as { text: string };
     expect(allowed.text).toContain(files);
   });
 
@@ -108,23 +89,25 @@ describe("MCP tools from the filesystem server", () => {
     const tools = { "fs.list_directory": { risk: "MEDIUM" as const, guests: true }, "fs.directory_tree": { risk: "MEDIUM" as const, guests: true } };
     const { safety, files } = await filesystemAgent(tools, "shared", { ORA_SHARED_GUEST_ALLOWED_TOOLS: "mcp.fs.list_directory,mcp.fs.read_text_file" });
     expect(safety.listTools(guest).map((t) => t.name)).toEqual(["mcp.fs.list_directory"]);
-    const listing = (await safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" })) as { text: string };
+    const listing = (await ranNow(safety.callTool(guest, "mcp.fs.list_directory", { path: files }, { origin: "test" }))) as { text: string };
     expect(listing.text).toContain("plan.txt");
-    expect((await refusal(safety.callTool(guest, "mcp.fs.directory_tree", { path: files }, { origin: "test" }))).code).toBe("not_found");
-    expect((await refusal(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" }))).code).toBe("not_found");
+    expect((await refusal(ranNow(safety.callTool(guest, "mcp.fs.directory_tree", { path: files }, { origin: "test" })))).code).toBe("not_found");
+    expect((await refusal(ranNow(safety.callTool(guest, "mcp.fs.read_text_file", { path: join(files, "plan.txt") }, { origin: "test" })))).code).toBe(
+      "not_found",
+    );
   });
 
   it("turns a tool's own error into a ToolError with the server's message", async () => {
     const { safety } = await filesystemAgent({ "fs.get_file_info": { risk: "MEDIUM" } });
-    const error = await refusal(safety.callTool(owner, "mcp.fs.get_file_info", { path: "/etc/passwd" }, { origin: "test" }));
+    const error = await refusal(ranNow(safety.callTool(owner, "mcp.fs.get_file_info", { path: "/etc/passwd" }, { origin: "test" })));
     expect(error.code).toBe("failed");
     expect(error.message).toMatch(/^mcp\.fs\.get_file_info: .*(denied|outside)/i);
   });
 
   it("refuses arguments that are not a JSON object before the server sees them", async () => {
     const { safety } = await filesystemAgent({ "fs.list_directory": { risk: "MEDIUM" } });
-    expect((await refusal(safety.callTool(owner, "mcp.fs.list_directory", ["not", "an", "object"], { origin: "test" }))).code).toBe("bad_args");
-    expect((await refusal(safety.callTool(owner, "mcp.fs.list_directory", { path: 42 }, { origin: "test" }))).code).toMatch(/bad_args|failed/);
+    expect((await refusal(ranNow(safety.callTool(owner, "mcp.fs.list_directory", ["not", "an", "object"], { origin: "test" })))).code).toBe("bad_args");
+    expect((await refusal(ranNow(safety.callTool(owner, "mcp.fs.list_directory", { path: 42 }, { origin: "test" })))).code).toMatch(/bad_args|failed/);
   });
 
   it("starts a stdio server again on the next call after it died, and ends its process on close", async () => {
@@ -134,7 +117,7 @@ describe("MCP tools from the filesystem server", () => {
     expect(isRunning(first)).toBe(true);
     process.kill(first, "SIGKILL");
     await waitUntil(() => lines.some((line) => line.includes("mcp server went away")), "the agent notices the server died");
-    const listing = (await safety.callTool(owner, "mcp.fs.list_directory", { path: files }, { origin: "test" })) as { text: string };
+    const listing = (await ranNow(safety.callTool(owner, "mcp.fs.list_directory", { path: files }, { origin: "test" }))) as { text: string };
     expect(listing.text).toContain("plan.txt");
     const second = connection.pid!;
     expect(second).not.toBe(first);

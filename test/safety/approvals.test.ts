@@ -4,7 +4,7 @@ import { createSafety } from "../../node-agent/src/safety/index.js";
 import { alice, bob, carol, gus, harness, local, newClock, standardTools, type Ran } from "./fixtures.js";
 
 describe("approvals", () => {
-  it("make a HIGH call wait until the owner approves, then run it once", async () => {
+  it("make a HIGH call wait as a task until the owner approves, then run it once", async () => {
     const h = harness();
     const call = h.call(bob, "echo.high", { text: "go" });
     const approval = await call.pending;
@@ -18,7 +18,7 @@ describe("approvals", () => {
       needsCode: false,
     });
     expect(approval.id).toMatch(/^[0-9a-hjkmnp-tv-z]{8}$/);
-    expect(approval.expiresAt - approval.createdAt).toBe(300_000);
+    expect(approval.expiresAt - approval.createdAt).toBe(3_600_000);
     expect(h.ran).toHaveLength(0);
     expect(h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice)).toBe("approved");
     await expect(call.result).resolves.toEqual({ echoed: "go" });
@@ -29,7 +29,7 @@ describe("approvals", () => {
     const h = harness();
     const call = h.call(alice, "echo.high", { text: "no" });
     h.safety.approvals.decide((await call.pending).id, { verdict: "deny" }, local);
-    await expect(call.result).rejects.toMatchObject({ code: "denied", message: expect.stringContaining("the owner denied it") });
+    await expect(call.result).rejects.toMatchObject({ code: "denied", message: "the owner denied echo.high", task: { state: "denied" } });
     expect(h.ran).toHaveLength(0);
   });
 
@@ -42,7 +42,7 @@ describe("approvals", () => {
     expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
     h.clock.advance(1);
     h.safety.approvals.sweep();
-    await expect(call.result).rejects.toMatchObject({ code: "denied", message: expect.stringContaining("nobody approved it in time") });
+    await expect(call.result).rejects.toMatchObject({ code: "denied", message: "nobody approved echo.high in time", task: { state: "expired" } });
     expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice)).toThrow(/already expired/);
   });
 
@@ -78,16 +78,24 @@ describe("approvals", () => {
     expect(h.safety.approvals.consume(a.id, { tool: "echo.high", argsHash: a.argsHash, requester: alice })).toBe(false);
   });
 
-  it("share one pending approval between identical calls instead of asking twice", async () => {
+  it("belong to exactly one call: identical calls get their own approvals, and approving one runs only that one", async () => {
     const h = harness();
     const one = h.call(alice, "echo.high", { text: "same" });
     const two = h.call(alice, "echo.high", { text: "same" });
     const [a, b] = await Promise.all([one.pending, two.pending]);
-    expect(b.id).toBe(a.id);
+    expect(b.id).not.toBe(a.id);
     h.safety.approvals.decide(a.id, { verdict: "approve" }, local);
-    const outcomes = await Promise.allSettled([one.result, two.result]);
-    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+    await expect(one.result).resolves.toEqual({ echoed: "same" });
     expect(h.ran).toHaveLength(1);
+    expect(h.safety.approvals.get(b.id)?.status).toBe("pending");
+  });
+
+  it("give HIGH and CRITICAL approvals their own lifetimes", async () => {
+    const h = harness({ policy: { approvalTtlMs: 7_200_000, criticalApprovalTtlMs: 120_000 } });
+    const high = await h.call(alice, "echo.high", { text: "h" }).pending;
+    const critical = await h.call(alice, "echo.critical", { text: "c" }).pending;
+    expect(high.expiresAt - high.createdAt).toBe(7_200_000);
+    expect(critical.expiresAt - critical.createdAt).toBe(120_000);
   });
 
   it("are decided by the owner; a sub-admin may decide others' HIGH but not its own, and no guest decides", async () => {
@@ -169,24 +177,25 @@ describe("approvals", () => {
     await expect(h.call(bob, "echo.high", { text: "3" }).pending).resolves.toMatchObject({ status: "pending" });
   });
 
-  it("survive a restart: still pending, still bound, and the re-issued call consumes the approval", async () => {
+  it("survive a restart: the task still waits, and the approval given afterwards runs it once with its own arguments", async () => {
     const stateDir = harness().stateDir;
     const clock = newClock();
     const before = harness({ stateDir, clock });
     const call = before.call(bob, "echo.critical", { text: "after restart" });
     const approval = await call.pending;
     before.safety.close();
-    await expect(call.result).rejects.toBeDefined();
 
     const ran: Ran[] = [];
     const after = createSafety({ stateDir, profile: "private", tools: standardTools(ran), now: clock.now });
+    after.tasks.recover();
     const listed = after.approvals.list(local);
     expect(listed).toMatchObject([{ id: approval.id, status: "pending", tool: "echo.critical", args: { text: "after restart" } }]);
     expect(listed[0]!.code).toMatch(/^\d{6}$/);
+    const [task] = after.tasks.list(local, { open: true });
+    expect(task).toMatchObject({ state: "waiting_approval", approval: approval.id, requester: { device: "dev-bob" } });
     after.approvals.decide(approval.id, { verdict: "approve", code: listed[0]!.code! }, local);
-    await expect(after.callTool(bob, "echo.critical", { text: "changed" }, { origin: "t", signal: AbortSignal.timeout(50) })).rejects.toBeDefined();
-    expect(ran).toHaveLength(0);
-    await expect(after.callTool(bob, "echo.critical", { text: "after restart" }, { origin: "t" })).resolves.toEqual({ echoed: "after restart" });
+    await expect(after.tasks.settled(task!.id)).resolves.toMatchObject({ state: "done", result: { echoed: "after restart" } });
+    expect(ran.map((r) => r.args)).toEqual([{ text: "after restart" }]);
     expect(after.approvals.get(approval.id)?.status).toBe("used");
     after.close();
   });
@@ -201,7 +210,7 @@ describe("approvals", () => {
     h.safety.approvals.decide(approval.id, { verdict: "approve", code }, local);
     await call.result;
     const expiring = await h.call(alice, "echo.high", { text: "h" }).pending;
-    h.clock.advance(300_000);
+    h.clock.advance(3_600_000);
     h.safety.approvals.sweep();
     stop();
     expect(events.map((e) => [e.type, e.approval.status])).toEqual([
@@ -232,13 +241,18 @@ describe("approvals", () => {
     expect(JSON.stringify(row)).not.toContain(code);
   });
 
-  it("leave the approval pending when the waiting caller gives up", async () => {
+  it("end when the waiting caller's task is cancelled: the approval is withdrawn and cannot be given any more", async () => {
     const h = harness();
-    const controller = new AbortController();
-    const call = h.call(alice, "echo.high", { text: "h" }, { signal: controller.signal });
+    const call = h.call(bob, "echo.high", { text: "h" });
     const approval = await call.pending;
-    controller.abort(new Error("client went away"));
-    await expect(call.result).rejects.toThrow("client went away");
-    expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
+    const [task] = h.safety.tasks.list(bob, { open: true });
+    expect(h.safety.tasks.list(carol)).toEqual([]);
+    expect(() => h.safety.tasks.cancel(task!.id, carol)).toThrow(/no task/);
+    expect(h.safety.tasks.cancel(task!.id, bob)).toMatchObject({ state: "cancelled", error: { code: "cancelled" } });
+    await expect(call.result).rejects.toMatchObject({ code: "cancelled" });
+    expect(h.safety.approvals.get(approval.id)?.status).toBe("denied");
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, local)).toThrow(/already denied/);
+    expect(() => h.safety.tasks.cancel(task!.id, local)).toThrow(/already cancelled/);
+    expect(h.ran).toHaveLength(0);
   });
 });

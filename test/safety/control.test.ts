@@ -66,8 +66,8 @@ describe("the control socket", () => {
       status: "approved",
     });
     await expect(call.result).resolves.toEqual({ echoed: "c" });
-    const tail = h.safety.audit.tail(3);
-    expect(tail.map((r) => r.event)).toEqual(["approval.approve", "approval.used", "run"]);
+    const tail = h.safety.audit.tail(5);
+    expect(tail.map((r) => r.event)).toEqual(["approval.approve", "approval.used", "task.started", "run", "task.done"]);
     expect(tail[0]!.device).toBe("local");
   });
 
@@ -119,7 +119,7 @@ describe("ora-agent approvals, approve and deny", () => {
     await h.call(bob, "echo.critical", { text: "boom" }).pending;
     const text = await runAgentCommand(["approvals", "--state-dir", h.stateDir]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/CRITICAL\s+echo\.critical\s+expires in (4m 5\d|5m 00)s\s+code \d{6}/);
+    expect(text.stdout).toMatch(/CRITICAL\s+echo\.critical\s+expires in (9m 5\d|10m 00)s\s+code \d{6}/);
     expect(text.stdout).toContain("asked by alice (owner, device dev-alice); origin: chat message from alice");
     expect(text.stdout).toContain('args {"text":"hello"}');
     const json = await runAgentCommand(["approvals", "--state-dir", h.stateDir, "--json"]);

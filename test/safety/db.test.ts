@@ -23,9 +23,12 @@ describe("the profile database", () => {
   it("migrates an empty database to the current schema, and a second run changes nothing", () => {
     const db = new Database(":memory:");
     migrate(db);
-    expect(tables(db)).toEqual(["approvals", "audit", "lockouts", "meta", "schema_migrations"]);
+    expect(tables(db)).toEqual(["approvals", "audit", "lockouts", "meta", "schema_migrations", "tasks"]);
     migrate(db);
-    expect(db.prepare("SELECT module, version FROM schema_migrations").all()).toEqual([{ module: "safety", version: 1 }]);
+    expect(db.prepare("SELECT module, version FROM schema_migrations").all()).toEqual([
+      { module: "safety", version: 1 },
+      { module: "safety", version: 2 },
+    ]);
   });
 
   it("runs another module's numbered steps after the safety schema, in order", () => {
@@ -36,6 +39,7 @@ describe("the profile database", () => {
       { module: "notes", version: 1 },
       { module: "notes", version: 2 },
       { module: "safety", version: 1 },
+      { module: "safety", version: 2 },
     ]);
     expect(db.prepare("SELECT name FROM pragma_table_info('notes')").all()).toEqual([{ name: "id" }, { name: "text" }, { name: "tag" }]);
   });

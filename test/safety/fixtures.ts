@@ -58,7 +58,11 @@ export interface Harness {
   ran: Ran[];
   stateDir: string;
   clock: { t: number; now(): number; advance(ms: number): void };
-  /** Calls a tool; `pending` resolves with the approval the call waits on, if it waits on one. */
+  /**
+   * Calls a tool; `pending` resolves with the approval of the task the call became, if it waits on
+   * one, and `result` with the tool's result once it ran (now, or as its task), or rejects with the
+   * task's error code.
+   */
   call(requester: Requester, name: unknown, args: unknown, options?: Partial<CallOptions>): { result: Promise<unknown>; pending: Promise<Approval> };
 }
 
@@ -102,7 +106,13 @@ export function harness(options: HarnessOptions = {}): Harness {
     call(requester, name, args, callOptions = {}) {
       let announce!: (approval: Approval) => void;
       const pending = new Promise<Approval>((resolve) => (announce = resolve));
-      const result = safety.callTool(requester, name, args, { origin: "test", ...callOptions, onApprovalPending: announce });
+      const result = safety.callTool(requester, name, args, { origin: "test", ...callOptions }).then(async (outcome) => {
+        if (outcome.status === "done") return outcome.result;
+        announce(safety.approvals.get(outcome.task.approval)!);
+        const task = await safety.tasks.settled(outcome.task.id);
+        if (task.state === "done") return task.result;
+        throw Object.assign(new Error(task.error?.message ?? task.state), { code: task.error?.code, task });
+      });
       result.catch(() => undefined);
       return { result, pending };
     },

@@ -60,10 +60,14 @@ describe("the policy decision table", () => {
   });
 
   it("reads its settings from the environment, lets flags override them, and rejects nonsense", () => {
-    const config = policyConfig("private", { ORA_APPROVAL_TTL_SEC: "60", ORA_RATE_HIGH: "3", ORA_CODE_LOCKOUT_SEC: "10" }, { maxPendingPerRequester: 2 });
-    expect(config).toMatchObject({ approvalTtlMs: 60_000, codeLockoutMs: 10_000, maxPendingPerRequester: 2 });
+    const config = policyConfig(
+      "private",
+      { ORA_APPROVAL_TTL_SEC: "60", ORA_APPROVAL_TTL_CRITICAL_SEC: "30", ORA_RATE_HIGH: "3", ORA_CODE_LOCKOUT_SEC: "10" },
+      { maxPendingPerRequester: 2 },
+    );
+    expect(config).toMatchObject({ approvalTtlMs: 60_000, criticalApprovalTtlMs: 30_000, codeLockoutMs: 10_000, maxPendingPerRequester: 2 });
     expect(config.ratePerMinute.HIGH).toBe(3);
-    expect(policyConfig("private").approvalTtlMs).toBe(300_000);
+    expect(policyConfig("private")).toMatchObject({ approvalTtlMs: 3_600_000, criticalApprovalTtlMs: 600_000 });
     expect(() => policyConfig("private", { ORA_APPROVAL_TTL_SEC: "-5" })).toThrow(/whole number above 0/);
     expect(() => policyConfig("private", { ORA_APPROVAL_TTL_SEC: "1e3" })).toThrow(/whole number above 0/);
     expect(() => policyConfig("shared", { ORA_SHARED_ALLOW_CRITICAL: "yes" })).toThrow(/must be 1 or 0/);

@@ -16,8 +16,8 @@ describe("the tool registry", () => {
 
   it("runs LOW and MEDIUM tools at once, with the requester and the profile database in the context", async () => {
     const h = harness();
-    await expect(h.safety.callTool(alice, "echo.low", { text: "hi" }, { origin: "test" })).resolves.toEqual({ echoed: "hi" });
-    await expect(h.safety.callTool(bob, "echo.medium", { text: "yo" }, { origin: "test" })).resolves.toEqual({ echoed: "yo" });
+    await expect(h.safety.callTool(alice, "echo.low", { text: "hi" }, { origin: "test" })).resolves.toEqual({ status: "done", result: { echoed: "hi" } });
+    await expect(h.safety.callTool(bob, "echo.medium", { text: "yo" }, { origin: "test" })).resolves.toEqual({ status: "done", result: { echoed: "yo" } });
     expect(h.ran.map((r) => [r.tool, r.by.user])).toEqual([
       ["echo.low", "alice"],
       ["echo.medium", "bob"],

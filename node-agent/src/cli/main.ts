@@ -16,6 +16,7 @@ import { remoteCommand } from "./remote.js";
 import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
+import { tasksCommand } from "./tasks.js";
 import { AGENT_VERSION } from "../version.js";
 
 const COMMANDS: Record<string, Command> = {
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   approvals: approvalsCommand,
   approve: approveCommand,
   deny: denyCommand,
+  tasks: tasksCommand,
   audit: auditCommand,
   memory: memoryCommand,
   mcp: mcpCommand,

@@ -4,6 +4,7 @@ import { resolveConfig } from "../config.js";
 import { identityOf, readDevice, remoteDir, saveDevice, updateCredential, type DeviceFile } from "../remote/device-file.js";
 import { UserError } from "../errors.js";
 import { escapeControls } from "../text.js";
+import { taskLine } from "./task-line.js";
 import type { Command } from "./command.js";
 
 export const remoteCommand: Command = {
@@ -11,6 +12,7 @@ export const remoteCommand: Command = {
   usage: `Usage: ora-agent remote pair <code-or-link> [--name <name>] [--relay <url>]
        ora-agent remote ask "<message>"
        ora-agent remote call <method> [<json params>]
+       ora-agent remote tasks [--all]
        ora-agent remote status
 
 This computer becomes a paired device of another PC's agent, end to end
@@ -19,9 +21,12 @@ its code (like 7-orbit-velvet-cannon) or its link to "remote pair". The keys liv
 in their own directory (--state-dir, env ORA_REMOTE_DIR; default
 ~/.local/share/ora/remote), readable only by you.
 
+A call that needs the PC owner's approval becomes a task on that PC: "ask" says
+so at once, and "remote tasks" shows how your tasks ended (--all: finished ones too).
+
   --name <name>        how this computer introduces itself (default: its host name)
   --json               print results as JSON`,
-  options: { name: { type: "string" }, json: { type: "boolean" } },
+  options: { name: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } },
   async run({ flags, positionals }) {
     const dir = remoteDir(flags["state-dir"] as string | undefined);
     const [action, ...rest] = positionals;
@@ -44,6 +49,13 @@ in their own directory (--state-dir, env ORA_REMOTE_DIR; default
           if (!method) throw new UserError("which method? ora-agent remote call <method> [<json params>]");
           print(await client.call(method, parseJson(json), { onChunk: (chunk) => print(chunk, true) }), flags.json === true);
         });
+      case "tasks":
+        return withClient(dir, async (client) => {
+          const { tasks } = await client.request("tasks.list", { open: flags.all !== true });
+          if (flags.json === true) return print(tasks, true);
+          if (tasks.length === 0) return void process.stdout.write(flags.all === true ? "no tasks\n" : "no open tasks (--all shows finished ones)\n");
+          for (const task of tasks) process.stdout.write(`${taskLine(task)}\n`);
+        });
       case "status": {
         const device = readDevice(dir);
         if (!device) throw new UserError(`not paired yet (no device in ${dir}); run ora-agent remote pair <code>`);
@@ -53,7 +65,9 @@ in their own directory (--state-dir, env ORA_REMOTE_DIR; default
         });
       }
       default:
-        throw new UserError(action === undefined ? "which action? pair, ask, call or status (ora-agent remote --help)" : `unknown remote action "${action}"`);
+        throw new UserError(
+          action === undefined ? "which action? pair, ask, call, tasks or status (ora-agent remote --help)" : `unknown remote action "${action}"`,
+        );
     }
   },
 };
@@ -134,12 +148,12 @@ class ChatProgress {
   private midLine = false;
 
   show(chunk: ChatChunk): void {
-    if ("step" in chunk) return this.line(`waiting for the owner's approval of ${chunk.approval.tool} (${chunk.approval.risk}, approval ${chunk.approval.id})`);
     if (chunk.type === "text") {
       this.streamedText = true;
       this.midLine = !chunk.delta.endsWith("\n");
       return void process.stdout.write(escapeControls(chunk.delta));
     }
+    if (chunk.task) return this.line(`${chunk.name}: waiting for the owner's approval — task ${chunk.task}; you'll be told (ora-agent remote tasks)`);
     this.line(`${chunk.name}: ${chunk.status.replaceAll("_", " ")}${chunk.error ? ` (${escapeControls(chunk.error)})` : ""}`);
   }
 

@@ -13,7 +13,10 @@ import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
 import { registerConversationMethods } from "../methods/conversations.js";
 import { registerDeviceMethods } from "../methods/devices.js";
+import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
+import { userOf } from "../safety/requester.js";
+import { continueAfterTasks } from "../secretary/resume.js";
 import { createSafety } from "../safety/index.js";
 import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
 import { loadOrRegister } from "../relay/registration.js";
@@ -71,6 +74,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     const memory = new Memory(safety.db);
     registerConversationMethods(handlers, memory);
     registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined);
+    registerTaskMethods(handlers, safety);
     const control = await startControlServer(handlers, config.stateDir, log);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({
@@ -86,6 +90,17 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     // Approval events go to the devices that could decide them; with none connected, the approval
     // simply waits (and expires, which is a deny).
     safety.approvals.onChange((event) => connector.push("approval", { type: event.type, approval: event.approval }, (device) => mayDecide(device, event)));
+    // A task's requester hears how it goes, wherever it is connected now; owners see every task.
+    safety.tasks.onChange((task) => connector.push("task", { task }, (device) => device.role === "owner" || device.id === task.requester.device));
+    if (provider) {
+      continueAfterTasks(
+        { provider, safety, memory },
+        ({ user, conversation, message }) => connector.push("conversation", { conversation, message }, (device) => userOf(device.id, device.role) === user),
+        log,
+      );
+    }
+    // Tasks approved, denied or expired while the agent was away move on now that someone can hear of it.
+    safety.tasks.recover();
     const stop = () => void connector.stop("shutting down");
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -1,3 +1,4 @@
+import type { Task } from "@ora/protocol";
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
 import { ProviderError, type ChatProvider } from "../llm/types.js";
 import type { Safety } from "../safety/index.js";
@@ -43,7 +44,9 @@ export function registerChatMethod(registry: HandlerRegistry, safety: Safety, se
           return { text: `The arguments after the tool name must be JSON, e.g. /run ${name} {"text":"…"}` };
         }
       }
-      const result = await callTool(safety, context, name, args, `chat command from ${describe(context)}`);
+      const outcome = await callTool(safety, context, name, args, `chat command from ${describe(context)}`);
+      if (outcome.status === "waiting") return { text: waitingText(outcome.task), task: outcome.task };
+      const { result } = outcome;
       return { text: typeof result === "string" ? result : JSON.stringify(result, null, 2), result };
     }
     if (trimmed.startsWith("/")) return { text: `Unknown command ${trimmed.split(/\s/)[0]}.\n\n${HELP}` };
@@ -60,4 +63,10 @@ export function registerChatMethod(registry: HandlerRegistry, safety: Safety, se
       throw asHandlerError(error);
     }
   });
+}
+
+/** What a person reads when their call waits: which task, for whom, and that they will be told. */
+export function waitingText(task: Task): string {
+  const until = new Date(task.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return `${task.tool} (${task.risk}) waits for the owner's approval as task ${task.id}; it runs once approved (until ${until}), and you will be told how it ends.`;
 }

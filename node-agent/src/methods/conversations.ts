@@ -4,6 +4,7 @@
  */
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
 import { MemoryError, type Memory } from "../memory/index.js";
+import { NOTICE } from "../secretary/prompt.js";
 
 export function registerConversationMethods(registry: HandlerRegistry, memory: Memory): void {
   registry
@@ -16,7 +17,9 @@ export function registerConversationMethods(registry: HandlerRegistry, memory: M
         return {
           conversation,
           messages: messages.flatMap((m) =>
-            (m.role === "user" || m.role === "assistant") && m.content !== "" ? [{ role: m.role, content: m.content, at: m.createdAt }] : [],
+            (m.role === "user" || m.role === "assistant") && m.content !== "" && m.name !== NOTICE
+              ? [{ role: m.role, content: m.content, at: m.createdAt }]
+              : [],
           ),
         };
       } catch (error) {

@@ -1,11 +1,10 @@
 /**
  * Tools over the relay: list what this requester may use, and call one. Both go through the one
- * enforcement point (safety/registry.ts); a call that needs an owner's approval streams a "waiting"
- * step first and finishes when the owner decides.
+ * enforcement point (safety/registry.ts); a call that needs an owner's approval answers at once
+ * with its durable task, which runs when the owner decides (safety/tasks.ts).
  */
-import type { ApprovalWait } from "@ora/protocol";
 import { HandlerError, type Caller, type HandlerRegistry } from "../handlers.js";
-import type { Safety } from "../safety/index.js";
+import type { CallOutcome, Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
 
 export function registerToolMethods(registry: HandlerRegistry, safety: Safety): void {
@@ -16,17 +15,12 @@ export function registerToolMethods(registry: HandlerRegistry, safety: Safety): 
 
 export interface ToolCallContext extends Caller {
   signal: AbortSignal;
-  emit(step: ApprovalWait): void;
 }
 
-export async function callTool(safety: Safety, context: ToolCallContext, name: string, args: unknown, origin: string): Promise<unknown> {
+/** Runs a tool through the enforcement point; one that needs an approval comes back as its waiting task. */
+export async function callTool(safety: Safety, context: ToolCallContext, name: string, args: unknown, origin: string): Promise<CallOutcome> {
   try {
-    return await safety.callTool(context.requester, name, args, {
-      origin,
-      signal: context.signal,
-      onApprovalPending: (approval) =>
-        context.emit({ step: "waiting_for_approval", approval: { id: approval.id, tool: approval.tool, risk: approval.risk, expiresAt: approval.expiresAt } }),
-    });
+    return await safety.callTool(context.requester, name, args, { origin, signal: context.signal });
   } catch (error) {
     throw asHandlerError(error);
   }

@@ -14,6 +14,8 @@ import {
   PROTOCOL_VERSION,
   RelayToAgentFrame,
   SUBPROTOCOL,
+  type EventData,
+  type EventName,
   type Requester,
   type SessionInfo,
   type AttemptOutcome,
@@ -85,7 +87,7 @@ export class Connector {
    * Sends an unsolicited message to every secured session whose device `to` accepts, sealed for each
    * session separately. Returns how many sessions it went to.
    */
-  push(event: string, data: unknown, to: (device: PairedDevice) => boolean = () => true): number {
+  push<E extends EventName>(event: E, data: EventData<E>, to: (device: PairedDevice) => boolean = () => true): number {
     const socket = this.socket;
     if (socket?.readyState !== WebSocket.OPEN) return 0;
     let sent = 0;

@@ -1,11 +1,11 @@
 /**
  * Approvals for HIGH and CRITICAL calls, kept in SQLite so they survive a restart.
  *
- * Life of an approval: `pending` (created by a call) → `approved` or `denied` by a decider →
- * `used` by exactly one run, or `expired` when its TTL (counted from creation) runs out first.
- * It is bound to tool + sha256 of the canonical arguments + the requester: only a call with the same
- * three can consume it. A caller whose process went away (restart) simply re-issues the same call;
- * it then finds the approval still pending (and waits) or approved (and consumes it).
+ * Life of an approval: `pending` (created by a call, which becomes a durable task, tasks.ts) →
+ * `approved` or `denied` by a decider (or withdrawn when its task is cancelled) → `used` by exactly
+ * its own task, or `expired` when its TTL (counted from creation; shorter for CRITICAL) runs out
+ * first. It is bound to tool + sha256 of the canonical arguments + the requester, and to exactly one
+ * task: a later identical call gets its own approval.
  *
  * Who decides (`decide`): never a guest; CRITICAL only the owner, with the one-time code; HIGH the
  * owner, or a sub-admin for a request that is not its own. The decider is a Requester that the caller
@@ -81,8 +81,6 @@ export class Approvals {
   private readonly codes = new Map<string, string>();
   private readonly lockouts: CodeLockouts;
   private readonly sweeper: NodeJS.Timeout;
-  /** Waiters to release when the agent stops; their approvals stay pending in the database. */
-  private readonly stopWaiters = new Set<() => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -104,18 +102,12 @@ export class Approvals {
   }
 
   /**
-   * The approval a call should wait on or consume: an approved or pending one with the same binding,
-   * or a new pending one. Throws rate_limited when the requester already has too many pending.
+   * A new pending approval for one call: an approval belongs to exactly one call (its task), so an
+   * unused one is never handed to a later identical call. Throws rate_limited when the requester
+   * already has too many pending.
    */
   open(request: OpenRequest): Approval {
     this.sweep();
-    const existing = this.db
-      .prepare<[string, string, string, string, string, string], Row>(
-        `SELECT * FROM approvals WHERE tool = ? AND args_hash = ? AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?
-         AND status IN ('approved', 'pending') ORDER BY status = 'approved' DESC, created_at LIMIT 1`,
-      )
-      .get(request.tool, request.argsHash, ...binding(request.requester));
-    if (existing) return toApproval(existing);
     const pending = this.db
       .prepare<string[], { n: number }>(
         "SELECT count(*) AS n FROM approvals WHERE status = 'pending' AND req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?",
@@ -146,7 +138,7 @@ export class Approvals {
         requester.session ?? null,
         request.origin,
         created,
-        created + this.config.approvalTtlMs,
+        created + (request.risk === "CRITICAL" ? this.config.criticalApprovalTtlMs : this.config.approvalTtlMs),
         code === null ? null : codeHash(id, code),
       );
     if (code !== null) this.codes.set(id, code);
@@ -159,46 +151,6 @@ export class Approvals {
   get(id: string): Approval | undefined {
     const row = this.row(id);
     return row && toApproval(row);
-  }
-
-  /**
-   * Waits until the approval leaves `pending`; resolves with its status then. Rejects with the
-   * signal's reason when the caller gives up (the approval itself stays pending and decidable).
-   */
-  wait(id: string, signal?: AbortSignal): Promise<ApprovalStatus> {
-    return new Promise((resolve, reject) => {
-      const settle = () => {
-        const status = this.get(id)?.status ?? "expired";
-        if (status === "pending") return false;
-        cleanup();
-        resolve(status);
-        return true;
-      };
-      const onChange = (event: ApprovalEvent) => event.approval.id === id && settle();
-      const onAbort = () => {
-        cleanup();
-        reject(signal!.reason);
-      };
-      const onStop = () => {
-        cleanup();
-        reject(new ToolError("failed", `the agent stopped while approval ${id} was pending; ask again once it is back`));
-      };
-      const cleanup = () => {
-        this.stopWaiters.delete(onStop);
-        this.events.off("change", onChange);
-        signal?.removeEventListener("abort", onAbort);
-        clearTimeout(timer);
-      };
-      const expiresIn = (this.get(id)?.expiresAt ?? 0) - this.now();
-      // The sweep timer would notice expiry too; this makes the waiter's answer exact.
-      const timer = setTimeout(() => this.sweep(), Math.max(0, expiresIn) + 5);
-      timer.unref();
-      if (signal?.aborted) return onAbort();
-      this.events.on("change", onChange);
-      this.stopWaiters.add(onStop);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      settle();
-    });
   }
 
   /** Marks an approved approval used by the call it is bound to; false when it cannot be (any more). */
@@ -234,6 +186,19 @@ export class Approvals {
     return status;
   }
 
+  /** Withdraws an undecided or unused approval (its task was cancelled): nobody can approve it any more. */
+  withdraw(id: string, by: Requester): void {
+    const row = this.row(id);
+    if (!row || (row.status !== "pending" && row.status !== "approved")) return;
+    const { changes } = this.db
+      .prepare("UPDATE approvals SET status = 'denied', decided_by = ?, decided_at = ? WHERE id = ? AND status = ?")
+      .run(`withdrawn:${requesterKey(by)}`, this.now(), id, row.status);
+    if (changes !== 1) return;
+    this.codes.delete(id);
+    this.audit.record({ event: "approval.withdrawn", who: by, tool: row.tool, argsHash: row.args_hash, status: "denied", detail: id });
+    this.emit("decided", this.get(id)!);
+  }
+
   /** Approvals `viewer` may decide, newest first; codes only for the owner. */
   list(viewer: Requester): ApprovalView[] {
     this.sweep();
@@ -262,7 +227,6 @@ export class Approvals {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const stop of [...this.stopWaiters]) stop();
     this.events.removeAllListeners();
   }
 
@@ -360,7 +324,7 @@ function toApproval(row: Row): Approval {
   };
 }
 
-function newId(): string {
+export function newId(): string {
   let id = "";
   for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
   return id;

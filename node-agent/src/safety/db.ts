@@ -77,6 +77,34 @@ export const SAFETY_MIGRATIONS: ModuleMigrations = {
         ) STRICT;
       `,
     },
+    {
+      version: 2,
+      name: "durable tasks, one per approval",
+      up: `
+        CREATE TABLE tasks (
+          id TEXT PRIMARY KEY,
+          approval TEXT NOT NULL UNIQUE REFERENCES approvals (id),
+          tool TEXT NOT NULL,
+          args_json TEXT NOT NULL,
+          args_hash TEXT NOT NULL,
+          risk TEXT NOT NULL CHECK (risk IN ('HIGH', 'CRITICAL')),
+          req_device TEXT NOT NULL, req_role TEXT NOT NULL, req_user TEXT NOT NULL, req_via TEXT NOT NULL, req_session TEXT,
+          origin TEXT NOT NULL,
+          conversation TEXT,
+          tool_call TEXT,
+          state TEXT NOT NULL CHECK (state IN ('waiting_approval', 'running', 'done', 'failed', 'denied', 'expired', 'cancelled')),
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          result_json TEXT,
+          error_code TEXT,
+          error_message TEXT
+        ) STRICT;
+        CREATE INDEX tasks_by_state ON tasks (state, updated_at);
+        CREATE INDEX tasks_by_requester ON tasks (req_user, created_at);
+      `,
+    },
   ],
 };
 

@@ -9,6 +9,7 @@
  *     await control.close();
  *     safety.close();
  */
+import type { AppErrorCode } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import type { Profile } from "../config.js";
 import { Approvals } from "./approvals.js";
@@ -16,10 +17,11 @@ import { Audit } from "./audit.js";
 import { instanceId, openDatabase, type ModuleMigrations } from "./db.js";
 import { policyConfig, type PolicyConfig } from "./policy-config.js";
 import { RateLimiter } from "./rate-limit.js";
-import { ToolRegistry, type CallOptions, type ToolInfo } from "./registry.js";
+import { ToolRegistry, type CallOptions, type CallOutcome, type ToolInfo } from "./registry.js";
+import { Tasks } from "./tasks.js";
 import { secretStorage, type SecretStorage } from "./secret-store.js";
 import { toolConfigFor } from "./tool-config.js";
-import type { Requester, Tool, ToolConfig } from "./tool.js";
+import { ToolError, type Requester, type Tool, type ToolConfig } from "./tool.js";
 
 export interface SafetyOptions {
   stateDir: string;
@@ -43,11 +45,13 @@ export interface Safety {
   readonly policy: PolicyConfig;
   readonly db: Database.Database;
   readonly approvals: Approvals;
+  /** Calls waiting for an approval, and their outcomes. Call tasks.recover() once listeners are in place. */
+  readonly tasks: Tasks;
   readonly audit: Audit;
   readonly secrets: SecretStorage;
   register(tool: Tool): void;
   listTools(requester: Requester): ToolInfo[];
-  callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<unknown>;
+  callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<CallOutcome>;
   close(): void;
 }
 
@@ -59,8 +63,10 @@ export function createSafety(options: SafetyOptions): Safety {
   const db = openDatabase(stateDir, [...toolMigrations, ...(options.migrations ?? [])]);
   const audit = new Audit(db, now);
   const approvals = new Approvals(db, policy, audit, now);
-  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, audit, limiter: new RateLimiter(now) });
+  let tasks: Tasks | undefined;
+  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, tasks: () => tasks!, audit, limiter: new RateLimiter(now) });
   for (const tool of tools) registry.register(tool);
+  tasks = new Tasks(db, audit, approvals, (row, requester, signal) => registry.runTask(row, requester, signal), codedError, now);
   return {
     profile,
     stateDir,
@@ -68,6 +74,7 @@ export function createSafety(options: SafetyOptions): Safety {
     policy,
     db,
     approvals,
+    tasks,
     audit,
     secrets: secretStorage(stateDir),
     register: (tool) => {
@@ -77,10 +84,17 @@ export function createSafety(options: SafetyOptions): Safety {
     listTools: (requester) => registry.listTools(requester),
     callTool: (requester, name, rawArgs, callOptions) => registry.callTool(requester, name, rawArgs, callOptions),
     close: () => {
+      tasks.close();
       approvals.close();
       db.close();
     },
   };
+}
+
+/** What a task's requester may be told of a failure: a tool's own refusal, or a plain "failed". */
+export function codedError(error: unknown): { code: AppErrorCode; message: string } {
+  if (error instanceof ToolError) return { code: error.code === "bad_args" ? "bad_params" : error.code, message: error.message };
+  return { code: "failed", message: "the call failed" };
 }
 
 export { ApprovalError, type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalView, type Decision } from "./approvals.js";
@@ -88,7 +102,8 @@ export { canonicalJson, sha256Hex } from "./canonical.js";
 export { migrate, openDatabase, SAFETY_MIGRATIONS, type Migration, type ModuleMigrations } from "./db.js";
 export { policyConfig, type PolicyConfig } from "./policy-config.js";
 export { LOCAL_OWNER } from "./requester.js";
-export type { CallOptions, ToolInfo } from "./registry.js";
+export type { CallOptions, CallOutcome, ToolInfo } from "./registry.js";
+export { isFinal, TaskError, Tasks, type TaskRow } from "./tasks.js";
 export { ToolError, RISKS, type Requester, type Risk, type Tool, type ToolConfig, type ToolContext } from "./tool.js";
 /** The zod the agent validates with: tools declared outside this package must build their schemas with it. */
 export { z } from "zod";

@@ -13,8 +13,10 @@ export interface PolicyConfig {
   sharedGuestAllowedTools: ReadonlySet<string>;
   /** CRITICAL tools exist in the shared profile only when this is set (ORA_SHARED_ALLOW_CRITICAL=1). */
   sharedAllowCritical: boolean;
-  /** How long an approval may wait for a decision and, once approved, to be used (ORA_APPROVAL_TTL_SEC). */
+  /** How long a HIGH approval may wait for a decision (ORA_APPROVAL_TTL_SEC); its task expires then. */
   approvalTtlMs: number;
+  /** The same for CRITICAL approvals, shorter: their one-time code should not live long (ORA_APPROVAL_TTL_CRITICAL_SEC). */
+  criticalApprovalTtlMs: number;
   /** Open (pending) approvals one requester may have at once (ORA_APPROVAL_MAX_PENDING). */
   maxPendingPerRequester: number;
   /** Wrong CRITICAL codes before the approval is denied and the decider locked out. */
@@ -30,7 +32,8 @@ export interface PolicyConfig {
 export const DEFAULT_POLICY: Omit<PolicyConfig, "profile"> = {
   sharedGuestAllowedTools: new Set(),
   sharedAllowCritical: false,
-  approvalTtlMs: 300_000,
+  approvalTtlMs: 3_600_000,
+  criticalApprovalTtlMs: 600_000,
   maxPendingPerRequester: 5,
   codeAttempts: 3,
   codeLockoutMs: 300_000,
@@ -53,6 +56,7 @@ export function policyConfig(profile: Profile, env: NodeJS.ProcessEnv = {}, over
     ),
     sharedAllowCritical: flag(env, "ORA_SHARED_ALLOW_CRITICAL"),
     approvalTtlMs: seconds("ORA_APPROVAL_TTL_SEC", DEFAULT_POLICY.approvalTtlMs),
+    criticalApprovalTtlMs: seconds("ORA_APPROVAL_TTL_CRITICAL_SEC", DEFAULT_POLICY.criticalApprovalTtlMs),
     maxPendingPerRequester: count("ORA_APPROVAL_MAX_PENDING", DEFAULT_POLICY.maxPendingPerRequester),
     codeAttempts: DEFAULT_POLICY.codeAttempts,
     codeLockoutMs: seconds("ORA_CODE_LOCKOUT_SEC", DEFAULT_POLICY.codeLockoutMs),

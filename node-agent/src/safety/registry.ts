@@ -8,13 +8,15 @@
 import type { ToolInfo } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { z } from "zod";
-import type { Approval, Approvals } from "./approvals.js";
+import type { ApprovalRisk, ToolCallResult } from "@ora/protocol";
+import type { Approvals } from "./approvals.js";
 import type { Audit } from "./audit.js";
 import { canonicalJson, sha256Hex } from "./canonical.js";
 import { auditableName, checkRequestedName, isValidToolName } from "./names.js";
 import type { PolicyConfig } from "./policy-config.js";
 import { judge, needsApproval, UNKNOWN_TOOL_RISK, visible } from "./policy.js";
 import type { RateLimiter } from "./rate-limit.js";
+import type { TaskRow, Tasks } from "./tasks.js";
 import { requesterKey } from "./requester.js";
 import { ToolError, type Requester, type Tool, type ToolConfig } from "./tool.js";
 import { flattenControls } from "../text.js";
@@ -23,9 +25,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Which untrusted input led to this call ("chat message from …", "web page …"); shown with approvals. */
   origin: string;
-  /** Told when the call starts waiting for an approval, so the caller can say so to the requester. */
-  onApprovalPending?: (approval: Approval) => void;
+  /** The conversation and the model's tool call it came from, kept with its task if it waits. */
+  conversation?: string;
+  toolCall?: string;
 }
+
+/** A call ran now, or waits for an owner's approval as a durable task (tasks.ts). */
+export type CallOutcome = ToolCallResult;
 
 export type { ToolInfo } from "@ora/protocol";
 
@@ -34,6 +40,8 @@ export interface RegistryDeps {
   config: PolicyConfig;
   toolConfig: ToolConfig;
   approvals: Approvals;
+  /** Created after the registry (tasks run through it), hence a getter. */
+  tasks: () => Tasks;
   audit: Audit;
   limiter: RateLimiter;
 }
@@ -65,7 +73,7 @@ export class ToolRegistry {
       }));
   }
 
-  async callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<unknown> {
+  async callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<CallOutcome> {
     const { audit, config } = this.deps;
     const shownName = auditableName(name);
     const checked = checkRequestedName(name);
@@ -93,23 +101,42 @@ export class ToolRegistry {
     const args: unknown = parsed.data;
     audit.record({ ...base, event: "policy", status: verdict.kind === "approve" ? "needs_approval" : "allowed" });
 
-    if (verdict.kind === "approve") await this.approve(tool, argsText.json, argsHash!, requester, options);
-    return this.run(tool, args, requester, argsHash!, options.signal);
+    if (verdict.kind === "approve") {
+      const request = {
+        tool: tool.name,
+        argsJson: argsText.json,
+        argsHash: argsHash!,
+        risk: tool.risk as ApprovalRisk,
+        requester,
+        origin: cleanOrigin(options.origin),
+      };
+      const approval = this.deps.approvals.open(request);
+      return { status: "waiting", task: this.deps.tasks().create(approval, argsText.json, options) };
+    }
+    return { status: "done", result: await this.run(tool, args, requester, argsHash!, options.signal) };
   }
 
-  private async approve(tool: Tool, argsJson: string, argsHash: string, requester: Requester, options: CallOptions): Promise<void> {
-    const { approvals } = this.deps;
-    const request = { tool: tool.name, argsJson, argsHash, risk: tool.risk as "HIGH" | "CRITICAL", requester, origin: cleanOrigin(options.origin) };
-    const approval = approvals.open(request);
-    let status = approval.status;
-    if (status === "pending") {
-      options.onApprovalPending?.(approval);
-      status = await approvals.wait(approval.id, options.signal);
+  /**
+   * Runs an approved task's call (its approval is already used). The enforcement point judges it
+   * again: the tool may have gone, or the rules changed, since it was asked for.
+   */
+  async runTask(task: TaskRow, requester: Requester, signal: AbortSignal): Promise<unknown> {
+    const tool = this.tools.get(task.tool);
+    const verdict = judge(requester, tool, this.deps.config);
+    if (verdict.kind === "refuse" || !tool) {
+      this.deps.audit.record({
+        event: "policy",
+        who: requester,
+        tool: task.tool,
+        argsHash: task.args_hash,
+        status: "denied",
+        detail: `${task.id}: refused at run time`,
+      });
+      throw new ToolError(verdict.kind === "refuse" ? verdict.code : "not_found", verdict.kind === "refuse" ? verdict.message : "no such tool any more");
     }
-    if (status === "approved" && approvals.consume(approval.id, request)) return;
-    const why = status === "expired" ? "nobody approved it in time" : status === "denied" ? "the owner denied it" : "the approval was already used";
-    this.deps.audit.record({ event: "policy", who: requester, tool: tool.name, argsHash, status: "denied", detail: `${approval.id}: ${status}` });
-    throw new ToolError("denied", `${tool.name} did not run: ${why} (approval ${approval.id})`);
+    const parsed = tool.args.safeParse(JSON.parse(task.args_json));
+    if (!parsed.success) throw new ToolError("bad_args", describeIssues(parsed.error));
+    return this.run(tool, parsed.data, requester, task.args_hash, signal);
   }
 
   private async run(tool: Tool, args: unknown, requester: Requester, argsHash: string, signal = new AbortController().signal): Promise<unknown> {

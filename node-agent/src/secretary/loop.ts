@@ -7,11 +7,11 @@
  * nothing in it can change policy or decide an approval (those go through separate channels). An
  * approval request says which untrusted input preceded the call that needs it.
  */
-import type { ApprovalWait, ChatChunk } from "@ora/protocol";
+import type { ChatChunk } from "@ora/protocol";
 import type { ChatMessage, ChatProvider, ToolCall } from "../llm/types.js";
 import type { Requester, Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
-import { excerpt, readableText, SYSTEM_PROMPT, toolResultText } from "./prompt.js";
+import { excerpt, NOTICE, readableText, stillWaiting, SYSTEM_PROMPT, toolResultText, waitingForApproval } from "./prompt.js";
 import { toolNames } from "./tool-names.js";
 
 /** The part of the memory module the loop needs. */
@@ -37,7 +37,7 @@ export interface LoopLimits {
 export const DEFAULT_LIMITS: LoopLimits = { maxSteps: 8, maxTokens: 4096, historyMessages: 40 };
 
 /** What the client sees stream past while the secretary works (a part of the `chat` method's chunks). */
-export type TurnEvent = Exclude<ChatChunk, ApprovalWait>;
+export type TurnEvent = ChatChunk;
 
 export interface TurnResult {
   text: string;
@@ -57,7 +57,8 @@ export interface TurnContext {
 }
 
 export async function runTurn(
-  input: { text: string; conversation?: string },
+  /** `notice`: the text is the PC's own word (a waiting call ended), kept out of the history people read. */
+  input: { text: string; conversation?: string; notice?: boolean },
   context: TurnContext,
   deps: { provider: ChatProvider; safety: Safety; memory: ConversationStore; limits?: LoopLimits },
 ): Promise<TurnResult> {
@@ -66,9 +67,15 @@ export async function runTurn(
   const user = context.requester.user;
   const conversation = input.conversation ?? memory.startConversation(user, excerpt(input.text, 60));
   const earlier = fromUserTurn(memory.history(user, conversation, limits.historyMessages).map(toChatMessage));
-  memory.append(user, conversation, { role: "user", content: input.text });
+  memory.append(user, conversation, { role: "user", content: input.text, ...(input.notice ? { name: NOTICE } : {}) });
 
-  const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }, ...earlier, { role: "user", content: input.text }];
+  const waiting = safety.tasks.openIn(conversation);
+  const messages: ChatMessage[] = [
+    { role: "system", content: SYSTEM_PROMPT },
+    ...(waiting.length > 0 ? [{ role: "system" as const, content: stillWaiting(waiting) }] : []),
+    ...earlier,
+    { role: "user", content: input.text },
+  ];
   const names = toolNames(safety.listTools(context.requester));
   // The newest text that did not come from the owner's own hand: a guest's message, or tool output.
   let untrusted = context.requester.role === "owner" ? undefined : `message from ${context.who}: "${excerpt(input.text)}"`;
@@ -99,7 +106,7 @@ export async function runTurn(
     messages.push({ role: "assistant", content: text, toolCalls: calls });
     memory.append(user, conversation, { role: "assistant", content: text, toolCalls: calls, model });
     for (const call of calls) {
-      const content = await runToolCall(call);
+      const content = await runToolCall(call, conversation);
       messages.push({ role: "tool", toolCallId: call.id, name: call.name, content });
       memory.append(user, conversation, { role: "tool", content, name: call.name, toolCallId: call.id });
     }
@@ -113,7 +120,7 @@ export async function runTurn(
     return { text: answered, conversation, model, steps, ...(stopped ? { stopped } : {}) };
   }
 
-  async function runToolCall(call: ToolCall): Promise<string> {
+  async function runToolCall(call: ToolCall, conversation: string): Promise<string> {
     const name = names.toReal(call.name);
     let args: unknown;
     try {
@@ -125,17 +132,19 @@ export async function runTurn(
     context.emit({ type: "tool", name, status: "running" });
     const origin = `${model} in a chat with ${context.who}${untrusted ? `; last untrusted input: ${untrusted}` : ""}`;
     try {
-      const result = await safety.callTool(context.requester, name, args, {
-        origin,
-        signal: context.signal,
-        onApprovalPending: (approval) =>
-          context.emit({
-            type: "tool",
-            name,
-            status: "waiting_for_approval",
-            approval: { id: approval.id, risk: approval.risk, expiresAt: approval.expiresAt },
-          }),
-      });
+      const outcome = await safety.callTool(context.requester, name, args, { origin, signal: context.signal, conversation, toolCall: call.id });
+      if (outcome.status === "waiting") {
+        const { task } = outcome;
+        context.emit({
+          type: "tool",
+          name,
+          status: "waiting_for_approval",
+          approval: { id: task.approval, risk: task.risk, expiresAt: task.expiresAt },
+          task: task.id,
+        });
+        return waitingForApproval(task);
+      }
+      const { result } = outcome;
       context.emit({ type: "tool", name, status: "done" });
       const content = toolResultText(result);
       untrusted = `output of ${name}: "${excerpt(readableText(result))}"`;

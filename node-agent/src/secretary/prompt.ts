@@ -1,4 +1,5 @@
 /** What the model is told before every conversation, and how untrusted text is framed for it. */
+import type { Task } from "@ora/protocol";
 
 export const SYSTEM_PROMPT = `You are ORA, a personal secretary running on your owner's own PC.
 You can use the tools offered to you; each call is checked by the PC's policy, and some wait for the
@@ -31,4 +32,32 @@ export function readableText(result: unknown): string {
     }
   }
   return JSON.stringify(result) ?? "";
+}
+
+/** The name of the messages the PC adds itself (a waiting call ended); people's history leaves them out. */
+export const NOTICE = "ora.notice";
+
+/** The tool result the model gets for a call that became a task waiting for an approval. */
+export function waitingForApproval(task: Task): string {
+  return `waiting: this call needs the owner's approval and became task ${task.id}. It runs only if the owner approves (until ${new Date(task.expiresAt).toISOString()}); you will be told here how it ended. Tell the user it is waiting; do not call it again.`;
+}
+
+/** Told to the model at the start of a turn while calls of this conversation still wait. */
+export function stillWaiting(tasks: readonly Task[]): string {
+  return `Calls of this conversation still waiting for the owner's approval (do not repeat them): ${tasks.map((t) => `task ${t.id} (${t.tool})`).join(", ")}.`;
+}
+
+/** How a task's end reaches the model: the PC's own notice, with any result framed as untrusted data. */
+export function taskEnded(task: Task): string {
+  const head = `[Notice from ORA, not from the user] Task ${task.id} (${task.tool}) `;
+  if (task.state === "done") return `${head}ran after the owner approved it. Its result:\n${toolResultText(task.result)}\nTell the user how it went.`;
+  const why =
+    task.state === "expired"
+      ? "expired: nobody approved it in time"
+      : task.state === "denied"
+        ? "was denied by the owner"
+        : task.state === "cancelled"
+          ? "was cancelled"
+          : `failed: ${task.error?.message ?? "unknown error"}`;
+  return `${head}${why}. It did not ${task.state === "failed" ? "finish" : "run"}. Tell the user.`;
 }

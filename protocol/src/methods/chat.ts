@@ -4,11 +4,12 @@
  */
 import { z } from "zod";
 import { EVERYONE, method } from "./define.js";
-import { ApprovalRisk, ApprovalWait, ToolInfo } from "./schemas.js";
+import { ApprovalRisk, ToolInfo } from "./schemas.js";
+import { Task } from "./tasks.js";
 
 export const TOOL_STEP_STATUSES = ["running", "waiting_for_approval", "done", "refused"] as const;
 
-/** What `chat` streams: text as the model writes it, each tool step, and the waiting step of a direct /run. */
+/** What `chat` streams: text as the model writes it, and each tool step. */
 export const ChatChunk = z.union([
   z.object({ type: z.literal("text"), delta: z.string() }),
   z.object({
@@ -16,9 +17,10 @@ export const ChatChunk = z.union([
     name: z.string(),
     status: z.enum(TOOL_STEP_STATUSES),
     approval: z.object({ id: z.string(), risk: ApprovalRisk, expiresAt: z.number() }).optional(),
+    /** The durable task a waiting call became; the conversation goes on when it ends. */
+    task: z.string().optional(),
     error: z.string().optional(),
   }),
-  ApprovalWait,
 ]);
 export type ChatChunk = z.infer<typeof ChatChunk>;
 
@@ -34,6 +36,8 @@ export const ChatResult = z.object({
   tools: z.array(ToolInfo).optional(),
   /** `/run`: the tool's result. */
   result: z.unknown().optional(),
+  /** `/run` of a tool that waits for an approval: the task it became. */
+  task: Task.optional(),
 });
 export type ChatResult = z.infer<typeof ChatResult>;
 
@@ -62,4 +66,11 @@ export const chatMethods = {
       messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string(), at: z.number() })),
     }),
   }),
+};
+
+export const chatEvents = {
+  conversation: {
+    description: "The secretary added to one of your conversations on its own (a waiting call ended and it went on); sent to that user's devices.",
+    data: z.object({ conversation: z.string(), message: z.object({ role: z.literal("assistant"), content: z.string(), at: z.number() }) }),
+  },
 };

@@ -10,10 +10,12 @@
  */
 import type { z } from "zod";
 import { approvalEvents, approvalMethods } from "./approvals.js";
-import { chatMethods } from "./chat.js";
+import { chatEvents, chatMethods } from "./chat.js";
 import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
+import { notificationMethods } from "./notifications.js";
+import { taskEvents, taskMethods } from "./tasks.js";
 import { toolMethods } from "./tools.js";
 
 export const METHODS = {
@@ -22,9 +24,11 @@ export const METHODS = {
   ...approvalMethods,
   ...chatMethods,
   ...deviceMethods,
+  ...taskMethods,
+  ...notificationMethods,
 } satisfies Record<string, MethodSpec>;
 
-export const EVENTS = { ...approvalEvents } satisfies Record<string, EventSpec>;
+export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents } satisfies Record<string, EventSpec>;
 
 export type Methods = typeof METHODS;
 export type MethodName = keyof Methods;
@@ -46,4 +50,7 @@ export function isMethodName(name: string): name is MethodName {
 export { ApprovalCode } from "./approvals.js";
 export { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "./chat.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
+export { NotificationBody, PushSubscription } from "./notifications.js";
+export { FINAL_TASK_STATES, Task, TASK_STATES, TaskState } from "./tasks.js";
+export { ToolCallResult } from "./tools.js";
 export * from "./schemas.js";

@@ -4,7 +4,18 @@
  */
 import { z } from "zod";
 import { EVERYONE, method } from "./define.js";
-import { ApprovalWait, ToolInfo } from "./schemas.js";
+import { ToolInfo } from "./schemas.js";
+import { Task } from "./tasks.js";
+
+/**
+ * A call either ran (its result is the tool's own, each tool documents it) or is waiting for an
+ * owner's approval as a durable task, which runs later and tells its requester.
+ */
+export const ToolCallResult = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("done"), result: z.unknown() }),
+  z.object({ status: z.literal("waiting"), task: Task }),
+]);
+export type ToolCallResult = z.infer<typeof ToolCallResult>;
 
 export const toolMethods = {
   "tools.list": method({
@@ -14,11 +25,9 @@ export const toolMethods = {
     result: z.object({ tools: z.array(ToolInfo) }),
   }),
   "tools.call": method({
-    description: "Runs a tool through the enforcement point; streams a waiting step while an approval is pending.",
+    description: "Runs a tool through the enforcement point, or, when it needs an owner's approval, answers at once with the waiting task.",
     roles: EVERYONE,
     params: z.object({ name: z.string().max(200), args: z.unknown().optional() }),
-    chunk: ApprovalWait,
-    /** Whatever the tool returns; each tool documents its own result. */
-    result: z.unknown(),
+    result: ToolCallResult,
   }),
 };
