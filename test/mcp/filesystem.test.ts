@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMcpConfig, startMcp } from "../../node-agent/src/mcp/index.js";
-import { createSafety, LOCAL_OWNER, ToolError, type Requester, } from "../../node-agent/src/safety/index.js";
+import { createSafety, LOCAL_OWNER, ToolError, type Requester } from "../../node-agent/src/safety/index.js";
 import { decidedCall, ranNow } from "../helpers/calls.js";
 import { FS_SERVER, isRunning, onCleanup, recordingLog, tempDir, waitUntil } from "./helpers.js";
 
