@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
+import { watchTasks } from "../helpers/tasks.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 const names = (tools: { name: string }[]) => tools.map((t) => t.name).sort();
@@ -58,37 +59,46 @@ describe("a guest on a shared PC", () => {
   it("sees only its allowlisted tools, runs a LOW one, and cannot even see the others", async () => {
     const { tools } = await guest.request("tools.list");
     expect(names(tools)).toEqual(["files.write", "notes.add", "notes.list", "time.now"]);
-    expect(await guest.request("tools.call", { name: "time.now" })).toMatchObject({ iso: expect.any(String) });
+    expect(await guest.request("tools.call", { name: "time.now" })).toMatchObject({ status: "done", result: { iso: expect.any(String) } });
     await expect(guest.request("tools.call", { name: "files.read", args: { root: 0, path: "x" } })).rejects.toMatchObject({ code: "not_found" });
     await expect(guest.request("tools.call", { name: "run.program", args: { argv: ["id"], root: 0 } })).rejects.toMatchObject({ code: "not_found" });
   });
 
-  it("waits on a HIGH tool until the owner approves from another device; the approval runs once and binds to its arguments", async () => {
+  it("turns a HIGH call into a task the owner approves from another device; it runs once and binds to its arguments", async () => {
     const pushes: Push[] = [];
     owner.onPush((p) => pushes.push(p));
+    const tasks = watchTasks(guest);
     await owner.request("ping"); // the owner's session is secured (the client does this on connect)
-    const steps: unknown[] = [];
     const args = { root: 0, path: "from-guest.txt", content: "hello from the guest" };
-    const call = guest.request("tools.call", { name: "files.write", args }, { onChunk: (c) => steps.push(c) });
+    const answer = await guest.request("tools.call", { name: "files.write", args });
+    if (answer.status !== "waiting") throw new Error("files.write should wait for an approval");
+    expect(answer.task).toMatchObject({ state: "waiting_approval", tool: "files.write", risk: "HIGH", requester: { role: "guest" } });
     const approval = await approvalFor(owner, "files.write");
-    expect(approval).toMatchObject({ risk: "HIGH", args, requester: { role: "guest" }, origin: expect.stringContaining("direct request") });
+    expect(approval).toMatchObject({
+      id: answer.task.approval,
+      risk: "HIGH",
+      args,
+      requester: { role: "guest" },
+      origin: expect.stringContaining("direct request"),
+    });
     await until(() => pushes.some((p) => p.event === "approval" && p.data.type === "created"), 5000, "the approval pushed to the owner");
-    expect(steps).toEqual([expect.objectContaining({ step: "waiting_for_approval" })]);
 
     // The guest cannot approve its own request.
     await expect(guest.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "forbidden" });
     expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).toEqual({ id: approval.id, status: "approved" });
-    await call;
+    expect(await tasks.ended(answer.task.id)).toMatchObject({ state: "done", result: { path: "from-guest.txt" } });
     expect(readFileSync(join(root, "from-guest.txt"), "utf8")).toBe("hello from the guest");
 
     // Used once: deciding it again is refused, and the same call again needs a new approval.
     await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "not_pending" });
-    const again = guest.request("tools.call", { name: "files.write", args: { ...args, path: "second.txt" } }).catch((error: unknown) => error);
+    const again = await guest.request("tools.call", { name: "files.write", args: { ...args, path: "second.txt" } });
+    if (again.status !== "waiting") throw new Error("the second call should wait too");
     const second = await approvalFor(owner, "files.write");
     expect(second.id).not.toBe(approval.id);
     expect(second.args).toMatchObject({ path: "second.txt" });
     await owner.request("approvals.decide", { id: second.id, verdict: "deny" });
-    expect(await again).toMatchObject({ code: "denied" });
+    expect(await tasks.ended(again.task.id)).toMatchObject({ state: "denied", error: { code: "denied" } });
+    tasks.stop();
   });
 
   it("refuses CRITICAL tools in shared even to the owner", async () => {
@@ -117,7 +127,8 @@ describe("CRITICAL on a private PC", () => {
   it("runs only with the one-time code shown on the owner's channel; three wrong codes lock", async () => {
     const ownerId = await provisionDevice(relay, agent, "owner-laptop", "owner");
     const owner = await OraClient.connect({ identity: ownerId });
-    const run = owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "critical"], root: 0 } });
+    const tasks = watchTasks(owner);
+    const run = await owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "critical"], root: 0 } });
     const approval = await approvalFor(owner, "run.program");
     expect(approval).toMatchObject({ risk: "CRITICAL", needsCode: true, code: expect.stringMatching(/^\d{6}$/) });
     await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "code_required" });
@@ -127,9 +138,11 @@ describe("CRITICAL on a private PC", () => {
       id: approval.id,
       status: "approved",
     });
-    expect(await run).toMatchObject({ exitCode: 0, stdout: "critical\n" });
+    if (run.status !== "waiting") throw new Error("run.program should wait for an approval");
+    expect(await tasks.ended(run.task.id)).toMatchObject({ state: "done", result: { exitCode: 0, stdout: "critical\n" } });
 
-    const locked = owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "again"], root: 0 } }).catch((error: unknown) => error);
+    const locked = await owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "again"], root: 0 } });
+    if (locked.status !== "waiting") throw new Error("run.program should wait for an approval");
     const next = await approvalFor(owner, "run.program");
     const bad = next.code === "000000" ? "111111" : "000000";
     for (let i = 0; i < 2; i++)
@@ -137,7 +150,7 @@ describe("CRITICAL on a private PC", () => {
     await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({
       code: expect.stringMatching(/wrong_code|locked_out/),
     });
-    expect(await locked).toMatchObject({ code: "denied" });
+    expect(await tasks.ended(locked.task.id)).toMatchObject({ state: "denied" });
     await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: next.code })).rejects.toMatchObject({
       code: expect.stringMatching(/locked_out|not_pending/),
     });
@@ -150,7 +163,7 @@ describe("CRITICAL on a private PC", () => {
     let owner = await OraClient.connect({ identity });
     const writer = await OraClient.connect({ identity: guestIdentity });
     const args = { root: 0, path: "after-restart.txt", content: "x" };
-    void owner.request("tools.call", { name: "files.write", args }).catch(() => undefined);
+    await owner.request("tools.call", { name: "files.write", args });
     const before = await approvalFor(owner, "files.write");
     owner.close();
     writer.close();
