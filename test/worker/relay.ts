@@ -122,7 +122,7 @@ export function adminFetch(path: string, token: string | null = ADMIN_TOKEN): Pr
   return SELF.fetch(`http://relay${path}`, { headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
 }
 
-/** What NodeObject.metricsSnapshot() returns (worker/src/node/metrics.ts), as far as tests read it. */
+/** What NodeObject.metricsSnapshot() returns (worker/src/mux/metrics.ts), as far as tests read it. */
 export interface Snapshot {
   node: string | null;
   connected: boolean;

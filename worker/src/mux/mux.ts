@@ -297,7 +297,7 @@ export class Mux<S> {
   }
 
   /** The earliest time something is due, or undefined when nothing is. */
-  nextDeadline(): number | undefined {
+  private nextDeadline(): number | undefined {
     let next = this.pending.earliestDeadline();
     const consider = (t: number | null | undefined) => {
       if (t !== null && t !== undefined && (next === undefined || t < next)) next = t;
