@@ -18,9 +18,10 @@
  * report gives the median over rounds, and the CPU time each process used per round trip.
  *
  * Options:   --rounds N (3)  --total N (20000)  --latency-total N (2000)  --wire plain|deflate|both (both)
- *            --diag      add diagnostic targets to the plain wire mode: the relay with its pending table in
- *                        memory only, the bare forwarder with one SQLite insert + delete per request, and
- *                        both DO targets reached directly rather than through wrangler's dev proxy
+ *            --diag      add diagnostic targets to the plain wire mode: the bare forwarder with one SQLite
+ *                        insert + delete per request, and both DO targets reached directly rather than
+ *                        through wrangler's dev proxy (the relay's pending table is written behind, see
+ *                        worker/src/mux/pending.ts, so a memory-only variant no longer differs)
  *            --no-write  do not update the generated section of docs/BENCH.md
  *            --max-sec N hard deadline for the whole bench (1500)
  *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary (all)
@@ -174,14 +175,6 @@ async function benchWire(wireKey) {
   await launch(() => startBare(unstable_startWorker, { deflate }));
   await launch(() => startNodeRelay({ deflate }));
   if (DIAG && wireKey === "plain") {
-    await launch(() =>
-      startOra(unstable_startWorker, {
-        deflate,
-        config: "bench/diag-relay/wrangler.toml",
-        name: "ora-mem",
-        label: "diag: ORA relay, pending table in memory only, + real agent",
-      }),
-    );
     await launch(() => startBare(unstable_startWorker, { deflate, diag: "sql" }));
     await launch(() => startOra(unstable_startWorker, { deflate, direct: true, name: "ora@direct", label: "diag: ORA relay + real agent" }));
     await launch(() => startBare(unstable_startWorker, { deflate, direct: true }));
@@ -332,13 +325,6 @@ function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
     `- ORA ≤ 0.3 ms p50 over the plain Node relay at 1 in flight: ${fmt(ora.lat1.p50)} − ${fmt(node.lat1.p50)} = ${overhead.toFixed(2)} ms — ${verdict(overhead <= 0.3)} ` +
       `(the bare DO forwarder alone is ${(bare.lat1.p50 - node.lat1.p50).toFixed(2)} ms over the Node relay; ORA is ${(ora.lat1.p50 - bare.lat1.p50).toFixed(2)} ms over the bare forwarder).`,
   );
-  if (summary["ora-mem"]) {
-    const m = summary["ora-mem"];
-    lines.push(
-      `- Diagnostic: with its pending table in memory only, the relay does ${fmtInt(m.tp100.rps)} req/s at ${INFLIGHT} in flight (${pct(m.tp100.rps / bare.tp100.rps)} of bare), ` +
-        `${fmtInt(m.s100.rps)} with ${SESSIONS} sessions (${pct(m.s100.rps / bare.s100.rps)}), p50 ${fmt(m.lat1.p50)} ms at 1 in flight.`,
-    );
-  }
   if (summary["bare+sql"]) {
     const d = summary["bare+sql"];
     lines.push(
