@@ -25,10 +25,19 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   const panels = new Map<Tab, HTMLElement>();
   const nav = h("nav", { role: "tablist", "aria-label": "Sections" });
   const main = h("main", {});
+  let role: Role | undefined;
   const tools = h("details", { class: "tools" }, h("summary", {}, "Tools you may use"), h("p", { class: "muted" }, "Loading…"));
 
   const devices = devicesView(connection);
-  const deviceName = (id: string) => (id === saved.device ? `${devices.nameOf(id)} (this device)` : devices.nameOf(id));
+  // A device paired after the list was loaded is named once the list is loaded again.
+  const asked = new Set<string>();
+  const deviceName = (id: string) => {
+    if (role === "owner" && !devices.knows(id) && !asked.has(id)) {
+      asked.add(id);
+      void devices.refresh();
+    }
+    return id === saved.device ? `${devices.nameOf(id)} (this device)` : devices.nameOf(id);
+  };
   const inbox = approvalsView(connection, {
     deviceName,
     onCount: (count) => {
@@ -39,6 +48,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   const requesterName = (task: Task) =>
     task.requester.via === "local" ? "the PC's command line" : task.requester.device === saved.device ? "this device" : deviceName(task.requester.device);
   const tasks = tasksView(connection, { requesterName, decides: () => role !== "guest", openApprovals: () => show("approvals") });
+  devices.onChange(() => (inbox.render(), tasks.render()));
   const settings = settingsView(connection, saved);
   const chat = chatView(connection);
   chat.prepend(tools);
@@ -73,7 +83,6 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     }
   }
 
-  let role: Role | undefined;
   function setRole(next: Role): void {
     if (role === next) return;
     const selected = [...tabs].find(([, button]) => button.getAttribute("aria-selected") === "true")?.[0];

@@ -32,7 +32,7 @@ export async function vapidKey(relay: string): Promise<Uint8Array> {
   const body: unknown = await response.json();
   const text = typeof body === "object" && body !== null && "publicKey" in body ? body.publicKey : undefined;
   const key = typeof text === "string" ? fromBase64Url(text) : null;
-  if (!key || key.length !== 65 || key[0] !== 4) throw new PushProblem("The relay's notification key is not valid, so notifications cannot be turned on.");
+  if (key?.length !== 65 || key[0] !== 4) throw new PushProblem("The relay's notification key is not valid, so notifications cannot be turned on.");
   return key;
 }
 

@@ -66,13 +66,24 @@ export function settingsView(connection: Connection, saved: SavedDevice): Settin
     toggle.hidden = next !== "on" && next !== "off";
     toggle.disabled = false;
     toggle.textContent = next === "on" ? "Turn off" : "Turn on";
+    toggle.classList.toggle("primary", next !== "on");
+  }
+
+  // Whether the relay does Web Push: asked once per page, and again only after a passing failure.
+  let relayKey: Promise<Uint8Array> | undefined;
+  function key(): Promise<Uint8Array> {
+    relayKey ??= vapidKey(saved.relay);
+    return relayKey.catch((error) => {
+      if (!(error instanceof NoPushError)) relayKey = undefined;
+      throw error;
+    });
   }
 
   async function check(): Promise<NotifyState> {
     if (!pushSupported()) return "unsupported";
     if (Notification.permission === "denied") return "denied";
     try {
-      await vapidKey(saved.relay);
+      await key();
     } catch (error) {
       if (error instanceof NoPushError) return "no-push";
       // Unreachable or odd: the subscription this browser holds still says what is on.
@@ -104,7 +115,7 @@ export function settingsView(connection: Connection, saved: SavedDevice): Settin
       const permission = await Notification.requestPermission();
       if (permission !== "granted")
         return show(permission === "denied" ? "denied" : "off", permission === "denied" ? "" : "Notifications were not allowed, so they stay off.");
-      const subscription = await subscribe(await vapidKey(saved.relay));
+      const subscription = await subscribe(await key());
       try {
         await tellPc(subscription);
       } catch (error) {

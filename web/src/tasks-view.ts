@@ -14,6 +14,8 @@ export interface TaskList {
   element: HTMLElement;
   /** Reloads the list from the PC (after a reconnect). */
   refresh(): Promise<void>;
+  /** Draws the list again (device names became known). */
+  render(): void;
   /** Highlights one task, fetching it when it is not in the list; undefined highlights none. */
   highlight(id: string | undefined): void;
 }
@@ -94,9 +96,10 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
         "p",
         { class: "muted task-meta" },
         "Asked ",
-        h("span", { "data-since": task.createdAt }, `${duration(Date.now() - task.createdAt)} ago`),
+        h("span", { "data-since": task.createdAt }, ago(task.createdAt)),
         ` by ${options.requesterName(task)}`,
         task.state === "waiting_approval" && h("span", {}, " · time left ", h("span", { "data-until": task.expiresAt }, duration(task.expiresAt - Date.now()))),
+        task.finishedAt !== null && h("span", {}, " · ended ", h("span", { "data-since": task.finishedAt }, ago(task.finishedAt))),
       ),
       task.state === "done" && h("pre", { class: "outcome result", "aria-label": "Result" }, excerpt(resultText(task.result))),
       why && h("p", { class: "outcome why" }, why),
@@ -160,9 +163,14 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
   });
   // Ages and time left count in place.
   setInterval(() => {
-    for (const since of element.querySelectorAll<HTMLElement>("[data-since]")) since.textContent = `${duration(Date.now() - Number(since.dataset.since))} ago`;
+    for (const since of element.querySelectorAll<HTMLElement>("[data-since]")) since.textContent = ago(Number(since.dataset.since));
     for (const until of element.querySelectorAll<HTMLElement>("[data-until]")) until.textContent = duration(Number(until.dataset.until) - Date.now());
   }, 1000);
   render();
-  return { element, refresh, highlight: (id) => void show(id) };
+  return { element, refresh, render, highlight: (id) => void show(id) };
+}
+
+function ago(at: number): string {
+  const ms = Date.now() - at;
+  return ms < 10_000 ? "just now" : `${duration(ms)} ago`;
 }
