@@ -242,10 +242,7 @@ describe("the web client", () => {
   });
 });
 
-/**
- * Refused claims close the socket on purpose (wrong code, declined), and a relay without Web Push
- * answers 404 for its VAPID key; Chromium logs both as errors.
- */
+/** Refused claims close the socket on purpose (wrong code, declined); Chromium logs that as an error. */
 function isExpected(error: string): boolean {
-  return /WebSocket connection to .*\/v1\/pair\//.test(error) || /404 .*\/v1\/push\/vapid-key$/.test(error);
+  return /WebSocket connection to .*\/v1\/pair\//.test(error);
 }

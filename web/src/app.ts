@@ -69,6 +69,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       button.setAttribute("aria-selected", String(name === tab));
       panels.get(name)!.hidden = name !== tab;
     }
+    tabs.get(tab)?.scrollIntoView({ block: "nearest", inline: "nearest" });
     // The address says where the person is, so a reload comes back here (replaceState: no hashchange).
     history.replaceState(null, "", tab === "chat" ? location.pathname : `#${tab}`);
   }
