@@ -106,6 +106,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     const route = hash === undefined ? undefined : routeOf(hash);
     if (route && role !== undefined) open(route);
   });
+  navigator.serviceWorker?.startMessages();
   addEventListener("hashchange", () => {
     const route = routeOf(location.hash);
     if (route && role !== undefined) open(route);

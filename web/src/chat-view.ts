@@ -6,7 +6,7 @@
  * `conversation` push. The PC keeps the history (per user): on opening, the latest conversation is
  * picked up where it was left; "New" starts another.
  */
-import type { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "@ora/protocol";
+import type { ChatChunk, Task, TOOL_STEP_STATUSES } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, h } from "./dom.js";
 import { explain } from "./errors.js";
@@ -96,7 +96,7 @@ export function chatView(connection: Connection): HTMLElement {
   }
 
   /** A `/run` that waits: its step follows the task, and the answer becomes the result when it ends. */
-  function waitingRun(task: NonNullable<ChatResult["task"]>, steps: HTMLElement, body: HTMLElement): void {
+  function waitingRun(task: Task, steps: HTMLElement, body: HTMLElement): void {
     const line = step(steps, task.tool, `${task.risk}: ${STEP_WORDS.waiting_for_approval}`, "waiting_for_approval");
     taskSteps.watch(task.id, task.tool, line, (ended) => {
       if (ended.state === "done") clear(body, resultView(ended.result));

@@ -63,8 +63,8 @@ sw.addEventListener("notificationclick", (event) => {
     sw.clients.matchAll({ type: "window", includeUncontrolled: true }).then(async (windows) => {
       const open = windows.find((client) => new URL(client.url).origin === sw.location.origin);
       if (!open) return void (await sw.clients.openWindow(url));
-      const focused = await open.focus();
-      focused.postMessage({ type: "open", url } satisfies OpenMessage);
+      open.postMessage({ type: "open", url } satisfies OpenMessage);
+      await open.focus();
     }),
   );
 });

@@ -43,7 +43,12 @@ export class TaskSteps {
   }
 
   private async catchUp(): Promise<void> {
-    for (const id of [...this.watched.keys()]) {
+    for (const [id, { line }] of [...this.watched]) {
+      // A line no longer on screen ("New" cleared the conversation) needs no news.
+      if (!line.isConnected) {
+        this.watched.delete(id);
+        continue;
+      }
       try {
         this.apply((await this.connection.request("tasks.get", { id })).task);
       } catch {
