@@ -96,17 +96,17 @@ describe("the web client", () => {
         }),
     );
     expect(key).toEqual({ kind: "webcrypto", extractable: false });
-    expect(await owner.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Approvals", "Devices"]);
+    expect(await owner.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Tasks", "Approvals", "Devices", "Settings"]);
   });
 
-  it("pairs by typed code, and a guest sees only the chat and its own tools", async () => {
+  it("pairs by typed code, and a guest sees only the chat, its tasks, its settings and its own tools", async () => {
     guest = await newPhone();
     const pair = await offerPairing(relay.url, shared.stateDir, ["--yes", "--role", "guest", "--name", "Guest tablet"]);
     await guest.page.goto(relay.url);
     await guest.page.fill("#code", pair.code);
     await guest.page.click("button:has-text('Pair')");
     await guest.page.waitForSelector(".state.online", { timeout: 15_000 });
-    expect(await guest.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat"]);
+    expect(await guest.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Tasks", "Settings"]);
     await guest.page.click(".tools summary");
     await expect.poll(() => guest.page.locator(".tools").innerText()).toMatch(/files\.write[\s\S]*time\.now/);
     expect(await guest.page.locator(".tools").innerText()).not.toMatch(/run\.program|notes\./);
@@ -166,9 +166,12 @@ describe("the web client", () => {
     await screenshot(owner.page, "04-chat");
   });
 
-  it("lets a guest's HIGH call wait until the owner approves it in the inbox, then shows the guest the result", async () => {
+  it("lets a guest's HIGH call wait as a task until the owner approves it in the inbox, then shows the guest the result in place", async () => {
     const bubble = await say(guest, `/run files.write ${JSON.stringify({ root: 0, path: "from-guest.txt", content: "hello from the tablet" })}`);
-    await expect.poll(() => bubble.innerText(), { timeout: 10_000 }).toMatch(/files\.write.*waiting for the owner's approval/);
+    // The answer comes at once: the call waits as a task, and its step says so.
+    expect(await answered(bubble)).toMatch(/waits for the owner's approval as task/);
+    const step = bubble.locator(".task-step");
+    expect(await step.innerText()).toMatch(/files\.write HIGH: waiting for the owner's approval — you'll be told/);
     await expect.poll(() => sharedOwner.page.locator(".badge").innerText(), { timeout: 10_000 }).toBe("1");
     await sharedOwner.page.click("#tab-approvals");
     const card = sharedOwner.page.locator(".approval").first();
@@ -179,7 +182,9 @@ describe("the web client", () => {
     expect(text).toMatch(/chat command from Guest tablet/);
     await screenshot(sharedOwner.page, "05-approvals-inbox");
     await card.locator("button.approve").click();
-    expect(await answered(bubble)).toMatch(/from-guest\.txt/);
+    await expect.poll(() => step.innerText(), { timeout: 10_000 }).toBe("files.write done");
+    expect(await bubble.locator(".body").innerText()).toMatch(/from-guest\.txt/);
+    expect(await bubble.innerText()).not.toMatch(/waiting/);
     expect(readFileSync(join(root, "from-guest.txt"), "utf8")).toBe("hello from the tablet");
     await expect.poll(() => sharedOwner.page.locator(".badge").isHidden(), { timeout: 5000 }).toBe(true);
     await screenshot(guest.page, "06-guest-result");
@@ -187,6 +192,7 @@ describe("the web client", () => {
 
   it("asks for the one-time code of a CRITICAL call, refuses a wrong one, and runs with the right one", async () => {
     const bubble = await say(owner, `/run run.program ${JSON.stringify({ argv: ["echo", "critical ok"], root: 0 })}`);
+    expect(await answered(bubble)).toMatch(/run\.program \(CRITICAL\) waits for the owner's approval/);
     await expect.poll(() => owner.page.locator(".badge").innerText(), { timeout: 10_000 }).toBe("1");
     await owner.page.click("#tab-approvals");
     const card = owner.page.locator(".approval.risk-critical").first();
@@ -200,7 +206,8 @@ describe("the web client", () => {
     await card.locator("button.approve").click();
     await expect.poll(() => owner.page.locator(".inbox .notice").innerText()).toMatch(/Approved run\.program/);
     await owner.page.click("#tab-chat");
-    expect(await answered(bubble)).toContain("critical ok");
+    await expect.poll(() => bubble.locator(".task-step").innerText(), { timeout: 10_000 }).toBe("run.program done");
+    expect(await bubble.locator(".body").innerText()).toContain("critical ok");
   });
 
   it("lists devices with role and last seen, marks this one, and revoking the guest disconnects it at once", async () => {

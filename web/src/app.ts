@@ -1,17 +1,20 @@
 /**
- * The paired app: connection state at the top, then the tabs this device's role may use. A guest
- * sees only the chat (with the tools it may call); approvals are for owners and sub-admins, the
- * device list for owners. The role comes from the PC itself (whoami), not from the relay.
+ * The paired app: connection state at the top, then the tabs this device's role may use. Everyone
+ * has the chat, their tasks and the settings; approvals are for owners and sub-admins, the device
+ * list for owners. The role comes from the PC itself (whoami), not from the relay. The address's
+ * hash names the tab (routes.ts): notifications open `#approvals` and `#tasks/<id>`.
  */
-import type { Role } from "@ora/protocol";
+import type { Role, Task } from "@ora/protocol";
 import { approvalsView } from "./approvals-view.js";
 import { chatView } from "./chat-view.js";
 import { Connection, type ConnectionState } from "./connection.js";
 import { devicesView } from "./devices-view.js";
 import { append, clear, duration, h } from "./dom.js";
+import { openedHash } from "./notification.js";
+import { type Route, routeOf, type Tab } from "./routes.js";
+import { settingsView } from "./settings-view.js";
 import { forgetDevice, type SavedDevice } from "./store.js";
-
-type Tab = "chat" | "approvals" | "devices";
+import { tasksView } from "./tasks-view.js";
 
 export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () => void): void {
   const connection = new Connection(saved);
@@ -22,16 +25,31 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   const panels = new Map<Tab, HTMLElement>();
   const nav = h("nav", { role: "tablist", "aria-label": "Sections" });
   const main = h("main", {});
+  let role: Role | undefined;
   const tools = h("details", { class: "tools" }, h("summary", {}, "Tools you may use"), h("p", { class: "muted" }, "Loading…"));
 
   const devices = devicesView(connection);
+  // A device paired after the list was loaded is named once the list is loaded again.
+  const asked = new Set<string>();
+  const deviceName = (id: string) => {
+    if (role === "owner" && !devices.knows(id) && !asked.has(id)) {
+      asked.add(id);
+      void devices.refresh();
+    }
+    return id === saved.device ? `${devices.nameOf(id)} (this device)` : devices.nameOf(id);
+  };
   const inbox = approvalsView(connection, {
-    deviceName: (id) => (id === saved.device ? `${devices.nameOf(id)} (this device)` : devices.nameOf(id)),
+    deviceName,
     onCount: (count) => {
       badge.hidden = count === 0;
       badge.textContent = String(count);
     },
   });
+  const requesterName = (task: Task) =>
+    task.requester.via === "local" ? "the PC's command line" : task.requester.device === saved.device ? "this device" : deviceName(task.requester.device);
+  const tasks = tasksView(connection, { requesterName, decides: () => role !== "guest", openApprovals: () => show("approvals") });
+  devices.onChange(() => (inbox.render(), tasks.render()));
+  const settings = settingsView(connection, saved);
   const chat = chatView(connection);
   chat.prepend(tools);
 
@@ -51,21 +69,48 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       button.setAttribute("aria-selected", String(name === tab));
       panels.get(name)!.hidden = name !== tab;
     }
+    tabs.get(tab)?.scrollIntoView({ block: "nearest", inline: "nearest" });
+    // The address says where the person is, so a reload comes back here (replaceState: no hashchange).
+    history.replaceState(null, "", tab === "chat" ? location.pathname : `#${tab}`);
   }
 
-  let role: Role | undefined;
+  /** Opens a route: its tab when this role has it (a guest's "approvals" becomes its tasks), and the task it names. */
+  function open(route: Route): void {
+    const tab = tabs.has(route.tab) ? route.tab : "tasks";
+    show(tab);
+    if (tab === "tasks") {
+      tasks.highlight(route.task);
+      if (route.task) history.replaceState(null, "", `#tasks/${route.task}`);
+    }
+  }
+
   function setRole(next: Role): void {
     if (role === next) return;
+    const selected = [...tabs].find(([, button]) => button.getAttribute("aria-selected") === "true")?.[0];
     role = next;
     nav.replaceChildren();
     main.replaceChildren();
     tabs.clear();
     panels.clear();
     addTab("chat", "Chat", chat);
+    addTab("tasks", "Tasks", tasks.element);
     if (next !== "guest") addTab("approvals", "Approvals", inbox.element, badge);
     if (next === "owner") addTab("devices", "Devices", devices.element);
-    show("chat");
+    addTab("settings", "Settings", settings.element);
+    open(routeOf(location.hash) ?? { tab: selected ?? "chat" });
   }
+
+  // A notification clicked while the app is open: the service worker says where to go.
+  navigator.serviceWorker?.addEventListener("message", (event) => {
+    const hash = openedHash(event.data, location.origin);
+    const route = hash === undefined ? undefined : routeOf(hash);
+    if (route && role !== undefined) open(route);
+  });
+  navigator.serviceWorker?.startMessages();
+  addEventListener("hashchange", () => {
+    const route = routeOf(location.hash);
+    if (route && role !== undefined) open(route);
+  });
 
   // While waiting to reconnect, the line counts down to the next attempt.
   let countdown: ReturnType<typeof setInterval> | undefined;
@@ -88,6 +133,8 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       );
       if (who.role === "owner") await devices.refresh();
       if (who.role !== "guest") await inbox.refresh();
+      await tasks.refresh();
+      await settings.refresh();
     } catch {
       // The PC may be offline: the state line says so, and the next ready event loads again.
     }
@@ -109,6 +156,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
 
   clear(root, h("header", { class: "top" }, h("h1", {}, "ORA"), h("span", { class: "who muted" }, saved.name), state, retry), nav, main);
   setRole(saved.role);
+  void settings.refresh();
   connection.start();
 }
 

@@ -13,6 +13,8 @@ export interface Inbox {
   element: HTMLElement;
   /** Reloads the list from the PC (after a reconnect, or when a push says something changed). */
   refresh(): Promise<void>;
+  /** Draws the list again (device names became known). */
+  render(): void;
 }
 
 export function approvalsView(connection: Connection, options: { deviceName: (id: string) => string; onCount: (count: number) => void }): Inbox {
@@ -124,5 +126,5 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     if (expired) render();
   }, 1000);
   append(list, h("p", { class: "empty" }, "Loading…"));
-  return { element, refresh };
+  return { element, refresh, render };
 }

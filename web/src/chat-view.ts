@@ -1,17 +1,22 @@
 /**
  * The conversation: your messages, the secretary's answers streamed as they come (Markdown), and the
- * tool steps it takes, including the ones waiting for an owner's approval. The PC keeps the history
- * (per user): on opening, the latest conversation is picked up where it was left; "New" starts another.
+ * tool steps it takes. A call that needs the owner's approval does not hold the answer up: it becomes
+ * a task, its step says so, and the step (or a `/run`'s answer) changes in place when the task's
+ * pushes say how it went; when the secretary goes on by itself afterwards, its words arrive as a
+ * `conversation` push. The PC keeps the history (per user): on opening, the latest conversation is
+ * picked up where it was left; "New" starts another.
  */
-import type { ChatChunk, TOOL_STEP_STATUSES } from "@ora/protocol";
+import type { ChatChunk, Task, TOOL_STEP_STATUSES } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, h } from "./dom.js";
 import { explain } from "./errors.js";
 import { renderMarkdown } from "./markdown.js";
+import { resultView, whyNot } from "./task-words.js";
+import { TaskSteps } from "./task-steps.js";
 
 const STEP_WORDS = {
   running: "running…",
-  waiting_for_approval: "waiting for the owner's approval…",
+  waiting_for_approval: "waiting for the owner's approval — you'll be told",
   done: "done",
   refused: "refused",
 } as const satisfies Record<(typeof TOOL_STEP_STATUSES)[number], string>;
@@ -19,6 +24,7 @@ const STEP_WORDS = {
 export function chatView(connection: Connection): HTMLElement {
   let conversation: string | undefined;
   let inFlight: AbortController | undefined;
+  const taskSteps = new TaskSteps(connection);
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
   const input = h("textarea", { id: "message", rows: 2, placeholder: "Message your secretary (/help for commands)", "aria-label": "Message", required: true });
   const send = h("button", { type: "submit", class: "primary" }, "Send");
@@ -55,14 +61,14 @@ export function chatView(connection: Connection): HTMLElement {
       bubble.scrollIntoView({ block: "end" });
     };
     const onChunk = (chunk: ChatChunk) => {
-      if ("step" in chunk) {
-        step(steps, chunk.approval.tool, `${chunk.approval.risk}: ${STEP_WORDS.waiting_for_approval}`, "waiting_for_approval");
-      } else if (chunk.type === "text") {
+      if (chunk.type === "text") {
         streamed += chunk.delta;
         frame ||= requestAnimationFrame(render);
-      } else {
-        step(steps, chunk.name, `${STEP_WORDS[chunk.status]}${chunk.error ? ` (${chunk.error})` : ""}`, chunk.status);
+        return;
       }
+      const words = chunk.approval ? `${chunk.approval.risk}: ${STEP_WORDS[chunk.status]}` : STEP_WORDS[chunk.status];
+      const line = step(steps, chunk.name, `${words}${chunk.error ? ` (${chunk.error})` : ""}`, chunk.status);
+      if (chunk.task) taskSteps.watch(chunk.task, chunk.name, line);
     };
 
     const controller = (inFlight = new AbortController());
@@ -73,7 +79,7 @@ export function chatView(connection: Connection): HTMLElement {
       conversation = answer.conversation ?? conversation;
       cancelAnimationFrame(frame);
       clear(body, renderMarkdown(answer.text));
-      for (const item of steps.querySelectorAll(".waiting_for_approval")) item.className = "done";
+      if (answer.task) waitingRun(answer.task, steps, body);
       if (answer.model === null) bubble.classList.add("no-model");
     } catch (error) {
       cancelAnimationFrame(frame);
@@ -88,6 +94,28 @@ export function chatView(connection: Connection): HTMLElement {
       input.focus();
     }
   }
+
+  /** A `/run` that waits: its step follows the task, and the answer becomes the result when it ends. */
+  function waitingRun(task: Task, steps: HTMLElement, body: HTMLElement): void {
+    const line = step(steps, task.tool, `${task.risk}: ${STEP_WORDS.waiting_for_approval}`, "waiting_for_approval");
+    taskSteps.watch(task.id, task.tool, line, (ended) => {
+      if (ended.state === "done") clear(body, resultView(ended.result));
+      else clear(body, h("p", { class: "error" }, whyNot(ended)));
+    });
+  }
+
+  /** What the secretary said by itself, in the conversation on screen (after a waiting call ended). */
+  connection.onPush((push) => {
+    if (push.event !== "conversation" || push.data.conversation !== conversation) return;
+    const bubble = h(
+      "div",
+      { class: "msg ora later" },
+      h("span", { class: "who" }, "ORA"),
+      h("div", { class: "body" }, renderMarkdown(push.data.message.content)),
+    );
+    append(log, bubble);
+    bubble.scrollIntoView({ block: "end" });
+  });
 
   /** The latest conversation from the PC, if any (an offline PC or an older agent: start fresh). */
   let resuming = false;
@@ -122,10 +150,11 @@ export function chatView(connection: Connection): HTMLElement {
   return h("section", { class: "chat", "aria-label": "Chat" }, log, form);
 }
 
-/** One line per tool; a later status of the same tool replaces the line. */
-function step(list: HTMLElement, tool: string, words: string, status: string): void {
-  const existing = [...list.children].find((item) => item.getAttribute("data-tool") === tool && !item.classList.contains("done"));
+/** One line per tool call: a call's later status replaces its "running" line. */
+function step(list: HTMLElement, tool: string, words: string, status: string): HTMLElement {
+  const running = [...list.querySelectorAll<HTMLElement>("li.running")].find((item) => item.dataset.tool === tool);
   const line = h("li", { class: status, "data-tool": tool }, h("code", {}, tool), ` ${words}`);
-  if (existing) existing.replaceWith(line);
+  if (running) running.replaceWith(line);
   else append(list, line);
+  return line;
 }

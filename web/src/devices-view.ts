@@ -15,6 +15,9 @@ export interface DeviceList {
   refresh(): Promise<void>;
   /** The name the PC knows a device by, for the approvals inbox; the id when unknown. */
   nameOf(id: string): string;
+  knows(id: string): boolean;
+  /** Called after each reload of the list (names may have changed or appeared). */
+  onChange(listener: () => void): void;
 }
 
 export function devicesView(connection: Connection): DeviceList {
@@ -22,6 +25,7 @@ export function devicesView(connection: Connection): DeviceList {
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const element = h("section", { "aria-label": "Devices" }, h("h2", {}, "Paired devices"), status, list);
   let rows: DeviceRow[] = [];
+  const listeners = new Set<() => void>();
 
   async function refresh(): Promise<void> {
     try {
@@ -31,6 +35,7 @@ export function devicesView(connection: Connection): DeviceList {
       status.textContent = explain(error);
     }
     clear(list, ...rows.filter((row) => row.state !== "unpaired").map(item));
+    for (const listener of listeners) listener();
   }
 
   function item(row: DeviceRow): HTMLElement {
@@ -93,5 +98,11 @@ export function devicesView(connection: Connection): DeviceList {
     return li;
   }
 
-  return { element, refresh, nameOf: (id) => rows.find((row) => row.id === id)?.name ?? id };
+  return {
+    element,
+    refresh,
+    nameOf: (id) => rows.find((row) => row.id === id)?.name ?? id,
+    knows: (id) => rows.some((row) => row.id === id),
+    onChange: (listener) => listeners.add(listener),
+  };
 }

@@ -1,11 +1,13 @@
 /** Entry point: the app when this browser is paired, the pairing screen when not (or at /pair). */
 import { appView } from "./app.js";
 import { pairView } from "./pair-view.js";
+import { routeOf } from "./routes.js";
 import { loadDevice } from "./store.js";
 
 const root = document.getElementById("app")!;
 // A pairing link's code is read once and leaves the address bar and history before anything else.
-const link = location.hash.length > 1 ? location.href : undefined;
+// The app's own addresses (#tasks/…, #approvals) are no codes: they stay for the app to open.
+const link = location.hash.length > 1 && !routeOf(location.hash) ? location.href : undefined;
 if (link !== undefined) history.replaceState(null, "", location.pathname);
 
 async function route(): Promise<void> {

@@ -1,0 +1,59 @@
+/**
+ * Chat steps that follow a task: a call that waits for the owner's approval shows one line, and that
+ * line changes in place as the task's pushes arrive (running, then done, denied, expired, failed or
+ * cancelled). Pushes missed while this device was away are made up for after each reconnect.
+ */
+import type { Task } from "@ora/protocol";
+import type { Connection } from "./connection.js";
+import { clear, h } from "./dom.js";
+import { isOpen, TASK_STEP_WORDS } from "./task-words.js";
+
+interface Watched {
+  tool: string;
+  line: HTMLElement;
+  updatedAt: number;
+  onEnd?: (task: Task) => void;
+}
+
+export class TaskSteps {
+  private readonly watched = new Map<string, Watched>();
+
+  constructor(private readonly connection: Connection) {
+    connection.onPush((push) => push.event === "task" && this.apply(push.data.task));
+    connection.onReady(() => void this.catchUp());
+  }
+
+  /** Follows a task in a step line; `onEnd` runs once, when it has ended. */
+  watch(id: string, tool: string, line: HTMLElement, onEnd?: (task: Task) => void): void {
+    line.classList.add("task-step");
+    line.dataset.task = id;
+    this.watched.set(id, { tool, line, updatedAt: 0, ...(onEnd ? { onEnd } : {}) });
+  }
+
+  private apply(task: Task): void {
+    const watched = this.watched.get(task.id);
+    if (!watched || task.updatedAt < watched.updatedAt) return;
+    watched.updatedAt = task.updatedAt;
+    const detail = task.state === "failed" && task.error ? ` (${task.error.message})` : "";
+    watched.line.className = `task-step ${task.state}`;
+    clear(watched.line, h("code", {}, watched.tool), ` ${TASK_STEP_WORDS[task.state]}${detail}`);
+    if (isOpen(task)) return;
+    this.watched.delete(task.id);
+    watched.onEnd?.(task);
+  }
+
+  private async catchUp(): Promise<void> {
+    for (const [id, { line }] of [...this.watched]) {
+      // A line no longer on screen ("New" cleared the conversation) needs no news.
+      if (!line.isConnected) {
+        this.watched.delete(id);
+        continue;
+      }
+      try {
+        this.apply((await this.connection.request("tasks.get", { id })).task);
+      } catch {
+        // The PC is away: its pushes, or the next reconnect, bring the news.
+      }
+    }
+  }
+}
