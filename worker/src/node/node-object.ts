@@ -31,9 +31,11 @@ import {
 } from "@ora/protocol";
 import { sameSecret } from "../credentials.js";
 import { randomId } from "../encoding.js";
-import { credentialConfig, relayConfig, type Env, type RelayConfig } from "../env.js";
+import { credentialConfig, pushConfig, relayConfig, type Env, type RelayConfig } from "../env.js";
 import { CREDENTIAL_HASH_HEADER, NAMEPLATE_HEADER, SOURCE_HEADER } from "../internal-headers.js";
 import { migrate } from "../migrate.js";
+import { PUSH_UNAUTHORIZED, PushGateway, type PushCall, type PushResult } from "../push/gateway.js";
+import { PushStore } from "../push/store.js";
 import { AuditLog, sourceTag } from "./audit.js";
 import { DeviceStore, type Device } from "./devices.js";
 import { forward, payloadBytes } from "./forward.js";
@@ -69,6 +71,7 @@ export class NodeObject extends DurableObject<Env> {
   private readonly audit: AuditLog;
   private readonly pairing: Pairing;
   private readonly ownerApi: OwnerApi;
+  private readonly pushes: PushGateway;
   private readonly peers = new Map<WebSocket, Peer>();
   private readonly sessions = new Map<string, ClientPeer>();
   private agent: AgentPeer | null = null;
@@ -86,6 +89,8 @@ export class NodeObject extends DurableObject<Env> {
     const nodeId = () => this.meta.get("node_id") ?? "";
     this.pairing = new Pairing(ctx, env, this.audit, nodeId, (at) => this.scheduleAlarm(at));
     this.ownerApi = new OwnerApi(this.devices, this.audit, nodeId, env.ORA_TOKEN_PEPPER!, (...args) => this.closeDevice(...args));
+    const deps = { fetch: (url: string, init: RequestInit) => fetch(url, init), sleep: (ms: number) => scheduler.wait(ms), now: Date.now };
+    this.pushes = new PushGateway(new PushStore(this.sql), this.devices, this.audit, pushConfig(env), deps);
     const saved = this.meta.get("metrics");
     this.metrics = new Metrics(saved ? { ...emptyCounters(), ...JSON.parse(saved) } : emptyCounters());
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -114,6 +119,11 @@ export class NodeObject extends DurableObject<Env> {
     return (await this.isNode(nodeHash)) ? this.ownerApi.call(call) : UNAUTHORIZED;
   }
 
+  /** Web Push to this Node's devices (push/gateway.ts), for a caller holding the Node's credential. */
+  async push(nodeHash: string, call: PushCall): Promise<PushResult<unknown>> {
+    return (await this.isNode(nodeHash)) ? this.pushes.call(call) : PUSH_UNAUTHORIZED;
+  }
+
   /** The audit trail for the operator, whose token the Worker has checked. */
   operatorAudit(limit: number, before?: number): DeviceResult<unknown> {
     return this.ownerApi.auditPage(limit, before);
@@ -126,6 +136,7 @@ export class NodeObject extends DurableObject<Env> {
       sessions: this.sessions.size,
       pending: this.pending.size,
       ...this.metrics.counters,
+      push: this.pushes.counters(),
     };
   }
 
