@@ -1,5 +1,6 @@
 import { PAIR_TTL, type Limits } from "@ora/protocol";
 import type { NodeObject } from "./node/node-object.js";
+import type { PushConfig, VapidKeys } from "./push/config.js";
 import type { Registry } from "./registry.js";
 
 export interface Env {
@@ -114,21 +115,6 @@ export function credentialConfig(env: Env): CredentialConfig {
     rotateMs: Math.round(setting(env.ORA_DEVICE_ROTATE_DAYS, 30, 0.00001, 3650) * DAY_MS),
     rotationsPerHour: Math.floor(setting(env.ORA_DEVICE_ROTATIONS_PER_HOUR, 10, 1, 1000)),
   };
-}
-
-export interface VapidKeys {
-  /** base64url of the uncompressed P-256 point (65 bytes). */
-  publicKey: string;
-  /** base64url of the private scalar (32 bytes), a JWK's `d`. */
-  privateKey: string;
-}
-
-export interface PushConfig {
-  /** Null: the relay has no VAPID key, and sends no notifications. */
-  vapid: VapidKeys | null;
-  allowLoopback: boolean;
-  /** Messages one Node may send per minute, to all its devices together. */
-  perMinute: number;
 }
 
 export function pushConfig(env: Env): PushConfig {

@@ -14,7 +14,7 @@ export type Urgency = "very-low" | "low" | "normal" | "high";
 
 export interface OutgoingPush {
   /** RFC 8291 aes128gcm ciphertext, as the agent made it. */
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   ttl: number;
   urgency: Urgency;
   topic?: string | undefined;

@@ -15,7 +15,7 @@ import {
   type PushMessageBody,
   type PushSent,
 } from "@ora/protocol";
-import type { PushConfig } from "../env.js";
+import type { PushConfig } from "./config.js";
 import type { AuditLog } from "../node/audit.js";
 import { PUSH_SERVICE_HOSTS, pushTarget } from "./allowlist.js";
 import { deliver, type DeliverDeps } from "./deliver.js";
@@ -107,7 +107,12 @@ export class PushGateway {
       this.store.count("rate_limited");
       return { ok: false, status: 429, code: "rate_limited", message: "too many notifications from this Node; try later", retryAfterSec: slot.retryAfterSec };
     }
-    const delivery = await deliver(target, { body, ttl: message.ttl, urgency: message.urgency, topic: message.topic }, { ...vapid, subject }, this.deps);
+    const delivery = await deliver(
+      target,
+      { body: new Uint8Array(body), ttl: message.ttl, urgency: message.urgency, topic: message.topic },
+      { ...vapid, subject },
+      this.deps,
+    );
     this.store.count("retries", delivery.attempts - 1);
     switch (delivery.outcome) {
       case "sent":
