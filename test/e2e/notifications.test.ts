@@ -16,7 +16,7 @@ import { FakePushService, type TestSubscription } from "../helpers/push-service.
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { watchTasks } from "../helpers/tasks.js";
 
-/** A VAPID key pair as an operator makes one (scripts/vapid.mjs does the same). */
+/** A VAPID key pair as an operator makes one (scripts/vapid-keys.mjs does the same). */
 async function vapidKeys(): Promise<{ publicKey: string; privateKey: string }> {
   const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
   const publicKey = Buffer.from(await crypto.subtle.exportKey("raw", pair.publicKey)).toString("base64url");
