@@ -1,7 +1,7 @@
 /**
  * Probes one target quickly (not part of `npm run bench`): 1 and 100 in flight on one session.
  *
- *   node bench/probe.mjs ora|bare|node|bare+sql [--no-deflate] [--direct] [--total N] [--config bench/diag-relay/wrangler.toml]
+ *   node bench/probe.mjs ora|bare|node|bare+sql [--no-deflate] [--direct] [--total N]
  *
  * --no-deflate: the client does not offer permessage-deflate; --direct: bypass wrangler's dev proxy;
  * --config (with ora): another build of the relay, e.g. the diagnostic one.

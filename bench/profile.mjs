@@ -1,13 +1,12 @@
 /**
  * CPU profile of the Worker's JavaScript while it relays (diagnostics; not part of `npm run bench`).
  *
- *   node bench/profile.mjs ora|bare|ora-mem [--total N] [--out file.cpuprofile]
+ *   node bench/profile.mjs ora|bare [--total N] [--out file.cpuprofile]
  *
  * Starts one target with the V8 inspector on (through wrangler's inspector proxy), runs a warm-up and
  * then N round trips (default 20,000) at 100 in flight on one session without permessage-deflate,
  * recording a sampling CPU profile of the Worker's isolate (the Worker and its Durable Objects), and
- * prints the functions with the most self time. `ora-mem` is the diagnostic relay build with its
- * pending table in memory only (bench/diag-relay). The inspector itself slows the Worker down: use
+ * prints the functions with the most self time. The inspector itself slows the Worker down: use
  * the shares, not the absolute rates. Open the .cpuprofile in Chrome DevTools for the full tree.
  */
 import { writeFileSync } from "node:fs";
@@ -79,12 +78,7 @@ function topSelf(profile, n = 25) {
 }
 
 const options = { deflate: false, inspect: true };
-const t =
-  which === "bare"
-    ? await startBare(unstable_startWorker, options)
-    : which === "ora-mem"
-      ? await startOra(unstable_startWorker, { ...options, config: "bench/diag-relay/wrangler.toml", name: "ora-mem" })
-      : await startOra(unstable_startWorker, options);
+const t = which === "bare" ? await startBare(unstable_startWorker, options) : await startOra(unstable_startWorker, options);
 try {
   const s = await t.session();
   await run([s], { total: Math.ceil(total / 10), inflight: 100, timeoutMs: 120_000 });

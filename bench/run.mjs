@@ -18,17 +18,19 @@
  * report gives the median over rounds, and the CPU time each process used per round trip.
  *
  * Options:   --rounds N (3)  --total N (20000)  --latency-total N (2000)  --wire plain|deflate|both (both)
- *            --diag      add diagnostic targets to the plain wire mode: the relay with its pending table in
- *                        memory only, the bare forwarder with one SQLite insert + delete per request, and
- *                        both DO targets reached directly rather than through wrangler's dev proxy
+ *            --diag      add diagnostic targets to the plain wire mode: the bare forwarder with one SQLite
+ *                        insert + delete per request, and both DO targets reached directly rather than
+ *                        through wrangler's dev proxy (the relay's pending table is written behind, see
+ *                        worker/src/mux/pending.ts, so a memory-only variant no longer differs)
  *            --no-write  do not update the generated section of docs/BENCH.md
  *            --max-sec N hard deadline for the whole bench (1500)
- *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary (all)
+ *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary,approvals (all)
+ *            --approval-runs N  measured HIGH calls in the approvals phase (100, after a tenth as many)
  *            --pairings N    pairings in the pairing phase (10)
  *            --secretary-runs N  measured chats of each kind in the secretary phase (200, after a tenth as many)
  *            --pieces N      text pieces the fake model streams per answer in the secretary phase (20)
  *            --quiet-wait N  before each phase, wait up to N s for other processes to use < 0.3 cores (120)
- * The secretary phase writes its own section of docs/BENCH.md; the other phases write the "Results" one.
+ * The secretary and approvals phases write their own sections of docs/BENCH.md; the others write "Results".
  * Stops everything it started: workers are disposed, child processes are stopped by their PID.
  */
 import { execFileSync } from "node:child_process";
@@ -39,6 +41,7 @@ import { fileURLToPath } from "node:url";
 import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { PARAMS, median, quantile, run } from "./lib/load.mjs";
 import { benchE2ee, benchPairing, benchTools, E2EE_SCENARIOS } from "./lib/phases.mjs";
+import { benchApprovals, renderApprovals } from "./lib/approvals.mjs";
 import { benchSecretary, renderSecretary } from "./lib/secretary.mjs";
 import { killAllSync, stopAll } from "./lib/procs.mjs";
 import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
@@ -67,10 +70,13 @@ const LATENCY_TOTAL = option("latency-total", 2_000);
 const MAX_SEC = option("max-sec", 1500);
 const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
 const DIAG = argv.includes("--diag");
-const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary"];
+const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals"];
+/** Phases that write a section of docs/BENCH.md of their own. */
+const OWN_SECTION = ["secretary", "approvals"];
 const ONLY = option("only", PHASES, (v) => (v.split(",").every((p) => PHASES.includes(p)) ? v.split(",") : undefined));
 const PAIRINGS = option("pairings", 10);
 const SECRETARY_RUNS = option("secretary-runs", 200);
+const APPROVAL_RUNS = option("approval-runs", 100);
 const PIECES = option("pieces", 20);
 const QUIET_WAIT = option("quiet-wait", 120);
 const WRITE = !argv.includes("--no-write");
@@ -174,14 +180,6 @@ async function benchWire(wireKey) {
   await launch(() => startBare(unstable_startWorker, { deflate }));
   await launch(() => startNodeRelay({ deflate }));
   if (DIAG && wireKey === "plain") {
-    await launch(() =>
-      startOra(unstable_startWorker, {
-        deflate,
-        config: "bench/diag-relay/wrangler.toml",
-        name: "ora-mem",
-        label: "diag: ORA relay, pending table in memory only, + real agent",
-      }),
-    );
     await launch(() => startBare(unstable_startWorker, { deflate, diag: "sql" }));
     await launch(() => startOra(unstable_startWorker, { deflate, direct: true, name: "ora@direct", label: "diag: ORA relay + real agent" }));
     await launch(() => startBare(unstable_startWorker, { deflate, direct: true }));
@@ -332,13 +330,6 @@ function renderWire({ wire, summary, labels, extensions, relayMetrics }) {
     `- ORA ≤ 0.3 ms p50 over the plain Node relay at 1 in flight: ${fmt(ora.lat1.p50)} − ${fmt(node.lat1.p50)} = ${overhead.toFixed(2)} ms — ${verdict(overhead <= 0.3)} ` +
       `(the bare DO forwarder alone is ${(bare.lat1.p50 - node.lat1.p50).toFixed(2)} ms over the Node relay; ORA is ${(ora.lat1.p50 - bare.lat1.p50).toFixed(2)} ms over the bare forwarder).`,
   );
-  if (summary["ora-mem"]) {
-    const m = summary["ora-mem"];
-    lines.push(
-      `- Diagnostic: with its pending table in memory only, the relay does ${fmtInt(m.tp100.rps)} req/s at ${INFLIGHT} in flight (${pct(m.tp100.rps / bare.tp100.rps)} of bare), ` +
-        `${fmtInt(m.s100.rps)} with ${SESSIONS} sessions (${pct(m.s100.rps / bare.s100.rps)}), p50 ${fmt(m.lat1.p50)} ms at 1 in flight.`,
-    );
-  }
   if (summary["bare+sql"]) {
     const d = summary["bare+sql"];
     lines.push(
@@ -540,6 +531,8 @@ const START = "<!-- bench:results:start (written by `npm run bench`) -->";
 const END = "<!-- bench:results:end -->";
 const SECRETARY_START = "<!-- bench:secretary:start (written by `npm run bench -- --only secretary` and full runs) -->";
 const SECRETARY_END = "<!-- bench:secretary:end -->";
+const APPROVALS_START = "<!-- bench:approvals:start (written by `npm run bench -- --only approvals` and full runs) -->";
+const APPROVALS_END = "<!-- bench:approvals:end -->";
 
 /** Replaces the text between `start` and `end` in docs/BENCH.md (appends the section if they are missing). */
 function writeSection(start, end, report, what) {
@@ -605,13 +598,20 @@ async function main() {
     secretary = await withLoad(() => benchSecretary(unstable_startWorker, { runs, warmup: Math.ceil(runs / 10), pieces: PIECES, log, track }));
     await stopTargets();
   }
+  let approvals;
+  if (ONLY.includes("approvals")) {
+    await awaitQuiet("approvals");
+    const runs = APPROVAL_RUNS;
+    approvals = await withLoad(() => benchApprovals(unstable_startWorker, { runs, warmup: Math.ceil(runs / 10), log, track }));
+    await stopTargets();
+  }
   const machine = machineInfo();
-  if (ONLY.some((p) => p !== "secretary")) {
+  if (ONLY.some((p) => !OWN_SECTION.includes(p))) {
     const report = renderReport(results, extra, machine, (Date.now() - started) / 1000);
     process.stdout.write(`\n${report}\n`);
     // The Results section is one run of every phase: a partial run would replace the phases it skipped
     // with nothing, so it only prints.
-    const complete = PHASES.filter((p) => p !== "secretary").every((p) => ONLY.includes(p));
+    const complete = PHASES.filter((p) => !OWN_SECTION.includes(p)).every((p) => ONLY.includes(p));
     if (WRITE && complete) writeSection(START, END, report, "Results");
     else if (WRITE) log("bench: a partial run; the Results section of docs/BENCH.md is left as it was");
   }
@@ -619,6 +619,11 @@ async function main() {
     const report = renderSecretary(secretary, machine);
     process.stdout.write(`\n${report}\n`);
     if (WRITE) writeSection(SECRETARY_START, SECRETARY_END, report, "secretary");
+  }
+  if (approvals) {
+    const report = renderApprovals(approvals, machine);
+    process.stdout.write(`\n${report}\n`);
+    if (WRITE) writeSection(APPROVALS_START, APPROVALS_END, report, "approvals");
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * A typed client for one session with a Node through the relay: connect, request, stream, cancel,
  * receive pushes. The web client, the terminal client and the tests all use this one implementation.
- * Every payload is sealed end to end (crypto/e2e.ts): the session's first request is the handshake,
+ * Every payload is sealed end to end (crypto/session.ts): the session's first request is the handshake,
  * and it is redone whenever the agent comes back after being offline. It runs wherever a WHATWG
  * WebSocket exists (browsers, Node ≥ 22, workerd); pass `WebSocket` to use another implementation.
  */

@@ -16,7 +16,7 @@
  *   Agent (exactly one live connection per Node; a newer one replaces the older, which is closed with
  *   CloseCode.REPLACED):
  *     agent → relay  WebSocket upgrade GET /v1/node/connect, Authorization: Bearer ora_node_…
- *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/0.1.0"}   before the handshake deadline
+ *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/<version>"}   before the handshake deadline
  *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…]}
  *     relay → agent  {"t":"session","s":"…","dev":"…","role":"owner","open":true|false}
  *     relay → agent  {"t":"req","rid":7,"s":"…","dev":"…","role":"owner"}\n<payload>

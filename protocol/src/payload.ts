@@ -1,6 +1,6 @@
 /**
  * The application layer: what travels inside a data frame's payload between a client and its agent.
- * The relay never reads it: every payload between a device and its agent is sealed (crypto/e2e.ts).
+ * The relay never reads it: every payload between a device and its agent is sealed (crypto/session.ts).
  *
  *   request   {"method":"echo","params":{…}}
  *   answer    {"ok":true,"result":…} | {"ok":false,"error":{"code":"unknown_method","message":"…"}}
@@ -39,7 +39,7 @@ export function parsePayload(text: string | undefined): unknown {
 }
 
 /**
- * What a sealed payload (crypto/e2e.ts) holds. The kind travels inside the seal too, so the relay
+ * What a sealed payload (crypto/session.ts) holds. The kind travels inside the seal too, so the relay
  * cannot turn a chunk into an end or a push into an answer; `re` is the seq of the sealed request an
  * answer belongs to, so it cannot swap answers between requests either.
  */

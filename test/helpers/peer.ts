@@ -1,72 +1,23 @@
 /**
- * Named fake peers on real WebSockets (alice, bob, cathy …). Every wait has a timeout, so a missing
- * frame fails the test with a message instead of hanging it.
+ * Dials the relay from Node with the `ws` library and wraps each socket in the shared fake peer
+ * (fake-peer.ts): every wait has a timeout.
  */
 import { encodeFrame, PROTOCOL_VERSION, SUBPROTOCOL } from "@ora/protocol";
 import WebSocket from "ws";
+import { FakePeer, within, WAIT_MS, type Frame } from "./fake-peer.js";
 
-export interface Frame {
-  header: Record<string, any>;
-  payload: string | undefined;
-  text: string;
-}
+export type { Frame };
 
-export class Peer {
-  readonly frames: Frame[] = [];
-  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
+/**
+ * `ws` reports a close once the TCP connection ends, and for a close the relay starts, local workerd
+ * ends it only when the object next hibernates, about 10 s later: the close frame itself comes at once.
+ */
+const CLOSE_WAIT_MS = 20_000;
 
-  constructor(
-    readonly name: string,
-    readonly ws: WebSocket,
-  ) {
-    ws.on("message", (data, isBinary) => {
-      if (isBinary) return;
-      const text = data.toString();
-      const nl = text.indexOf("\n");
-      const frame = { header: JSON.parse(nl === -1 ? text : text.slice(0, nl)), payload: nl === -1 ? undefined : text.slice(nl + 1), text };
-      const waiter = this.waiters.find((w) => w.match(frame));
-      if (waiter) {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(frame);
-      } else this.frames.push(frame);
-    });
-    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  /** The next frame that matches (already received or still to come). */
-  next(match: (f: Frame) => boolean = () => true, ms = 5000): Promise<Frame> {
-    const index = this.frames.findIndex(match);
-    if (index !== -1) return Promise.resolve(this.frames.splice(index, 1)[0]!);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`${this.name}: no matching frame within ${ms} ms; have ${this.frames.map((f) => f.text.slice(0, 80)).join(" | ") || "nothing"}`));
-      }, ms);
-      const done = (f: Frame) => {
-        clearTimeout(timer);
-        resolve(f);
-      };
-      this.waiters.push({ match, resolve: done });
-    });
-  }
-
-  /** The frame that ends request `id`: res, end or err. */
-  outcome(id: string, ms = 5000): Promise<Frame> {
-    return this.next((f) => f.header.id === id && ["res", "end", "err"].includes(f.header.t), ms);
-  }
-
-  send(text: string | Buffer): void {
-    this.ws.send(text);
-  }
-
-  request(id: string, method: string, params?: unknown): void {
-    this.send(encodeFrame({ t: "req", id }, JSON.stringify({ method, params })));
-  }
-
-  async closeAndWait(code = 1000): Promise<void> {
-    this.ws.close(code);
-    await this.closed;
+/** A fake peer on a `ws` socket, which tests may also drive directly (`peer.ws`). */
+export class Peer extends FakePeer<WebSocket> {
+  constructor(name: string, ws: WebSocket) {
+    super(name, ws, WAIT_MS, CLOSE_WAIT_MS);
   }
 }
 
@@ -82,7 +33,7 @@ export function open(name: string, relay: string, path: string, credential?: str
   const headers: Record<string, string> = via === "header" && credential ? { Authorization: `Bearer ${credential}` } : {};
   const ws = new WebSocket(wsUrl(relay, path), protocols, { headers });
   const peer = new Peer(name, ws);
-  return new Promise((resolve, reject) => {
+  const opened = new Promise<Peer>((resolve, reject) => {
     ws.once("open", () => resolve(peer));
     ws.once("unexpected-response", (_req, res) => {
       res.resume();
@@ -90,6 +41,7 @@ export function open(name: string, relay: string, path: string, credential?: str
     });
     ws.once("error", reject);
   });
+  return within(opened, WAIT_MS, `${name}'s socket to open`);
 }
 
 /** A client session that has completed its hello. */

@@ -12,7 +12,7 @@ describe("request timeouts", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("slow", "{}");
+    alice.requestRaw("slow", "{}");
     const req = await agentA.nextOf("req");
 
     expect(await expireDeadlines(node)).toBe(1);
@@ -26,7 +26,7 @@ describe("request timeouts", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("slow", "{}");
+    alice.requestRaw("slow", "{}");
     const req = await agentA.nextOf("req");
     await expireDeadlines(node);
     await runDurableObjectAlarm(node.stub);
@@ -47,7 +47,7 @@ describe("request timeouts", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("patient", "{}");
+    alice.requestRaw("patient", "{}");
     const req = await agentA.nextOf("req");
     // Something is always scheduled here (the metrics flush, the 5 s deadline): fire it early.
     expect(await runDurableObjectAlarm(node.stub)).toBe(true);
@@ -63,7 +63,7 @@ describe("request timeouts", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("stream", "{}");
+    alice.requestRaw("stream", "{}");
     const { rid } = (await agentA.nextOf("req")).header;
     await expireDeadlines(node);
 
@@ -79,11 +79,11 @@ describe("request timeouts", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("endless", "{}");
+    alice.requestRaw("endless", "{}");
     const { rid } = (await agentA.nextOf("req")).header;
     // Started long ago: past ORA_RELAY_STREAM_MAX_SEC (600 s by default), so a chunk cannot extend it.
     await internals(node, (inner) => {
-      for (const entry of inner.pending.entries()) entry.startedAt = 0;
+      for (const entry of inner.mux.pending.entries()) entry.startedAt = 0;
     });
 
     agentA.send(encodeFrame({ t: "chunk", rid }, "part 1"));
@@ -106,7 +106,7 @@ describe("handshake deadline", () => {
 
     const moved = await internals(node, (inner) => {
       let n = 0;
-      for (const peer of inner.peers.values()) {
+      for (const peer of inner.mux.conns.bySocket.values()) {
         peer.openedAt = 0;
         n++;
       }
@@ -115,8 +115,8 @@ describe("handshake deadline", () => {
     expect(moved).toBe(3);
     expect(await runDurableObjectAlarm(node.stub)).toBe(true);
 
-    expect((await mute.closed()).code).toBe(CloseCode.HELLO_TIMEOUT);
-    expect((await muteAgent.closed()).code).toBe(CloseCode.HELLO_TIMEOUT);
+    expect((await mute.closed).code).toBe(CloseCode.HELLO_TIMEOUT);
+    expect((await muteAgent.closed).code).toBe(CloseCode.HELLO_TIMEOUT);
     await alice.sync();
     expect(await metrics(node)).toMatchObject({ sessions: 1, rejections: { hello_required: 2 } });
   });
@@ -137,13 +137,13 @@ describe("credential expiry of live sessions", () => {
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
     const bob = await client("bob", await mintDevice(node, "bob-phone"));
-    alice.request("pending", "{}");
+    alice.requestRaw("pending", "{}");
     const req = await agentA.nextOf("req");
     const aliceSession = (alice.welcome.header as { session: string }).session;
     // Alice's credential expires now (instead of in a year): only her session is due.
     const moved = await internals(node, (inner) => {
       let n = 0;
-      for (const peer of inner.peers.values()) {
+      for (const peer of inner.mux.conns.bySocket.values()) {
         if (peer.kind === "client" && peer.sid === aliceSession) {
           peer.until = Date.now() - 1;
           n++;
@@ -153,7 +153,7 @@ describe("credential expiry of live sessions", () => {
     });
     expect(moved).toBe(1);
     expect(await runDurableObjectAlarm(node.stub)).toBe(true);
-    expect((await alice.closed()).code).toBe(CloseCode.UNAUTHORIZED);
+    expect((await alice.closed).code).toBe(CloseCode.UNAUTHORIZED);
     expect((await agentA.nextOf("cancel")).header).toEqual({ t: "cancel", rid: req.header.rid, reason: "revoked" });
     await bob.sync();
     expect(await metrics(node)).toMatchObject({ sessions: 1, pending: 0 });
@@ -163,7 +163,7 @@ describe("credential expiry of live sessions", () => {
     const node = await registerNode();
     const device = await mintDevice(node, "carol-phone");
     await client("carol", device);
-    const untils = await internals(node, (inner) => [...inner.peers.values()].filter((p) => p.kind === "client").map((p) => p.until));
+    const untils = await internals(node, (inner) => [...inner.mux.conns.bySocket.values()].filter((p) => p.kind === "client").map((p) => p.until));
     expect(untils).toHaveLength(1);
     expect(untils[0]).toBeGreaterThan(Date.now() + 300 * 86_400_000); // ORA_DEVICE_MAX_DAYS: 365 by default
   });

@@ -32,12 +32,12 @@ describe("audit trail", () => {
     const alice = await client("alice", device);
     alice.send('{"t":"rotate"}');
     const rotated = (await alice.nextOf("rotated")).header.credential as string;
-    alice.request("r1", "payload-canary-7f3a");
+    alice.requestRaw("r1", "payload-canary-7f3a");
     agentA.send(`{"t":"res","rid":${(await agentA.nextOf("req")).header.rid}}\nanswer-canary-91bc`);
     await alice.outcome("r1");
-    await alice.close(1000);
+    await alice.closeAndWait(1000);
     await SELF.fetch(`http://relay/v1/node/devices/${device.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${node.credential}` } });
-    await agentA.close(1000);
+    await agentA.closeAndWait(1000);
 
     const res = await nodeAudit(node);
     const text = await res.text();

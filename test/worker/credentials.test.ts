@@ -32,7 +32,7 @@ async function rotate(device: Device): Promise<string> {
   const session = await client("rotator", device);
   session.send('{"t":"rotate"}');
   const rotated = await session.nextOf("rotated");
-  await session.close();
+  await session.closeAndWait();
   return rotated.header.credential;
 }
 
@@ -148,7 +148,7 @@ describe("rotation", () => {
     const res = await nodeCall(node, "POST", `/v1/node/devices/${device.id}/rotate`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ closedSessions: 1 });
-    expect((await alice.closed()).code).toBe(CloseCode.GOING_AWAY);
+    expect((await alice.closed).code).toBe(CloseCode.GOING_AWAY);
     const back = await client("alice-back", device);
     expect(back.welcome.header.rotate).toBe(true);
     back.send('{"t":"rotate"}');

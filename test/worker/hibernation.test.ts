@@ -20,7 +20,7 @@ it("schedules the write-behind flush of a new pending request within a second", 
   const alice = await client("alice", await mintDevice(node, "alice-phone"));
   expect(await runDurableObjectAlarm(node.stub)).toBe(true); // settle the connect-time flush
   const sent = Date.now();
-  alice.request("q", "question");
+  alice.requestRaw("q", "question");
   await agentA.nextOf("req");
   const alarm = await internals(node, (_inner, state) => state.storage.getAlarm());
   expect(alarm).not.toBeNull();
@@ -34,16 +34,16 @@ it("answers a request that was pending when the object was evicted, from the pen
   const node = await registerNode();
   const agentA = await agent("agent", node);
   const alice = await client("alice", await mintDevice(node, "alice-phone"));
-  alice.request("before", "question");
+  alice.requestRaw("before", "question");
   const before = await agentA.nextOf("req");
 
   // An object is evicted only after seconds without events; the write-behind flush runs first.
   expect(await runDurableObjectAlarm(node.stub)).toBe(true);
   await evict(node);
-  expect(await internals(node, (inner) => inner.pending.size)).toBe(1);
+  expect(await internals(node, (inner) => inner.mux.pending.size)).toBe(1);
 
   // A request after the wake-up must not reuse the relay id of the one still pending.
-  alice.request("after", "another");
+  alice.requestRaw("after", "another");
   const after = await agentA.nextOf("req");
   expect(after.header.rid).not.toBe(before.header.rid);
 
@@ -59,13 +59,13 @@ it("keeps the metrics counters across eviction once the alarm has flushed them",
   const agentA = await agent("agent", node);
   const alice = await client("alice", await mintDevice(node, "alice-phone"));
   for (const id of ["a1", "a2", "a3"]) {
-    alice.request(id, "{}");
+    alice.requestRaw(id, "{}");
     agentA.send(encodeFrame({ t: "res", rid: (await agentA.nextOf("req")).header.rid }, "{}"));
     await alice.outcome(id);
   }
-  alice.request("x", "{}");
+  alice.requestRaw("x", "{}");
   await agentA.nextOf("req");
-  alice.request("x", "{}");
+  alice.requestRaw("x", "{}");
   await alice.outcome("x"); // id_in_use
 
   expect(await runDurableObjectAlarm(node.stub)).toBe(true);
@@ -84,7 +84,7 @@ it("lets a session and an agent that said hello before eviction go on without a 
   await evict(node);
   expect(await metrics(node)).toMatchObject({ connected: true, sessions: 1 });
 
-  alice.request("a1", "after the wake-up");
+  alice.requestRaw("a1", "after the wake-up");
   const req = await agentA.nextOf("req");
   expect(req.header.s).toBe(alice.welcome.header.session);
   expect(req.payload).toBe("after the wake-up");
@@ -98,11 +98,11 @@ it("still closes a socket that had not said hello before eviction when its deadl
 
   await evict(node);
   const tracked = await internals(node, (inner) => {
-    const peers = [...inner.peers.values()];
+    const peers = [...inner.mux.conns.bySocket.values()];
     for (const peer of peers) peer.openedAt = 0;
     return peers.map((p) => p.hello);
   });
   expect(tracked).toEqual([false]);
   expect(await runDurableObjectAlarm(node.stub)).toBe(true);
-  expect((await mute.closed()).code).toBe(CloseCode.HELLO_TIMEOUT);
+  expect((await mute.closed).code).toBe(CloseCode.HELLO_TIMEOUT);
 });

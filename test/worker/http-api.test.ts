@@ -52,7 +52,7 @@ describe("the HTTP API's answers", () => {
     expect(await nodeCall(RELAY_HTTP.listDevices, routePath(RELAY_HTTP.listDevices))).toMatchObject({ devices: [{ id: minted.id }] });
     expect(await nodeCall(RELAY_HTTP.renameDevice, routePath(RELAY_HTTP.renameDevice, id), { name: "Alice" })).toMatchObject({ name: "Alice" });
     expect(await nodeCall(RELAY_HTTP.rotateDevice, routePath(RELAY_HTTP.rotateDevice, id))).toEqual({ closedSessions: 1 });
-    await alice.closed();
+    await alice.closed;
     expect(await nodeCall(RELAY_HTTP.revokeDevice, routePath(RELAY_HTTP.revokeDevice, id))).toEqual({ closedSessions: 0 });
     expect(await nodeCall(RELAY_HTTP.nodeAudit, `${routePath(RELAY_HTTP.nodeAudit)}?limit=2`)).toMatchObject({ entries: [{}, {}] });
 
@@ -61,7 +61,7 @@ describe("the HTTP API's answers", () => {
     const metrics = await admin(RELAY_HTTP.adminMetrics, routePath(RELAY_HTTP.adminMetrics, { id: node.id }));
     expect(metrics).toMatchObject({ node: node.id, connected: true, clientConnects: 1 });
     await admin(RELAY_HTTP.adminAudit, routePath(RELAY_HTTP.adminAudit, { id: node.id }));
-    await agentA.close();
+    await agentA.closeAndWait();
   });
 
   it("refuses in the one error shape: unknown routes, unknown nodes, bad cursors", async () => {

@@ -53,7 +53,7 @@ describe("credentials", () => {
     await expectUnauthorized(upgradeRequest("/v1/node/connect", forgedNode));
     await expectUnauthorized(upgradeRequest("/v1/client/connect", forgedDevice));
     // The unaltered credential still connects.
-    await (await open("alice", "/v1/client/connect", device.credential)).close();
+    await (await open("alice", "/v1/client/connect", device.credential)).closeAndWait();
   });
 
   it("refuses a made-up credential in the Worker, before any Node object exists for it", async () => {
@@ -87,12 +87,12 @@ describe("credentials", () => {
     const agentA = await agent("agent", node);
     const device = await mintDevice(node, "alice-phone");
     const alice = await client("alice", device);
-    alice.request("a1", "{}");
+    alice.requestRaw("a1", "{}");
     const { rid } = (await agentA.nextOf("req")).header;
 
     const res = await SELF.fetch(`http://relay/v1/node/devices/${device.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${node.credential}` } });
     expect(await res.json()).toEqual({ closedSessions: 1 });
-    expect((await alice.closed()).code).toBe(CloseCode.REVOKED);
+    expect((await alice.closed).code).toBe(CloseCode.REVOKED);
     expect((await agentA.nextOf("cancel")).header).toEqual({ t: "cancel", rid, reason: "revoked" });
     await expectUnauthorized(upgradeRequest("/v1/client/connect", device.credential));
     expect((await metrics(node)).pending).toBe(0);
@@ -143,7 +143,7 @@ describe("admin API", () => {
     const agentA = await agent("agent", node);
     const device = await mintDevice(node, "alice-phone");
     const alice = await client("alice", device);
-    alice.request("secret-request-id", "secret payload text");
+    alice.requestRaw("secret-request-id", "secret payload text");
     agentA.send(`{"t":"res","rid":${(await agentA.nextOf("req")).header.rid}}\nsecret answer text`);
     await alice.outcome("secret-request-id");
 

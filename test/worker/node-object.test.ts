@@ -38,7 +38,7 @@ describe("hello", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await open("alice", "/v1/client/connect", (await mintDevice(node, "alice-phone")).credential);
-    alice.request("a1", "{}");
+    alice.requestRaw("a1", "{}");
     expect((await alice.nextOf("err")).header).toMatchObject({ code: "hello_required" });
     expect(await agentA.drain(["session"])).toEqual([]);
     expect((await metrics(node)).pending).toBe(0);
@@ -61,7 +61,7 @@ describe("routing", () => {
     const alice = await client("alice", device);
     // A second newline, CR, NUL escapes, non-ASCII and an astral character: the relay must not touch any of it.
     const payload = '{"method":"echo","params":"a\\u0000b"}\nsecond line\r\n  é ✓ 😀 \t';
-    alice.request("a1", payload);
+    alice.requestRaw("a1", payload);
     const req = await agentA.nextOf("req");
     expect(req.header).toEqual({ t: "req", rid: expect.any(Number), s: alice.welcome.header.session, dev: device.id, role: "sub-admin" });
     expect(req.payload).toBe(payload);
@@ -79,9 +79,9 @@ describe("routing", () => {
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
     const bob = await client("bob", await mintDevice(node, "bob-laptop"));
     // Both sessions use the same id: ids are scoped to a session.
-    alice.request("same", "from alice");
+    alice.requestRaw("same", "from alice");
     const forAlice = await agentA.nextOf("req");
-    bob.request("same", "from bob");
+    bob.requestRaw("same", "from bob");
     const forBob = await agentA.nextOf("req");
     expect(forAlice.header.s).toBe(alice.welcome.header.session);
     expect(forBob.header.s).toBe(bob.welcome.header.session);
@@ -99,15 +99,15 @@ describe("routing", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("a1", "first");
+    alice.requestRaw("a1", "first");
     const req = await agentA.nextOf("req");
-    alice.request("a1", "second");
+    alice.requestRaw("a1", "second");
     expect((await alice.outcome("a1")).header).toMatchObject({ t: "err", id: "a1", code: "id_in_use" });
     expect(await agentA.drain(["session"])).toEqual([]);
 
     agentA.send(encodeFrame({ t: "res", rid: req.header.rid }, "done"));
     expect((await alice.outcome("a1")).payload).toBe("done");
-    alice.request("a1", "again");
+    alice.requestRaw("a1", "again");
     expect((await agentA.nextOf("req")).payload).toBe("again");
   });
 
@@ -116,11 +116,11 @@ describe("routing", () => {
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
     const bob = await client("bob", await mintDevice(node, "bob-laptop"));
-    alice.request("a1");
-    alice.request("a2");
-    alice.request("a3");
+    alice.requestRaw("a1");
+    alice.requestRaw("a2");
+    alice.requestRaw("a3");
     expect((await alice.outcome("a3")).header).toMatchObject({ t: "err", id: "a3", code: "pending_limit" });
-    bob.request("b1");
+    bob.requestRaw("b1");
     await agentA.nextOf("req");
     await agentA.nextOf("req");
     expect((await agentA.nextOf("req")).header.s).toBe(bob.welcome.header.session);
@@ -136,14 +136,14 @@ describe("routing", () => {
     for (let i = 0; i < LIMITS.maxPending / LIMITS.maxPendingPerSession + 1; i++) sessions.push(await client(`alice-${i}`, device));
     const full = sessions.slice(0, -1);
     for (const session of full) {
-      session.request("r1");
-      session.request("r2");
+      session.requestRaw("r1");
+      session.requestRaw("r2");
     }
     for (let i = 0; i < LIMITS.maxPending; i++) await agentA.nextOf("req");
     expect((await metrics(node)).pending).toBe(LIMITS.maxPending);
 
     const last = sessions.at(-1)!;
-    last.request("r1");
+    last.requestRaw("r1");
     expect((await last.outcome("r1")).header).toMatchObject({ t: "err", code: "pending_limit" });
     expect(await agentA.drain(["session"])).toEqual([]);
     expect((await metrics(node)).rejections.pending_limit).toBe(1);
@@ -152,7 +152,7 @@ describe("routing", () => {
   it("answers a request with node_offline when no agent is connected", async () => {
     const node = await registerNode();
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("a1", "{}");
+    alice.requestRaw("a1", "{}");
     expect((await alice.outcome("a1")).header).toMatchObject({ t: "err", id: "a1", code: "node_offline" });
     expect((await metrics(node)).pending).toBe(0);
   });
@@ -163,10 +163,10 @@ describe("going away", () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("a1");
-    alice.request("a2");
+    alice.requestRaw("a1");
+    alice.requestRaw("a2");
     const rids = [(await agentA.nextOf("req")).header.rid, (await agentA.nextOf("req")).header.rid];
-    await alice.close();
+    await alice.closeAndWait();
 
     const cancels = [await agentA.nextOf("cancel"), await agentA.nextOf("cancel")].map((f) => f.header);
     expect(cancels).toEqual(expect.arrayContaining(rids.map((rid) => ({ t: "cancel", rid, reason: "client_gone" }))));
@@ -180,11 +180,11 @@ describe("going away", () => {
     const agentA = await agent("agent", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
     const bob = await client("bob", await mintDevice(node, "bob-laptop"));
-    alice.request("a1");
-    bob.request("b1");
-    bob.request("b2");
+    alice.requestRaw("a1");
+    bob.requestRaw("b1");
+    bob.requestRaw("b2");
     for (let i = 0; i < 3; i++) await agentA.nextOf("req");
-    await agentA.close();
+    await agentA.closeAndWait();
 
     for (const [peer, ids] of [
       [alice, ["a1"]],
@@ -195,7 +195,7 @@ describe("going away", () => {
     }
     const after = await metrics(node);
     expect(after).toMatchObject({ pending: 0, connected: false });
-    bob.request("b3");
+    bob.requestRaw("b3");
     expect((await bob.outcome("b3")).header).toMatchObject({ code: "node_offline" });
   });
 
@@ -203,16 +203,16 @@ describe("going away", () => {
     const node = await registerNode();
     const first = await agent("agent-1", node);
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
-    alice.request("before");
+    alice.requestRaw("before");
     const stale = await first.nextOf("req");
 
     const second = await agent("agent-2", node);
-    expect((await first.closed()).code).toBe(CloseCode.REPLACED);
+    expect((await first.closed).code).toBe(CloseCode.REPLACED);
     // The new agent process never saw the old request, so it cannot be answered any more.
     expect((await alice.outcome("before")).header).toMatchObject({ t: "err", code: "node_offline" });
     expect(second.welcome.header.sessions).toEqual([expect.objectContaining({ s: alice.welcome.header.session })]);
 
-    alice.request("after", "for the new agent");
+    alice.requestRaw("after", "for the new agent");
     const req = await second.nextOf("req");
     expect(req.payload).toBe("for the new agent");
     expect(req.header.rid).not.toBe(stale.header.rid);

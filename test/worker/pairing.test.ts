@@ -76,7 +76,7 @@ describe("offers", () => {
     expect(await runDurableObjectAlarm(node.stub)).toBe(true);
 
     expect((await host.nextOf("err")).header).toMatchObject({ t: "err", code: "expired" });
-    expect((await host.closed()).code).toBe(PairCloseCode.EXPIRED);
+    expect((await host.closed).code).toBe(PairCloseCode.EXPIRED);
     expect(await nodeSql(node, "SELECT nameplate FROM offers")).toEqual([]);
     expect(await nodeSql(node, "SELECT detail FROM audit WHERE kind = 'pair_expired'")).toEqual([{ detail: `nameplate=${nameplate}` }]);
     // Released in the registry (not merely left to lapse), and a claim no longer finds it.
@@ -86,7 +86,7 @@ describe("offers", () => {
     expect(held).toEqual([]);
     const late = await claimant("late", nameplate);
     expect((await late.nextOf("err")).header).toMatchObject({ code: "not_found" });
-    expect((await late.closed()).code).toBe(PairCloseCode.REFUSED);
+    expect((await late.closed).code).toBe(PairCloseCode.REFUSED);
   });
 
   it("tells a claimant of an expired offer too", async () => {
@@ -100,7 +100,7 @@ describe("offers", () => {
     await runDurableObjectAlarm(node.stub);
     for (const end of [host, bob]) {
       expect((await end.nextOf("err")).header.code).toBe("expired");
-      expect((await end.closed()).code).toBe(PairCloseCode.EXPIRED);
+      expect((await end.closed).code).toBe(PairCloseCode.EXPIRED);
     }
   });
 
@@ -108,10 +108,10 @@ describe("offers", () => {
     const node = await registerNode();
     const host = await pairHost("host", node);
     await internals(node, (inner) => {
-      for (const att of (inner as unknown as { pairing: { sockets: Map<WebSocket, { openedAt: number }> } }).pairing.sockets.values()) att.openedAt = 0;
+      for (const att of inner.pairing.sockets.values()) att.openedAt = 0;
     });
     expect(await runDurableObjectAlarm(node.stub)).toBe(true);
-    expect((await host.closed()).code).toBe(CloseCode.HELLO_TIMEOUT);
+    expect((await host.closed).code).toBe(CloseCode.HELLO_TIMEOUT);
   });
 
   it("holds at most four offers per Node and refuses a fifth with rate_limited", async () => {
@@ -120,7 +120,7 @@ describe("offers", () => {
     const fifth = await pairHost("host4", node);
     fifth.send('{"t":"offer","v":1,"ttl":60}');
     expect((await fifth.nextOf("err")).header).toMatchObject({ code: "rate_limited" });
-    expect((await fifth.closed()).code).toBe(PairCloseCode.REFUSED);
+    expect((await fifth.closed).code).toBe(PairCloseCode.REFUSED);
   });
 
   it("allows one offer per host socket", async () => {
@@ -129,7 +129,7 @@ describe("offers", () => {
     await offer(host);
     host.send('{"t":"offer","v":1,"ttl":60}');
     expect((await host.nextOf("err")).header).toMatchObject({ code: "bad_frame" });
-    expect((await host.closed()).code).toBe(CloseCode.POLICY);
+    expect((await host.closed).code).toBe(CloseCode.POLICY);
     expect(await nodeSql(node, "SELECT nameplate FROM offers")).toEqual([]);
   });
 });
@@ -141,10 +141,10 @@ describe("the pairing host and the agent", () => {
     const alice = await client("alice", await mintDevice(node, "alice-phone"));
     const host = await pairHost("host", node);
     await offer(host);
-    await host.close();
+    await host.closeAndWait();
     expect(await metrics(node)).toMatchObject({ connected: true, sessions: 1, agentConnects: 1 });
     expect(await agentA.drain(["session"])).toEqual([]);
-    alice.request("a1", "still routed");
+    alice.requestRaw("a1", "still routed");
     const req = await agentA.nextOf("req");
     agentA.send(`{"t":"res","rid":${req.header.rid}}\nyes`);
     expect((await alice.outcome("a1")).payload).toBe("yes");

@@ -1,119 +1,23 @@
 /**
- * Named fake peers for tests that run inside workerd (alice, bob … talk to the relay through SELF).
- * Every wait has a timeout, so a missing frame fails the test with a message instead of hanging it.
+ * Named fake peers for tests that run inside workerd (alice, bob … talk to the relay through SELF),
+ * on the shared fake-peer helper: every wait has a timeout.
  */
 import { encodeFrame, PROTOCOL_VERSION, type Role } from "@ora/protocol";
 import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { FakePeer, type Frame } from "../helpers/fake-peer.js";
 import type { NodeObjectRpc } from "./env.js";
 
 export const ADMIN_TOKEN = "workerd-test-admin-token";
+/** Inside workerd a frame that is coming arrives within milliseconds; a test's own timeout is 5 s. */
 const WAIT_MS = 2000;
 
-export interface Frame {
-  header: Record<string, any>;
-  payload: string | undefined;
-  text: string;
-}
+export type Peer = FakePeer<WebSocket>;
 
-/** Rejects when `promise` has not settled within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-export class Peer {
-  private readonly unread: Frame[] = [];
-  private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  private readonly closedEvent: Promise<{ code: number; reason: string }>;
-
-  constructor(
-    readonly name: string,
-    readonly ws: WebSocket,
-  ) {
-    this.closedEvent = new Promise((resolve) => {
-      ws.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }));
-    });
-    ws.addEventListener("message", (event) => {
-      const text = String(event.data);
-      const nl = text.indexOf("\n");
-      const frame: Frame = { header: JSON.parse(nl === -1 ? text : text.slice(0, nl)), payload: nl === -1 ? undefined : text.slice(nl + 1), text };
-      const waiter = this.waiters.find((w) => w.match(frame));
-      if (waiter) {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(frame);
-      } else {
-        this.unread.push(frame);
-      }
-    });
-    ws.accept();
-  }
-
-  /** The next frame that matches (already received or still to come). */
-  next(match: (f: Frame) => boolean = () => true, ms = WAIT_MS): Promise<Frame> {
-    const index = this.unread.findIndex(match);
-    if (index !== -1) return Promise.resolve(this.unread.splice(index, 1)[0]!);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        const have = this.unread.map((f) => f.text.slice(0, 100)).join(" | ") || "nothing";
-        reject(new Error(`${this.name}: no matching frame within ${ms} ms; have ${have}`));
-      }, ms);
-      const done = (f: Frame) => {
-        clearTimeout(timer);
-        resolve(f);
-      };
-      this.waiters.push({ match, resolve: done });
-    });
-  }
-
-  /** The next frame of type `t`. */
-  nextOf(t: string, ms = WAIT_MS): Promise<Frame> {
-    return this.next((f) => f.header.t === t, ms);
-  }
-
-  /** The frame that ends request `id`: res, end or err. */
-  outcome(id: string, ms = WAIT_MS): Promise<Frame> {
-    return this.next((f) => f.header.id === id && ["res", "end", "err"].includes(f.header.t), ms);
-  }
-
-  send(text: string): void {
-    this.ws.send(text);
-  }
-
-  request(id: string, payload?: string): void {
-    this.send(encodeFrame({ t: "req", id }, payload));
-  }
-
-  /**
-   * Waits until the relay has handled every frame this peer sent before. The ping carries an extra
-   * key, so it is not byte-identical to PING_FRAME: the runtime's auto-response does not answer it and
-   * the pong comes from the object itself, after everything queued ahead of it on this socket.
-   */
-  async sync(ms = WAIT_MS): Promise<void> {
-    this.send(JSON.stringify({ t: "ping", sync: true }));
-    await this.next((f) => f.header.t === "pong", ms);
-  }
-
-  /**
-   * Every frame received and not yet consumed, once the relay has caught up with this socket; frames
-   * whose type is in `ignore` are discarded instead (an agent's session notices, for instance).
-   */
-  async drain(ignore: string[] = [], ms = WAIT_MS): Promise<Frame[]> {
-    await this.sync(ms);
-    return this.unread.splice(0).filter((f) => !ignore.includes(f.header.t));
-  }
-
-  closed(ms = WAIT_MS): Promise<{ code: number; reason: string }> {
-    return within(this.closedEvent, ms, `${this.name}'s socket to close`);
-  }
-
-  async close(code = 1000): Promise<void> {
-    this.ws.close(code, "bye");
-    await this.closed();
-  }
+/** A fake peer on the client end of an upgrade's WebSocket. */
+function peerOn(name: string, ws: WebSocket): Peer {
+  const peer = new FakePeer(name, ws, WAIT_MS);
+  ws.accept();
+  return peer;
 }
 
 export interface Node {
@@ -169,7 +73,7 @@ export function upgradeRequest(path: "/v1/node/connect" | "/v1/client/connect", 
 export async function open(name: string, path: "/v1/node/connect" | "/v1/client/connect", credential: string): Promise<Peer> {
   const res = await upgradeRequest(path, credential);
   if (res.status !== 101 || !res.webSocket) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
-  return new Peer(name, res.webSocket);
+  return peerOn(name, res.webSocket);
 }
 
 /** An agent connection that has completed its hello. */
@@ -192,7 +96,7 @@ export async function client(name: string, device: Device): Promise<Peer & { wel
 export async function pairHost(name: string, node: Node): Promise<Peer> {
   const res = await SELF.fetch("http://relay/v1/node/pair", { headers: { Upgrade: "websocket", Authorization: `Bearer ${node.credential}` } });
   if (res.status !== 101 || !res.webSocket) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
-  return new Peer(name, res.webSocket);
+  return peerOn(name, res.webSocket);
 }
 
 /** Makes an offer on a host socket; resolves with the relay's answer. */
@@ -206,7 +110,7 @@ export async function offer(host: Peer, ttl = 300): Promise<{ nameplate: string;
 export async function claimant(name: string, nameplate: string, address = someAddress()): Promise<Peer> {
   const res = await SELF.fetch(`http://relay/v1/pair/${nameplate}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": address } });
   if (res.status !== 101 || !res.webSocket) throw new Error(`${name}: HTTP ${res.status} ${await res.text()}`);
-  return new Peer(name, res.webSocket);
+  return peerOn(name, res.webSocket);
 }
 
 /** Runs SQL in the Node's object (tests move times into the past instead of waiting for them). */
@@ -218,7 +122,7 @@ export function adminFetch(path: string, token: string | null = ADMIN_TOKEN): Pr
   return SELF.fetch(`http://relay${path}`, { headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
 }
 
-/** What NodeObject.metricsSnapshot() returns (worker/src/node/metrics.ts), as far as tests read it. */
+/** What NodeObject.metricsSnapshot() returns (worker/src/mux/metrics.ts), as far as tests read it. */
 export interface Snapshot {
   node: string | null;
   connected: boolean;
@@ -239,11 +143,14 @@ export async function metrics(node: Node): Promise<Snapshot> {
 
 /**
  * The object's private state, reached on purpose: tests move deadlines into the past instead of
- * sleeping through them. Kept to the few fields the alarm reads.
+ * sleeping through them. Kept to the few fields the alarm reads (the mux core's, mux/mux.ts).
  */
 interface Internals {
-  pending: { size: number; entries(): IterableIterator<{ rid: number; deadline: number; startedAt: number }> };
-  peers: Map<WebSocket, { hello: boolean; openedAt: number; kind: "agent" | "client"; sid?: string; until?: number | null }>;
+  mux: {
+    pending: { size: number; entries(): IterableIterator<{ rid: number; deadline: number; startedAt: number }> };
+    conns: { bySocket: Map<WebSocket, { hello: boolean; openedAt: number; kind: "agent" | "client"; sid?: string; until?: number | null }> };
+  };
+  pairing: { sockets: Map<WebSocket, { openedAt: number }> };
 }
 
 export function internals<R>(node: Node, callback: (inner: Internals, state: DurableObjectState) => R | Promise<R>): Promise<R> {
@@ -255,7 +162,7 @@ export function expireDeadlines(node: Node): Promise<number> {
   return internals(node, (inner, state) => {
     state.storage.sql.exec("UPDATE pending SET deadline = 0");
     let n = 0;
-    for (const entry of inner.pending.entries()) {
+    for (const entry of inner.mux.pending.entries()) {
       entry.deadline = 0;
       n++;
     }

@@ -19,7 +19,7 @@ import { randomInt } from "node:crypto";
 import { CodeLockouts, codeHash, codeMatches, newCode } from "./approval-codes.js";
 import type { Audit } from "./audit.js";
 import type { PolicyConfig } from "./policy-config.js";
-import { requesterKey } from "./requester.js";
+import { requesterFromColumns, requesterKey, type RequesterColumns } from "./requester.js";
 import { ToolError, type Requester } from "./tool.js";
 
 export type { Approval, ApprovalRisk, ApprovalStatus, ApprovalView } from "@ora/protocol";
@@ -44,17 +44,12 @@ export class ApprovalError extends Error {
   }
 }
 
-interface Row {
+interface Row extends RequesterColumns {
   id: string;
   tool: string;
   args_json: string;
   args_hash: string;
   risk: ApprovalRisk;
-  req_device: string;
-  req_role: Requester["role"];
-  req_user: string;
-  req_via: Requester["via"];
-  req_session: string | null;
   origin: string;
   created_at: number;
   expires_at: number;
@@ -302,11 +297,7 @@ function binding(requester: Requester): [string, string, string, string] {
   return [requester.device, requester.role, requester.user, requester.via];
 }
 
-function fromRow(row: Row): Requester {
-  const requester: Requester = { device: row.req_device, role: row.req_role, user: row.req_user, via: row.req_via };
-  if (row.req_session !== null) requester.session = row.req_session;
-  return requester;
-}
+const fromRow = requesterFromColumns;
 
 function toApproval(row: Row): Approval {
   return {

@@ -23,3 +23,18 @@ export function describeRequester(requester: Requester): string {
 export function userOf(device: string, role: Requester["role"]): string {
   return role === "owner" ? "owner" : device;
 }
+
+/** How approvals and tasks store the requester they belong to. */
+export interface RequesterColumns {
+  req_device: string;
+  req_role: Requester["role"];
+  req_user: string;
+  req_via: Requester["via"];
+  req_session: string | null;
+}
+
+export function requesterFromColumns(row: RequesterColumns): Requester {
+  const requester: Requester = { device: row.req_device, role: row.req_role, user: row.req_user, via: row.req_via };
+  if (row.req_session !== null) requester.session = row.req_session;
+  return requester;
+}

@@ -14,23 +14,18 @@ import type Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
 import { type ApprovalEvent, type Approvals, newId } from "./approvals.js";
 import type { Audit } from "./audit.js";
-import { requesterKey } from "./requester.js";
+import { requesterFromColumns, requesterKey, type RequesterColumns } from "./requester.js";
 
 /** Results larger than this are not kept (the tool ran; its output is too large to store). */
 const MAX_RESULT_JSON = 512 * 1024;
 
-export interface TaskRow {
+export interface TaskRow extends RequesterColumns {
   id: string;
   approval: string;
   tool: string;
   args_json: string;
   args_hash: string;
   risk: Task["risk"];
-  req_device: string;
-  req_role: Requester["role"];
-  req_user: string;
-  req_via: Requester["via"];
-  req_session: string | null;
   origin: string;
   conversation: string | null;
   tool_call: string | null;
@@ -298,11 +293,7 @@ function mayView(row: TaskRow, viewer: Requester): boolean {
   return viewer.role === "owner" || requesterKey(viewer) === requesterKey(requesterOf(row));
 }
 
-function requesterOf(row: TaskRow): Requester {
-  const requester: Requester = { device: row.req_device, role: row.req_role, user: row.req_user, via: row.req_via };
-  if (row.req_session !== null) requester.session = row.req_session;
-  return requester;
-}
+const requesterOf = requesterFromColumns;
 
 function toTask(row: TaskRow): Task {
   const task: Task = {

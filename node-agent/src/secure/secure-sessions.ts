@@ -1,5 +1,5 @@
 /**
- * The agent's end of every client session's encryption (protocol crypto/e2e.ts). A session's first
+ * The agent's end of every client session's encryption (protocol crypto/session.ts). A session's first
  * request must be the handshake from a paired device; after it, every request must be sealed under
  * that session's keys, and every answer, chunk and push the agent sends is sealed too. Nothing from
  * a device is acted on in clear, so a relay cannot inject requests, and the device's identity and

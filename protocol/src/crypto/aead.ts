@@ -1,5 +1,5 @@
 /**
- * The session AEAD: XChaCha20-Poly1305 with the nonce 0¹⁶ ‖ seq (crypto/e2e.ts), done fast.
+ * The session AEAD: XChaCha20-Poly1305 with the nonce 0¹⁶ ‖ seq (crypto/session.ts), done fast.
  *
  * XChaCha20-Poly1305 is ChaCha20-Poly1305 (RFC 8439) under a subkey HChaCha20(key, nonce[0..16])
  * with the nonce 0⁴ ‖ nonce[16..24] (draft-irtf-cfrg-xchacha §2.3). Our nonces all start with the

@@ -7,6 +7,7 @@ import type { Device, Role } from "@ora/protocol";
 import { mintCredential, sameSecret } from "../credentials.js";
 import { randomId } from "../encoding.js";
 import type { CredentialConfig } from "../env.js";
+import type { Rotation } from "../mux/ports.js";
 
 export type { Device };
 
@@ -44,8 +45,6 @@ function toDevice(row: DeviceRow): Device {
     lastSeen: row.last_seen,
   };
 }
-
-export type RotateResult = { ok: true; credential: string } | { ok: false; code: "rate_limited" | "unauthorized" };
 
 export class DeviceStore {
   constructor(
@@ -119,7 +118,7 @@ export class DeviceStore {
    * Replaces the device's credential with a fresh one. The previous one stays valid until the new
    * one is first used or ROTATION_GRACE_MS pass; a credential from before an earlier rotation dies now.
    */
-  async rotate(id: string, nodeId: string, pepper: string, now: number): Promise<RotateResult> {
+  async rotate(id: string, nodeId: string, pepper: string, now: number): Promise<Rotation> {
     this.sql.exec("DELETE FROM rotations WHERE at <= ?", now - HOUR_MS);
     const recent = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rotations WHERE device = ?", id).one().n;
     if (recent >= this.config.rotationsPerHour) return { ok: false, code: "rate_limited" };

@@ -16,20 +16,19 @@ import {
   CloseCode,
   decodeFrame,
   encodeFrame,
-  MIN_PROTOCOL_VERSION,
   PAIR_MESSAGE_LIMITS,
   PairClaimFrame,
   PairCloseCode,
   PairHostFrame,
-  PROTOCOL_VERSION,
   utf8Length,
   type ErrorCode,
 } from "@ora/protocol";
 import { randomId } from "../encoding.js";
 import { pairingConfig, relayConfig, type Env, type PairingConfig } from "../env.js";
 import { registryOf, type Registry } from "../registry.js";
+import { versionProblem } from "../mux/handshake.js";
 import { sourceTag, type AuditLog } from "./audit.js";
-import { closeQuietly } from "./peers.js";
+import { closeQuietly, sendQuietly } from "./sockets.js";
 
 /** Every pairing socket carries this tag, and `p:<conn>` to find it by its connection id. */
 export const PAIR_TAG = "pair";
@@ -194,7 +193,7 @@ export class Pairing {
     att.nameplate = nameplate;
     ws.serializeAttachment(att);
     this.d.audit.record("pair_offer", null, `nameplate=${nameplate} ttl=${ttlSec}`);
-    send(ws, encodeFrame({ t: "offer", nameplate, expiresAt }));
+    sendQuietly(ws, encodeFrame({ t: "offer", nameplate, expiresAt }));
     this.d.wakeBy(expiresAt);
   }
 
@@ -215,8 +214,8 @@ export class Pairing {
     this.d.sql.exec("UPDATE offers SET claimant = ?, claimant_src = ? WHERE nameplate = ?", att.conn, att.src, offer.nameplate);
     att.claimed = true;
     ws.serializeAttachment(att);
-    send(host, encodeFrame({ t: "peer" }));
-    send(ws, encodeFrame({ t: "peer" }));
+    sendQuietly(host, encodeFrame({ t: "peer" }));
+    sendQuietly(ws, encodeFrame({ t: "peer" }));
   }
 
   /** Carries one msg to the other end, payload unchanged; an end over its limits burns the offer. */
@@ -235,7 +234,7 @@ export class Pairing {
     }
     this.d.sql.exec(`UPDATE offers SET ${from}_msgs = ${from}_msgs + 1 WHERE nameplate = ?`, offer.nameplate);
     const target = this.socketOf(to === "host" ? offer.host : offer.claimant!);
-    if (target) send(target, encodeFrame({ t: "msg" }, payload));
+    if (target) sendQuietly(target, encodeFrame({ t: "msg" }, payload));
   }
 
   // ---- endings ----
@@ -251,7 +250,7 @@ export class Pairing {
       if (!ws) continue;
       this.forget(ws);
       const err = tell[end];
-      if (err) send(ws, encodeFrame({ t: "err", code: err[0], message: err[1] }));
+      if (err) sendQuietly(ws, encodeFrame({ t: "err", code: err[0], message: err[1] }));
       closeQuietly(ws, code, err?.[0] ?? "done");
     }
     await this.release(offer.nameplate, offer.offer);
@@ -268,19 +267,20 @@ export class Pairing {
 
   private refuse(ws: WebSocket, code: ErrorCode, message: string, close: number = PairCloseCode.REFUSED): void {
     this.forget(ws);
-    send(ws, encodeFrame({ t: "err", code, message }));
+    sendQuietly(ws, encodeFrame({ t: "err", code, message }));
     closeQuietly(ws, close, code);
   }
 
   private violation(ws: WebSocket, message: string, close: number = CloseCode.POLICY): Promise<void> {
-    send(ws, encodeFrame({ t: "err", code: "bad_frame", message }));
+    sendQuietly(ws, encodeFrame({ t: "err", code: "bad_frame", message }));
     closeQuietly(ws, close, "bad_frame");
     return this.onClose(ws);
   }
 
   private versionOk(ws: WebSocket, version: number): boolean {
-    if (version >= MIN_PROTOCOL_VERSION && version <= PROTOCOL_VERSION) return true;
-    this.refuse(ws, "upgrade_required", `protocol version ${version} is not supported`, CloseCode.UPGRADE_REQUIRED);
+    const problem = versionProblem(version);
+    if (problem === null) return true;
+    this.refuse(ws, "upgrade_required", problem, CloseCode.UPGRADE_REQUIRED);
     return false;
   }
 
@@ -311,13 +311,5 @@ export class Pairing {
 
   private waitingForHandshake(ws: WebSocket, att: PairAttachment): boolean {
     return att.kind === "pair-host" ? att.nameplate === null && !this.allocating.has(ws) : !att.claimed;
-  }
-}
-
-function send(ws: WebSocket, text: string): void {
-  try {
-    ws.send(text);
-  } catch {
-    // closed meanwhile: the close handler cleans up
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The Node's pending requests: in memory for the hot path, mirrored in SQLite so that an evicted
- * object wakes up knowing every request still owed an answer and when each one times out.
+ * The Node's pending requests: plain data in memory for the hot path, mirrored in a MuxStore (SQLite in
+ * the Durable Object) so that an evicted object wakes up knowing every request still owed an answer
+ * and when each one times out.
  *
  * The mirror is written behind: flush() (called by the alarm, at most FLUSH_MS after a change) writes
  * what changed since the last flush. A request answered before then never touches storage. Writing
@@ -8,14 +9,10 @@
  * until its writes are durable — which measured 5× slower (docs/BENCH.md). Nothing is lost to
  * eviction: an object is only evicted after seconds without events, and the flush comes first.
  */
-export interface PendingEntry {
-  rid: number;
-  sid: string;
-  id: string;
-  startedAt: number;
-  deadline: number;
-  streaming: boolean;
-  /** Whether a row for this entry exists in SQLite (as of the last flush). */
+import type { MuxStore, PendingRow } from "./ports.js";
+
+export interface PendingEntry extends PendingRow {
+  /** Whether the store holds this entry (as of the last flush). */
   saved: boolean;
 }
 
@@ -32,14 +29,9 @@ export class PendingTable {
   private nextRid: number;
   private ridBlockEnd: number;
 
-  constructor(private readonly sql: SqlStorage) {
-    for (const row of sql.exec<{ rid: number; sid: string; id: string; started_at: number; deadline: number; streaming: number }>(
-      "SELECT rid, sid, id, started_at, deadline, streaming FROM pending",
-    )) {
-      this.index({ rid: row.rid, sid: row.sid, id: row.id, startedAt: row.started_at, deadline: row.deadline, streaming: row.streaming === 1, saved: true });
-    }
-    const stored = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'rid_block_end'").toArray()[0];
-    this.nextRid = stored ? Number(stored.value) + 1 : 1;
+  constructor(private readonly store: MuxStore) {
+    for (const entry of store.loadPending()) this.index({ ...entry, saved: true });
+    this.nextRid = store.ridBlockEnd() + 1;
     this.ridBlockEnd = this.nextRid - 1;
   }
 
@@ -76,7 +68,7 @@ export class PendingTable {
   add(sid: string, id: string, now: number, deadline: number): PendingEntry {
     if (this.nextRid > this.ridBlockEnd) {
       this.ridBlockEnd = this.nextRid + RID_BLOCK - 1;
-      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('rid_block_end', ?)", String(this.ridBlockEnd));
+      this.store.reserveRids(this.ridBlockEnd);
     }
     const entry: PendingEntry = { rid: this.nextRid++, sid, id, startedAt: now, deadline, streaming: false, saved: false };
     this.index(entry);
@@ -100,26 +92,16 @@ export class PendingTable {
     if (entry.saved) this.removed.add(entry.rid);
   }
 
-  /** True when memory and SQLite differ. */
+  /** True when memory and the store differ. */
   get dirty(): boolean {
     return this.changed.size > 0 || this.removed.size > 0;
   }
 
-  /** Brings the SQLite mirror up to date with memory. */
+  /** Brings the store's mirror up to date with memory. */
   flush(): void {
-    for (const rid of this.removed) this.sql.exec("DELETE FROM pending WHERE rid = ?", rid);
-    for (const e of this.changed) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO pending (rid, sid, id, started_at, deadline, streaming) VALUES (?, ?, ?, ?, ?, ?)",
-        e.rid,
-        e.sid,
-        e.id,
-        e.startedAt,
-        e.deadline,
-        e.streaming ? 1 : 0,
-      );
-      e.saved = true;
-    }
+    if (!this.dirty) return;
+    this.store.writePending(this.changed, this.removed);
+    for (const e of this.changed) e.saved = true;
     this.removed.clear();
     this.changed.clear();
   }

@@ -1,0 +1,57 @@
+/**
+ * Who is connected to one Node and how frames reach them: every connection by its socket, the client
+ * sessions that said hello by session id, and the agent connection that holds the Node. Every frame
+ * out is metered here, and data frames to a client respect its flow window (docs/PROTOCOL.md, flow
+ * control), so that a slow client cannot make the relay buffer for it.
+ */
+import { utf8Length } from "@ora/protocol";
+import type { Metrics } from "./metrics.js";
+import type { AgentPeer, Attachment, ClientPeer, Peer } from "./peers.js";
+import type { MuxPort } from "./ports.js";
+
+export class Connections<S> {
+  readonly bySocket = new Map<S, Peer<S>>();
+  readonly sessions = new Map<string, ClientPeer<S>>();
+  agent: AgentPeer<S> | null = null;
+
+  constructor(
+    private readonly port: MuxPort<S>,
+    private readonly metrics: Metrics,
+    private readonly windowBytes: number,
+  ) {}
+
+  track(socket: S, attachment: Attachment): Peer<S> {
+    const peer: Peer<S> = { ...attachment, socket, bad: 0, sent: 0, acked: 0 };
+    this.bySocket.set(socket, peer);
+    if (peer.kind === "client" && peer.hello) this.sessions.set(peer.sid, peer as ClientPeer<S>);
+    return peer;
+  }
+
+  forget(socket: S): Peer<S> | undefined {
+    const peer = this.bySocket.get(socket);
+    this.bySocket.delete(socket);
+    if (peer?.kind === "client") this.sessions.delete(peer.sid);
+    return peer;
+  }
+
+  send(peer: Peer<S>, text: string, bytes = utf8Length(text)): void {
+    peer.sent += bytes;
+    this.metrics.add("bytesOut", bytes);
+    if (!this.port.send(peer.socket, text)) this.metrics.drop("send_failed");
+  }
+
+  /** A data frame to a client, within its flow window; false when the frame was dropped. */
+  sendData(session: ClientPeer<S>, frame: { text: string; bytes: number }): boolean {
+    if (session.sent - session.acked + frame.bytes > this.windowBytes) {
+      this.metrics.drop("slow_consumer");
+      return false;
+    }
+    this.send(session, frame.text, frame.bytes);
+    return true;
+  }
+
+  /** A control frame to every session. */
+  broadcast(text: string): void {
+    for (const session of this.sessions.values()) this.send(session, text);
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The mux: one Node's agent connection and client sessions, and the relay rules in docs/PROTOCOL.md and docs/OPERATIONS.md between
+ * them (docs/PROTOCOL.md is the wire). Frames come in through `onMessage`, everything goes out through
+ * a MuxPort (ports.ts): the core holds no socket, timer or database, so its rules run in plain Node
+ * (test/relay/) as well as in the Node's Durable Object (node/node-object.ts), which is a thin shell
+ * around it. Every deadline (request timeouts, stream caps, handshake deadlines, credential expiry,
+ * the write-behind flush) is due from `nextDeadline` and handled by `onAlarm`.
+ *
+ * Duplicate connections: a newer agent connection of the same Node replaces the older one, which is
+ * closed with CloseCode.REPLACED; requests pending on the older connection fail with `node_offline`
+ * (the new agent process never saw them).
+ */
+import {
+  AgentFrame,
+  ClientFrame,
+  CloseCode,
+  decodeFrame,
+  encodeFrame,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  RelayId,
+  RequestId,
+  utf8Length,
+  type CancelReason,
+  type Device,
+  type ErrorCode,
+  type Limits,
+} from "@ora/protocol";
+import { randomId } from "../encoding.js";
+import { forward, payloadBytes } from "./forward.js";
+import { announcedLimits, versionProblem } from "./handshake.js";
+import { emptyCounters, Metrics } from "./metrics.js";
+import { PendingTable, type PendingEntry } from "./pending.js";
+import { Connections } from "./connections.js";
+import { attachmentOf, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
+import type { MuxPort, MuxRecords, MuxStore } from "./ports.js";
+
+/** After this many invalid frames a connection is closed: a broken or hostile peer gets no more replies. */
+const MAX_BAD_FRAMES = 16;
+/** Metrics and the pending table are written behind, at most this long after they change. */
+export const FLUSH_MS = 1000;
+
+export interface MuxConfig extends Limits {
+  helloTimeoutSec: number;
+}
+
+export class Mux<S> {
+  /** The live requests; read-only outside the core. */
+  readonly pending: PendingTable;
+  private readonly metrics: Metrics;
+  private readonly limits: Limits;
+  private readonly conns: Connections<S>;
+
+  /** `open`: the connections that outlived the previous instance, with the attachments they saved. */
+  constructor(
+    private readonly config: MuxConfig,
+    private readonly port: MuxPort<S>,
+    private readonly store: MuxStore,
+    private readonly records: MuxRecords,
+    open: Iterable<readonly [S, Attachment]> = [],
+  ) {
+    this.pending = new PendingTable(store);
+    this.metrics = new Metrics({ ...emptyCounters(), ...store.loadCounters() });
+    this.limits = announcedLimits(config);
+    this.conns = new Connections(port, this.metrics, config.windowBytes);
+    const currentAgent = store.currentAgent();
+    for (const [socket, attachment] of open) {
+      const peer = this.conns.track(socket, attachment);
+      if (peer.kind === "agent" && peer.conn === currentAgent) this.conns.agent = peer;
+    }
+  }
+
+  /** The connection's state, or undefined for a connection the mux does not hold (or dropped already). */
+  peer(socket: S): Peer<S> | undefined {
+    return this.conns.bySocket.get(socket);
+  }
+
+  snapshot() {
+    return { connected: this.conns.agent?.hello ?? false, sessions: this.conns.sessions.size, pending: this.pending.size, ...this.metrics.counters };
+  }
+
+  // ---- Connections ----
+
+  /** A new agent connection, which replaces the current one; returns what the connection must save. */
+  openAgent(socket: S, source: string | null): AgentAttachment {
+    const old = this.conns.agent;
+    if (old) {
+      this.records.agentDisconnected(CloseCode.REPLACED);
+      this.conns.agent = null;
+      this.nodeGone("replaced by a newer connection of this Node");
+      this.conns.forget(old.socket);
+      this.port.close(old.socket, CloseCode.REPLACED, "replaced by a newer connection");
+    }
+    this.records.agentConnected(source);
+    const attachment: AgentAttachment = { kind: "agent", conn: randomId(), hello: false, openedAt: this.port.now() };
+    this.conns.agent = this.conns.track(socket, attachment) as AgentPeer<S>;
+    this.store.setCurrentAgent(attachment.conn);
+    this.metrics.add("agentConnects");
+    this.schedule();
+    return attachment;
+  }
+
+  /** A new client session of `device` (authenticated by the caller); returns what it must save. */
+  openClient(socket: S, device: Device, source: string | null): ClientAttachment {
+    const attachment: ClientAttachment = {
+      kind: "client",
+      sid: randomId(),
+      dev: device.id,
+      role: device.role,
+      hello: false,
+      openedAt: this.port.now(),
+      until: device.expiresAt,
+    };
+    this.records.clientConnected(device, source, attachment.openedAt);
+    this.conns.track(socket, attachment);
+    this.metrics.add("clientConnects");
+    this.schedule();
+    return attachment;
+  }
+
+  /** The connection closed (reciprocated with `code`) or failed. */
+  onClose(socket: S, code: number): void {
+    this.close(socket, code, "closed by peer");
+  }
+
+  onError(socket: S): void {
+    this.close(socket, CloseCode.INTERNAL, "socket error");
+  }
+
+  /** Closes a connection and ends everything that hangs on it: its pending requests, its session, the Node. */
+  close(socket: S, code: number, reason: string, cancel?: CancelReason): void {
+    this.drop(socket, code, reason, cancel);
+    this.schedule();
+  }
+
+  // ---- Frames ----
+
+  onMessage(peer: Peer<S>, message: string | ArrayBuffer): void | Promise<void> {
+    if (typeof message !== "string") {
+      this.metrics.add("bytesIn", message.byteLength);
+      return this.badFrame(peer, "binary frames are not part of the protocol");
+    }
+    const bytes = utf8Length(message);
+    this.metrics.add("bytesIn", bytes);
+    const done = peer.kind === "client" ? this.onClientFrame(peer as ClientPeer<S>, message, bytes) : this.onAgentFrame(peer as AgentPeer<S>, message, bytes);
+    this.flushDue();
+    return done;
+  }
+
+  private onClientFrame(peer: ClientPeer<S>, message: string, bytes: number): void | Promise<void> {
+    const frame = decodeFrame(message, ClientFrame);
+    if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
+    const header = frame.header;
+    if (bytes > this.config.maxMessageBytes)
+      return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
+    if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
+    if (header.t === "hello") return this.clientHello(peer, header.v);
+    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
+    switch (header.t) {
+      case "req":
+        return this.onRequest(peer, header.id, frame.payload, payloadBytes(message, frame.payload, bytes));
+      case "cancel": {
+        const entry = this.pending.find(peer.sid, header.id);
+        if (!entry) return;
+        this.metrics.add("cancels");
+        return this.fail(entry, "cancelled", "cancelled by the client", "cancelled");
+      }
+      case "ack":
+        peer.acked = Math.min(peer.sent, Math.max(peer.acked, header.bytes));
+        return;
+      case "rotate":
+        return this.rotate(peer);
+    }
+  }
+
+  /** A fresh credential for this device, to this session only. */
+  private async rotate(peer: ClientPeer<S>): Promise<void> {
+    const result = await this.records.rotate(peer.dev, this.port.now());
+    if (!result.ok) return this.reject(peer, result.code, result.code === "rate_limited" ? "too many rotations; try later" : "device not active");
+    this.conns.send(peer, encodeFrame({ t: "rotated", credential: result.credential }));
+  }
+
+  private clientHello(peer: ClientPeer<S>, version: number): void {
+    if (!this.versionOk(peer, version) || peer.hello) return;
+    peer.hello = true;
+    this.port.save(peer.socket, attachmentOf(peer));
+    this.conns.sessions.set(peer.sid, peer);
+    const online = this.conns.agent?.hello ?? false;
+    const rotate = this.records.rotationDue(peer.dev, this.port.now()) ? { rotate: true } : {};
+    this.conns.send(
+      peer,
+      encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits, ...rotate }),
+    );
+    if (this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: true }));
+  }
+
+  private onRequest(peer: ClientPeer<S>, id: string, payload: string | undefined, bytes: number): void {
+    const agent = this.conns.agent;
+    if (!agent?.hello) return this.reject(peer, "node_offline", "the agent is not connected", id);
+    if (this.pending.has(peer.sid, id)) return this.reject(peer, "id_in_use", "a request with this id is already pending", id);
+    if (this.pending.size >= this.config.maxPending) return this.reject(peer, "pending_limit", "the Node has too many pending requests", id);
+    if (this.pending.sessionCount(peer.sid) >= this.config.maxPendingPerSession) {
+      return this.reject(peer, "pending_limit", "this session has too many pending requests", id);
+    }
+    const now = this.port.now();
+    const entry = this.pending.add(peer.sid, id, now, now + this.config.timeoutSec * 1000);
+    this.metrics.add("requests");
+    this.metrics.pending(this.pending.size);
+    this.port.wakeBy(entry.deadline);
+    const out = forward({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload, bytes);
+    this.conns.send(agent, out.text, out.bytes);
+  }
+
+  private onAgentFrame(peer: AgentPeer<S>, message: string, bytes: number): void {
+    const frame = decodeFrame(message, AgentFrame);
+    if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
+    const header = frame.header;
+    if (bytes > this.config.maxMessageBytes) {
+      this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "rid" in header ? header.rid : undefined);
+      const entry = "rid" in header ? this.pending.get(header.rid) : undefined;
+      if (entry) this.fail(entry, "too_large", "the answer exceeds the relay's message size limit", "cancelled");
+      return;
+    }
+    if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
+    if (header.t === "hello") return this.agentHello(peer, header.v);
+    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
+    if (peer !== this.conns.agent) return; // a replaced connection's last words are not forwarded
+    const bytesOfPayload = payloadBytes(message, frame.payload, bytes);
+    if (header.t === "push") return this.onPush(header.to, frame.payload, bytesOfPayload);
+    return this.onAnswer(header.t, header.rid, frame.payload, bytesOfPayload);
+  }
+
+  private agentHello(peer: AgentPeer<S>, version: number): void {
+    if (!this.versionOk(peer, version) || peer.hello) return;
+    peer.hello = true;
+    this.port.save(peer.socket, attachmentOf(peer));
+    const sessions = [...this.conns.sessions.values()].map((s) => ({ s: s.sid, dev: s.dev, role: s.role }));
+    this.conns.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.records.nodeId(), limits: this.limits, sessions }));
+    this.conns.broadcast(encodeFrame({ t: "node", online: true }));
+  }
+
+  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: string | undefined, bytes: number): void {
+    const entry = this.pending.get(rid);
+    if (!entry) return this.metrics.drop("late_answer");
+    const session = this.conns.sessions.get(entry.sid);
+    if (!session) {
+      this.pending.remove(entry);
+      return this.metrics.drop("no_session");
+    }
+    if (!this.conns.sendData(session, forward({ t, id: entry.id }, payload, bytes)))
+      return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
+    const now = this.port.now();
+    if (t === "chunk") {
+      this.metrics.add("chunks");
+      const deadline = Math.min(now + this.config.timeoutSec * 1000, entry.startedAt + this.config.streamMaxSec * 1000);
+      // Earlier than before only when the stream cap is shorter than the idle timeout.
+      if (deadline < entry.deadline) this.port.wakeBy(deadline);
+      this.pending.touch(entry, deadline);
+      return;
+    }
+    this.pending.remove(entry);
+    this.metrics.add("answers");
+    this.metrics.latency(now - entry.startedAt);
+  }
+
+  private onPush(to: string, payload: string | undefined, bytes: number): void {
+    const targets = to === "*" ? [...this.conns.sessions.values()] : [this.conns.sessions.get(to)].filter((s) => s !== undefined);
+    if (targets.length === 0) return this.metrics.drop("no_session");
+    const out = forward({ t: "push" }, payload, bytes);
+    for (const session of targets) if (this.conns.sendData(session, out)) this.metrics.add("pushes");
+  }
+
+  // ---- Deadlines ----
+
+  /** Fails what is overdue, closes what missed its deadline, and writes the durable state behind. */
+  onAlarm(): void {
+    const now = this.port.now();
+    for (const entry of this.pending.entries()) {
+      if (entry.deadline > now) continue;
+      this.metrics.add("timeouts");
+      this.fail(entry, "timeout", "the agent did not answer in time", "timeout");
+    }
+    for (const [socket, peer] of this.conns.bySocket) {
+      if (!peer.hello && peer.openedAt + this.config.helloTimeoutSec * 1000 <= now) {
+        this.metrics.reject("hello_required");
+        this.drop(socket, CloseCode.HELLO_TIMEOUT, "no hello before the deadline");
+      } else if (peer.kind === "client" && peer.until !== null && peer.until !== undefined && peer.until <= now) {
+        this.drop(socket, CloseCode.UNAUTHORIZED, "the device's credential has expired", "revoked");
+      }
+    }
+    this.pending.flush();
+    if (this.metrics.dirty) {
+      this.store.saveCounters(this.metrics.counters);
+      this.metrics.dirty = false;
+    }
+    this.schedule();
+  }
+
+  /** The earliest time something is due, or undefined when nothing is. */
+  private nextDeadline(): number | undefined {
+    let next = this.pending.earliestDeadline();
+    const consider = (t: number | null | undefined) => {
+      if (t !== null && t !== undefined && (next === undefined || t < next)) next = t;
+    };
+    for (const peer of this.conns.bySocket.values()) {
+      if (!peer.hello) consider(peer.openedAt + this.config.helloTimeoutSec * 1000);
+      if (peer.kind === "client") consider(peer.until);
+    }
+    if (this.metrics.dirty || this.pending.dirty) consider(this.port.now() + FLUSH_MS);
+    return next;
+  }
+
+  private schedule(): void {
+    const at = this.nextDeadline();
+    if (at !== undefined) this.port.wakeBy(at);
+  }
+
+  /** The per-frame path: only makes sure a write-behind flush is due; never scans. */
+  private flushDue(): void {
+    if (this.metrics.dirty || this.pending.dirty) this.port.wakeBy(this.port.now() + FLUSH_MS);
+  }
+
+  // ---- Endings ----
+
+  /** Removes a connection and everything that hangs on it: its pending requests, its session, the Node. */
+  private drop(socket: S, code: number, reason: string, cancel: CancelReason = "client_gone"): void {
+    const peer = this.conns.forget(socket);
+    this.port.close(socket, code, reason);
+    if (!peer) return;
+    if (peer.kind === "agent") {
+      this.records.agentDisconnected(code);
+      if (peer === this.conns.agent) {
+        this.conns.agent = null;
+        this.store.setCurrentAgent(null);
+        this.nodeGone("the agent disconnected");
+      }
+      return;
+    }
+    this.records.clientDisconnected(peer.dev, code, this.port.now());
+    for (const entry of this.pending.ofSession(peer.sid)) {
+      this.pending.remove(entry);
+      if (this.conns.agent) this.conns.send(this.conns.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
+    }
+    if (peer.hello && this.conns.agent?.hello)
+      this.conns.send(this.conns.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: false }));
+  }
+
+  /** Every pending request fails with node_offline and every session learns the Node is offline. */
+  private nodeGone(message: string): void {
+    for (const entry of this.pending.entries()) this.fail(entry, "node_offline", message);
+    this.conns.broadcast(encodeFrame({ t: "node", online: false }));
+  }
+
+  private fail(entry: PendingEntry, code: ErrorCode, message: string, cancel?: CancelReason): void {
+    this.pending.remove(entry);
+    this.metrics.reject(code);
+    const session = this.conns.sessions.get(entry.sid);
+    if (session) this.conns.send(session, encodeFrame({ t: "err", id: entry.id, code, message }));
+    if (cancel && this.conns.agent) this.conns.send(this.conns.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
+  }
+
+  private badFrame(peer: Peer<S>, message: string, id?: unknown): void {
+    peer.bad += 1;
+    this.reject(peer, "bad_frame", message, id);
+    if (peer.bad >= MAX_BAD_FRAMES) this.drop(peer.socket, CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames");
+  }
+
+  private reject(peer: Peer<S>, code: ErrorCode, message: string, id?: unknown): void {
+    this.metrics.reject(code);
+    const ref = peer.kind === "client" ? (RequestId.safeParse(id).success ? { id } : {}) : RelayId.safeParse(id).success ? { rid: id } : {};
+    this.conns.send(peer, encodeFrame({ t: "err", ...ref, code, message }));
+  }
+
+  private versionOk(peer: Peer<S>, version: number): boolean {
+    const problem = versionProblem(version);
+    if (problem === null) return true;
+    this.reject(peer, "upgrade_required", problem);
+    this.drop(peer.socket, CloseCode.UPGRADE_REQUIRED, "protocol version not supported");
+    return false;
+  }
+}
