@@ -35,7 +35,10 @@ async function ensureDevVars() {
   if (/^ORA_VAPID_PRIVATE_KEY=/m.test(vars)) return;
   const vapid = await generateVapidKeys();
   const newline = vars === "" || vars.endsWith("\n") ? "" : "\n";
-  appendFileSync(path, `${newline}ORA_VAPID_PUBLIC_KEY=${vapid.publicKey}\nORA_VAPID_PRIVATE_KEY=${vapid.privateKey}\nORA_VAPID_SUBJECT=mailto:ora-dev@localhost\n`);
+  appendFileSync(
+    path,
+    `${newline}ORA_VAPID_PUBLIC_KEY=${vapid.publicKey}\nORA_VAPID_PRIVATE_KEY=${vapid.privateKey}\nORA_VAPID_SUBJECT=mailto:ora-dev@localhost\n`,
+  );
 }
 
 function start(name, command, args, env = {}) {
