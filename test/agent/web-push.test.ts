@@ -7,8 +7,7 @@ import { createECDH } from "node:crypto";
 import { encryptNotification } from "@block65/webcrypto-web-push";
 import ece from "http_ece";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { topicOf } from "../../node-agent/src/notify/index.js";
-import { sealNotification } from "../../node-agent/src/notify/seal.js";
+import { sealNotification, topicOf } from "../../node-agent/src/notify/index.js";
 
 /** RFC 8291 §5 and Appendix A: every input, and the message they make. */
 const RFC8291 = {

@@ -114,7 +114,7 @@ describe("Web Push notifications", () => {
     guest.client.close();
   });
 
-  it("forgets a subscription the push service says is gone (410), and sends it nothing more", async () => {
+  it("forgets a subscription the push service says is gone (410), and sends it nothing more; others still hear", async () => {
     const phone = await subscribed(ownerId, "owner-phone-2");
     const laptop = await subscribed(laptopId, "owner-laptop");
     service.answer("owner-phone-2", { status: 410 });
@@ -131,6 +131,10 @@ describe("Web Push notifications", () => {
     expect((await service.next("owner-laptop")).notification.tag).toBe(second.approval);
     expect(service.attempts.get("owner-phone-2")).toBe(1);
     expect((await relay.metrics(nodeId)).push).toMatchObject({ gone: 1 });
+
+    // The guest still hears how its calls end: a denial, too.
+    await laptop.client.request("approvals.decide", { id: first.approval, verdict: "deny" });
+    expect((await service.next("guest-tablet")).notification).toMatchObject({ body: "Denied: files.write", url: `/#tasks/${first.id}` });
     for (const client of [phone.client, laptop.client, guest]) client.close();
   });
 

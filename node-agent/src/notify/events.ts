@@ -13,11 +13,12 @@ import type { Logger } from "../log.js";
 import type { Notifier } from "./notifier.js";
 
 const DAY_SEC = 86_400;
-const TASK_ENDINGS: Partial<Record<Task["state"], string>> = {
-  done: "Done",
-  failed: "Failed",
-  denied: "Denied",
-  expired: "Expired: nobody approved",
+/** The line for a task that ended, by how it ended (cancelled: whoever cancelled it knows). */
+const TASK_ENDINGS: Partial<Record<Task["state"], (tool: string) => string>> = {
+  done: (tool) => `Done: ${tool}`,
+  failed: (tool) => `Failed: ${tool}`,
+  denied: (tool) => `Denied: ${tool}`,
+  expired: (tool) => `Expired: nobody approved ${tool} in time`,
 };
 
 /** Starts notifying; returns what stops it. */
@@ -60,7 +61,7 @@ function approvalAsked(event: ApprovalEvent, paired: PairedDevices, notifier: No
 function taskEnded(task: Task, notifier: Notifier): void {
   const ending = TASK_ENDINGS[task.state];
   if (!ending || task.requester.via !== "relay") return;
-  const body: NotificationBody = { title: "ORA", body: clip(`${ending}: ${task.tool}`, 400), url: `/#tasks/${task.id}`, tag: task.id };
+  const body: NotificationBody = { title: "ORA", body: clip(ending(task.tool), 400), url: `/#tasks/${task.id}`, tag: task.id };
   void notifier.notify(task.requester.device, body, { ttl: DAY_SEC, urgency: "normal", topic: topicOf(task.id) });
 }
 

@@ -59,6 +59,13 @@ export class Notifier {
     } catch (error) {
       if (!(error instanceof RelayHttpError)) throw error;
       if (error.status === 429) this.quietUntil = this.now() + (error.retryAfterSec ?? 60) * 1000;
+      if (error.status === 404) {
+        // The relay knows no endpoint for it (the device was revoked, or the relay's VAPID key, which
+        // the subscription was made for, is gone): nothing sent to it can arrive until it subscribes again.
+        this.subscriptions.remove(device, subscription.endpoint);
+        this.log.info("the relay has no push endpoint for this device; notifications are off until it subscribes again", { device });
+        return "gone";
+      }
       // The relay's refusals carry no notification content: they are safe to log.
       this.log.warn("notification not sent", { device, reason: error.message });
       return "failed";
