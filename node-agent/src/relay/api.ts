@@ -1,7 +1,7 @@
 /**
- * The relay's HTTP API as the agent uses it: registration, its devices and their push endpoints. Routes and shapes are
- * protocol's RELAY_HTTP; every answer is parsed with it, so a relay that answers something else is
- * a RelayHttpError that says so, never a half-read value.
+ * The relay's HTTP API as the agent uses it: registration, its devices and their push endpoints.
+ * Routes and shapes are protocol's RELAY_HTTP; every answer is parsed with it, so a relay that answers
+ * something else is a RelayHttpError that says so, never a half-read value.
  */
 import {
   ErrorBody,
