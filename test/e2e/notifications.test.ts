@@ -8,7 +8,7 @@ import { OraClient, type Task } from "@ora/protocol";
 import { mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
@@ -39,8 +39,24 @@ describe("Web Push notifications", () => {
   let laptopId: ProvisionedDevice;
   let guestId: ProvisionedDevice;
   const root = realpathSync(mkdtempSync(join(tmpdir(), "ora-root-")));
+  /** What the relay (wrangler and workerd) wrote to this process's output and console. */
+  let relayLog = "";
 
   beforeAll(async () => {
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream);
+      vi.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array, ...rest: any[]) => {
+        relayLog += String(chunk);
+        return write(chunk, ...rest);
+      });
+    }
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      const log = console[level].bind(console);
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        relayLog += `${args.map(String).join(" ")}\n`;
+        log(...args);
+      });
+    }
     vapid = await vapidKeys();
     service = await FakePushService.start(vapid.publicKey);
     relay = await startRelay({
@@ -55,6 +71,7 @@ describe("Web Push notifications", () => {
     guestId = await provisionDevice(relay, agent, "guest-tablet", "guest");
   });
   afterAll(async () => {
+    vi.restoreAllMocks();
     await agent?.stop();
     await relay?.dispose();
     await service?.close();
@@ -110,6 +127,8 @@ describe("Web Push notifications", () => {
       expect(JSON.stringify(metrics)).not.toContain(text);
     }
     expect(agent.output()).not.toContain("Approval needed");
+    expect(relayLog).toContain("valid header rules"); // the capture works: wrangler's own start-up line
+    expect(relayLog).not.toContain("Approval needed");
     owner.client.close();
     guest.client.close();
   });
