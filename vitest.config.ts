@@ -19,6 +19,10 @@ export default defineConfig({
                 ORA_RELAY_CLIENT_TIMEOUT_SEC: "5",
                 ORA_RELAY_HELLO_TIMEOUT_SEC: "5",
                 ORA_RELAY_MAX_PENDING: "8",
+                // No Web Push here, whatever a local .dev.vars says (npm start writes keys into it):
+                // test/worker/push.test.ts checks the relay without a VAPID key.
+                ORA_VAPID_PUBLIC_KEY: "",
+                ORA_VAPID_PRIVATE_KEY: "",
               },
             },
           }),

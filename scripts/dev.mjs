@@ -6,9 +6,10 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateVapidKeys } from "./vapid-keys.mjs";
 import { wranglerEnv } from "./wrangler-env.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -19,12 +20,25 @@ const children = [];
 
 const say = (line) => process.stdout.write(`${line}\n`);
 
-/** Local secrets for wrangler dev: generated once, readable only by this user. */
-function ensureDevVars() {
+/**
+ * Local secrets for wrangler dev: generated once, readable only by this user. A .dev.vars from before
+ * notifications existed gets its VAPID key pair added (the push services' allowlist stays as it is:
+ * a browser's real push service is on it).
+ */
+async function ensureDevVars() {
   const path = join(root, ".dev.vars");
-  if (existsSync(path)) return;
-  const secret = () => randomBytes(24).toString("base64url");
-  writeFileSync(path, `ORA_TOKEN_PEPPER=${secret()}\nORA_ADMIN_TOKEN=${secret()}\n`, { mode: 0o600 });
+  if (!existsSync(path)) {
+    const secret = () => randomBytes(24).toString("base64url");
+    writeFileSync(path, `ORA_TOKEN_PEPPER=${secret()}\nORA_ADMIN_TOKEN=${secret()}\n`, { mode: 0o600 });
+  }
+  const vars = readFileSync(path, "utf8");
+  if (/^ORA_VAPID_PRIVATE_KEY=/m.test(vars)) return;
+  const vapid = await generateVapidKeys();
+  const newline = vars === "" || vars.endsWith("\n") ? "" : "\n";
+  appendFileSync(
+    path,
+    `${newline}ORA_VAPID_PUBLIC_KEY=${vapid.publicKey}\nORA_VAPID_PRIVATE_KEY=${vapid.privateKey}\nORA_VAPID_SUBJECT=mailto:ora-dev@localhost\n`,
+  );
 }
 
 function start(name, command, args, env = {}) {
@@ -81,7 +95,7 @@ setInterval(() => {
 
 async function main() {
   mkdirSync(devDir, { recursive: true, mode: 0o700 });
-  ensureDevVars();
+  await ensureDevVars();
   const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   say(`starting the relay (wrangler dev) on ${relay} …`);
   const wrangler = start(

@@ -17,6 +17,12 @@
  *   agent    → relay  DELETE /v1/node/devices/<id>               → {closedSessions}  revoked, its sockets closed (4003)
  *   agent    → relay  POST /v1/node/devices/<id>/rotate          → {closedSessions}  its sockets closed (1001)
  *   agent    → relay  GET /v1/node/audit?limit=&before=          → {entries, before}  newest first
+ *   agent    → relay  PUT /v1/node/devices/<id>/push {endpoint}  → {origin}  403 forbidden: not a push service the relay sends to
+ *   agent    → relay  DELETE /v1/node/devices/<id>/push          → {removed}
+ *   agent    → relay  POST /v1/node/devices/<id>/push/messages {payload, ttl, urgency, topic?}
+ *   relay    → agent  200 {outcome: sent|gone}                   gone: the push service dropped the subscription, and so did the relay;
+ *                                                                 413 too_large, 429 rate_limited (Retry-After), 502 internal
+ *   anyone   → relay  GET /v1/push/vapid-key                     → {publicKey}  404 not_found when the relay has no VAPID key
  *   operator → relay  GET /v1/admin/nodes?limit=&cursor=         Bearer ORA_ADMIN_TOKEN (so are all /v1/admin/*)
  *   operator → relay  GET /v1/admin/nodes/<id>/metrics
  *   operator → relay  GET /v1/admin/nodes/<id>/audit?limit=&before=
@@ -26,6 +32,7 @@
  */
 import { z, type input } from "zod";
 import { Role } from "./frames.js";
+import { PushSubscription } from "./methods/notifications.js";
 
 /** Milliseconds since the epoch. */
 const Millis = z.number().int().nonnegative();
@@ -136,6 +143,8 @@ export const MetricsSnapshot = z.looseObject({
   drops: z.record(z.string(), Count),
   /** Counts per latency bucket. */
   latencyMs: z.array(Count),
+  /** Web Push by outcome (sent, gone, refused_origin, rate_limited…); docs/OPERATIONS.md lists them. */
+  push: z.record(z.string(), Count).optional(),
 });
 export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>;
 
@@ -145,8 +154,54 @@ export type Health = z.infer<typeof Health>;
 export const NodeRegistered = z.object({ nodeId: NodeId, credential: z.string().min(1) });
 export type NodeRegistered = z.infer<typeof NodeRegistered>;
 
+// ---- Web Push (RFC 8030 + RFC 8291 + RFC 8292): the agent encrypts, the relay signs and forwards ----
+
+/** A push service accepts at least 4096 bytes of message body (RFC 8030 §7.2); the agent pads to it. */
+export const PUSH_MAX_BYTES = 4096;
+/** The longest TTL the relay passes on: 28 days, what the major push services keep a message at most. */
+export const PUSH_MAX_TTL_SEC = 28 * 86_400;
+
+/** The relay's VAPID public key (RFC 8292 §3.2): base64url of the uncompressed P-256 point. */
+export const VapidKey = z.object({ publicKey: z.string().regex(/^[A-Za-z0-9_-]{87}$/) });
+export type VapidKey = z.infer<typeof VapidKey>;
+
+export const PushEndpointBody = z.object({ endpoint: PushSubscription.shape.endpoint });
+export type PushEndpointBody = z.infer<typeof PushEndpointBody>;
+
+export const PushEndpointSet = z.object({ origin: z.string() });
+export type PushEndpointSet = z.infer<typeof PushEndpointSet>;
+
+export const PushEndpointRemoved = z.object({ removed: z.boolean() });
+export type PushEndpointRemoved = z.infer<typeof PushEndpointRemoved>;
+
+export const PUSH_URGENCIES = ["very-low", "low", "normal", "high"] as const;
+
+/** One message for a device's push subscription: ciphertext only (RFC 8291 aes128gcm), never plaintext. */
+export const PushMessageBody = z.object({
+  /** The encrypted body, base64url; at most PUSH_MAX_BYTES once decoded. */
+  payload: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .max(Math.ceil((PUSH_MAX_BYTES * 4) / 3)),
+  /** Seconds the push service keeps the message for a device that is offline (RFC 8030 §5.2). */
+  ttl: z.number().int().min(0).max(PUSH_MAX_TTL_SEC),
+  urgency: z.enum(PUSH_URGENCIES).default("normal"),
+  /** A newer message with the same topic replaces an undelivered one (RFC 8030 §5.4). */
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .optional(),
+});
+export type PushMessageBody = z.infer<typeof PushMessageBody>;
+
+export const PushSent = z.object({
+  /** `gone`: the subscription no longer exists (404/410); the relay forgot the endpoint, the agent should too. */
+  outcome: z.enum(["sent", "gone"]),
+});
+export type PushSent = z.infer<typeof PushSent>;
+
 export interface HttpRoute {
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Hono's syntax: `:name` is a path parameter. */
   readonly path: string;
   readonly body?: z.ZodType;
@@ -180,6 +235,24 @@ export const RELAY_HTTP = {
   revokeDevice: { method: "DELETE", path: "/v1/node/devices/:id", status: 200, response: ClosedSessions },
   rotateDevice: { method: "POST", path: "/v1/node/devices/:id/rotate", status: 200, response: ClosedSessions },
   nodeAudit: { method: "GET", path: "/v1/node/audit", query: AuditQuery, invalid: "before must be a positive integer", status: 200, response: AuditPage },
+  setPushEndpoint: {
+    method: "PUT",
+    path: "/v1/node/devices/:id/push",
+    body: PushEndpointBody,
+    invalid: "expected {endpoint: an http(s) URL}",
+    status: 200,
+    response: PushEndpointSet,
+  },
+  deletePushEndpoint: { method: "DELETE", path: "/v1/node/devices/:id/push", status: 200, response: PushEndpointRemoved },
+  sendPush: {
+    method: "POST",
+    path: "/v1/node/devices/:id/push/messages",
+    body: PushMessageBody,
+    invalid: "expected {payload: base64url ciphertext of at most 4096 bytes, ttl, urgency?, topic?}",
+    status: 200,
+    response: PushSent,
+  },
+  vapidKey: { method: "GET", path: "/v1/push/vapid-key", status: 200, response: VapidKey },
   adminNodes: {
     method: "GET",
     path: "/v1/admin/nodes",

@@ -4,9 +4,10 @@
  * reach any Node's object). The object receives the credential's keyed hash only.
  */
 import { SUBPROTOCOL, encodeFrame, type CredentialKind, type ErrorBody, type ErrorCode } from "@ora/protocol";
+import { createMiddleware } from "hono/factory";
 import { keyedHash, openCredential, type OpenedCredential } from "./credentials.js";
 import type { Env } from "./env.js";
-import { bearer, httpError, offeredProtocols } from "./http.js";
+import { bearer, httpError, offeredProtocols, type RelayEnv } from "./http.js";
 import { CREDENTIAL_HASH_HEADER, NAMEPLATE_HEADER, SOURCE_HEADER } from "./internal-headers.js";
 
 export function requirePepper(env: Env): string {
@@ -32,6 +33,12 @@ export async function nodeOf(env: Env, request: Request) {
   const { nodeId, hash } = await verify(env, request, "node");
   return { stub: env.NODE.get(env.NODE.idFromName(nodeId)), hash };
 }
+
+/** The /v1/node/* routes: the Node credential's tag is checked before the body or the query. */
+export const asOwner = createMiddleware<RelayEnv>(async (c, next) => {
+  c.set("owner", await nodeOf(c.env, c.req.raw));
+  await next();
+});
 
 export function requireUpgrade(request: Request): void {
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") httpError(426, "bad_request", "expected a WebSocket upgrade");

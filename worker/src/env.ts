@@ -1,5 +1,6 @@
 import { PAIR_TTL, type Limits } from "@ora/protocol";
 import type { NodeObject } from "./node/node-object.js";
+import type { PushConfig, VapidKeys } from "./push/config.js";
 import type { Registry } from "./registry.js";
 
 export interface Env {
@@ -29,6 +30,15 @@ export interface Env {
   ORA_DEVICE_MAX_DAYS?: string;
   ORA_DEVICE_ROTATE_DAYS?: string;
   ORA_DEVICE_ROTATIONS_PER_HOUR?: string;
+  /** Secret: the VAPID private key (base64url P-256 scalar). With the public key it turns Web Push on. */
+  ORA_VAPID_PRIVATE_KEY?: string;
+  /** The VAPID public key (base64url uncompressed P-256 point), handed to web clients. */
+  ORA_VAPID_PUBLIC_KEY?: string;
+  /** Who push services may contact about this relay's messages: a mailto: or https: URL. */
+  ORA_VAPID_SUBJECT?: string;
+  /** "1": also send to http://127.0.0.1:<port> (a local fake push service). Dev and tests only. */
+  ORA_PUSH_ALLOW_LOOPBACK?: string;
+  ORA_PUSH_PER_MINUTE?: string;
 }
 
 export interface RelayConfig extends Limits {
@@ -105,4 +115,29 @@ export function credentialConfig(env: Env): CredentialConfig {
     rotateMs: Math.round(setting(env.ORA_DEVICE_ROTATE_DAYS, 30, 0.00001, 3650) * DAY_MS),
     rotationsPerHour: Math.floor(setting(env.ORA_DEVICE_ROTATIONS_PER_HOUR, 10, 1, 1000)),
   };
+}
+
+export function pushConfig(env: Env): PushConfig {
+  return {
+    vapid: vapidKeys(env),
+    allowLoopback: env.ORA_PUSH_ALLOW_LOOPBACK === "1",
+    perMinute: Math.floor(setting(env.ORA_PUSH_PER_MINUTE, 60, 1, 10_000)),
+  };
+}
+
+export function vapidKeys(env: Env): VapidKeys | null {
+  const publicKey = env.ORA_VAPID_PUBLIC_KEY?.trim();
+  const privateKey = env.ORA_VAPID_PRIVATE_KEY?.trim();
+  if (!publicKey || !privateKey) return null;
+  if (!/^B[A-Za-z0-9_-]{86}$/.test(publicKey) || !/^[A-Za-z0-9_-]{43}$/.test(privateKey)) {
+    // Never the values themselves: one of them is a secret.
+    console.error("ORA_VAPID_PUBLIC_KEY / ORA_VAPID_PRIVATE_KEY are not base64url P-256 keys; notifications are off");
+    return null;
+  }
+  return { publicKey, privateKey };
+}
+
+/** The VAPID `sub` claim: the operator's contact, or else the relay's own address. */
+export function vapidSubject(env: Env, relayOrigin: string): string {
+  return env.ORA_VAPID_SUBJECT?.trim() || relayOrigin;
 }

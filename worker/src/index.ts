@@ -8,9 +8,10 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
-import { claimUpgrade, nodeOf, refuseSocket, requirePepper, requireUpgrade, sourceOf, unwrap, upgrade } from "./admission.js";
+import { asOwner, claimUpgrade, refuseSocket, requirePepper, requireUpgrade, sourceOf, unwrap, upgrade } from "./admission.js";
 import { isNodeId, sameSecret } from "./credentials.js";
 import { answer, answerChecked, bearer, httpError, validBody, validQuery, type RelayEnv } from "./http.js";
+import { registerPushRoutes } from "./push/routes.js";
 import { registryOf } from "./registry.js";
 
 export { NodeObject } from "./node/node-object.js";
@@ -25,7 +26,11 @@ app.onError((err) => {
   return Response.json({ code: "internal", message: "internal error" }, { status: 500 });
 });
 app.notFound(() => Response.json({ code: "not_found", message: "no such route" }, { status: 404 }));
-app.use("/v1/*", bodyLimit({ maxSize: 4096, onError: () => httpError(413, "too_large", "request body too large") }));
+const bodiesUpTo = (maxSize: number) => bodyLimit({ maxSize, onError: () => httpError(413, "too_large", "request body too large") });
+const smallBody = bodiesUpTo(4096);
+// A push message carries up to 4096 bytes of ciphertext, base64url inside JSON.
+const pushBody = bodiesUpTo(8192);
+app.use("/v1/*", (c, next) => (c.req.path.endsWith("/push/messages") ? pushBody : smallBody)(c, next));
 
 app.get(API.health.path, (c) => answer(c, API.health, { ok: true, errorCodes: ERROR_CODES.length }));
 
@@ -62,12 +67,6 @@ app.get("/v1/pair/:nameplate", async (c) => {
   return claimUpgrade(c.env, c.req.raw, route.nodeId, nameplate);
 });
 
-/** The /v1/node/* routes: the Node credential's tag is checked before the body or the query. */
-const asOwner = createMiddleware<RelayEnv>(async (c, next) => {
-  c.set("owner", await nodeOf(c.env, c.req.raw));
-  await next();
-});
-
 app.post(API.mintDevice.path, asOwner, validBody(API.mintDevice), async (c) => {
   const { stub, hash } = c.var.owner;
   return answerChecked(c, API.mintDevice, unwrap(await stub.owner(hash, { op: "mint", input: c.req.valid("json") })));
@@ -99,6 +98,8 @@ app.get(API.nodeAudit.path, asOwner, validQuery(API.nodeAudit), async (c) => {
   const { limit, before } = c.req.valid("query");
   return answerChecked(c, API.nodeAudit, unwrap(await stub.owner(hash, { op: "audit", limit, before })));
 });
+
+registerPushRoutes(app);
 
 // ---- Operator ----
 

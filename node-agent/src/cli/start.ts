@@ -15,6 +15,7 @@ import { registerConversationMethods } from "../methods/conversations.js";
 import { registerDeviceMethods } from "../methods/devices.js";
 import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
+import { NOTIFY_MIGRATIONS, startNotifications } from "../notify/index.js";
 import { userOf } from "../safety/requester.js";
 import { continueAfterTasks } from "../secretary/resume.js";
 import { createSafety } from "../safety/index.js";
@@ -57,7 +58,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
       env: process.env,
       tools: [...builtinTools(), ...mcp.tools],
       toolConfig: toolConfigFromEnv(process.env, config.stateDir),
-      migrations: [MEMORY_MIGRATIONS],
+      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS],
     });
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
@@ -75,6 +76,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     registerConversationMethods(handlers, memory);
     registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined);
     registerTaskMethods(handlers, safety);
+    const notifications = startNotifications({ node, safety, handlers, paired: new PairedDevices(config.stateDir), log });
     const control = await startControlServer(handlers, config.stateDir, log);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({
@@ -109,6 +111,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     process.off("SIGTERM", stop);
     await control.close();
     await mcp.close();
+    await notifications.close();
     safety.close();
     if (final.status === "stopped" && final.fatal) throw new UserError(final.reason, 4);
     out("ora-agent: stopped");

@@ -1,7 +1,7 @@
 /**
- * The relay's HTTP API as the agent uses it: registration and its devices. Routes and shapes are
- * protocol's RELAY_HTTP; every answer is parsed with it, so a relay that answers something else is
- * a RelayHttpError that says so, never a half-read value.
+ * The relay's HTTP API as the agent uses it: registration, its devices and their push endpoints.
+ * Routes and shapes are protocol's RELAY_HTTP; every answer is parsed with it, so a relay that answers
+ * something else is a RelayHttpError that says so, never a half-read value.
  */
 import {
   ErrorBody,
@@ -15,6 +15,10 @@ import {
   type MintDeviceBody,
   type MintedDevice,
   type NodeRegistered,
+  type PushEndpointRemoved,
+  type PushEndpointSet,
+  type PushMessageBody,
+  type PushSent,
 } from "@ora/protocol";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
@@ -29,6 +33,8 @@ export class RelayHttpError extends UserError {
     readonly reason: "unreachable" | "refused" | "malformed",
     readonly status: number | null = null,
     readonly code: ErrorCode | null = null,
+    /** Seconds, from a 429's Retry-After. */
+    readonly retryAfterSec: number | null = null,
   ) {
     super(message, 3);
     this.name = "RelayHttpError";
@@ -39,6 +45,7 @@ interface CallOptions<R extends HttpRoute> {
   path: string;
   credential?: string;
   body?: BodyOf<R>;
+  timeoutMs?: number;
 }
 
 async function call<S extends z.ZodType, R extends HttpRoute>(relay: string, route: R & { response: S }, options: CallOptions<R>): Promise<z.output<S>> {
@@ -52,7 +59,7 @@ async function call<S extends z.ZodType, R extends HttpRoute>(relay: string, rou
       method: route.method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
     });
     text = await response.text();
   } catch {
@@ -62,8 +69,15 @@ async function call<S extends z.ZodType, R extends HttpRoute>(relay: string, rou
   if (!response.ok) {
     const refusal = ErrorBody.safeParse(json);
     const { message, code } = refusal.success ? refusal.data : { message: response.statusText, code: null };
-    const hint = response.status === 429 ? ` (retry after ${response.headers.get("Retry-After") ?? "a while"} s)` : "";
-    throw new RelayHttpError(`the relay refused: ${message} [${code ?? response.status}]${hint}`, "refused", response.status, code);
+    const retryAfter = response.status === 429 ? Number(response.headers.get("Retry-After") ?? Number.NaN) : Number.NaN;
+    const hint = response.status === 429 ? ` (retry after ${Number.isFinite(retryAfter) ? retryAfter : "a while"} s)` : "";
+    throw new RelayHttpError(
+      `the relay refused: ${message} [${code ?? response.status}]${hint}`,
+      "refused",
+      response.status,
+      code,
+      Number.isFinite(retryAfter) ? retryAfter : null,
+    );
   }
   const answer = route.response.safeParse(json);
   if (!answer.success) {
@@ -115,4 +129,22 @@ export function renameDevice(relay: string, credential: string, id: string, name
 export function rotateDevice(relay: string, credential: string, id: string): Promise<ClosedSessions> {
   const route = RELAY_HTTP.rotateDevice;
   return call(relay, route, { path: routePath(route, { id }), credential });
+}
+
+/** Tells the relay where a device's push subscription lives (the endpoint URL only; its keys stay here). */
+export function setPushEndpoint(relay: string, credential: string, id: string, endpoint: string): Promise<PushEndpointSet> {
+  const route = RELAY_HTTP.setPushEndpoint;
+  return call(relay, route, { path: routePath(route, { id }), credential, body: { endpoint } });
+}
+
+export function deletePushEndpoint(relay: string, credential: string, id: string): Promise<PushEndpointRemoved> {
+  const route = RELAY_HTTP.deletePushEndpoint;
+  return call(relay, route, { path: routePath(route, { id }), credential });
+}
+
+/** Hands the relay one encrypted notification for a device; `gone` means the subscription no longer exists. */
+export function sendPush(relay: string, credential: string, id: string, message: PushMessageBody): Promise<PushSent> {
+  const route = RELAY_HTTP.sendPush;
+  // The relay retries a failing push service a few times before it answers (worker/src/push/deliver.ts).
+  return call(relay, route, { path: routePath(route, { id }), credential, body: message, timeoutMs: 30_000 });
 }

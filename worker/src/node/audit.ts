@@ -18,6 +18,9 @@ export const AUDIT_KINDS = [
   "agent_disconnect",
   "client_connect",
   "client_disconnect",
+  "push_subscribed",
+  "push_unsubscribed",
+  "push_gone",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

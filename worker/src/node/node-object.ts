@@ -12,12 +12,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode, PING_FRAME, PONG_FRAME, SUBPROTOCOL, type CancelReason } from "@ora/protocol";
 import { sameSecret } from "../credentials.js";
-import { credentialConfig, relayConfig, type Env } from "../env.js";
+import { credentialConfig, pushConfig, relayConfig, type Env } from "../env.js";
 import { CREDENTIAL_HASH_HEADER, NAMEPLATE_HEADER, SOURCE_HEADER } from "../internal-headers.js";
 import { migrate } from "../migrate.js";
 import { Mux } from "../mux/mux.js";
 import type { Attachment } from "../mux/peers.js";
 import type { MuxPort } from "../mux/ports.js";
+import { PUSH_UNAUTHORIZED, PushGateway, type PushCall, type PushResult } from "../push/gateway.js";
+import { PushStore } from "../push/store.js";
 import { AuditLog } from "./audit.js";
 import { DeviceStore, type Device } from "./devices.js";
 import { MetaStore } from "./meta.js";
@@ -37,6 +39,7 @@ export class NodeObject extends DurableObject<Env> {
   private readonly pairing: Pairing;
   private readonly ownerApi: OwnerApi;
   private readonly mux: Mux<WebSocket>;
+  private readonly pushes: PushGateway;
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -50,6 +53,8 @@ export class NodeObject extends DurableObject<Env> {
     const wakeBy = (at: number) => this.wakeBy(at);
     this.pairing = new Pairing(ctx, env, this.audit, nodeId, wakeBy);
     this.ownerApi = new OwnerApi(this.devices, this.audit, nodeId, env.ORA_TOKEN_PEPPER!, (...args) => this.closeDevice(...args));
+    const pushDeps = { fetch: (url: string, init: RequestInit) => fetch(url, init), sleep: (ms: number) => scheduler.wait(ms), now: Date.now };
+    this.pushes = new PushGateway(new PushStore(sql), this.devices, this.audit, pushConfig(env), pushDeps);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     const port: MuxPort<WebSocket> = {
       send: sendQuietly,
@@ -81,13 +86,18 @@ export class NodeObject extends DurableObject<Env> {
     return (await this.isNode(nodeHash)) ? this.ownerApi.call(call) : UNAUTHORIZED;
   }
 
+  /** Web Push to this Node's devices (push/gateway.ts), for a caller holding the Node's credential. */
+  async push(nodeHash: string, call: PushCall): Promise<PushResult<unknown>> {
+    return (await this.isNode(nodeHash)) ? this.pushes.call(call) : PUSH_UNAUTHORIZED;
+  }
+
   /** The audit trail for the operator, whose token the Worker has checked. */
   operatorAudit(limit: number, before?: number): DeviceResult<unknown> {
     return this.ownerApi.auditPage(limit, before);
   }
 
   metricsSnapshot(): Record<string, unknown> {
-    return { node: this.meta.get("node_id"), ...this.mux.snapshot() };
+    return { node: this.meta.get("node_id"), ...this.mux.snapshot(), push: this.pushes.counters() };
   }
 
   // ---- WebSocket upgrades (forwarded by the Worker after it checked the credential's tag) ----

@@ -48,4 +48,9 @@ export const NODE_MIGRATIONS = [
      device TEXT,
      detail TEXT
    );`,
+  // Web Push (push/store.ts): per device only its endpoint URL; send times for the per-Node limit;
+  // counters by outcome.
+  `CREATE TABLE push_endpoints (device TEXT PRIMARY KEY, endpoint TEXT NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE TABLE push_sends (at INTEGER NOT NULL);
+   CREATE TABLE push_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);`,
 ] as const;
