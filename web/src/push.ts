@@ -3,7 +3,7 @@
  * every push it forwards, RFC 8292), and the subscription itself. The subscription goes to the PC,
  * which encrypts each notification to it (RFC 8291); the relay only ever sees ciphertext.
  */
-import { fromBase64Url } from "@ora/protocol";
+import { fromBase64Url, RELAY_HTTP } from "@ora/protocol";
 
 /** The relay answered that it sends no notifications (its operator configured no VAPID key). */
 export class NoPushError extends Error {}
@@ -26,12 +26,11 @@ export async function currentSubscription(): Promise<PushSubscription | null> {
  * uncompressed P-256 point (65 bytes, first byte 4). A 404 means the relay does no Web Push.
  */
 export async function vapidKey(relay: string): Promise<Uint8Array> {
-  const response = await fetch(new URL("/v1/push/vapid-key", relay), { cache: "no-store" });
+  const response = await fetch(new URL(RELAY_HTTP.vapidKey.path, relay), { cache: "no-store" });
   if (response.status === 404) throw new NoPushError("the relay has no VAPID key");
   if (!response.ok) throw new PushProblem(`The relay could not give its notification key (HTTP ${response.status}). Try again later.`);
-  const body: unknown = await response.json();
-  const text = typeof body === "object" && body !== null && "publicKey" in body ? body.publicKey : undefined;
-  const key = typeof text === "string" ? fromBase64Url(text) : null;
+  const body = RELAY_HTTP.vapidKey.response.safeParse(await response.json().catch(() => undefined));
+  const key = body.success ? fromBase64Url(body.data.publicKey) : null;
   if (key?.length !== 65 || key[0] !== 4) throw new PushProblem("The relay's notification key is not valid, so notifications cannot be turned on.");
   return key;
 }
