@@ -20,7 +20,8 @@
  *           AbortController per request, the handshake check of every payload, a session's first
  *           request being the handshake (acceptHandshake with this peer's long-term key), then
  *           SecureChannel.open of every request, SealedRequest.safeParse, the agent's own built-in
- *           `echo` handler (node-agent/dist/handlers.js) with its params schema, an awaited run, and
+ *           `echo` handler through the registry's dispatch (node-agent/dist/handlers.js: method, role and
+ *           params checked against the method catalogue), an awaited run, and
  *           SecureChannel.seal of a {k:"res", re, body:{ok, result}} answer. What it does not do that the
  *           agent does: re-read the paired-device file's stat per request, and log.
  *   plain   the payload is echoed back as is, nothing parsed (E2EE cost, "plain" side)
@@ -148,17 +149,8 @@ async function execute(session, relayDevice, payload, reply) {
     if (mode === "sealed") return send("res", channel.seal({ k: "res", re: opened.seq, body: opened.message.body }).payload);
     const request = SealedRequest.safeParse(opened.message);
     if (!request.success) return refuse("the sealed request is not {method, params}");
-    let body;
-    try {
-      const handler = handlers.get(request.data.body.method);
-      if (!handler) throw new Error("unknown_method");
-      const params = handler.params.safeParse(request.data.body.params);
-      if (!params.success) throw new Error("bad_params");
-      const result = await handler.run(params.data, { signal: controller.signal, session, device: relayDevice, deviceName: "", role: "owner", emit: () => {} });
-      body = { ok: true, result };
-    } catch (error) {
-      body = { ok: false, error: { code: "failed", message: String(error?.message ?? error) } };
-    }
+    const caller = { requester: { device: relayDevice, role: "owner", user: "owner", via: "relay", session }, name: "" };
+    const body = await handlers.dispatch(request.data.body.method, request.data.body.params, caller, { signal: controller.signal, emit: () => {} });
     send("res", channel.seal({ k: "res", re: opened.seq, body }).payload);
   } finally {
     inflight.delete(key);
