@@ -135,6 +135,22 @@ describe("chatting with the secretary through the relay", () => {
     expect(history.messages.map((m) => m.content)).toEqual(["save a note to a file", "I asked the owner to approve writing the file.", "Saved."]);
   });
 
+  it("goes on in the conversation after an agent restart between the waiting call and the approval", async () => {
+    fake.script(toolCall("files_write", ['{"path":"across-restart.txt","content":"kept"}']), text("Waiting for the owner."), text("Written after all."));
+    const { answer, events } = await chat(owner, "write across-restart.txt");
+    const waiting = events.find((e) => e.status === "waiting_for_approval")!;
+    await agent.stop();
+    agent = await startAgent(relay.url, stateDir, { ORA_TOOL_ROOTS: root });
+    const pushes: Push[] = [];
+    owner.onPush((p) => pushes.push(p));
+    await owner.request("ping"); // the session is secured with the new agent process
+    await owner.request("approvals.decide", { id: waiting.approval!.id, verdict: "approve" });
+    await until(() => pushes.some((p) => p.event === "conversation" && p.data.conversation === answer.conversation), 10_000, "the conversation going on");
+    expect(readFileSync(join(root, "across-restart.txt"), "utf8")).toBe("kept");
+    const history = await owner.request("conversations.history", { conversation: answer.conversation });
+    expect(history.messages.map((m) => m.content)).toEqual(["write across-restart.txt", "Waiting for the owner.", "Written after all."]);
+  });
+
   it("tells the model which calls of the conversation still wait", async () => {
     fake.script(toolCall("files_write", ['{"path":"pending.txt","content":"x"}']), text("Waiting for approval."), text("Still waiting."), text("Cancelled."));
     const pushes: Push[] = [];
