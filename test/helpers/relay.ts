@@ -36,7 +36,17 @@ export interface Relay {
 }
 
 export async function startRelay(vars: Record<string, string> = {}): Promise<Relay> {
-  const secrets = { ORA_TOKEN_PEPPER: PEPPER, ORA_ADMIN_TOKEN: ADMIN_TOKEN, ...vars };
+  // Empty settings override whatever a local `.dev.vars` holds (npm start writes a VAPID key there):
+  // a test relay has Web Push only when the test asks for it.
+  const secrets = {
+    ORA_TOKEN_PEPPER: PEPPER,
+    ORA_ADMIN_TOKEN: ADMIN_TOKEN,
+    ORA_VAPID_PUBLIC_KEY: "",
+    ORA_VAPID_PRIVATE_KEY: "",
+    ORA_VAPID_SUBJECT: "",
+    ORA_PUSH_ALLOW_LOOPBACK: "",
+    ...vars,
+  };
   const worker = await unstable_startWorker({
     config,
     bindings: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { type: "plain_text" as const, value: v }])),
