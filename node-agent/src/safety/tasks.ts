@@ -133,10 +133,11 @@ export class Tasks {
     const rows = this.db
       .prepare<unknown[], TaskRow>(
         `SELECT * FROM tasks WHERE state IN (${states.map(() => "?").join(", ")})
-           AND (? = 'owner' OR (req_device = ? AND req_via = ?))
+           AND (? = 'owner' OR (req_device = ? AND req_role = ? AND req_user = ? AND req_via = ?))
          ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       )
-      .all(...states, viewer.role, viewer.device, viewer.via, options.limit ?? 50);
+      // mayView's rule in SQL: an owner sees every task, anyone else the tasks of its own requester key.
+      .all(...states, viewer.role, viewer.device, viewer.role, viewer.user, viewer.via, options.limit ?? 50);
     return rows.map(toTask);
   }
 
