@@ -31,7 +31,7 @@
  * compatible; renaming or removing one is not, and then PROTOCOL_VERSION says so.
  */
 import { z, type input } from "zod";
-import { Role } from "./frames.js";
+import { DeviceId, Role } from "./frames.js";
 import { PushSubscription } from "./methods/notifications.js";
 
 /** Milliseconds since the epoch. */
@@ -200,6 +200,38 @@ export const PushSent = z.object({
 });
 export type PushSent = z.infer<typeof PushSent>;
 
+// ---- Reminder deposits: a notification sealed on the PC, held by the relay until its due time ----
+
+/** The most devices one deposit carries a message for. */
+export const DEPOSIT_MAX_DEVICES = 10;
+/** The furthest ahead a deposit may be due (the longest a push service keeps a message, too). */
+export const DEPOSIT_MAX_AHEAD_MS = PUSH_MAX_TTL_SEC * 1000;
+
+/** Chosen by the agent, opaque to the relay (it says nothing of the schedule). */
+export const DepositId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+
+export const DepositBody = z.object({
+  /** When the relay sends it, unless the agent withdrew it first (ms since the epoch). */
+  dueAt: z.number().int().positive(),
+  /** One sealed message per device, as sendPush takes it. */
+  messages: z
+    .array(PushMessageBody.extend({ device: DeviceId }))
+    .min(1)
+    .max(DEPOSIT_MAX_DEVICES),
+});
+export type DepositBody = z.infer<typeof DepositBody>;
+export type DepositBodyInput = input<typeof DepositBody>;
+
+export const DepositSet = z.object({ dueAt: z.number() });
+export type DepositSet = z.infer<typeof DepositSet>;
+
+/**
+ * `withdrawn`: the relay will not send it (the agent delivers, or nobody does); `sent`: the relay
+ * already sent it, at `sentAt`; `unknown`: no such deposit (never made, or forgotten after a week).
+ */
+export const DepositWithdrawn = z.object({ state: z.enum(["withdrawn", "sent", "unknown"]), sentAt: z.number().optional() });
+export type DepositWithdrawn = z.infer<typeof DepositWithdrawn>;
+
 export interface HttpRoute {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Hono's syntax: `:name` is a path parameter. */
@@ -252,6 +284,15 @@ export const RELAY_HTTP = {
     status: 200,
     response: PushSent,
   },
+  setDeposit: {
+    method: "PUT",
+    path: "/v1/node/deposits/:id",
+    body: DepositBody,
+    invalid: "expected {dueAt, messages: [{device, payload, ttl, urgency?, topic?}] (1 to 10)}",
+    status: 200,
+    response: DepositSet,
+  },
+  withdrawDeposit: { method: "DELETE", path: "/v1/node/deposits/:id", status: 200, response: DepositWithdrawn },
   vapidKey: { method: "GET", path: "/v1/push/vapid-key", status: 200, response: VapidKey },
   adminNodes: {
     method: "GET",

@@ -15,6 +15,7 @@ import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
 import { notificationMethods } from "./notifications.js";
+import { scheduleEvents, scheduleMethods } from "./schedules.js";
 import { taskEvents, taskMethods } from "./tasks.js";
 import { toolMethods } from "./tools.js";
 
@@ -26,9 +27,10 @@ export const METHODS = {
   ...deviceMethods,
   ...taskMethods,
   ...notificationMethods,
+  ...scheduleMethods,
 } satisfies Record<string, MethodSpec>;
 
-export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents } satisfies Record<string, EventSpec>;
+export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents } satisfies Record<string, EventSpec>;
 
 export type Methods = typeof METHODS;
 export type MethodName = keyof Methods;
@@ -51,6 +53,7 @@ export { ApprovalCode } from "./approvals.js";
 export { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "./chat.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
 export { NotificationBody, PushSubscription } from "./notifications.js";
+export { CATCH_UP_POLICIES, CatchUp, RUN_STATES, Schedule, SCHEDULE_ACTIONS, ScheduleAction, ScheduleRun, SCHEDULE_STATES } from "./schedules.js";
 export { FINAL_TASK_STATES, Task, TASK_STATES, TaskState } from "./tasks.js";
 export { ToolCallResult } from "./tools.js";
 export * from "./schemas.js";
