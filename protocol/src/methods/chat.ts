@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { EVERYONE, method } from "./define.js";
 import { ApprovalRisk, ToolInfo } from "./schemas.js";
+import { Schedule } from "./schedules.js";
 import { Task } from "./tasks.js";
 
 export const TOOL_STEP_STATUSES = ["running", "waiting_for_approval", "done", "refused"] as const;
@@ -19,6 +20,8 @@ export const ChatChunk = z.union([
     approval: z.object({ id: z.string(), risk: ApprovalRisk, expiresAt: z.number() }).optional(),
     /** The durable task a waiting call became; the conversation goes on when it ends. */
     task: z.string().optional(),
+    /** A schedule the step made (schedule.create, schedule.job): clients show its exact time. */
+    schedule: Schedule.optional(),
     error: z.string().optional(),
   }),
 ]);
@@ -38,12 +41,14 @@ export const ChatResult = z.object({
   result: z.unknown().optional(),
   /** `/run` of a tool that waits for an approval: the task it became. */
   task: Task.optional(),
+  /** `/remind`: what was scheduled, at exactly which time. */
+  schedule: Schedule.optional(),
 });
 export type ChatResult = z.infer<typeof ChatResult>;
 
 export const chatMethods = {
   chat: method({
-    description: "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /help) work with or without a model.",
+    description: "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /remind, /reminders, /help) work with or without a model.",
     roles: EVERYONE,
     params: z.object({ text: z.string().min(1).max(32_000), conversation: z.string().max(64).optional() }),
     chunk: ChatChunk,
