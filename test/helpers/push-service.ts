@@ -31,6 +31,8 @@ export interface ReceivedPush {
   text: string;
   notification: NotificationBody;
   claims: { aud: string; exp: number; sub: string };
+  /** When it arrived here (ms since the epoch). */
+  receivedAt: number;
 }
 
 interface Answer {
@@ -130,7 +132,7 @@ export class FakePushService {
       if (headers["content-encoding"] !== "aes128gcm") throw new Error(`Content-Encoding ${headers["content-encoding"]}`);
       if (!/^\d+$/.test(String(headers.ttl))) throw new Error(`TTL ${headers.ttl}`);
       const text = ece.decrypt(body, { version: "aes128gcm", privateKey: subscription.privateKey, authSecret: subscription.authSecret }).toString("utf8");
-      const push = { name, headers, body, text, notification: NotificationBody.parse(JSON.parse(text)), claims };
+      const push = { name, headers, body, text, notification: NotificationBody.parse(JSON.parse(text)), claims, receivedAt: Date.now() };
       const waiter = [...this.waiters].find((w) => w.name === name);
       if (waiter) {
         this.waiters.delete(waiter);

@@ -16,6 +16,7 @@ import { remoteCommand } from "./remote.js";
 import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
+import { schedulesCommand } from "./schedules.js";
 import { tasksCommand } from "./tasks.js";
 import { AGENT_VERSION } from "../version.js";
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   approve: approveCommand,
   deny: denyCommand,
   tasks: tasksCommand,
+  schedules: schedulesCommand,
   audit: auditCommand,
   memory: memoryCommand,
   mcp: mcpCommand,

@@ -98,7 +98,11 @@ export function scheduleCarrier(deps: CarrierDeps): Carrier {
           { ...deps.secretary, memory: deps.memory },
         );
         deps.tell(schedule.req_user, conversation, { role: "assistant", content: turn.text, at: now() });
-        const sent = await notify(schedule.req_user, { title: "Scheduled job done", body: excerpt(turn.text || schedule.text, 400), url: "/#reminders", tag: run.id }, run.id);
+        const sent = await notify(
+          schedule.req_user,
+          { title: "Scheduled job done", body: excerpt(turn.text || schedule.text, 400), url: "/#reminders", tag: run.id },
+          run.id,
+        );
         return { state: "delivered", notifiedBy: sent > 0 ? "agent" : null, detail: excerpt(turn.text, 500) || null };
       } catch (error) {
         deps.log.warn("a scheduled job failed", { run: run.id, error: error instanceof Error ? error.name : "error" });

@@ -56,7 +56,12 @@ export function startSchedules(options: {
   memory: ConversationStore;
   secretary?: { provider: ChatProvider } | undefined;
   /** Sealed pushes to the user's open sessions. */
-  push(user: string, event: { type: "conversation"; conversation: string; message: { role: "assistant"; content: string; at: number } } | ({ type: "schedule" } & ScheduleChange)): void;
+  push(
+    user: string,
+    event:
+      | { type: "conversation"; conversation: string; message: { role: "assistant"; content: string; at: number } }
+      | ({ type: "schedule" } & ScheduleChange),
+  ): void;
   timeZone: string;
   log: Logger;
 }): Schedules {

@@ -76,7 +76,8 @@ export class ScheduleService {
         throw new ToolError("denied", "a guest's recurring schedule may run at most once an hour");
     }
     const cap = guest ? this.limits.perGuest : this.limits.perUser;
-    if (this.store.activeCount(requester.user) >= cap) throw new ToolError("rate_limited", `you have ${cap} active schedules, the most kept; cancel some first`);
+    if (this.store.activeCount(requester.user) >= cap)
+      throw new ToolError("rate_limited", `you have ${cap} active schedules, the most kept; cancel some first`);
     // A recurring job that missed its time waits for the next one; everything else runs late, saying so.
     const catchUp = input.catchUp ?? (input.action === "job" && when.kind === "recurring" ? "skip" : "late");
     const row = this.store.create({ requester, action: input.action, text, when, timeZone, catchUp });

@@ -109,7 +109,9 @@ export class ScheduleStore {
 
   run(id: string): (RunRow & Pick<ScheduleRow, "action" | "text">) | undefined {
     return this.db
-      .prepare<[string], RunRow & Pick<ScheduleRow, "action" | "text">>("SELECT r.*, s.action, s.text FROM schedule_runs r JOIN schedules s ON s.id = r.schedule WHERE r.id = ?")
+      .prepare<[string], RunRow & Pick<ScheduleRow, "action" | "text">>(
+        "SELECT r.*, s.action, s.text FROM schedule_runs r JOIN schedules s ON s.id = r.schedule WHERE r.id = ?",
+      )
       .get(id);
   }
 
@@ -119,7 +121,9 @@ export class ScheduleStore {
 
   /** Cancels an active schedule; undefined when it was not active. */
   cancel(id: string): ScheduleRow | undefined {
-    const changed = this.db.prepare("UPDATE schedules SET state = 'cancelled', next_at = NULL, updated_at = ? WHERE id = ? AND state = 'active'").run(this.now(), id);
+    const changed = this.db
+      .prepare("UPDATE schedules SET state = 'cancelled', next_at = NULL, updated_at = ? WHERE id = ? AND state = 'active'")
+      .run(this.now(), id);
     return changed.changes === 1 ? this.get(id) : undefined;
   }
 
@@ -166,7 +170,9 @@ export class ScheduleStore {
   interruptStarted(): RunRow[] {
     const rows = this.db.prepare<[], RunRow>("SELECT * FROM schedule_runs WHERE state = 'started'").all();
     this.db
-      .prepare("UPDATE schedule_runs SET state = 'interrupted', finished_at = ?, detail = 'the agent stopped while this ran; it is not run again' WHERE state = 'started'")
+      .prepare(
+        "UPDATE schedule_runs SET state = 'interrupted', finished_at = ?, detail = 'the agent stopped while this ran; it is not run again' WHERE state = 'started'",
+      )
       .run(this.now());
     return rows;
   }
@@ -177,7 +183,9 @@ export class ScheduleStore {
   }
 
   setInbox(user: string, conversation: string): void {
-    this.db.prepare("INSERT INTO schedule_inbox (user, conversation) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET conversation = excluded.conversation").run(user, conversation);
+    this.db
+      .prepare("INSERT INTO schedule_inbox (user, conversation) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET conversation = excluded.conversation")
+      .run(user, conversation);
   }
 }
 

@@ -20,7 +20,12 @@ const CatchUp = z
   .optional();
 
 const CreateArgs = z.object({ when: When, text: z.string().min(1).max(2000).describe("What to remind of"), timeZone: TimeZone, catchUp: CatchUp });
-const JobArgs = z.object({ when: When, text: z.string().min(1).max(2000).describe("What the secretary should do then, as you would ask it"), timeZone: TimeZone, catchUp: CatchUp });
+const JobArgs = z.object({
+  when: When,
+  text: z.string().min(1).max(2000).describe("What the secretary should do then, as you would ask it"),
+  timeZone: TimeZone,
+  catchUp: CatchUp,
+});
 const ListArgs = z.object({ finished: z.boolean().default(false).describe("Include finished and cancelled ones") });
 const CancelArgs = z.object({ id: z.string().min(1).max(64) });
 

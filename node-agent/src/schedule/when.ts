@@ -89,7 +89,8 @@ function everyEn(text: string): Understood {
     if (!found) break;
     for (const d of found) if (!days.includes(d)) days.push(d);
   }
-  if (days.length === 0) return { ok: false, message: `"every ${words[0] ?? ""}": say every day, every weekday, every monday (or several: every mon, wed), every 2 hours` };
+  if (days.length === 0)
+    return { ok: false, message: `"every ${words[0] ?? ""}": say every day, every weekday, every monday (or several: every mon, wed), every 2 hours` };
   if (words[i]?.toLowerCase() === "at") i++;
   let time = { hour: DEFAULT_HOUR, minute: 0 };
   // "8:00", "8am", "8 am", "noon"
@@ -262,7 +263,8 @@ export function isTimeZone(name: string): boolean {
 
 /** The zone's UTC offset at `at`, in minutes (chrono's reference takes an offset, not a zone name). */
 function offsetMinutes(at: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }).formatToParts(at).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+  const name =
+    new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }).formatToParts(at).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
   const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
   return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
