@@ -15,8 +15,8 @@ import { excerpt } from "../secretary/prompt.js";
 import { runTurn, type ConversationStore } from "../secretary/loop.js";
 import type { ChatProvider } from "../llm/types.js";
 import type { ReminderDeposits } from "./deposits.js";
-import type { Carrier, DueRun, RunOutcome } from "./scheduler.js";
-import { requesterOf, type ScheduleRow, type ScheduleStore } from "./store.js";
+import type { Carrier, RunOutcome } from "./scheduler.js";
+import type { ScheduleRow, ScheduleStore } from "./store.js";
 import { formatLocal } from "./when.js";
 
 /** How long one scheduled job may run. */
@@ -141,5 +141,3 @@ export function scheduleCarrier(deps: CarrierDeps): Carrier {
     deps.tell(user, conversation, { role: "assistant", content, at: now() });
   }
 }
-
-export { requesterOf };

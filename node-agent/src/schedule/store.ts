@@ -7,7 +7,7 @@
 import type { Requester, Schedule, ScheduleRun } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { newId } from "../safety/approvals.js";
-import { requesterFromColumns, type RequesterColumns } from "../safety/requester.js";
+import type { RequesterColumns } from "../safety/requester.js";
 import { nextOccurrence, type When } from "./when.js";
 
 export interface ScheduleRow extends RequesterColumns {
@@ -221,8 +221,4 @@ export function runView(row: RunRow & Pick<ScheduleRow, "action" | "text">): Sch
     notifiedBy: row.notified_by,
     detail: row.detail,
   };
-}
-
-export function requesterOf(row: ScheduleRow): Requester {
-  return requesterFromColumns(row);
 }

@@ -48,7 +48,8 @@ export type ChatResult = z.infer<typeof ChatResult>;
 
 export const chatMethods = {
   chat: method({
-    description: "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /remind, /reminders, /help) work with or without a model.",
+    description:
+      "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /remind, /reminders, /help) work with or without a model.",
     roles: EVERYONE,
     params: z.object({ text: z.string().min(1).max(32_000), conversation: z.string().max(64).optional() }),
     chunk: ChatChunk,
