@@ -4,7 +4,7 @@
  * what arrives with the subscription's keys. The model sets a reminder; /remind works without it; a
  * scheduled job that needs an approval becomes a waiting task.
  */
-import { OraClient, type Push } from "@ora/protocol";
+import { OraClient } from "@ora/protocol";
 import { mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,7 @@ async function vapidKeys(): Promise<{ publicKey: string; privateKey: string }> {
   return { publicKey, privateKey: d! };
 }
 
-const isRun = (state: string) => (push: Push) => push.event === "schedule" && push.data.run?.state === state;
+const runEnded = (client: OraClient, state: string) => nextPush(client, "schedule", (data) => data.run?.state === state);
 
 describe("reminders and scheduled jobs", () => {
   let relay: Relay;
@@ -69,8 +69,8 @@ describe("reminders and scheduled jobs", () => {
   it("sets a reminder when the model calls schedule.create, and the phone is notified at that time", async () => {
     fake.script(toolCall("schedule_create", ['{"when":"in 2 seconds","text":"stretch your legs"}']), text("I will remind you."));
     const chunks: unknown[] = [];
-    const delivered = nextPush(owner, isRun("delivered"));
-    const told = nextPush(owner, (p) => p.event === "conversation" && p.data.message.content.includes("stretch your legs"));
+    const delivered = runEnded(owner, "delivered");
+    const told = nextPush(owner, "conversation", (data) => data.message.content.includes("stretch your legs"));
     const answer = await owner.request("chat", { text: "remind me in 2 seconds to stretch my legs" }, { onChunk: (c) => chunks.push(c) });
     expect(answer.text).toBe("I will remind you.");
     const step = chunks.find(
@@ -85,35 +85,35 @@ describe("reminders and scheduled jobs", () => {
     expect(push.notification).toMatchObject({ title: "Reminder", body: "stretch your legs", url: "/#reminders" });
     expect(push.receivedAt).toBeGreaterThanOrEqual(step!.schedule.nextAt);
     expect(push.body.includes(Buffer.from("stretch"))).toBe(false);
-    expect((await delivered).data.run).toMatchObject({ state: "delivered", notifiedBy: "agent", lateMs: expect.any(Number) });
-    const message = (await told).data;
+    expect((await delivered).run).toMatchObject({ state: "delivered", notifiedBy: "agent", lateMs: expect.any(Number) });
+    const message = await told;
     const { conversations } = await owner.request("conversations.list");
     expect(conversations.find((c) => c.id === message.conversation)).toMatchObject({ title: "Reminders" });
   });
 
   it("sets a reminder with /remind without asking the model, echoing the exact time it understood", async () => {
-    const delivered = nextPush(owner, isRun("delivered"));
+    const delivered = runEnded(owner, "delivered");
     const answer = await owner.request("chat", { text: "/remind in 2 seconds drink water" });
     expect(answer.text).toMatch(/^⏰ Reminder set for \w{3} \d{1,2} \w{3} \d{2}:\d{2} Europe\/Paris: drink water/);
     expect(answer.schedule).toMatchObject({ text: "drink water", kind: "once", state: "active" });
     expect(fake.requests).toHaveLength(0);
     expect((await service.next("owner-phone")).notification).toMatchObject({ title: "Reminder", body: "drink water" });
-    expect((await delivered).data.schedule).toMatchObject({ id: answer.schedule!.id, state: "done" });
+    expect((await delivered).schedule).toMatchObject({ id: answer.schedule!.id, state: "done" });
     expect((await owner.request("chat", { text: "/remind when pigs fly" })).text).toMatch(/I could not read when/);
   });
 
   it("runs a scheduled job as its user: a step that needs an approval becomes a waiting task", async () => {
     fake.script(toolCall("files_write", [`{"root":0,"path":"daily.txt","content":"today"}`]), text("The write waits for your approval."));
     const tasks = watchTasks(owner);
-    const taskPushed = nextPush(owner, (p) => p.event === "task" && p.data.task.state === "waiting_approval");
-    const ran = nextPush(owner, isRun("delivered"));
+    const taskPushed = nextPush(owner, "task", (data) => data.task.state === "waiting_approval");
+    const ran = runEnded(owner, "delivered");
     const { schedule, understood } = await owner.request("schedules.create", { action: "job", when: "in 1 second", text: "write today's note to daily.txt" });
     expect(schedule).toMatchObject({ action: "job", kind: "once", catchUp: "late" });
     expect(understood).toMatch(/^write today's note to daily.txt: /);
 
-    const { task } = (await taskPushed).data;
+    const { task } = await taskPushed;
     expect(task).toMatchObject({ tool: "files.write", risk: "HIGH", requester: { device: ownerId.device, role: "owner" } });
-    expect((await ran).data.run).toMatchObject({ action: "job", detail: "The write waits for your approval." });
+    expect((await ran).run).toMatchObject({ action: "job", detail: "The write waits for your approval." });
     expect(fake.requests[0]!.body.messages).toEqual(
       expect.arrayContaining([expect.objectContaining({ content: expect.stringContaining("Scheduled job (in 1 second)") })]),
     );

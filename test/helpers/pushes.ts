@@ -1,19 +1,22 @@
-/** Waits for the first push a client receives (from now on) that matches, so tests wait on events. */
-import type { OraClient, Push } from "@ora/protocol";
+/** Waits for the first push of an event a client receives from now on that matches, so tests wait on events. */
+import type { EventData, EventName, OraClient } from "@ora/protocol";
 
-export function nextPush<P extends Push>(client: OraClient, matches: (push: Push) => push is P, ms?: number): Promise<P>;
-export function nextPush(client: OraClient, matches: (push: Push) => boolean, ms?: number): Promise<Push>;
-export function nextPush(client: OraClient, matches: (push: Push) => boolean, ms = 10_000): Promise<Push> {
+export function nextPush<E extends EventName>(
+  client: OraClient,
+  event: E,
+  matches: (data: EventData<E>) => boolean = () => true,
+  ms = 10_000,
+): Promise<EventData<E>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stop();
-      reject(new Error(`no matching push within ${ms} ms`));
+      reject(new Error(`no matching ${event} push within ${ms} ms`));
     }, ms);
     const stop = client.onPush((push) => {
-      if (!matches(push)) return;
+      if (push.event !== event || !matches(push.data as EventData<E>)) return;
       clearTimeout(timer);
       stop();
-      resolve(push);
+      resolve(push.data as EventData<E>);
     });
   });
 }

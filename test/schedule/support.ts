@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Requester } from "@ora/protocol";
+import type Database from "better-sqlite3";
 import { createLogger } from "../../node-agent/src/log.js";
 import { openDatabase } from "../../node-agent/src/safety/db.js";
 import { SCHEDULE_MIGRATIONS } from "../../node-agent/src/schedule/schema.js";
@@ -48,9 +49,19 @@ export function recordingCarrier(outcome: "delivered" | "hang" = "delivered") {
   return { carrier, runs };
 }
 
-export function harness(start: string, options: { stateDir?: string; carrier?: Carrier; timeZone?: string } = {}) {
-  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "ora-schedule-"));
-  const db = openDatabase(stateDir, [SCHEDULE_MIGRATIONS]);
+export interface Harness {
+  db: Database.Database;
+  clock: TestClock;
+  store: ScheduleStore;
+  scheduler: Scheduler;
+  service: ScheduleService;
+  runs: DueRun[];
+  lines: string[];
+  tick(): Promise<void>;
+}
+
+export function harness(start: string, options: { stateDir?: string; carrier?: Carrier; timeZone?: string } = {}): Harness {
+  const db: Database.Database = openDatabase(options.stateDir ?? mkdtempSync(join(tmpdir(), "ora-schedule-")), [SCHEDULE_MIGRATIONS]);
   const clock = new TestClock(Date.parse(start));
   const lines: string[] = [];
   const log = createLogger("info", (line) => void lines.push(line));
@@ -63,11 +74,11 @@ export function harness(start: string, options: { stateDir?: string; carrier?: C
     await scheduler.tick();
     await scheduler.idle();
   };
-  return { stateDir, db, clock, store, scheduler, service, runs: recorded.runs, lines, tick };
+  return { db, clock, store, scheduler, service, runs: recorded.runs, lines, tick };
 }
 
 /** Moves the clock to each next due time in turn, `count` times, and returns the run times. */
-export async function runNext(h: ReturnType<typeof harness>, count: number): Promise<number[]> {
+export async function runNext(h: Harness, count: number): Promise<number[]> {
   const at: number[] = [];
   for (let i = 0; i < count; i++) {
     const next = h.store.nextDue();
