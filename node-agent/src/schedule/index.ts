@@ -10,7 +10,7 @@ import type { HandlerRegistry } from "../handlers.js";
 import type { ChatProvider } from "../llm/types.js";
 import type { Logger } from "../log.js";
 import type { Notifier, PushSubscriptions } from "../notify/index.js";
-import { userOf } from "../safety/requester.js";
+import { requesterFromColumns, userOf } from "../safety/requester.js";
 import type { Safety } from "../safety/index.js";
 import type { ConversationStore } from "../secretary/loop.js";
 import type { PairedDevices } from "../secure/paired-devices.js";
@@ -88,7 +88,12 @@ export function startSchedules(options: {
   const service = new ScheduleService(store, scheduler, options.timeZone, Date.now, undefined, (id) => void deposits.sync(id));
   for (const tool of scheduleTools(service)) safety.register(tool);
   registerScheduleMethods(handlers, safety, service);
-  const offChanges = scheduler.onChange((change) => options.push(change.schedule.user, { type: "schedule", ...change }));
+  const offChanges = scheduler.onChange((change) => {
+    options.push(change.schedule.user, { type: "schedule", ...change });
+    const { run } = change;
+    // The audit trail holds each run's start and end (its id and outcome; never the text).
+    if (run) safety.audit.record({ event: "schedule.run", who: requesterOfRow(store.get(change.schedule.id)!), status: run.state, detail: run.id });
+  });
   const syncAll = () => {
     for (const row of store.list(null, false)) void deposits.sync(row.id);
   };
@@ -105,6 +110,8 @@ export function startSchedules(options: {
     },
   };
 }
+
+const requesterOfRow = (row: ScheduleRow): Requester => requesterFromColumns(row);
 
 const RANK: Record<Requester["role"], number> = { guest: 0, "sub-admin": 1, owner: 2 };
 
