@@ -1,9 +1,21 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { generateVapidKeys } from "./scripts/vapid-keys.mjs";
 import { wranglerEnv } from "./scripts/wrangler-env.mjs";
 
 // Tests that start wrangler/workerd from Node read these (offline, no telemetry, no slow tracing).
 Object.assign(process.env, wranglerEnv());
+
+const workerBindings = {
+  ORA_TOKEN_PEPPER: "workerd-test-pepper-0123456789",
+  ORA_ADMIN_TOKEN: "workerd-test-admin-token",
+  ORA_RELAY_CLIENT_TIMEOUT_SEC: "5",
+  ORA_RELAY_HELLO_TIMEOUT_SEC: "5",
+  ORA_RELAY_MAX_PENDING: "8",
+};
+/** Tests of the relay with Web Push on: a fresh key pair per run, as an operator makes one. */
+const vapid = await generateVapidKeys();
+const withPush = ["test/worker/deposits.test.ts"];
 
 export default defineConfig({
   test: {
@@ -14,11 +26,7 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
-                ORA_TOKEN_PEPPER: "workerd-test-pepper-0123456789",
-                ORA_ADMIN_TOKEN: "workerd-test-admin-token",
-                ORA_RELAY_CLIENT_TIMEOUT_SEC: "5",
-                ORA_RELAY_HELLO_TIMEOUT_SEC: "5",
-                ORA_RELAY_MAX_PENDING: "8",
+                ...workerBindings,
                 // No Web Push here, whatever a local .dev.vars says (npm start writes keys into it):
                 // test/worker/push.test.ts checks the relay without a VAPID key.
                 ORA_VAPID_PUBLIC_KEY: "",
@@ -27,7 +35,25 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], exclude: withPush },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...workerBindings,
+                ORA_VAPID_PUBLIC_KEY: vapid.publicKey,
+                ORA_VAPID_PRIVATE_KEY: vapid.privateKey,
+                ORA_VAPID_SUBJECT: "mailto:operator@example.test",
+                // Small, so that the cap is reached in a test.
+                ORA_DEPOSITS_PER_NODE: "3",
+              },
+            },
+          }),
+        ],
+        test: { name: "worker-push", include: withPush },
       },
       {
         test: {

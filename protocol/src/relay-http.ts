@@ -22,6 +22,10 @@
  *   agent    → relay  POST /v1/node/devices/<id>/push/messages {payload, ttl, urgency, topic?}
  *   relay    → agent  200 {outcome: sent|gone}                   gone: the push service dropped the subscription, and so did the relay;
  *                                                                 413 too_large, 429 rate_limited (Retry-After), 502 internal
+ *   agent    → relay  PUT /v1/node/deposits/<id> {dueAt, messages: [{device, payload, ttl, urgency?, topic?}]}
+ *   relay    → agent  200 {dueAt}                               the relay sends it at dueAt unless withdrawn; the same id replaces;
+ *                                                                 409 id_in_use: already sent; 429 pending_limit: the Node holds its most
+ *   agent    → relay  DELETE /v1/node/deposits/<id>              → {state: withdrawn|sent|unknown, sentAt?}
  *   anyone   → relay  GET /v1/push/vapid-key                     → {publicKey}  404 not_found when the relay has no VAPID key
  *   operator → relay  GET /v1/admin/nodes?limit=&cursor=         Bearer ORA_ADMIN_TOKEN (so are all /v1/admin/*)
  *   operator → relay  GET /v1/admin/nodes/<id>/metrics
@@ -145,6 +149,8 @@ export const MetricsSnapshot = z.looseObject({
   latencyMs: z.array(Count),
   /** Web Push by outcome (sent, gone, refused_origin, rate_limited…); docs/OPERATIONS.md lists them. */
   push: z.record(z.string(), Count).optional(),
+  /** Reminder deposits: held now, and sent, withdrawn, refused, failed, retried so far. */
+  deposits: z.record(z.string(), Count).optional(),
 });
 export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>;
 
@@ -226,8 +232,9 @@ export const DepositSet = z.object({ dueAt: z.number() });
 export type DepositSet = z.infer<typeof DepositSet>;
 
 /**
- * `withdrawn`: the relay will not send it (the agent delivers, or nobody does); `sent`: the relay
- * already sent it, at `sentAt`; `unknown`: no such deposit (never made, or forgotten after a week).
+ * `withdrawn`: the relay will not send it (the agent delivers, or nobody does), also when it tried and
+ * no message reached a push service; `sent`: the relay already sent it (or has begun to), at `sentAt`;
+ * `unknown`: no such deposit (never made, or forgotten a week after it was sent).
  */
 export const DepositWithdrawn = z.object({ state: z.enum(["withdrawn", "sent", "unknown"]), sentAt: z.number().optional() });
 export type DepositWithdrawn = z.infer<typeof DepositWithdrawn>;

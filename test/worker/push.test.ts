@@ -257,6 +257,17 @@ describe("the push routes", () => {
     expect(set.status).toBe(404);
   });
 
+  it("refuse deposits with 404 not_found when the relay has no VAPID key, and still answer withdrawals", async () => {
+    const node = await registerNode();
+    const auth = { Authorization: `Bearer ${node.credential}` };
+    const body = JSON.stringify({ dueAt: Date.now() + 3_600_000, messages: [{ device: "dev-a", payload: toBase64Url(new Uint8Array(64)), ttl: 60 }] });
+    const set = await SELF.fetch("http://relay/v1/node/deposits/reminder-1", { method: "PUT", headers: auth, body });
+    expect(set.status).toBe(404);
+    expect(await set.json()).toMatchObject({ code: "not_found" });
+    const withdrawn = await SELF.fetch("http://relay/v1/node/deposits/reminder-1", { method: "DELETE", headers: auth });
+    expect(await withdrawn.json()).toEqual({ state: "unknown" });
+  });
+
   it("take a push message of 4096 bytes past the small-body limit, and check the credential first", async () => {
     const node = await registerNode();
     const device = await mintDevice(node, "alice-phone");

@@ -143,7 +143,8 @@ export async function metrics(node: Node): Promise<Snapshot> {
 
 /**
  * The object's private state, reached on purpose: tests move deadlines into the past instead of
- * sleeping through them. Kept to the few fields the alarm reads (the mux core's, mux/mux.ts).
+ * sleeping through them. Kept to the few fields the alarm reads (the mux core's, mux/mux.ts), and
+ * the push gateway's network.
  */
 interface Internals {
   mux: {
@@ -151,6 +152,8 @@ interface Internals {
     conns: { bySocket: Map<WebSocket, { hello: boolean; openedAt: number; kind: "agent" | "client"; sid?: string; until?: number | null }> };
   };
   pairing: { sockets: Map<WebSocket, { openedAt: number }> };
+  /** The push gateway's network (push/deliver.ts DeliverDeps): tests put a recording push service there. */
+  pushes: { deps: { fetch: (url: string, init: RequestInit) => Promise<Response> } };
 }
 
 export function internals<R>(node: Node, callback: (inner: Internals, state: DurableObjectState) => R | Promise<R>): Promise<R> {

@@ -1,4 +1,5 @@
 import { PAIR_TTL, type Limits } from "@ora/protocol";
+import type { DepositConfig } from "./deposits/deposits.js";
 import type { NodeObject } from "./node/node-object.js";
 import type { PushConfig, VapidKeys } from "./push/config.js";
 import type { Registry } from "./registry.js";
@@ -39,6 +40,7 @@ export interface Env {
   /** "1": also send to http://127.0.0.1:<port> (a local fake push service). Dev and tests only. */
   ORA_PUSH_ALLOW_LOOPBACK?: string;
   ORA_PUSH_PER_MINUTE?: string;
+  ORA_DEPOSITS_PER_NODE?: string;
 }
 
 export interface RelayConfig extends Limits {
@@ -122,6 +124,14 @@ export function pushConfig(env: Env): PushConfig {
     vapid: vapidKeys(env),
     allowLoopback: env.ORA_PUSH_ALLOW_LOOPBACK === "1",
     perMinute: Math.floor(setting(env.ORA_PUSH_PER_MINUTE, 60, 1, 10_000)),
+  };
+}
+
+/** Reminder deposits send through Web Push, so they are on exactly when `push` has a VAPID key. */
+export function depositConfig(env: Env, push: PushConfig): DepositConfig {
+  return {
+    perNode: Math.floor(setting(env.ORA_DEPOSITS_PER_NODE, 200, 1, 10_000)),
+    pushOn: push.vapid !== null,
   };
 }
 

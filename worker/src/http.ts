@@ -71,6 +71,17 @@ export function answerChecked<R extends HttpRoute>(c: Context, route: R, value: 
   return c.json(route.response.parse(value), route.status);
 }
 
+/** A refusal a Durable Object computed, with the HTTP status to give it (and Retry-After when it has one). */
+export type ObjectRefusal = { ok: false; status: ContentfulStatusCode; code: ErrorCode; message: string; retryAfterSec?: number };
+
+/** An object's `{ok, value} | refusal` as the route's success (checked, as answerChecked does) or as its refusal. */
+export function answerResult(c: Context, route: HttpRoute, result: { ok: true; value: unknown } | ObjectRefusal): Response {
+  if (result.ok) return answerChecked(c, route, result.value);
+  // Not httpError: the HTTPException's own response would drop the Retry-After header.
+  const headers: Record<string, string> = result.retryAfterSec === undefined ? {} : { "Retry-After": String(result.retryAfterSec) };
+  return c.json({ code: result.code, message: result.message } satisfies ErrorBody, result.status, headers);
+}
+
 /** A bearer credential from the Authorization header, or (browsers) from the offered subprotocols. */
 export function bearer(request: Request): string | null {
   const auth = request.headers.get("Authorization");

@@ -3,13 +3,14 @@
  * itself (the credential's tag, see credentials.ts) and only then picks the Node's Durable Object
  * from the verified credential, never from an id the caller merely claims.
  */
-import { ERROR_CODES, Nameplate, PairCloseCode, RELAY_HTTP as API } from "@ora/protocol";
+import { DEPOSIT_MAX_DEVICES, ERROR_CODES, Nameplate, PairCloseCode, RELAY_HTTP as API } from "@ora/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { asOwner, claimUpgrade, refuseSocket, requirePepper, requireUpgrade, sourceOf, unwrap, upgrade } from "./admission.js";
 import { isNodeId, sameSecret } from "./credentials.js";
+import { registerDepositRoutes } from "./deposits/routes.js";
 import { answer, answerChecked, bearer, httpError, validBody, validQuery, type RelayEnv } from "./http.js";
 import { registerPushRoutes } from "./push/routes.js";
 import { registryOf } from "./registry.js";
@@ -28,9 +29,14 @@ app.onError((err) => {
 app.notFound(() => Response.json({ code: "not_found", message: "no such route" }, { status: 404 }));
 const bodiesUpTo = (maxSize: number) => bodyLimit({ maxSize, onError: () => httpError(413, "too_large", "request body too large") });
 const smallBody = bodiesUpTo(4096);
-// A push message carries up to 4096 bytes of ciphertext, base64url inside JSON.
+// A push message carries up to 4096 bytes of ciphertext, base64url inside JSON; a deposit up to
+// DEPOSIT_MAX_DEVICES of them (5,462 characters each, with a device id and a few small fields).
 const pushBody = bodiesUpTo(8192);
-app.use("/v1/*", (c, next) => (c.req.path.endsWith("/push/messages") ? pushBody : smallBody)(c, next));
+const depositBody = bodiesUpTo(DEPOSIT_MAX_DEVICES * 6 * 1024);
+app.use("/v1/*", (c, next) => {
+  const path = c.req.path;
+  return (path.endsWith("/push/messages") ? pushBody : path.startsWith("/v1/node/deposits/") ? depositBody : smallBody)(c, next);
+});
 
 app.get(API.health.path, (c) => answer(c, API.health, { ok: true, errorCodes: ERROR_CODES.length }));
 
@@ -100,6 +106,7 @@ app.get(API.nodeAudit.path, asOwner, validQuery(API.nodeAudit), async (c) => {
 });
 
 registerPushRoutes(app);
+registerDepositRoutes(app);
 
 // ---- Operator ----
 

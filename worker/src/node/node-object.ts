@@ -1,7 +1,9 @@
 /**
  * One Durable Object per Node: a thin shell around the mux core (mux/mux.ts, the rules) and the
  * pairing of new devices (pairing.ts). It accepts the WebSockets the Worker forwards, hands each
- * frame to the part that owns the socket, and lends both parts its storage and its one alarm.
+ * frame to the part that owns the socket, and lends both parts its storage and its one alarm. It also
+ * holds the Node's Web Push gateway (push/) and its reminder deposits (deposits/), which the same
+ * alarm sends when they are due.
  *
  * WebSocket Hibernation API only: per-socket state lives in attachments, pending requests, offers and
  * counters in SQLite, and every deadline is driven by the one alarm. Heartbeats are answered by the
@@ -10,9 +12,11 @@
  * for pairing), so that the object rebuilt after a wake-up finds each socket's owner again.
  */
 import { DurableObject } from "cloudflare:workers";
-import { CloseCode, PING_FRAME, PONG_FRAME, SUBPROTOCOL, type CancelReason } from "@ora/protocol";
+import { CloseCode, PING_FRAME, PONG_FRAME, SUBPROTOCOL, type CancelReason, type PushMessageBody } from "@ora/protocol";
 import { sameSecret } from "../credentials.js";
-import { credentialConfig, pushConfig, relayConfig, type Env } from "../env.js";
+import { DEPOSIT_UNAUTHORIZED, Deposits, type DepositCall, type DepositResult } from "../deposits/deposits.js";
+import { DepositStore } from "../deposits/store.js";
+import { credentialConfig, depositConfig, pushConfig, relayConfig, type Env } from "../env.js";
 import { CREDENTIAL_HASH_HEADER, NAMEPLATE_HEADER, SOURCE_HEADER } from "../internal-headers.js";
 import { migrate } from "../migrate.js";
 import { Mux } from "../mux/mux.js";
@@ -40,6 +44,7 @@ export class NodeObject extends DurableObject<Env> {
   private readonly ownerApi: OwnerApi;
   private readonly mux: Mux<WebSocket>;
   private readonly pushes: PushGateway;
+  private readonly deposits: Deposits;
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -54,7 +59,10 @@ export class NodeObject extends DurableObject<Env> {
     this.pairing = new Pairing(ctx, env, this.audit, nodeId, wakeBy);
     this.ownerApi = new OwnerApi(this.devices, this.audit, nodeId, env.ORA_TOKEN_PEPPER!, (...args) => this.closeDevice(...args));
     const pushDeps = { fetch: (url: string, init: RequestInit) => fetch(url, init), sleep: (ms: number) => scheduler.wait(ms), now: Date.now };
-    this.pushes = new PushGateway(new PushStore(sql), this.devices, this.audit, pushConfig(env), pushDeps);
+    const push = pushConfig(env);
+    this.pushes = new PushGateway(new PushStore(sql), this.devices, this.audit, push, pushDeps);
+    const send = (device: string, message: PushMessageBody, subject: string) => this.pushes.send(device, message, subject);
+    this.deposits = new Deposits(new DepositStore(sql), depositConfig(env, push), { now: () => Date.now(), send, wakeBy });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     const port: MuxPort<WebSocket> = {
       send: sendQuietly,
@@ -68,6 +76,10 @@ export class NodeObject extends DurableObject<Env> {
     this.mux = new Mux(relayConfig(env), port, new SqlMuxStore(sql, this.meta), records, open);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
+      // The alarm lives in storage and survives hibernation; this covers one that was lost (or never
+      // set by an older relay) so that a held deposit is never left without a wake-up.
+      const due = this.deposits.nextDue();
+      if (due !== undefined) this.wakeBy(due);
     });
   }
 
@@ -91,13 +103,18 @@ export class NodeObject extends DurableObject<Env> {
     return (await this.isNode(nodeHash)) ? this.pushes.call(call) : PUSH_UNAUTHORIZED;
   }
 
+  /** Reminder deposits (deposits/deposits.ts), for a caller holding the Node's credential. */
+  async deposit(nodeHash: string, call: DepositCall): Promise<DepositResult<unknown>> {
+    return (await this.isNode(nodeHash)) ? this.deposits.call(call) : DEPOSIT_UNAUTHORIZED;
+  }
+
   /** The audit trail for the operator, whose token the Worker has checked. */
   operatorAudit(limit: number, before?: number): DeviceResult<unknown> {
     return this.ownerApi.auditPage(limit, before);
   }
 
   metricsSnapshot(): Record<string, unknown> {
-    return { node: this.meta.get("node_id"), ...this.mux.snapshot(), push: this.pushes.counters() };
+    return { node: this.meta.get("node_id"), ...this.mux.snapshot(), push: this.pushes.counters(), deposits: this.deposits.counters() };
   }
 
   // ---- WebSocket upgrades (forwarded by the Worker after it checked the credential's tag) ----
@@ -164,6 +181,8 @@ export class NodeObject extends DurableObject<Env> {
     await this.pairing.onAlarm(Date.now());
     const next = this.pairing.nextDeadline();
     if (next !== undefined) this.wakeBy(next);
+    // Last: its pushes may take seconds, and the deadlines above come first. It arms its own next wake-up.
+    await this.deposits.onAlarm();
   }
 
   /** Sets the one alarm to `at` unless it is already set to go off no later than that. */

@@ -53,4 +53,21 @@ export const NODE_MIGRATIONS = [
   `CREATE TABLE push_endpoints (device TEXT PRIMARY KEY, endpoint TEXT NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE push_sends (at INTEGER NOT NULL);
    CREATE TABLE push_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);`,
+  // Reminder deposits (deposits/store.ts): sealed notifications waiting for their due time, with the
+  // VAPID subject chosen when they came and the attempts made; a week of tombstones of the ones the
+  // relay sent (or failed to send), so a late withdrawal learns the outcome and no id is sent twice;
+  // counters by outcome.
+  `CREATE TABLE deposits (
+     id TEXT PRIMARY KEY,
+     due_at INTEGER NOT NULL,
+     subject TEXT NOT NULL,
+     messages TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     tries INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX deposits_by_due ON deposits (due_at);
+   CREATE TABLE deposit_tombstones (id TEXT PRIMARY KEY, sent_at INTEGER NOT NULL, outcome TEXT NOT NULL);
+   CREATE INDEX deposit_tombstones_by_time ON deposit_tombstones (sent_at);
+   CREATE TABLE deposit_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);`,
 ] as const;

@@ -3,12 +3,11 @@
  * the agent, with its Node credential, registers a device's endpoint and hands over ciphertext for it.
  * The work happens in the Node's object (gateway.ts); these routes only check and translate.
  */
-import { RELAY_HTTP as API, type HttpRoute } from "@ora/protocol";
-import type { Context, Hono } from "hono";
+import { RELAY_HTTP as API } from "@ora/protocol";
+import type { Hono } from "hono";
 import { asOwner } from "../admission.js";
 import { vapidKeys, vapidSubject } from "../env.js";
-import { answer, answerChecked, httpError, validBody, type RelayEnv } from "../http.js";
-import type { PushResult } from "./gateway.js";
+import { answer, answerResult, httpError, validBody, type RelayEnv } from "../http.js";
 
 export function registerPushRoutes(app: Hono<RelayEnv>): void {
   app.get(API.vapidKey.path, (c) => {
@@ -20,25 +19,17 @@ export function registerPushRoutes(app: Hono<RelayEnv>): void {
   app.put(API.setPushEndpoint.path, asOwner, validBody(API.setPushEndpoint), async (c) => {
     const { stub, hash } = c.var.owner;
     const { endpoint } = c.req.valid("json");
-    return pushAnswer(c, API.setPushEndpoint, await stub.push(hash, { op: "set", device: c.req.param("id"), endpoint }));
+    return answerResult(c, API.setPushEndpoint, await stub.push(hash, { op: "set", device: c.req.param("id"), endpoint }));
   });
 
   app.delete(API.deletePushEndpoint.path, asOwner, async (c) => {
     const { stub, hash } = c.var.owner;
-    return pushAnswer(c, API.deletePushEndpoint, await stub.push(hash, { op: "delete", device: c.req.param("id") }));
+    return answerResult(c, API.deletePushEndpoint, await stub.push(hash, { op: "delete", device: c.req.param("id") }));
   });
 
   app.post(API.sendPush.path, asOwner, validBody(API.sendPush), async (c) => {
     const { stub, hash } = c.var.owner;
     const subject = vapidSubject(c.env, new URL(c.req.url).origin);
-    return pushAnswer(c, API.sendPush, await stub.push(hash, { op: "send", device: c.req.param("id"), message: c.req.valid("json"), subject }));
+    return answerResult(c, API.sendPush, await stub.push(hash, { op: "send", device: c.req.param("id"), message: c.req.valid("json"), subject }));
   });
-}
-
-/** The object's answer as the route's success, or as its refusal (with Retry-After when it has one). */
-function pushAnswer(c: Context<RelayEnv>, route: HttpRoute, result: PushResult<unknown>): Response {
-  if (result.ok) return answerChecked(c, route, result.value);
-  // Not httpError: the HTTPException's own response would drop the Retry-After header.
-  const headers: Record<string, string> = result.retryAfterSec === undefined ? {} : { "Retry-After": String(result.retryAfterSec) };
-  return c.json({ code: result.code, message: result.message }, result.status, headers);
 }
