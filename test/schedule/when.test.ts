@@ -78,5 +78,11 @@ describe("what it refuses, and how it says so", () => {
 });
 
 it("says durations plainly", () => {
-  expect([45_000, 20 * 60_000, 2 * 3_600_000, 2 * 3_600_000 + 5 * 60_000, 3 * 86_400_000].map(formatDuration)).toEqual(["45 s", "20 min", "2 h", "2 h 5 min", "3 days"]);
+  expect([45_000, 20 * 60_000, 2 * 3_600_000, 2 * 3_600_000 + 5 * 60_000, 3 * 86_400_000].map(formatDuration)).toEqual([
+    "45 s",
+    "20 min",
+    "2 h",
+    "2 h 5 min",
+    "3 days",
+  ]);
 });
