@@ -47,7 +47,9 @@ Times are read in ORA_TIME_ZONE as the agent has it (default: this PC's zone).
         if (rest.length === 0) throw new UserError('say when and what: ora-agent schedules add tomorrow 9am "call the bank"');
         const answer = await controlRequest(config.stateDir, "chat", { text: `/remind ${rest.join(" ")}` });
         process.stdout.write(`${answer.text}\n`);
-        return answer.schedule ? 0 : 1;
+        if (!answer.schedule) return 1;
+        process.stdout.write(`(to cancel it: ora-agent schedules cancel ${answer.schedule.id})\n`);
+        return 0;
       }
       if (action !== "list" || rest.length > 0)
         throw new UserError(

@@ -93,7 +93,7 @@ async function remindCommand(safety: Safety, schedules: ScheduleService, context
   const made = Schedule.parse(schedule);
   const at = made.nextAt === null ? "" : formatLocal(made.nextAt, made.timeZone);
   const text = made.kind === "once" ? `⏰ Reminder set for ${at}: ${made.text}` : `⏰ Reminder set ${made.when} (${made.timeZone}), first ${at}: ${made.text}`;
-  return { text: `${text}\n(cancel with "ora-agent schedules cancel ${made.id}", or in Reminders)`, schedule: made };
+  return { text, schedule: made };
 }
 
 async function remindersCommand(safety: Safety, schedules: ScheduleService, context: ToolCallContext) {
