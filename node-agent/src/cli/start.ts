@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { Role } from "@ora/protocol";
 import { Connector, type ConnectorState } from "../relay/connector.js";
 import { loadOrCreateIdentity } from "../secure/identity.js";
 import { PairedDevices } from "../secure/paired-devices.js";
@@ -17,6 +18,7 @@ import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { NOTIFY_MIGRATIONS, startNotifications } from "../notify/index.js";
 import { userOf } from "../safety/requester.js";
+import { SCHEDULE_MIGRATIONS, startSchedules, userTimeZone } from "../schedule/index.js";
 import { continueAfterTasks } from "../secretary/resume.js";
 import { createSafety } from "../safety/index.js";
 import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
@@ -35,7 +37,9 @@ relay and answers requests until Ctrl-C. It reconnects by itself when the networ
 or the relay goes away.
 
   --verbose            log every connection event
-Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
+Environment: ORA_REGISTRATION_SECRET when the relay requires one to register;
+ORA_TIME_ZONE (an IANA name such as Asia/Tokyo) to read reminder times in another
+zone than this PC's.`,
   options: { verbose: { type: "boolean" } },
   async run({ flags }) {
     const config = configFrom(flags);
@@ -58,7 +62,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
       env: process.env,
       tools: [...builtinTools(), ...mcp.tools],
       toolConfig: toolConfigFromEnv(process.env, config.stateDir),
-      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS],
+      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS],
     });
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
@@ -74,7 +78,6 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
     const memory = new Memory(safety.db);
     registerConversationMethods(handlers, memory);
-    registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined);
     registerTaskMethods(handlers, safety);
     const notifications = startNotifications({ node, safety, handlers, paired: new PairedDevices(config.stateDir), log });
     const control = await startControlServer(handlers, config.stateDir, log);
@@ -94,10 +97,28 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     safety.approvals.onChange((event) => connector.push("approval", { type: event.type, approval: event.approval }, (device) => mayDecide(device, event)));
     // A task's requester hears how it goes, wherever it is connected now; owners see every task.
     safety.tasks.onChange((task) => connector.push("task", { task }, (device) => device.role === "owner" || device.id === task.requester.device));
+    const toUser = (user: string) => (device: { id: string; role: Role }) => userOf(device.id, device.role) === user;
+    const schedules = startSchedules({
+      node,
+      safety,
+      handlers,
+      paired: new PairedDevices(config.stateDir),
+      subscriptions: notifications.subscriptions,
+      notifier: notifications.notifier,
+      memory,
+      secretary: provider ? { provider } : undefined,
+      push: (user, event) =>
+        event.type === "conversation"
+          ? connector.push("conversation", { conversation: event.conversation, message: event.message }, toUser(user))
+          : connector.push("schedule", { schedule: event.schedule, ...(event.run ? { run: event.run } : {}) }, toUser(user)),
+      timeZone: userTimeZone(process.env),
+      log,
+    });
+    registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined, schedules.service);
     if (provider) {
       continueAfterTasks(
         { provider, safety, memory },
-        ({ user, conversation, message }) => connector.push("conversation", { conversation, message }, (device) => userOf(device.id, device.role) === user),
+        ({ user, conversation, message }) => connector.push("conversation", { conversation, message }, toUser(user)),
         log,
       );
     }
@@ -111,6 +132,7 @@ Environment: ORA_REGISTRATION_SECRET when the relay requires one to register.`,
     process.off("SIGTERM", stop);
     await control.close();
     await mcp.close();
+    await schedules.close();
     await notifications.close();
     safety.close();
     if (final.status === "stopped" && final.fatal) throw new UserError(final.reason, 4);

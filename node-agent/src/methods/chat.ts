@@ -1,9 +1,10 @@
-import type { Task } from "@ora/protocol";
+import { Schedule, type Task } from "@ora/protocol";
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
 import { ProviderError, type ChatProvider } from "../llm/types.js";
 import type { Safety } from "../safety/index.js";
 import { runTurn, type ConversationStore, type LoopLimits } from "../secretary/loop.js";
-import { asHandlerError, callTool, describe } from "./tools.js";
+import { formatLocal, readReminder, type ScheduleService } from "../schedule/index.js";
+import { asHandlerError, callTool, describe, type ToolCallContext } from "./tools.js";
 
 /** The secretary proper: present when a language model is configured. */
 export interface Secretary {
@@ -15,6 +16,9 @@ export interface Secretary {
 const HELP = `Direct commands:
   /tools                      the tools you may use here, with their risk
   /run <tool> [json args]     run one, e.g. /run notes.add {"text":"call the bank"}
+  /remind <when> <what>       e.g. /remind tomorrow 9am call the bank, /remind in 20 minutes tea,
+                              /remind every monday 8:00 team call, /remind 明日9時 銀行に電話
+  /reminders                  your reminders and scheduled jobs
   /help                       this list
 Tools marked HIGH or CRITICAL wait for the owner's approval.`;
 
@@ -23,7 +27,7 @@ To add one, set OPENAI_API_KEY (any OpenAI-compatible endpoint with OPENAI_BASE_
 ANTHROPIC_API_KEY before "ora-agent start", or list providers in providers.json; "ora-agent models"
 shows what the agent sees.\n\n${HELP}`;
 
-export function registerChatMethod(registry: HandlerRegistry, safety: Safety, secretary?: Secretary): void {
+export function registerChatMethod(registry: HandlerRegistry, safety: Safety, secretary?: Secretary, schedules?: ScheduleService): void {
   registry.register("chat", async ({ text, conversation }, context) => {
     const trimmed = text.trim();
     if (trimmed === "/help") return { text: HELP };
@@ -49,6 +53,9 @@ export function registerChatMethod(registry: HandlerRegistry, safety: Safety, se
       const { result } = outcome;
       return { text: typeof result === "string" ? result : JSON.stringify(result, null, 2), result };
     }
+    const remind = /^\/remind(?:\s+([\s\S]*))?$/.exec(trimmed);
+    if (remind && schedules) return remindCommand(safety, schedules, context, remind[1] ?? "");
+    if (trimmed === "/reminders" && schedules) return remindersCommand(safety, schedules, context);
     if (trimmed.startsWith("/")) return { text: `Unknown command ${trimmed.split(/\s/)[0]}.\n\n${HELP}` };
     if (!secretary) return { text: NO_MODEL, model: null };
     try {
@@ -69,4 +76,38 @@ export function registerChatMethod(registry: HandlerRegistry, safety: Safety, se
 export function waitingText(task: Task): string {
   const until = new Date(task.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z");
   return `${task.tool} (${task.risk}) waits for the owner's approval as task ${task.id}; it runs once approved (until ${until}), and you will be told how it ends.`;
+}
+
+/** `/remind <when> <what>`: read with the user's time zone, set through the schedule.create tool, and said back exactly. */
+async function remindCommand(safety: Safety, schedules: ScheduleService, context: ToolCallContext, line: string) {
+  const usage = "Say when and what, e.g. /remind tomorrow 9am call the bank, /remind in 20 minutes tea, /remind every monday 8:00 team call";
+  if (line.trim() === "") return { text: usage };
+  const read = readReminder(line, { now: Date.now(), timeZone: schedules.timeZone });
+  if (!read.ok) return { text: `I could not read when: ${read.message}.\n${usage}` };
+  if (read.rest === "") return { text: `Understood ${read.when.words}, but remind of what? ${usage}` };
+  // A one-time reminder is handed on as the exact instant understood, so nothing is read twice.
+  const when = read.when.kind === "once" ? new Date(read.when.at!).toISOString() : read.when.words;
+  const outcome = await callTool(safety, context, "schedule.create", { when, text: read.rest }, `chat command from ${describe(context)}`);
+  if (outcome.status === "waiting") return { text: waitingText(outcome.task), task: outcome.task };
+  const { schedule } = outcome.result as { schedule: unknown };
+  const made = Schedule.parse(schedule);
+  const at = made.nextAt === null ? "" : formatLocal(made.nextAt, made.timeZone);
+  const text =
+    made.kind === "once"
+      ? `⏰ Reminder set for ${at}: ${made.text}`
+      : `⏰ Reminder set ${made.when} (${made.timeZone}), first ${at}: ${made.text}`;
+  return { text: `${text}\n(cancel with "ora-agent schedules cancel ${made.id}", or in Reminders)`, schedule: made };
+}
+
+async function remindersCommand(safety: Safety, schedules: ScheduleService, context: ToolCallContext) {
+  const outcome = await callTool(safety, context, "schedule.list", {}, `chat command from ${describe(context)}`);
+  if (outcome.status === "waiting") return { text: waitingText(outcome.task), task: outcome.task };
+  const { schedules: list } = outcome.result as { schedules: unknown[] };
+  const active = list.map((s) => Schedule.parse(s));
+  if (active.length === 0) return { text: `No reminders yet. Try: /remind tomorrow 9am call the bank (times in ${schedules.timeZone})` };
+  const lines = active.map((s) => {
+    const next = s.nextAt === null ? "—" : formatLocal(s.nextAt, s.timeZone);
+    return `${next}  ${s.action === "job" ? "job" : "reminder"}: ${s.text}${s.kind === "recurring" ? ` (${s.when})` : ""}  [${s.id}]`;
+  });
+  return { text: lines.join("\n") };
 }

@@ -19,6 +19,8 @@ export { sealNotification } from "./seal.js";
 export { topicOf } from "./events.js";
 
 export interface Notifications {
+  readonly notifier: Notifier;
+  readonly subscriptions: PushSubscriptions;
   /** Stops notifying and waits for what is under way (call before the database closes). */
   close(): Promise<void>;
 }
@@ -40,6 +42,8 @@ export function startNotifications(options: {
   registerNotificationMethods(handlers, node, subscriptions, log);
   const stop = notifyOnEvents(safety, paired, notifier, log);
   return {
+    notifier,
+    subscriptions,
     async close() {
       stop();
       await notifier.drain();

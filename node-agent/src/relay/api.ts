@@ -9,6 +9,9 @@ import {
   routePath,
   type BodyOf,
   type ClosedSessions,
+  type DepositBodyInput,
+  type DepositSet,
+  type DepositWithdrawn,
   type Device,
   type ErrorCode,
   type HttpRoute,
@@ -147,4 +150,16 @@ export function sendPush(relay: string, credential: string, id: string, message:
   const route = RELAY_HTTP.sendPush;
   // The relay retries a failing push service a few times before it answers (worker/src/push/deliver.ts).
   return call(relay, route, { path: routePath(route, { id }), credential, body: message, timeoutMs: 30_000 });
+}
+
+/** Leaves a sealed reminder notification at the relay, which sends it at `dueAt` unless it is withdrawn first. */
+export function setDeposit(relay: string, credential: string, id: string, deposit: DepositBodyInput): Promise<DepositSet> {
+  const route = RELAY_HTTP.setDeposit;
+  return call(relay, route, { path: routePath(route, { id }), credential, body: deposit });
+}
+
+/** Takes a deposit back; the answer says whether the relay had already sent it. */
+export function withdrawDeposit(relay: string, credential: string, id: string): Promise<DepositWithdrawn> {
+  const route = RELAY_HTTP.withdrawDeposit;
+  return call(relay, route, { path: routePath(route, { id }), credential });
 }

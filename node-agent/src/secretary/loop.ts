@@ -7,7 +7,7 @@
  * nothing in it can change policy or decide an approval (those go through separate channels). An
  * approval request says which untrusted input preceded the call that needs it.
  */
-import type { ChatChunk } from "@ora/protocol";
+import { type ChatChunk, Schedule } from "@ora/protocol";
 import type { ChatMessage, ChatProvider, ToolCall } from "../llm/types.js";
 import type { Requester, Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
@@ -33,6 +33,9 @@ export interface LoopLimits {
   /** Messages of earlier history sent along. */
   historyMessages: number;
 }
+
+/** Tools whose result carries a schedule the client shows with its exact time. */
+const MAKES_SCHEDULES = new Set(["schedule.create", "schedule.job"]);
 
 export const DEFAULT_LIMITS: LoopLimits = { maxSteps: 8, maxTokens: 4096, historyMessages: 40 };
 
@@ -145,7 +148,8 @@ export async function runTurn(
         return waitingForApproval(task);
       }
       const { result } = outcome;
-      context.emit({ type: "tool", name, status: "done" });
+      const scheduled = MAKES_SCHEDULES.has(name) ? Schedule.safeParse((result as { schedule?: unknown } | null)?.schedule) : undefined;
+      context.emit({ type: "tool", name, status: "done", ...(scheduled?.success ? { schedule: scheduled.data } : {}) });
       const content = toolResultText(result);
       untrusted = `output of ${name}: "${excerpt(readableText(result))}"`;
       return content;
