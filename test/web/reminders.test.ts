@@ -7,6 +7,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { startFakeOpenAI, text, toolCall, type FakeLLM } from "../helpers/fake-llm.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { launchChromium, offerPairing, pairByLink, phone, screenshot, type TestPage } from "./browser.js";
 
@@ -21,10 +22,13 @@ function parisTime(at: number): string {
   const time = part({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   return `${part({ weekday: "short" })} ${part({ day: "2-digit" })} ${part({ month: "short" })}${year === String(new Date().getFullYear()) ? "" : ` ${year}`} ${time}`;
 }
-const EXACT = /(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d [A-Z][a-z]{2}( \d{4})? \d\d:\d\d/;
+/** "Mon 30 Nov", "Fri 01 Jan 2027", and with the time, "Mon 30 Nov 09:00", as regular expression sources. */
+const DAY = String.raw`(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d [A-Z][a-z]{2}( \d{4})?`;
+const EXACT = String.raw`${DAY} \d\d:\d\d`;
 
 describe("reminders in the web client", () => {
   let relay: Relay;
+  let fake: FakeLLM;
   let agent: AgentProcess;
   let browser: Browser;
   let owner: TestPage;
@@ -34,8 +38,9 @@ describe("reminders in the web client", () => {
   const recurring = () => page.locator(".reminders.recurring");
   const past = () => page.locator(".reminders.past");
   const status = () => page.locator(".reminder-list > .status");
-  /** Both sizes the app is made for. */
+  /** Both sizes the app is made for, from the top (a full-page shot draws the sticky header where it was scrolled to). */
   const shoot = async (name: string) => {
+    await page.evaluate(() => scrollTo(0, 0));
     await screenshot(page, name);
     await page.setViewportSize({ width: 1280, height: 800 });
     await screenshot(page, `${name}-desktop`);
@@ -59,7 +64,8 @@ describe("reminders in the web client", () => {
 
   beforeAll(async () => {
     relay = await startRelay();
-    agent = await startAgent(relay.url, newStateDir(), { TZ: PC_ZONE });
+    fake = await startFakeOpenAI();
+    agent = await startAgent(relay.url, newStateDir(), { ORA_TIME_ZONE: PC_ZONE, OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: "test-key" });
     browser = await launchChromium();
     owner = await phone(browser, { timezoneId: DEVICE_ZONE });
     page = owner.page;
@@ -69,6 +75,7 @@ describe("reminders in the web client", () => {
     await owner?.context.close();
     await browser?.close();
     await agent?.stop();
+    await fake?.close();
     await relay?.dispose();
   });
 
@@ -86,12 +93,13 @@ describe("reminders in the web client", () => {
     const before = Date.now();
     await setReminder("in 1 hour", "call the bank");
     const after = Date.now();
-    await expect.poll(() => status().innerText()).not.toBe("");
-    expect(await status().getAttribute("class")).not.toMatch(/error/);
+    const times = [parisTime(before + HOUR), parisTime(after + HOUR)];
+    await expect.poll(() => status().innerText()).toMatch(/^Reminder set — call the bank: /);
+    expect(times.map((t) => `Reminder set — call the bank: ${t} ${DEVICE_ZONE}`)).toContain(await status().innerText());
     const item = upcoming().locator(".reminder", { hasText: "call the bank" });
     const when = await item.locator(".reminder-when").innerText();
     // Read in the device's zone, which the form sent: no other zone named.
-    expect([parisTime(before + HOUR), parisTime(after + HOUR)]).toContain(when.split(" · ")[0]);
+    expect(times).toContain(when.split(" · ")[0]);
     expect(when).toMatch(/ · in (60|59) min$/);
     expect(await page.locator("#remind-when").inputValue()).toBe("");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("remind-when");
@@ -118,7 +126,8 @@ describe("reminders in the web client", () => {
     const card = bubble.locator(".schedule-card");
     const text = await card.innerText();
     // The PC reads "in 2 seconds" in its own zone: the card names it beside this device's time.
-    expect(text).toMatch(new RegExp(`^⏰ Reminder set: stretch — ${EXACT.source} \\(\\d\\d:\\d\\d ${PC_ZONE}\\) · See all reminders$`));
+    // (Tokyo's date is named too when it is already another day there.)
+    expect(text).toMatch(new RegExp(`^⏰ Reminder set: stretch — ${EXACT} \\((${DAY} )?\\d\\d:\\d\\d ${PC_ZONE}\\) · See all reminders$`));
     const link = card.locator("a");
     expect(await link.getAttribute("href")).toMatch(/^#reminders(\/[A-Za-z0-9_.-]+)?$/);
     await shoot("19-chat-reminder-card");
@@ -127,10 +136,23 @@ describe("reminders in the web client", () => {
     await expect.poll(() => page.getAttribute("#tab-reminders", "aria-selected")).toBe("true");
     const delivered = past().locator(".reminder.run-delivered", { hasText: "stretch" });
     await expect.poll(() => delivered.count(), { timeout: 20_000 }).toBe(1);
-    expect(await delivered.locator(".reminder-when").innerText()).toMatch(new RegExp(`^Delivered · ${EXACT.source}`));
+    expect(await delivered.locator(".reminder-when").innerText()).toMatch(new RegExp(`^Delivered · ${EXACT}`));
     expect(await status().innerText()).toBe("Reminder “stretch”: delivered.");
     expect(await upcoming().innerText()).not.toContain("stretch");
     await shoot("20-reminders-delivered");
+  });
+
+  it("shows the card for a reminder the secretary set with a tool step, and lists it at once", async () => {
+    fake.script(toolCall("schedule_create", [JSON.stringify({ when: "tomorrow 9am", text: "water the plants" })]), text("I will remind you tomorrow at 9."));
+    await page.click("#tab-chat");
+    const bubble = await say("Remind me to water the plants tomorrow at 9");
+    expect(await bubble.locator(".tool-steps").innerText()).toBe("schedule.create done");
+    // 09:00 in Tokyo is 01:00 (02:00 in summer) the same day in Paris.
+    expect(await bubble.locator(".schedule-card").innerText()).toMatch(
+      new RegExp(`^⏰ Reminder set: water the plants — ${DAY} 0[12]:00 \\(09:00 ${PC_ZONE}\\) · See all reminders$`),
+    );
+    await page.click("#tab-reminders");
+    await expect.poll(() => upcoming().innerText()).toContain("water the plants");
   });
 
   it("cancels an active reminder: it leaves Upcoming and shows as cancelled in Past", async () => {
@@ -138,8 +160,7 @@ describe("reminders in the web client", () => {
     await item.getByRole("button", { name: "Cancel call the bank" }).click();
     await expect.poll(() => upcoming().innerText()).not.toContain("call the bank");
     expect(await status().innerText()).toBe("Cancelled “call the bank”: it will not run.");
-    expect(await past().locator(".reminder.run-cancelled").innerText()).toMatch(/^call the bank\nCancelled · /);
-    expect(await upcoming().innerText()).toBe("Nothing coming up.");
+    expect(await past().locator(".reminder.run-cancelled").innerText()).toMatch(/^call the bank\n+Cancelled · /);
   });
 
   it("logged no console errors", () => {

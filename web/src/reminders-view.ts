@@ -91,7 +91,7 @@ export function remindersView(connection: Connection): ReminderList {
         timeZone: deviceZone(),
       });
       upsert(schedule);
-      say(understood);
+      say(`${ACTION_LABELS[schedule.action]} set — ${understood}`);
       form.reset();
       render();
       when.focus();
@@ -159,8 +159,11 @@ export function remindersView(connection: Connection): ReminderList {
         say(`Cancelled “${schedule.text}”: it will not run${schedule.kind === "recurring" ? " again" : ""}.`);
         render();
       } catch (error) {
-        // It ran or was cancelled meanwhile: the lists show what it is now.
-        if (error instanceof OraError && error.code === "not_pending") return void refresh();
+        // It ended meanwhile (ran, or was cancelled elsewhere): the PC refuses, and the lists show what it is now.
+        if (error instanceof OraError && (error.code === "denied" || error.code === "not_found")) {
+          say(`“${schedule.text}” had already ended.`);
+          return void refresh();
+        }
         message.textContent = explain(error);
         cancel.disabled = false;
       }
