@@ -110,7 +110,7 @@ export function remindersView(connection: Connection): ReminderList {
 
   function upsertRun(run: ScheduleRun): void {
     const before = runs.find((r) => r.id === run.id);
-    if (before?.finishedAt != null && run.finishedAt === null) return; // its start arriving after its end
+    if (before && before.finishedAt !== null && run.finishedAt === null) return; // its start arriving after its end
     runs = [run, ...runs.filter((r) => r.id !== run.id)].sort((a, b) => b.dueAt - a.dueAt).slice(0, RUNS);
   }
 

@@ -1,7 +1,7 @@
 /**
  * The app's own addresses, after the #: `#chat`, `#tasks`, `#tasks/<id>`, `#reminders`,
  * `#reminders/<schedule id>`, `#approvals`, `#devices`, `#settings`. Notifications lead to
- * `/#approvals` and `/#tasks/<id>` (NotificationBody in the catalogue). Anything else after a # is
+ * `/#approvals`, `/#tasks/<id>` and `/#reminders` (NotificationBody in the catalogue). Anything else after a # is
  * taken for a pairing code (`/pair#7-orbit-…`), which main.ts removes from the address bar before
  * anything else runs.
  */
