@@ -96,17 +96,17 @@ describe("the web client", () => {
         }),
     );
     expect(key).toEqual({ kind: "webcrypto", extractable: false });
-    expect(await owner.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Tasks", "Approvals", "Devices", "Settings"]);
+    expect(await owner.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Tasks", "Reminders", "Approvals", "Devices", "Settings"]);
   });
 
-  it("pairs by typed code, and a guest sees only the chat, its tasks, its settings and its own tools", async () => {
+  it("pairs by typed code, and a guest sees only the chat, its tasks, its reminders, its settings and its own tools", async () => {
     guest = await newPhone();
     const pair = await offerPairing(relay.url, shared.stateDir, ["--yes", "--role", "guest", "--name", "Guest tablet"]);
     await guest.page.goto(relay.url);
     await guest.page.fill("#code", pair.code);
     await guest.page.click("button:has-text('Pair')");
     await guest.page.waitForSelector(".state.online", { timeout: 15_000 });
-    expect(await guest.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Tasks", "Settings"]);
+    expect(await guest.page.locator("[role=tab]").allInnerTexts()).toEqual(["Chat", "Tasks", "Reminders", "Settings"]);
     await guest.page.click(".tools summary");
     await expect.poll(() => guest.page.locator(".tools").innerText()).toMatch(/files\.write[\s\S]*time\.now/);
     expect(await guest.page.locator(".tools").innerText()).not.toMatch(/run\.program|notes\./);

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { AGENT_BIN } from "../helpers/agent.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -35,9 +35,9 @@ export interface TestPage {
   errors: string[];
 }
 
-/** A fresh browser profile (its own IndexedDB) at phone size. */
-export async function phone(browser: Browser): Promise<TestPage> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+/** A fresh browser profile (its own IndexedDB) at phone size; `options` add to it (a time zone, a locale). */
+export async function phone(browser: Browser, options: BrowserContextOptions = {}): Promise<TestPage> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return { context, page, errors: recordErrors(page) };

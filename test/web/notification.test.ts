@@ -76,7 +76,9 @@ describe("where a notification click leads", () => {
   });
 
   it("routes the app's own addresses and leaves pairing codes alone", () => {
-    expect(routeOf("#tasks/t1")).toEqual({ tab: "tasks", task: "t1" });
+    expect(routeOf("#tasks/t1")).toEqual({ tab: "tasks", item: "t1" });
+    expect(routeOf("#reminders")).toEqual({ tab: "reminders" });
+    expect(routeOf("#reminders/s_1")).toEqual({ tab: "reminders", item: "s_1" });
     expect(routeOf("#approvals")).toEqual({ tab: "approvals" });
     expect(routeOf("#settings")).toEqual({ tab: "settings" });
     expect(routeOf("#approvals/a1")).toBeUndefined();

@@ -1,8 +1,9 @@
 /**
  * The paired app: connection state at the top, then the tabs this device's role may use. Everyone
- * has the chat, their tasks and the settings; approvals are for owners and sub-admins, the device
+ * has the chat, their tasks, their reminders and the settings; approvals are for owners and sub-admins, the device
  * list for owners. The role comes from the PC itself (whoami), not from the relay. The address's
- * hash names the tab (routes.ts): notifications open `#approvals` and `#tasks/<id>`.
+ * hash names the tab (routes.ts): notifications open `#approvals` and `#tasks/<id>`, the chat's
+ * reminder cards `#reminders/<id>`.
  */
 import type { Role, Task } from "@ora/protocol";
 import { approvalsView } from "./approvals-view.js";
@@ -11,6 +12,7 @@ import { Connection, type ConnectionState } from "./connection.js";
 import { devicesView } from "./devices-view.js";
 import { append, clear, duration, h } from "./dom.js";
 import { openedHash } from "./notification.js";
+import { remindersView } from "./reminders-view.js";
 import { type Route, routeOf, type Tab } from "./routes.js";
 import { settingsView } from "./settings-view.js";
 import { forgetDevice, type SavedDevice } from "./store.js";
@@ -49,6 +51,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     task.requester.via === "local" ? "the PC's command line" : task.requester.device === saved.device ? "this device" : deviceName(task.requester.device);
   const tasks = tasksView(connection, { requesterName, decides: () => role !== "guest", openApprovals: () => show("approvals") });
   devices.onChange(() => (inbox.render(), tasks.render()));
+  const reminders = remindersView(connection);
   const settings = settingsView(connection, saved);
   const chat = chatView(connection);
   chat.prepend(tools);
@@ -74,14 +77,13 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     history.replaceState(null, "", tab === "chat" ? location.pathname : `#${tab}`);
   }
 
-  /** Opens a route: its tab when this role has it (a guest's "approvals" becomes its tasks), and the task it names. */
+  /** Opens a route: its tab when this role has it (a guest's "approvals" becomes its tasks), and the item it names. */
   function open(route: Route): void {
     const tab = tabs.has(route.tab) ? route.tab : "tasks";
     show(tab);
-    if (tab === "tasks") {
-      tasks.highlight(route.task);
-      if (route.task) history.replaceState(null, "", `#tasks/${route.task}`);
-    }
+    if (tab === "tasks") tasks.highlight(route.item);
+    if (tab === "reminders") reminders.highlight(route.item);
+    if (route.item) history.replaceState(null, "", `#${tab}/${route.item}`);
   }
 
   function setRole(next: Role): void {
@@ -94,6 +96,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     panels.clear();
     addTab("chat", "Chat", chat);
     addTab("tasks", "Tasks", tasks.element);
+    addTab("reminders", "Reminders", reminders.element);
     if (next !== "guest") addTab("approvals", "Approvals", inbox.element, badge);
     if (next === "owner") addTab("devices", "Devices", devices.element);
     addTab("settings", "Settings", settings.element);
@@ -134,6 +137,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       if (who.role === "owner") await devices.refresh();
       if (who.role !== "guest") await inbox.refresh();
       await tasks.refresh();
+      await reminders.refresh();
       await settings.refresh();
     } catch {
       // The PC may be offline: the state line says so, and the next ready event loads again.

@@ -1,16 +1,18 @@
 /**
  * The conversation: your messages, the secretary's answers streamed as they come (Markdown), and the
- * tool steps it takes. A call that needs the owner's approval does not hold the answer up: it becomes
+ * tool steps it takes; a reminder or job that a message set (`/remind`, or the model's schedule step)
+ * shows as a card with its exact time. A call that needs the owner's approval does not hold the answer up: it becomes
  * a task, its step says so, and the step (or a `/run`'s answer) changes in place when the task's
  * pushes say how it went; when the secretary goes on by itself afterwards, its words arrive as a
  * `conversation` push. The PC keeps the history (per user): on opening, the latest conversation is
  * picked up where it was left; "New" starts another.
  */
-import type { ChatChunk, Task, TOOL_STEP_STATUSES } from "@ora/protocol";
+import type { ChatChunk, Schedule, Task, TOOL_STEP_STATUSES } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, h } from "./dom.js";
 import { explain } from "./errors.js";
 import { renderMarkdown } from "./markdown.js";
+import { scheduleCard } from "./schedule-words.js";
 import { resultView, whyNot } from "./task-words.js";
 import { TaskSteps } from "./task-steps.js";
 
@@ -50,7 +52,12 @@ export function chatView(connection: Connection): HTMLElement {
     append(log, h("div", { class: "msg you" }, h("span", { class: "who" }, "You"), h("p", {}, text)));
     const steps = h("ul", { class: "steps tool-steps" });
     const body = h("div", { class: "body" });
-    const bubble = h("div", { class: "msg ora", "aria-busy": "true" }, h("span", { class: "who" }, "ORA"), steps, body);
+    const cards = h("div", { class: "schedule-cards" });
+    const bubble = h("div", { class: "msg ora", "aria-busy": "true" }, h("span", { class: "who" }, "ORA"), steps, body, cards);
+    /** One card per schedule, whether a tool step or the answer brought it (or both). */
+    const card = (schedule: Schedule) => {
+      if (![...cards.children].some((c) => c instanceof HTMLElement && c.dataset.schedule === schedule.id)) append(cards, scheduleCard(schedule));
+    };
     append(log, bubble);
     bubble.scrollIntoView({ block: "end" });
     let streamed = "";
@@ -69,6 +76,7 @@ export function chatView(connection: Connection): HTMLElement {
       const words = chunk.approval ? `${chunk.approval.risk}: ${STEP_WORDS[chunk.status]}` : STEP_WORDS[chunk.status];
       const line = step(steps, chunk.name, `${words}${chunk.error ? ` (${chunk.error})` : ""}`, chunk.status);
       if (chunk.task) taskSteps.watch(chunk.task, chunk.name, line);
+      if (chunk.schedule) card(chunk.schedule);
     };
 
     const controller = (inFlight = new AbortController());
@@ -80,6 +88,7 @@ export function chatView(connection: Connection): HTMLElement {
       cancelAnimationFrame(frame);
       clear(body, renderMarkdown(answer.text));
       if (answer.task) waitingRun(answer.task, steps, body);
+      if (answer.schedule) card(answer.schedule);
       if (answer.model === null) bubble.classList.add("no-model");
     } catch (error) {
       cancelAnimationFrame(frame);
