@@ -105,9 +105,9 @@ function suffix({ direct }) {
   return direct ? " (direct, no dev proxy)" : "";
 }
 
-/** The ORA relay Worker alone (for the scenarios that bring their own peers or agents). */
-export async function startOraWorker(startWorkerFn, { direct = false, inspect = false, config = "wrangler.toml" } = {}) {
-  return startWorker(startWorkerFn, join(root, config), ORA_VARS, direct, inspect);
+/** The ORA relay Worker alone (for the scenarios that bring their own peers or agents); `vars` override ORA_VARS. */
+export async function startOraWorker(startWorkerFn, { direct = false, inspect = false, config = "wrangler.toml", vars = {} } = {}) {
+  return startWorker(startWorkerFn, join(root, config), { ...ORA_VARS, ...vars }, direct, inspect);
 }
 
 /** Registers a Node at the relay: { nodeId, credential }. */
@@ -115,6 +115,12 @@ export async function registerNode(url) {
   const response = await fetch(new URL("/v1/nodes", url), { method: "POST" });
   if (response.status !== 201 && response.status !== 200) throw new Error(`registering a Node: HTTP ${response.status} ${await response.text()}`);
   return response.json();
+}
+
+/** The relay's metrics of one Node (the admin endpoint), or `{error}`. */
+export async function nodeMetrics(url, nodeId) {
+  const response = await fetch(new URL(`/v1/admin/nodes/${nodeId}/metrics`, url), { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return response.status === 200 ? response.json() : { error: `HTTP ${response.status}` };
 }
 
 /**
@@ -187,10 +193,7 @@ export async function startOra(
       stateDir,
       device,
       session: (options = {}) => oraSession(url, device, { deflate, ...options }),
-      async metrics() {
-        const response = await fetch(new URL(`/v1/admin/nodes/${node.nodeId}/metrics`, url), { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
-        return response.status === 200 ? response.json() : { error: `HTTP ${response.status}` };
-      },
+      metrics: () => nodeMetrics(url, node.nodeId),
       stop: cleanup.stop,
     };
   } catch (error) {
