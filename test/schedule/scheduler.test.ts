@@ -192,6 +192,20 @@ describe("at most once", () => {
   });
 });
 
+describe("faults", () => {
+  it("starts the other due schedules when one cannot be started, and says which", async () => {
+    const h = harness("2026-11-30T07:59:00Z");
+    const broken = h.service.create(owner, { action: "reminder", when: "every day at 9:00", text: "broken" }).schedule;
+    h.service.create(owner, { action: "reminder", when: "2026-11-30T09:00", text: "fine" });
+    // A row damaged on disk: its pattern can no longer be read.
+    h.db.prepare("UPDATE schedules SET cron = 'not a pattern' WHERE id = ?").run(broken.id);
+    h.clock.set(Date.parse("2026-11-30T08:00:00Z"));
+    await h.tick();
+    expect(h.runs.map((r) => r.schedule.text)).toEqual(["fine"]);
+    expect(h.lines.join("")).toMatch(new RegExp(`a due schedule could not be started schedule="${broken.id}"`));
+  });
+});
+
 describe("limits", () => {
   const guest = { device: "dev-guest", role: "guest" as const, user: "dev-guest", via: "relay" as const };
 

@@ -137,20 +137,29 @@ export class Scheduler {
       return;
     }
     this.ticking = true;
+    let failed = false;
     try {
       do {
         this.again = false;
         this.noticeJumps();
         const now = this.clock.now();
-        for (const row of this.store.due(now)) this.begin(row, now);
+        for (const row of this.store.due(now)) {
+          try {
+            this.begin(row, now);
+          } catch (error) {
+            failed = true;
+            this.log.error("a due schedule could not be started", { schedule: row.id, error: error instanceof Error ? error.message : String(error) });
+          }
+        }
         const soon = this.store.due(now + this.leadMs).filter((row) => row.action === "reminder" && (row.next_at ?? 0) > now);
         if (soon.length > 0) this.carrier.soon?.(soon);
       } while (this.again);
     } catch (error) {
+      failed = true;
       this.log.error("the scheduler could not look at what is due", { error: error instanceof Error ? error.message : String(error) });
     } finally {
       this.ticking = false;
-      this.arm();
+      this.arm(failed);
     }
   }
 
@@ -211,13 +220,16 @@ export class Scheduler {
     this.last = { wall, mono };
   }
 
-  private arm(): void {
+  /** Sets the timer for the next look: at the next due time (or lead time), at most MAX_SLEEP_MS away. */
+  private arm(failed = false): void {
     if (this.stopped) return;
     this.timer?.cancel();
     const now = this.clock.now();
     const next = this.store.nextDue();
     let wait = MAX_SLEEP_MS;
     if (next !== null) wait = Math.min(wait, Math.max(0, next - now), Math.max(0, next - this.leadMs - now) || wait);
-    this.timer = this.clock.setTimer(() => void this.tick(), Math.max(10, wait));
+    // A timer may fire a little early (Node starts it from the loop's cached time): look again at
+    // once, not 10 ms later. After a failure, not in a tight loop.
+    this.timer = this.clock.setTimer(() => void this.tick(), failed ? Math.max(1000, wait) : Math.max(1, wait));
   }
 }
