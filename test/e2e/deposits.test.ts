@@ -9,15 +9,8 @@ import { OraClient } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
-import { FakePushService } from "../helpers/push-service.js";
+import { FakePushService, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
-
-async function vapidKeys(): Promise<{ publicKey: string; privateKey: string }> {
-  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-  const publicKey = Buffer.from(await crypto.subtle.exportKey("raw", pair.publicKey)).toString("base64url");
-  const { d } = await crypto.subtle.exportKey("jwk", pair.privateKey);
-  return { publicKey, privateKey: d! };
-}
 
 /** Far enough ahead that the agent deposits it (it keeps the last 15 s to itself). */
 const AHEAD = "in 20 seconds";

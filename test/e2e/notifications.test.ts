@@ -12,17 +12,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
-import { FakePushService, type TestSubscription } from "../helpers/push-service.js";
+import { FakePushService, type TestSubscription, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { watchTasks } from "../helpers/tasks.js";
-
-/** A VAPID key pair as an operator makes one (scripts/vapid-keys.mjs does the same). */
-async function vapidKeys(): Promise<{ publicKey: string; privateKey: string }> {
-  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-  const publicKey = Buffer.from(await crypto.subtle.exportKey("raw", pair.publicKey)).toString("base64url");
-  const { d } = await crypto.subtle.exportKey("jwk", pair.privateKey);
-  return { publicKey, privateKey: d! };
-}
 
 async function waitingWrite(guest: OraClient, path: string): Promise<Task> {
   const answer = await guest.request("tools.call", { name: "files.write", args: { root: 0, path, content: "hello" } });

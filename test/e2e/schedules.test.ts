@@ -13,16 +13,9 @@ import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { startFakeOpenAI, text, toolCall, type FakeLLM } from "../helpers/fake-llm.js";
 import { nextPush } from "../helpers/pushes.js";
-import { FakePushService } from "../helpers/push-service.js";
+import { FakePushService, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { watchTasks } from "../helpers/tasks.js";
-
-async function vapidKeys(): Promise<{ publicKey: string; privateKey: string }> {
-  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-  const publicKey = Buffer.from(await crypto.subtle.exportKey("raw", pair.publicKey)).toString("base64url");
-  const { d } = await crypto.subtle.exportKey("jwk", pair.privateKey);
-  return { publicKey, privateKey: d! };
-}
 
 const runEnded = (client: OraClient, state: string) => nextPush(client, "schedule", (data) => data.run?.state === state);
 

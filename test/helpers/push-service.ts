@@ -169,3 +169,11 @@ export class FakePushService {
     return claims;
   }
 }
+
+/** A VAPID key pair as an operator makes one (scripts/vapid-keys.mjs does the same). */
+export async function vapidKeys(): Promise<{ publicKey: string; privateKey: string }> {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const publicKey = Buffer.from(await crypto.subtle.exportKey("raw", pair.publicKey)).toString("base64url");
+  const { d } = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  return { publicKey, privateKey: d! };
+}
