@@ -2,7 +2,7 @@
  * Reminder deposits: the agent seals a notification for each device on the PC (RFC 8291, as for a
  * push it sends itself) and leaves it here with a due time, because the PC may be asleep then. At the
  * due time the Node's one alarm sends it through the push gateway, unless the agent withdrew it first
- * (an awake agent withdraws at the due time and delivers itself; the answer tells it whether the
+ * (an awake agent withdraws it shortly before the due time and delivers itself; the answer tells it whether the
  * relay already sent it). The relay sees a due time, sizes and device ids, never the text.
  *
  * At most once: a due deposit leaves its table and gets its tombstone before anything is sent, so a
