@@ -28,7 +28,7 @@ export function remindersView(connection: Connection): ReminderList {
     required: true,
     maxlength: 200,
     autocomplete: "off",
-    placeholder: "tomorrow 9am · in 20 minutes · every monday 8:00",
+    placeholder: "tomorrow 9am · in 20 min",
   });
   const what = h("input", { id: "remind-what", required: true, maxlength: 2000, autocomplete: "off", placeholder: "call the bank" });
   const add = h("button", { type: "submit", class: "primary" }, "Set reminder");
