@@ -100,6 +100,25 @@ describe("reminder deposits at the relay", () => {
     }
   });
 
+  it("seals a reminder's deposit again for a device that turns notifications on later", async () => {
+    const client = await OraClient.connect({ identity: phone });
+    const laptopId = await provisionDevice(relay, agent, "owner-laptop", "owner");
+    const laptop = await OraClient.connect({ identity: laptopId });
+    try {
+      const { schedule } = await client.request("schedules.create", { when: "in 1 hour", text: "for both" });
+      await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 1 });
+      const before = await deposits();
+      await laptop.request("notifications.subscribe", (await service.subscribe("owner-laptop")).subscription);
+      // The deposit for the phone alone is withdrawn and one for both devices takes its place.
+      await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 1, withdrawn: (before.withdrawn ?? 0) + 1 });
+      await client.request("schedules.cancel", { id: schedule.id });
+      await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 0 });
+    } finally {
+      laptop.close();
+      client.close();
+    }
+  });
+
   it("withdraws the deposit of a reminder that is cancelled", async () => {
     const before = await deposits();
     const client = await OraClient.connect({ identity: phone });

@@ -9,10 +9,18 @@ interface Row {
 }
 
 export class PushSubscriptions {
+  private readonly listeners = new Set<(device: string) => void>();
+
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Told of every device whose subscription was set or removed (reminder deposits follow it). */
+  onChange(listener: (device: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   get(device: string): PushSubscription | undefined {
     const row = this.db.prepare<[string], Row>("SELECT endpoint, p256dh, auth FROM notify_subscriptions WHERE device = ?").get(device);
@@ -27,6 +35,7 @@ export class PushSubscriptions {
          ON CONFLICT (device) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at`,
       )
       .run(device, subscription.endpoint, subscription.keys.p256dh, subscription.keys.auth, now, now);
+    this.changed(device);
   }
 
   /** True when the device had one. `endpoint`: only if it is still that one (a newer subscription stays). */
@@ -35,6 +44,11 @@ export class PushSubscriptions {
       endpoint === undefined
         ? this.db.prepare("DELETE FROM notify_subscriptions WHERE device = ?").run(device)
         : this.db.prepare("DELETE FROM notify_subscriptions WHERE device = ? AND endpoint = ?").run(device, endpoint);
+    if (result.changes > 0) this.changed(device);
     return result.changes > 0;
+  }
+
+  private changed(device: string): void {
+    for (const listener of this.listeners) listener(device);
   }
 }

@@ -97,6 +97,8 @@ export function startSchedules(options: {
   const syncAll = () => {
     for (const row of store.list(null, false)) void deposits.sync(row.id);
   };
+  // A device that turns notifications on (or off) changes who each deposit is sealed for.
+  const offSubscriptions = options.subscriptions.onChange(syncAll);
   const timer = setInterval(syncAll, DEPOSIT_SYNC_MS);
   timer.unref();
   scheduler.start();
@@ -105,6 +107,7 @@ export function startSchedules(options: {
     service,
     async close() {
       clearInterval(timer);
+      offSubscriptions();
       offChanges();
       await scheduler.stop();
     },
