@@ -13,6 +13,7 @@ import { memoryCommand } from "./memory.js";
 import { modelsCommand } from "./models.js";
 import { pairCommand } from "./pair.js";
 import { remoteCommand } from "./remote.js";
+import { serviceCommand } from "./service.js";
 import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
@@ -22,6 +23,7 @@ import { AGENT_VERSION } from "../version.js";
 
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
+  service: serviceCommand,
   status: statusCommand,
   pair: pairCommand,
   devices: devicesCommand,
