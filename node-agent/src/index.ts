@@ -7,3 +7,4 @@ export * as relayApi from "./relay/api.js";
 export { PairedDevices, type PairedDevice } from "./secure/paired-devices.js";
 export { SecureSessions } from "./secure/secure-sessions.js";
 export { loadOrCreateIdentity } from "./secure/identity.js";
+export { heardReleases, readReleaseNews, releaseAnnouncer } from "./update/notice.js";
