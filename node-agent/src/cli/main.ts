@@ -18,6 +18,7 @@ import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
 import { schedulesCommand } from "./schedules.js";
 import { tasksCommand } from "./tasks.js";
+import { updateCommand } from "./update.js";
 import { AGENT_VERSION } from "../version.js";
 
 const COMMANDS: Record<string, Command> = {
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   mcp: mcpCommand,
   models: modelsCommand,
   doctor: doctorCommand,
+  update: updateCommand,
 };
 
 function overview(): string {
