@@ -8,3 +8,8 @@ export { PairedDevices, type PairedDevice } from "./secure/paired-devices.js";
 export { SecureSessions } from "./secure/secure-sessions.js";
 export { loadOrCreateIdentity } from "./secure/identity.js";
 export * as service from "./service/index.js";
+export { integrityOf, signManifest, verifyManifest, publicKeyFrom, MANIFEST_FORMAT, type Release, type ReleaseList } from "./update/manifest.js";
+export { RELEASE_PUBLIC_KEY, DEFAULT_MANIFEST_URL } from "./update/release-key.js";
+export { update, rollback, type UpdateOptions, type UpdateOutcome } from "./update/updater.js";
+export type { Installer } from "./update/install.js";
+export { heardReleases, readReleaseNews, releaseAnnouncer } from "./update/notice.js";

@@ -22,6 +22,8 @@ export const AgentStatusFile = z.object({
   status: z.enum(["connecting", "connected", "waiting", "stopped"]),
   since: z.string(),
   detail: z.string().optional(),
+  /** The running agent's own version (it can differ from the CLI's after an update, until a restart). */
+  version: z.string().optional(),
 });
 export type AgentStatusFile = z.infer<typeof AgentStatusFile>;
 
@@ -73,4 +75,10 @@ export function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** The running agent's status, or null when no agent of this profile is running. */
+export function runningAgent(dir: string): AgentStatusFile | null {
+  const status = readStatus(dir);
+  return status !== null && status.status !== "stopped" && processAlive(status.pid) ? status : null;
 }

@@ -9,7 +9,7 @@ export const ERROR_CODES = [
   "hello_required", // a frame other than hello arrived before the hello
   "unauthorized", // missing, malformed, unknown, expired or revoked credential
   "forbidden", // authenticated, but not allowed to do this
-  "upgrade_required", // the peer speaks a protocol version the relay does not support
+  "upgrade_required", // the peer speaks a protocol version the relay does not support, or is an agent older than ORA_AGENT_MINIMUM
   "id_in_use", // the request id is already pending in this session
   "pending_limit", // too many requests pending for this Node or this session
   "too_large", // the frame exceeds ORA_RELAY_MAX_MESSAGE_BYTES
@@ -82,7 +82,7 @@ export const CloseCode = {
   REVOKED: 4003, // the device's credential was revoked while connected
   HELLO_TIMEOUT: 4008, // no hello within the handshake deadline
   REPLACED: 4009, // a newer connection of the same Node took over
-  UPGRADE_REQUIRED: 4010, // protocol version not supported
+  UPGRADE_REQUIRED: 4010, // protocol version or agent release not supported: an agent stops instead of retrying
   TOO_MANY_BAD_FRAMES: 4011, // the peer kept sending invalid frames
 } as const;
 

@@ -17,7 +17,12 @@
  *   CloseCode.REPLACED):
  *     agent → relay  WebSocket upgrade GET /v1/node/connect, Authorization: Bearer ora_node_…
  *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/<version>"}   before the handshake deadline
- *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…]}
+ *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…],
+ *                    "agentLatest":"1.4.0","agentMinimum":"1.2.0"}     both optional: the operator's
+ *                                                            newest agent release and oldest safe one
+ *     relay → agent  {"t":"err","code":"upgrade_required","message":…,"agentMinimum":"1.2.0",
+ *                    "agentLatest":"1.4.0"}, then close 4010   the hello named a version below the
+ *                                                            minimum (or none): install agentLatest
  *     relay → agent  {"t":"session","s":"…","dev":"…","role":"owner","open":true|false}
  *     relay → agent  {"t":"req","rid":7,"s":"…","dev":"…","role":"owner"}\n<payload>
  *     agent → relay  {"t":"res","rid":7}\n<payload>                       a single answer, or
@@ -51,6 +56,7 @@
  *   wait for a slow one. Ack at least every windowBytes / 4.
  */
 import { z } from "zod";
+import { AgentVersion } from "./agent-version.js";
 import { CANCEL_REASONS, ERROR_CODES } from "./errors.js";
 
 /** Headers are small by design; anything larger is a bad frame. */
@@ -131,6 +137,13 @@ export const AgentFrame = z.discriminatedUnion("t", [
 ]);
 export type AgentFrame = z.infer<typeof AgentFrame>;
 
+/**
+ * The agent releases the relay's operator vouches for (ORA_AGENT_LATEST, ORA_AGENT_MINIMUM): in the
+ * agent's welcome, and in the `upgrade_required` refusal of an agent older than the minimum.
+ */
+export const AgentReleases = z.object({ agentLatest: AgentVersion.optional(), agentMinimum: AgentVersion.optional() });
+export type AgentReleases = z.infer<typeof AgentReleases>;
+
 /** relay → agent */
 export const RelayToAgentFrame = z.discriminatedUnion("t", [
   z.object({
@@ -139,11 +152,12 @@ export const RelayToAgentFrame = z.discriminatedUnion("t", [
     node: z.string(),
     limits: Limits,
     sessions: z.array(SessionInfo),
+    ...AgentReleases.shape,
   }),
   z.object({ t: z.literal("req"), rid: RelayId, s: SessionId, dev: DeviceId, role: Role }),
   z.object({ t: z.literal("cancel"), rid: RelayId, reason: z.enum(CANCEL_REASONS) }),
   SessionInfo.extend({ t: z.literal("session"), open: z.boolean() }),
-  z.object({ t: z.literal("err"), rid: RelayId.optional(), code: ErrorCodeSchema, message: Message }),
+  z.object({ t: z.literal("err"), rid: RelayId.optional(), code: ErrorCodeSchema, message: Message, ...AgentReleases.shape }),
   Pong,
 ]);
 export type RelayToAgentFrame = z.infer<typeof RelayToAgentFrame>;

@@ -1,4 +1,5 @@
 export * from "./version.js";
+export * from "./agent-version.js";
 export * from "./errors.js";
 export * from "./frames.js";
 export * from "./payload.js";

@@ -218,4 +218,29 @@ describe("agent connector", () => {
     expect(await run).toMatchObject({ status: "stopped", fatal: true, reason: expect.stringContaining("took over") });
     expect(relay.connections).toHaveLength(1);
   });
+
+  it("stops, naming the release to install, when the relay refuses this agent as too old, and does not reconnect", async () => {
+    const relay = await fakeRelay(async (peer) => {
+      await peer.next((f) => f.header.t === "hello");
+      peer.send(encodeFrame({ t: "err", code: "upgrade_required", message: "too old", agentLatest: "99.1.0", agentMinimum: "99.0.0" }));
+      peer.ws.close(CloseCode.UPGRADE_REQUIRED, "agent release below the relay's minimum");
+    });
+    cleanups.push(() => relay.close());
+    const final = await connector(relay).run();
+    expect(final).toMatchObject({ status: "stopped", fatal: true, reason: expect.stringContaining("install ora-agent 99.1.0") });
+    expect(final.status === "stopped" && final.reason).toContain("ora-agent update");
+    expect(relay.connections).toHaveLength(1);
+  });
+
+  it("reports the relay's agent releases with the connected state", async () => {
+    const relay = await fakeRelay(async (peer) => {
+      await peer.next((f) => f.header.t === "hello");
+      peer.send(encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: "n1", limits: LIMITS, sessions: [], agentLatest: "99.1.0", agentMinimum: "0.0.1" }));
+    });
+    cleanups.push(() => relay.close());
+    const states: ConnectorState[] = [];
+    void connector(relay, states).run();
+    await until(() => states.some((s) => s.status === "connected"), 3000, "connected");
+    expect(states.find((s) => s.status === "connected")).toMatchObject({ releases: { agentLatest: "99.1.0", agentMinimum: "0.0.1" } });
+  });
 });

@@ -34,6 +34,13 @@ export function runAgentCommand(args: string[], env: Record<string, string> = {}
 }
 
 export async function startAgent(relay: string, stateDir = newStateDir(), env: Record<string, string> = {}): Promise<AgentProcess> {
+  const agent = spawnAgent(relay, stateDir, env);
+  await agent.waitFor("connected; waiting for requests");
+  return agent;
+}
+
+/** `ora-agent start` without waiting for it to connect (for agents the relay is expected to refuse). */
+export function spawnAgent(relay: string, stateDir = newStateDir(), env: Record<string, string> = {}): AgentProcess {
   const proc = spawn(process.execPath, [AGENT_BIN, "start", "--relay", relay, "--state-dir", stateDir], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -69,6 +76,5 @@ export async function startAgent(relay: string, stateDir = newStateDir(), env: R
       return exited;
     },
   };
-  await agent.waitFor("connected; waiting for requests");
   return agent;
 }

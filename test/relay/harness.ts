@@ -16,6 +16,7 @@ export const CONFIG: MuxConfig = {
   maxMessageBytes: 1024,
   windowBytes: 1024,
   helloTimeoutSec: 3,
+  agentReleases: {},
 };
 
 export interface Sent {

@@ -1,5 +1,6 @@
-import { PAIR_TTL, type Limits } from "@ora/protocol";
+import { PAIR_TTL, type AgentReleases, type Limits } from "@ora/protocol";
 import type { DepositConfig } from "./deposits/deposits.js";
+import { agentReleases } from "./mux/handshake.js";
 import type { NodeObject } from "./node/node-object.js";
 import type { PushConfig, VapidKeys } from "./push/config.js";
 import type { Registry } from "./registry.js";
@@ -41,11 +42,16 @@ export interface Env {
   ORA_PUSH_ALLOW_LOOPBACK?: string;
   ORA_PUSH_PER_MINUTE?: string;
   ORA_DEPOSITS_PER_NODE?: string;
+  /** The newest ora-agent release (x.y.z), announced to agents in their welcome. */
+  ORA_AGENT_LATEST?: string;
+  /** The oldest ora-agent release still safe to run (x.y.z): older agents are refused with upgrade_required. */
+  ORA_AGENT_MINIMUM?: string;
 }
 
 export interface RelayConfig extends Limits {
   helloTimeoutSec: number;
   registerLimitPerHour: number;
+  agentReleases: AgentReleases;
 }
 
 /** workerd refuses WebSocket messages above 32 MiB, so no setting may go past it. */
@@ -71,6 +77,7 @@ export function relayConfig(env: Env): RelayConfig {
     windowBytes: Math.floor(setting(env.ORA_RELAY_WINDOW_BYTES, 4 * maxMessageBytes, maxMessageBytes, 256 * 1024 * 1024)),
     helloTimeoutSec: setting(env.ORA_RELAY_HELLO_TIMEOUT_SEC, 10, 0.05, 120),
     registerLimitPerHour: Math.floor(setting(env.ORA_REGISTER_LIMIT_PER_HOUR, 20, 1, 100_000)),
+    agentReleases: agentReleases(env.ORA_AGENT_LATEST, env.ORA_AGENT_MINIMUM),
   };
 }
 

@@ -1,11 +1,13 @@
 import { statSync } from "node:fs";
-import { RELAY_HTTP } from "@ora/protocol";
+import { compareAgentVersions, RELAY_HTTP } from "@ora/protocol";
 import { PairedDevices } from "../secure/paired-devices.js";
 import { loadProviders } from "../llm/config.js";
 import type { ChatProvider } from "../llm/types.js";
 import { redact } from "../log.js";
 import { toolConfigFor } from "../safety/tool-config.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
+import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
+import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 
@@ -27,7 +29,8 @@ export const doctorCommand: Command = {
 
 Checks this profile's setup and prints one line per check, ✓ or ✗, with what to
 do about each ✗: the state directory and its permissions, registration with the
-relay, the relay's reachability, whether the agent is running, the language-model
+relay, the relay's reachability, whether the agent is running and up to date
+(as its relay last said: an agent older than the relay accepts fails), the language-model
 providers, the folders shared with tools (ORA_TOOL_ROOTS) and the paired devices.
 
   --probe   also send each usable provider a tiny real request (this costs a
@@ -49,6 +52,7 @@ agent not running, no provider or no paired device only advise.`,
     else checks.push({ name: "registration", ok: false, essential: true, detail: "this PC is not registered with a relay", fix: "run ora-agent start" });
     checks.push(await relayCheck(node?.relay ?? config.relay));
     checks.push(runningCheck(dir));
+    checks.push(versionCheck(dir));
     checks.push(...(await providerChecks(dir, flags.probe === true)));
     checks.push(toolRootsCheck(dir));
     checks.push(devicesCheck(dir));
@@ -129,6 +133,27 @@ function runningCheck(dir: string): Check {
   if (s && s.status !== "stopped" && processAlive(s.pid))
     return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
   return { name, ok: false, essential: false, detail: "not running", fix: "run ora-agent start" };
+}
+
+/** What the relay last said about agent releases: below its minimum is fatal, behind its newest only advice. */
+function versionCheck(dir: string): Check {
+  const name = "agent version";
+  const read = attempt(name, () => readReleaseNews(dir));
+  if (!read.read) return { ...read.check, essential: false };
+  const news = read.value;
+  if (news?.minimum !== undefined && compareAgentVersions(AGENT_VERSION, news.minimum) < 0) {
+    const install = news.latest ?? news.minimum;
+    return {
+      name,
+      ok: false,
+      essential: true,
+      detail: `${AGENT_VERSION} is older than the relay accepts (${news.minimum})`,
+      fix: `run ora-agent update (to ${install})`,
+    };
+  }
+  const newer = newerRelease(news, AGENT_VERSION);
+  if (newer) return { name, ok: false, essential: false, detail: newerAgentLine(newer, AGENT_VERSION), fix: "run ora-agent update" };
+  return { name, ok: true, essential: false, detail: news?.latest ? `${AGENT_VERSION}, the newest the relay announces` : AGENT_VERSION };
 }
 
 async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {

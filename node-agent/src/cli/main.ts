@@ -19,6 +19,7 @@ import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
 import { schedulesCommand } from "./schedules.js";
 import { tasksCommand } from "./tasks.js";
+import { updateCommand } from "./update.js";
 import { AGENT_VERSION } from "../version.js";
 
 const COMMANDS: Record<string, Command> = {
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   mcp: mcpCommand,
   models: modelsCommand,
   doctor: doctorCommand,
+  update: updateCommand,
 };
 
 function overview(): string {

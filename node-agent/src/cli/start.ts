@@ -23,6 +23,8 @@ import { continueAfterTasks } from "../secretary/resume.js";
 import { createSafety } from "../safety/index.js";
 import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
 import { loadOrRegister } from "../relay/registration.js";
+import { releaseAnnouncer } from "../update/notice.js";
+import { AGENT_VERSION } from "../version.js";
 import { ensureStateDir, writeStatus } from "../state.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
@@ -52,8 +54,10 @@ zone than this PC's.`,
     const status = (state: ConnectorState) => {
       const since = new Date().toISOString();
       const detail = state.status === "stopped" || state.status === "waiting" ? state.reason : undefined;
-      writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail });
-      if (state.status === "connected") out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
+      writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail, version: AGENT_VERSION });
+      if (state.status !== "connected") return;
+      releases(state.releases);
+      out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
     };
     const mcp = await startMcp(loadMcpConfig(config.stateDir), log);
     const safety = createSafety({
@@ -80,6 +84,15 @@ zone than this PC's.`,
     registerConversationMethods(handlers, memory);
     registerTaskMethods(handlers, safety);
     const notifications = startNotifications({ node, safety, handlers, paired: new PairedDevices(config.stateDir), log });
+    const releases = releaseAnnouncer({
+      stateDir: config.stateDir,
+      profile: config.profile,
+      current: AGENT_VERSION,
+      paired: new PairedDevices(config.stateDir),
+      notifier: notifications.notifier,
+      out,
+      log,
+    });
     const control = await startControlServer(handlers, config.stateDir, log);
     const secure = new SecureSessions(loadOrCreateIdentity(config.stateDir), new PairedDevices(config.stateDir));
     const connector = new Connector({

@@ -1,5 +1,7 @@
 import { secretStorage } from "../safety/secret-store.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
+import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
+import { AGENT_VERSION } from "../version.js";
 import { configFrom, type Command } from "./command.js";
 
 export const statusCommand: Command = {
@@ -15,6 +17,7 @@ agent is running and connected, 1 otherwise.`,
     const status = readStatus(config.stateDir);
     const running = status !== null && status.status !== "stopped" && processAlive(status.pid);
     const connected = running && status.status === "connected";
+    const newer = newerRelease(readReleaseNews(config.stateDir), AGENT_VERSION);
     const report = {
       profile: config.profile,
       stateDir: config.stateDir,
@@ -27,6 +30,9 @@ agent is running and connected, 1 otherwise.`,
       since: running ? status.since : null,
       detail: status?.detail ?? null,
       secrets: secretStorage(config.stateDir),
+      version: AGENT_VERSION,
+      runningVersion: running ? (status.version ?? null) : null,
+      newerVersion: newer,
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
@@ -36,9 +42,15 @@ agent is running and connected, 1 otherwise.`,
         `node        ${report.nodeId ?? "not registered yet (run ora-agent start)"}`,
         `secrets     ${report.secrets.where} in ${report.stateDir}${report.secrets.keychain ? ` (${report.secrets.keychain} detected, not used yet)` : ""}`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
+        `version     ${versionLine(report.version, report.runningVersion, newer)}`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }
     return connected ? 0 : 1;
   },
 };
+
+function versionLine(version: string, running: string | null, newer: string | null): string {
+  const restart = running !== null && running !== version ? ` (the running agent is ${running} until it restarts)` : "";
+  return `${version}${restart}${newer ? `; ${newerAgentLine(newer, version)}` : ""}`;
+}

@@ -1,11 +1,13 @@
 /**
  * The agent's one outbound WebSocket to its relay: hello, requests to handlers, cancels, pushes,
  * heartbeats, and reconnection with full-jitter backoff. Requests are executed at most once per relay
- * id, whatever the relay sends. A rejected credential, a replaced connection or a protocol the relay
- * no longer speaks stops the connector instead of retrying forever. Every payload to and from a
- * device goes through SecureSessions: opened and sealed end to end, never acted on in clear.
+ * id, whatever the relay sends. A rejected credential, a replaced connection, a protocol the relay
+ * no longer speaks or an agent release older than the relay's minimum stops the connector instead of
+ * retrying forever. Every payload to and from a device goes through SecureSessions: opened and sealed
+ * end to end, never acted on in clear.
  */
 import {
+  type AgentReleases,
   CloseCode,
   decodeFrame,
   encodeFrame,
@@ -29,13 +31,16 @@ import type { SecureSessions } from "../secure/secure-sessions.js";
 import type { HandlerRegistry } from "../handlers.js";
 import { userOf } from "../safety/requester.js";
 import type { Logger } from "../log.js";
-import { AGENT_NAME } from "../version.js";
+import { AGENT_NAME, AGENT_VERSION } from "../version.js";
 
 /** How many relay ids are remembered for at-most-once execution. */
 const SEEN_LIMIT = 10_000;
 
-/** The reconnect loop's states (connecting, waiting, stopped), and connected once the relay welcomed us. */
-export type ConnectorState = ReconnectState | { status: "connected"; node: string; since: number };
+/**
+ * The reconnect loop's states (connecting, waiting, stopped), and connected once the relay welcomed
+ * us, with the agent releases the relay announced (the newest, the oldest it accepts).
+ */
+export type ConnectorState = ReconnectState | { status: "connected"; node: string; since: number; releases: AgentReleases };
 
 /** One line of the agent's audit trail for a request from a device (its outcome, never its content). */
 export interface RequestAudit {
@@ -156,7 +161,12 @@ export class Connector {
             this.options.secure.forgetAll();
             for (const s of header.sessions) this.sessions.set(s.s, s);
             this.options.log.info("connected", { node: header.node, sessions: header.sessions.length });
-            return this.setState({ status: "connected", node: header.node, since: Date.now() });
+            return this.setState({
+              status: "connected",
+              node: header.node,
+              since: Date.now(),
+              releases: { agentLatest: header.agentLatest, agentMinimum: header.agentMinimum },
+            });
           case "session":
             if (header.open) this.sessions.set(header.s, { s: header.s, dev: header.dev, role: header.role });
             else {
@@ -170,6 +180,8 @@ export class Connector {
             this.inflight.get(header.rid)?.abort();
             return;
           case "err":
+            // The close that follows ends the attempt; this says what to install.
+            if (header.code === "upgrade_required" && header.rid === undefined) fatal = upgradeRequired(header);
             return this.options.log.warn("relay error", { code: header.code, message: header.message, rid: header.rid });
           case "pong":
             return;
@@ -182,7 +194,7 @@ export class Connector {
         this.inflight.clear();
         this.options.secure.forgetAll();
         if (code === CloseCode.REPLACED) fatal = "another connection of this Node took over (is a second agent running?)";
-        if (code === CloseCode.UPGRADE_REQUIRED) fatal = "the relay no longer speaks this protocol version: update ora-agent";
+        if (code === CloseCode.UPGRADE_REQUIRED) fatal ??= "the relay no longer speaks this protocol version: update ora-agent";
         if (code === CloseCode.UNAUTHORIZED) fatal = "the relay rejected this Node's credential";
         resolve(outcome(welcomed, fatal, `closed ${code}${reason.length ? ` ${reason.toString()}` : ""}`));
       });
@@ -256,6 +268,13 @@ export class Connector {
       this.options.log.error("could not write the audit trail", { error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+/** The fatal reason for an `upgrade_required` refusal: the release to install when the relay named one. */
+function upgradeRequired(err: AgentReleases & { message: string }): string {
+  const install = err.agentLatest ?? err.agentMinimum;
+  if (install === undefined) return `the relay no longer speaks this protocol version (${err.message}): update ora-agent`;
+  return `the relay requires a newer agent: install ora-agent ${install} (this is ${AGENT_VERSION}); run ora-agent update`;
 }
 
 function outcome(welcomed: boolean, fatal: string | undefined, reason: string): AttemptOutcome {

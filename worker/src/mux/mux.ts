@@ -12,6 +12,7 @@
  */
 import {
   AgentFrame,
+  type AgentReleases,
   ClientFrame,
   CloseCode,
   decodeFrame,
@@ -28,7 +29,7 @@ import {
 } from "@ora/protocol";
 import { randomId } from "../encoding.js";
 import { forward, payloadBytes } from "./forward.js";
-import { announcedLimits, versionProblem } from "./handshake.js";
+import { agentReleaseProblem, announcedLimits, versionProblem } from "./handshake.js";
 import { emptyCounters, Metrics } from "./metrics.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
 import { Connections } from "./connections.js";
@@ -42,6 +43,8 @@ export const FLUSH_MS = 1000;
 
 export interface MuxConfig extends Limits {
   helloTimeoutSec: number;
+  /** Announced in every agent's welcome; an agent older than the minimum is refused. */
+  agentReleases: AgentReleases;
 }
 
 export class Mux<S> {
@@ -222,7 +225,7 @@ export class Mux<S> {
       return;
     }
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
-    if (header.t === "hello") return this.agentHello(peer, header.v);
+    if (header.t === "hello") return this.agentHello(peer, header.v, header.agent);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
     if (peer !== this.conns.agent) return; // a replaced connection's last words are not forwarded
     const bytesOfPayload = payloadBytes(message, frame.payload, bytes);
@@ -230,12 +233,21 @@ export class Mux<S> {
     return this.onAnswer(header.t, header.rid, frame.payload, bytesOfPayload);
   }
 
-  private agentHello(peer: AgentPeer<S>, version: number): void {
+  private agentHello(peer: AgentPeer<S>, version: number, agent: string | undefined): void {
     if (!this.versionOk(peer, version) || peer.hello) return;
+    const releases = this.config.agentReleases;
+    const tooOld = agentReleaseProblem(agent, releases);
+    if (tooOld !== null) {
+      // The refusal names the release to install, so that the agent can say it before it stops.
+      this.metrics.reject("upgrade_required");
+      this.conns.send(peer, encodeFrame({ t: "err", code: "upgrade_required", message: tooOld, ...releases }));
+      this.drop(peer.socket, CloseCode.UPGRADE_REQUIRED, "agent release below the relay's minimum");
+      return;
+    }
     peer.hello = true;
     this.port.save(peer.socket, attachmentOf(peer));
     const sessions = [...this.conns.sessions.values()].map((s) => ({ s: s.sid, dev: s.dev, role: s.role }));
-    this.conns.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.records.nodeId(), limits: this.limits, sessions }));
+    this.conns.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.records.nodeId(), limits: this.limits, sessions, ...releases }));
     this.conns.broadcast(encodeFrame({ t: "node", online: true }));
   }
 
