@@ -33,8 +33,15 @@ export function runAgentCommand(args: string[], env: Record<string, string> = {}
   });
 }
 
-export async function startAgent(relay: string, stateDir = newStateDir(), env: Record<string, string> = {}): Promise<AgentProcess> {
-  const proc = spawn(process.execPath, [AGENT_BIN, "start", "--relay", relay, "--state-dir", stateDir], {
+/** `command` runs the agent: this repository's by default, an installed `ora-agent` in test/packages. */
+export async function startAgent(
+  relay: string,
+  stateDir = newStateDir(),
+  env: Record<string, string> = {},
+  command: string[] = [process.execPath, AGENT_BIN],
+): Promise<AgentProcess> {
+  const [program, ...args] = command;
+  const proc = spawn(program!, [...args, "start", "--relay", relay, "--state-dir", stateDir], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
