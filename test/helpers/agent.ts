@@ -33,15 +33,27 @@ export function runAgentCommand(args: string[], env: Record<string, string> = {}
   });
 }
 
-export async function startAgent(relay: string, stateDir = newStateDir(), env: Record<string, string> = {}): Promise<AgentProcess> {
-  const agent = spawnAgent(relay, stateDir, env);
+/** `command` runs the agent: this repository's by default, an installed `ora-agent` in test/packages. */
+export async function startAgent(
+  relay: string,
+  stateDir = newStateDir(),
+  env: Record<string, string> = {},
+  command: string[] = [process.execPath, AGENT_BIN],
+): Promise<AgentProcess> {
+  const agent = spawnAgent(relay, stateDir, env, command);
   await agent.waitFor("connected; waiting for requests");
   return agent;
 }
 
 /** `ora-agent start` without waiting for it to connect (for agents the relay is expected to refuse). */
-export function spawnAgent(relay: string, stateDir = newStateDir(), env: Record<string, string> = {}): AgentProcess {
-  const proc = spawn(process.execPath, [AGENT_BIN, "start", "--relay", relay, "--state-dir", stateDir], {
+export function spawnAgent(
+  relay: string,
+  stateDir = newStateDir(),
+  env: Record<string, string> = {},
+  command: string[] = [process.execPath, AGENT_BIN],
+): AgentProcess {
+  const [program, ...args] = command;
+  const proc = spawn(program!, [...args, "start", "--relay", relay, "--state-dir", stateDir], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
