@@ -122,7 +122,10 @@ describe("providers from providers.json", () => {
 
   it("does not run a local server keyless unless the file says apiKey none", () => {
     const dir = withFile({ providers: [{ name: "ollama", type: "openai", baseURL: "http://localhost:11434/v1", model: "llama3.1" }] });
-    expect(loadProviders(dir, {}).all[0]).toMatchObject({ usable: false, reason: 'no API key: set OPENAI_API_KEY (or "apiKey" in providers.json, "none" for a server that needs no key)' });
+    expect(loadProviders(dir, {}).all[0]).toMatchObject({
+      usable: false,
+      reason: 'no API key: set OPENAI_API_KEY (or "apiKey" in providers.json, "none" for a server that needs no key)',
+    });
   });
 
   it("refuses apiKey none for a server on another machine", () => {

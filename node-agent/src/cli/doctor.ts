@@ -8,6 +8,7 @@ import { toolConfigFor } from "../safety/tool-config.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import type { CommandLine } from "./invocation.js";
 
 /** One line of the report. Essential checks decide the exit code; the others only advise. */
 interface Check {
@@ -41,17 +42,18 @@ agent not running, no provider or no paired device only advise.`,
   async run({ flags }) {
     const config = configFrom(flags);
     const dir = config.stateDir;
-    const checks: Check[] = [stateDirCheck(dir)];
+    const cli = config.cli;
+    const checks: Check[] = [stateDirCheck(dir, cli)];
     const credential = attempt("registration", () => readCredential(dir));
     const node = credential.read ? credential.value : null;
     if (!credential.read) checks.push(credential.check);
     else if (node) checks.push({ name: "registration", ok: true, essential: true, detail: `node ${node.nodeId} at ${node.relay}` });
-    else checks.push({ name: "registration", ok: false, essential: true, detail: "this PC is not registered with a relay", fix: "run ora-agent start" });
+    else checks.push({ name: "registration", ok: false, essential: true, detail: "this PC is not registered with a relay", fix: `run ${cli("start")}` });
     checks.push(await relayCheck(node?.relay ?? config.relay));
-    checks.push(runningCheck(dir));
-    checks.push(...(await providerChecks(dir, flags.probe === true)));
+    checks.push(runningCheck(dir, cli));
+    checks.push(...(await providerChecks(dir, flags.probe === true, cli)));
     checks.push(toolRootsCheck(dir));
-    checks.push(devicesCheck(dir));
+    checks.push(devicesCheck(dir, cli));
 
     const failed = checks.filter((c) => !c.ok && c.essential).length;
     const advisory = checks.filter((c) => !c.ok && !c.essential).length;
@@ -86,15 +88,15 @@ function attempt<T>(name: string, read: () => T): { read: true; value: T } | { r
   }
 }
 
-function stateDirCheck(dir: string): Check {
+function stateDirCheck(dir: string, cli: CommandLine): Check {
   const name = "state directory";
   let mode: number;
   try {
     const stat = statSync(dir);
-    if (!stat.isDirectory()) return { name, ok: false, essential: true, detail: `${dir} is not a directory`, fix: "move it away, then run ora-agent start" };
+    if (!stat.isDirectory()) return { name, ok: false, essential: true, detail: `${dir} is not a directory`, fix: `move it away, then run ${cli("start")}` };
     mode = stat.mode & 0o777;
   } catch {
-    return { name, ok: false, essential: true, detail: `${dir} does not exist`, fix: "run ora-agent start to create and register this profile" };
+    return { name, ok: false, essential: true, detail: `${dir} does not exist`, fix: `run ${cli("start")} to create and register this profile` };
   }
   // Windows has no POSIX modes; the directory lives in the user's own profile there.
   if (process.platform !== "win32" && (mode & 0o077) !== 0) {
@@ -121,17 +123,17 @@ async function relayCheck(relay: string): Promise<Check> {
   }
 }
 
-function runningCheck(dir: string): Check {
+function runningCheck(dir: string, cli: CommandLine): Check {
   const name = "agent";
   const status = attempt(name, () => readStatus(dir));
   if (!status.read) return { ...status.check, essential: false };
   const s = status.value;
   if (s && s.status !== "stopped" && processAlive(s.pid))
     return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
-  return { name, ok: false, essential: false, detail: "not running", fix: "run ora-agent start" };
+  return { name, ok: false, essential: false, detail: "not running", fix: `run ${cli("start")}` };
 }
 
-async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
+async function providerChecks(dir: string, probe: boolean, cli: CommandLine): Promise<Check[]> {
   const loaded = attempt("providers", () => loadProviders(dir, process.env));
   if (!loaded.read) return [{ ...loaded.check, fix: "fix providers.json (see docs/PROVIDERS.md)" }];
   const { usable, all } = loaded.value;
@@ -143,7 +145,7 @@ async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
         ok: false,
         essential: false,
         detail: `none usable (${reasons})`,
-        fix: "set OPENAI_API_KEY or ANTHROPIC_API_KEY, or write providers.json (docs/PROVIDERS.md); chat still runs direct commands",
+        fix: "set OPENAI_API_KEY or ANTHROPIC_API_KEY (a local server such as Ollama: OPENAI_BASE_URL=http://127.0.0.1:11434/v1), or write providers.json (docs/PROVIDERS.md); chat still runs direct commands",
       },
     ];
   }
@@ -162,7 +164,7 @@ async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
     ok: answered > 0,
     essential: true,
     detail: `${answered} of ${usable.length} usable provider${usable.length === 1 ? "" : "s"} answered`,
-    fix: "see the provider lines above; ora-agent models shows the configuration",
+    fix: `see the provider lines above; ${cli("models")} shows the configuration`,
   });
   return checks;
 }
@@ -203,13 +205,13 @@ function toolRootsCheck(dir: string): Check {
   return { name, ok: true, essential: true, detail: roots.join(", ") };
 }
 
-function devicesCheck(dir: string): Check {
+function devicesCheck(dir: string, cli: CommandLine): Check {
   const name = "paired devices";
   const devices = attempt(name, () => new PairedDevices(dir).list());
   if (!devices.read) return devices.check;
   const list = devices.value;
   if (list.length === 0)
-    return { name, ok: false, essential: false, detail: "none yet", fix: "run ora-agent pair and enter the code on your phone or browser" };
+    return { name, ok: false, essential: false, detail: "none yet", fix: `run ${cli("pair")} and enter the code on your phone or browser` };
   const owners = list.filter((d) => d.role === "owner").length;
   return { name, ok: true, essential: false, detail: `${list.length} (${owners} owner${owners === 1 ? "" : "s"})` };
 }
