@@ -3,6 +3,7 @@
  * `npm start`: the whole of ORA on this machine. Starts the relay with `wrangler dev` on 127.0.0.1,
  * the agent against it (state in .ora/dev/), and shows a pairing code for a first device.
  * Ctrl-C stops everything it started, by PID, and waits until each process is gone.
+ * The banner never shows a secret: commands that need one read it from .dev.vars when run.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,9 +17,30 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.ORA_DEV_PORT ?? 8787);
 const relay = `http://127.0.0.1:${port}`;
 const devDir = join(root, ".ora", "dev");
+const agentState = join(devDir, "agent");
+// The folder the agent's file tools may use: without one, files.* can only refuse.
+const toolRoots = process.env.ORA_TOOL_ROOTS || join(devDir, "files");
 const children = [];
 
 const say = (line) => process.stdout.write(`${line}\n`);
+
+const HELP = `npm start: the whole of ORA on this machine: the relay (wrangler dev on 127.0.0.1), the agent
+connected to it, and a pairing code for a first device. Ctrl-C stops everything.
+
+Environment:
+  ORA_DEV_PORT     the relay's port (default 8787), e.g. ORA_DEV_PORT=8788 npm start when 8787 is taken
+  ORA_TOOL_ROOTS   the folders the agent's file tools may use (default .ora/dev/files)
+
+It keeps the relay's local secrets in .dev.vars and everything else in .ora/dev/ (the relay's storage,
+the agent's state in .ora/dev/agent, shared files in .ora/dev/files); delete .ora/dev to start afresh.`;
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  say(HELP);
+  process.exit(0);
+}
+
+/** A word as a POSIX shell reads it back unchanged (as node-agent/src/cli/invocation.ts quotes). */
+const shellQuote = (word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
 
 /**
  * Local secrets for wrangler dev: generated once, readable only by this user. A .dev.vars from before
@@ -95,6 +117,7 @@ setInterval(() => {
 
 async function main() {
   mkdirSync(devDir, { recursive: true, mode: 0o700 });
+  if (!process.env.ORA_TOOL_ROOTS) mkdirSync(toolRoots, { recursive: true, mode: 0o700 });
   await ensureDevVars();
   const wranglerBin = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   say(`starting the relay (wrangler dev) on ${relay} …`);
@@ -109,7 +132,9 @@ async function main() {
   wrangler.child.stderr.on("data", (d) => (relayLog += d));
   wrangler.exited.then((code) => {
     if (!stopping) {
-      process.stderr.write(`the relay exited (${code}):\n${relayLog.slice(-2000)}\n`);
+      process.stderr.write(
+        `the relay exited (${code}):\n${relayLog.slice(-2000)}\nIf port ${port} is taken, pick another: ORA_DEV_PORT=${port + 1} npm start\n`,
+      );
       void stopAll(1);
     }
   });
@@ -117,8 +142,7 @@ async function main() {
 
   say("starting the agent …");
   const agentBin = join(root, "node-agent", "bin", "ora-agent.js");
-  const agentState = join(devDir, "agent");
-  const agent = start("agent", process.execPath, [agentBin, "start", "--relay", relay, "--state-dir", agentState]);
+  const agent = start("agent", process.execPath, [agentBin, "start", "--relay", relay, "--state-dir", agentState], { ORA_TOOL_ROOTS: toolRoots });
   let agentLog = "";
   // Every line of the agent's output gets the prefix, however the pipe chunks it.
   const prefixed = (text) => text.replace(/^(?=.)/gm, "[agent] ");
@@ -139,17 +163,23 @@ async function main() {
   await waitFor(() => agentLog.includes("connected; waiting for requests"), 30_000, "the agent to connect");
 
   const node = JSON.parse(readFileSync(join(agentState, "node.json"), "utf8"));
-  const adminToken = /ORA_ADMIN_TOKEN=(.*)/.exec(readFileSync(join(root, ".dev.vars"), "utf8"))?.[1];
+  const shared = process.env.ORA_TOOL_ROOTS ? `ORA_TOOL_ROOTS=${process.env.ORA_TOOL_ROOTS}` : ".ora/dev/files (ORA_TOOL_ROOTS)";
   say(`
 ORA is running locally.
   relay        ${relay}   (web client: ${relay}/)
   agent        Node ${node.nodeId}, state in .ora/dev/agent
+  files        the agent's file tools work in ${shared}
+
+In another terminal, in this folder, these commands reach this relay and agent:
+  status       npx ora-agent status --state-dir .ora/dev/agent
   pair more    npx ora-agent pair --state-dir .ora/dev/agent
-  terminal     npx ora-agent remote pair <code> --relay ${relay} --state-dir .ora/dev/remote
-               npx ora-agent remote ask "/tools" --state-dir .ora/dev/remote
   approvals    npx ora-agent approvals --state-dir .ora/dev/agent
-  metrics      curl -H "Authorization: Bearer ${adminToken ?? "<ORA_ADMIN_TOKEN from .dev.vars>"}" ${relay}/v1/admin/nodes/${node.nodeId}/metrics
-Ctrl-C stops everything.
+  terminal     npx ora-agent remote pair <code> --relay ${relay} --state-dir .ora/dev/remote   (<code>: the one below)
+               npx ora-agent remote ask "/tools" --state-dir .ora/dev/remote
+  metrics      curl -H "Authorization: Bearer $(grep ^ORA_ADMIN_TOKEN= .dev.vars | cut -d= -f2)" ${relay}/v1/admin/nodes/${node.nodeId}/metrics
+To have every "npx ora-agent" command in a terminal use this agent without --state-dir, paste there:
+  export ORA_STATE_DIR=${shellQuote(agentState)} ORA_TOOL_ROOTS=${shellQuote(toolRoots)}
+Another port: ORA_DEV_PORT=${port === 8787 ? 8788 : 8787} npm start (npm start -- --help says more). Ctrl-C stops everything.
 `);
   // A first pairing code, with the owner's confirmation prompt on this terminal. It shares our
   // process group (it reads the terminal), so it is stopped by PID rather than by group.

@@ -24,9 +24,10 @@ export interface ConfigFlags {
 }
 
 export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  const profile = flags.profile ?? env.ORA_PROFILE ?? "private";
+  // An empty variable (ORA_STATE_DIR=) counts as unset, as the shell user meant.
+  const profile = flags.profile ?? (env.ORA_PROFILE || "private");
   if (!PROFILES.includes(profile as Profile)) throw new UserError(`unknown profile "${profile}": use private or shared`);
-  const relay = flags.relay ?? env.ORA_RELAY_URL ?? DEFAULT_RELAY;
+  const relay = flags.relay ?? (env.ORA_RELAY_URL || DEFAULT_RELAY);
   let url: URL;
   try {
     url = new URL(relay);
@@ -37,7 +38,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   if (url.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
     throw new UserError("plain http is only allowed for a relay on this machine; use https://");
   }
-  const stateDir = flags["state-dir"] ?? env.ORA_STATE_DIR ?? join(dataHome(env), "ora", profile);
+  const stateDir = flags["state-dir"] ?? (env.ORA_STATE_DIR || join(dataHome(env), "ora", profile));
   return { relay: url.origin, profile: profile as Profile, stateDir };
 }
 

@@ -22,13 +22,33 @@ export function newStateDir(): string {
   return mkdtempSync(join(tmpdir(), "ora-agent-test-"));
 }
 
-export function runAgentCommand(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runAgentCommand(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CommandResult> {
+  return collect(spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) }));
+}
+
+/** The checkout's root: where `npx ora-agent` finds the agent, as a person runs it there. */
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * Runs a command line exactly as the CLI (or `npm start`) printed it, through a POSIX shell, the way
+ * a person pastes it. npm stays offline: `npx ora-agent` must be found in the checkout, never fetched.
+ */
+export function runPasted(line: string, env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<CommandResult> {
+  return collect(spawn("sh", ["-c", line], { env: { ...process.env, npm_config_offline: "true", ...env }, cwd }));
+}
+
+function collect(proc: ChildProcess): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
-    proc.stdout.on("data", (d) => (stdout += d));
-    proc.stderr.on("data", (d) => (stderr += d));
+    proc.stdout!.on("data", (d) => (stdout += d));
+    proc.stderr!.on("data", (d) => (stderr += d));
     proc.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -70,6 +70,25 @@ describe("providers from the environment", () => {
     expect(remote.all[0]).toMatchObject({ usable: false, reason: '"apiKey": "none" is only for a server on this machine, not api.openai.com' });
   });
 
+  it("runs a server on this machine keyless when OPENAI_BASE_URL points there and no key is set, and the provider answers", async () => {
+    fake = await startFakeOpenAI();
+    fake.script(text("from ollama"));
+    const { usable, all } = loadProviders(stateDir(), { OPENAI_BASE_URL: fake.baseURL, ORA_OPENAI_MODEL: "llama3.1" });
+    expect(all[0]).toMatchObject({ usable: true, key: "none (local server)", source: "environment", host: new URL(fake.baseURL).host });
+    const provider = chatProviderFrom(usable);
+    expect(provider && textOf(await collect(provider))).toBe("from ollama");
+    expect(fake.requests[0]?.headers.authorization).toBe("Bearer none");
+  });
+
+  it("keeps a base URL on another machine disabled without a key, and says that only this machine's servers go keyless", () => {
+    const lan = loadProviders(stateDir(), { OPENAI_BASE_URL: "http://192.168.1.20:11434/v1" });
+    expect(lan.usable).toEqual([]);
+    expect(lan.all[0]).toMatchObject({
+      usable: false,
+      reason: "no API key: set OPENAI_API_KEY; only a server on this machine (localhost, 127.0.0.1, [::1]) is used without a key",
+    });
+  });
+
   it("names the Anthropic model from ORA_ANTHROPIC_MODEL", () => {
     const { all } = loadProviders(stateDir(), { ANTHROPIC_API_KEY: KEY, ORA_ANTHROPIC_MODEL: "claude-haiku-4-5" });
     expect(all[1]).toMatchObject({ usable: true, model: "claude-haiku-4-5" });
@@ -103,7 +122,10 @@ describe("providers from providers.json", () => {
 
   it("does not run a local server keyless unless the file says apiKey none", () => {
     const dir = withFile({ providers: [{ name: "ollama", type: "openai", baseURL: "http://localhost:11434/v1", model: "llama3.1" }] });
-    expect(loadProviders(dir, {}).all[0]).toMatchObject({ usable: false, reason: 'no API key: set OPENAI_API_KEY (or "apiKey" in providers.json)' });
+    expect(loadProviders(dir, {}).all[0]).toMatchObject({
+      usable: false,
+      reason: 'no API key: set OPENAI_API_KEY (or "apiKey" in providers.json, "none" for a server that needs no key)',
+    });
   });
 
   it("refuses apiKey none for a server on another machine", () => {

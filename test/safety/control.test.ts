@@ -157,7 +157,7 @@ describe("ora-agent approvals, approve and deny", () => {
     const { stateDir } = harness();
     const absent = await runAgentCommand(["approve", "abcd1234", "--state-dir", stateDir]);
     expect(absent.code).toBe(3);
-    expect(absent.stderr).toContain("the agent is not running (start it with ora-agent start)");
+    expect(absent.stderr).toContain(`the agent is not running on ${stateDir} (start it with: npx ora-agent start --state-dir ${stateDir})`);
     expect((await runAgentCommand(["approvals", "--state-dir", stateDir])).stderr).toContain("the agent is not running");
     const noId = await runAgentCommand(["deny", "--state-dir", stateDir]);
     expect(noId).toMatchObject({ code: 2, stderr: expect.stringContaining("which approval?") });

@@ -1,6 +1,10 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "../../node-agent/src/safety/index.js";
 import { ToolError, type Tool } from "../../node-agent/src/safety/tool.js";
+import { filesWrite, runProgram } from "../../node-agent/src/tools/index.js";
 import { alice, bob, gus, gwen, harness } from "./fixtures.js";
 
 describe("the tool registry", () => {
@@ -95,6 +99,24 @@ describe("the tool registry", () => {
     });
     expect(rows[2]!.duration_ms).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(rows)).not.toContain('"hi"');
+  });
+
+  it("refuses a call that can only fail before asking anyone to approve it: files.write and run.program with no folder shared", async () => {
+    const { safety } = harness({ tools: () => [filesWrite, runProgram] });
+    for (const [tool, args] of [
+      ["files.write", { path: "a.txt", content: "x" }],
+      ["run.program", { argv: ["true"] }],
+    ] as const) {
+      await expect(safety.callTool(alice, tool, args, { origin: "t" })).rejects.toMatchObject({
+        code: "denied",
+        message: "no folders are shared with the agent (set ORA_TOOL_ROOTS)",
+      });
+    }
+    expect(safety.approvals.list(alice)).toEqual([]);
+    expect(safety.audit.tail(1)[0]).toMatchObject({ event: "policy", tool: "run.program", status: "denied" });
+
+    const shared = harness({ tools: () => [filesWrite], env: { ORA_TOOL_ROOTS: mkdtempSync(join(tmpdir(), "ora-root-")) } });
+    await expect(shared.safety.callTool(alice, "files.write", { path: "a.txt", content: "x" }, { origin: "t" })).resolves.toMatchObject({ status: "waiting" });
   });
 
   it("refuses to register a tool twice or under a name that is not plain lower-case ASCII", () => {

@@ -1,7 +1,6 @@
-import { controlRequest } from "../control/client.js";
 import { canonicalJson } from "../safety/canonical.js";
 import { describeRequester } from "../safety/requester.js";
-import { configFrom, type Command } from "./command.js";
+import { askAgent, configFrom, type Command } from "./command.js";
 
 export const approvalsCommand: Command = {
   summary: "list the tool calls waiting for your approval",
@@ -10,11 +9,12 @@ export const approvalsCommand: Command = {
 Lists the pending approvals of the running agent: which tool, its risk, the exact
 arguments, who asked, what led to the request, and how long is left before it
 expires (then it counts as denied). CRITICAL approvals show their one-time code,
-which approving needs: ora-agent approve <id> --code <code>.`,
+which approving needs: ora-agent approve <id> --code <code>. Each approval ends
+with the approve and deny commands to paste.`,
   options: { json: { type: "boolean" } },
   async run({ flags }) {
     const config = configFrom(flags);
-    const { approvals } = await controlRequest(config.stateDir, "approvals.list", {});
+    const { approvals } = await askAgent(config, "approvals.list", {});
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(approvals, null, 2)}\n`);
       return 0;
@@ -28,7 +28,8 @@ which approving needs: ora-agent approve <id> --code <code>.`,
       process.stdout.write(
         `${a.id}  ${a.risk.padEnd(8)} ${a.tool}  expires in ${timeLeft(a.expiresAt - Date.now())}${code}\n` +
           `    asked by ${describeRequester(a.requester)}; origin: ${a.origin || "(not given)"}\n` +
-          `    args ${canonicalJson(a.args)}\n`,
+          `    args ${canonicalJson(a.args)}\n` +
+          `    ${config.cli(a.code === undefined ? "approve" : `approve --code ${a.code}`, a.id)}   or   ${config.cli("deny", a.id)}\n`,
       );
     }
     return 0;

@@ -1,7 +1,8 @@
 import { ApprovalCode } from "@ora/protocol";
-import { ControlError, controlRequest } from "../control/client.js";
+import { ControlError } from "../control/client.js";
 import { UserError } from "../errors.js";
-import { configFrom, type Command } from "./command.js";
+import { askAgent, configFrom, type Command } from "./command.js";
+import type { CommandLine } from "./invocation.js";
 
 export const approveCommand: Command = {
   summary: "approve a waiting tool call (approve <id> [--code NNNNNN])",
@@ -18,23 +19,25 @@ approvals for a while.`,
 export async function decideFromCli(verdict: "approve" | "deny", flags: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
   const config = configFrom(flags);
   const [id, ...extra] = positionals;
-  if (!id) throw new UserError(`which approval? ora-agent ${verdict} <id> (see ora-agent approvals)`);
-  if (extra.length > 0) throw new UserError(`one approval at a time: ora-agent ${verdict} <id>`);
+  if (!id) throw new UserError(`which approval? ${config.cli(verdict)} <id> (see: ${config.cli("approvals")})`);
+  if (extra.length > 0) throw new UserError(`one approval at a time: ${config.cli(verdict)} <id>`);
   const code = typeof flags.code === "string" ? flags.code.trim() : undefined;
-  if (code !== undefined && !ApprovalCode.safeParse(code).success) throw new UserError("a code is 6 digits, as shown by ora-agent approvals");
+  if (code !== undefined && !ApprovalCode.safeParse(code).success)
+    throw new UserError(`a code is 6 digits, as shown beside the approval by: ${config.cli("approvals")}`);
   try {
-    const decided = await controlRequest(config.stateDir, "approvals.decide", { id: id.toLowerCase(), verdict, ...(code === undefined ? {} : { code }) });
+    const decided = await askAgent(config, "approvals.decide", { id: id.toLowerCase(), verdict, ...(code === undefined ? {} : { code }) });
     process.stdout.write(`${decided.id}: ${decided.status}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof ControlError) throw new UserError(`${error.code}: ${error.message}${hint(error.code, id)}`, 1);
+    if (error instanceof ControlError) throw new UserError(`${error.code}: ${error.message}${hint(error.code, config.cli)}`, 1);
     throw error;
   }
 }
 
 /** What to do next, for the refusals a person at the PC can act on. */
-function hint(code: string, id: string): string {
-  if (code === "code_required") return `; add the code shown by ora-agent approvals: ora-agent approve ${id} --code NNNNNN`;
-  if (code === "not_found") return "; ora-agent approvals lists what is waiting";
+function hint(code: string, cli: CommandLine): string {
+  if (code === "code_required")
+    return `\nA CRITICAL approval needs its 6-digit code, as in --code 123456. The code, and the approve command to paste, are shown beside the approval by:\n  ${cli("approvals")}`;
+  if (code === "not_found") return `; see what is waiting with: ${cli("approvals")}`;
   return "";
 }

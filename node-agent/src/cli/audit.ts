@@ -21,7 +21,7 @@ Reads the database directly; the agent need not be running.`,
     const config = configFrom(flags);
     const [action = "list", ...extra] = positionals;
     if (extra.length > 0 || (action !== "list" && action !== "verify"))
-      throw new UserError(`unknown audit action "${positionals.join(" ")}": use ora-agent audit [verify]`);
+      throw new UserError(`unknown audit action "${positionals.join(" ")}": use ${config.cli("audit")} [verify]`);
     const path = databasePath(config.stateDir);
     if (!existsSync(path)) throw new UserError(`no audit log in ${config.stateDir} yet (the agent creates it when it starts)`, 1);
     const db = new Database(path, { readonly: true, fileMustExist: true });

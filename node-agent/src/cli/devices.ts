@@ -4,6 +4,7 @@ import { rotateDevice } from "../relay/api.js";
 import { readCredential } from "../state.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import type { CommandLine } from "./invocation.js";
 
 export const devicesCommand: Command = {
   summary: "list paired devices; rotate, rename or revoke one",
@@ -19,13 +20,13 @@ its relay credential: the device picks up the new one as it reconnects.`,
   options: { json: { type: "boolean" } },
   async run({ flags, positionals }) {
     const [action = "list", target, ...rest] = positionals;
-    const { node, paired } = open(flags);
-    if (action === "list") return list(node, paired, flags.json === true);
-    if (!target) throw new UserError(`which device? ora-agent devices ${action} <device>`);
+    const { node, paired, config } = open(flags);
+    if (action === "list") return list(node, paired, flags.json === true, config.cli);
+    if (!target) throw new UserError(`which device? ${config.cli(`devices ${action}`)} <device> (see: ${config.cli("devices")})`);
     const id = resolve(paired, target);
     switch (action) {
       case "revoke":
-        return revoke(node, paired, id);
+        return revoke(node, paired, id, config.cli);
       case "rotate":
         await rotateDevice(node.relay, node.credential, id);
         process.stdout.write(`asked the relay to rotate ${id}'s credential; it takes effect when the device reconnects\n`);
@@ -51,17 +52,17 @@ Ends the device's access at once: the relay refuses its credential and closes it
 live connections, and this PC forgets the device's key. <device> is an id or a name.`,
   async run({ flags, positionals }) {
     const [target] = positionals;
-    if (!target) throw new UserError("which device? ora-agent revoke <device> (see ora-agent devices)");
-    const { node, paired } = open(flags);
-    return revoke(node, paired, resolve(paired, target));
+    const { node, paired, config } = open(flags);
+    if (!target) throw new UserError(`which device? ${config.cli("revoke")} <device> (see: ${config.cli("devices")})`);
+    return revoke(node, paired, resolve(paired, target), config.cli);
   },
 };
 
 function open(flags: Record<string, string | boolean | undefined>) {
   const config = configFrom(flags);
   const node = readCredential(config.stateDir);
-  if (!node) throw new UserError("this PC is not registered yet: run ora-agent start (or ora-agent pair) first");
-  return { node, paired: new PairedDevices(config.stateDir) };
+  if (!node) throw new UserError(`this PC is not registered yet (no node.json in ${config.stateDir}): run ${config.cli("start")} first`);
+  return { node, paired: new PairedDevices(config.stateDir), config };
 }
 
 /** A device id, or the name of exactly one paired device. */
@@ -71,7 +72,7 @@ function resolve(paired: PairedDevices, target: string): string {
   return byName[0]?.id ?? target;
 }
 
-async function revoke(node: NodeAccess, paired: PairedDevices, id: string): Promise<number> {
+async function revoke(node: NodeAccess, paired: PairedDevices, id: string, cli: CommandLine): Promise<number> {
   const known = paired.get(id) !== undefined;
   try {
     const { closedSessions } = await revokePaired(node, paired, id);
@@ -80,16 +81,16 @@ async function revoke(node: NodeAccess, paired: PairedDevices, id: string): Prom
   } catch (error) {
     if (!known || !(error instanceof UserError)) throw error;
     throw new UserError(
-      `${error.message}\nThis PC has forgotten ${id}, so it can no longer use this secretary; run "ora-agent revoke ${id}" again once the relay is reachable, so that the relay refuses its credential too.`,
+      `${error.message}\nThis PC has forgotten ${id}, so it can no longer use this secretary; run "${cli("revoke", id)}" again once the relay is reachable, so that the relay refuses its credential too.`,
       error.exitCode,
     );
   }
 }
 
-async function list(node: NodeAccess, paired: PairedDevices, json: boolean): Promise<number> {
+async function list(node: NodeAccess, paired: PairedDevices, json: boolean, cli: CommandLine): Promise<number> {
   const rows = await deviceRows(node, paired);
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else if (rows.length === 0) process.stdout.write("no devices yet: pair one with ora-agent pair\n");
+  else if (rows.length === 0) process.stdout.write(`no devices yet: pair one with ${cli("pair")}\n`);
   else {
     const when = (t: string | null) => (t === null ? "never" : t.slice(0, 16).replace("T", " "));
     for (const r of rows) {

@@ -10,6 +10,7 @@ import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.
 import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import type { CommandLine } from "./invocation.js";
 
 /** One line of the report. Essential checks decide the exit code; the others only advise. */
 interface Check {
@@ -44,18 +45,19 @@ agent not running, no provider or no paired device only advise.`,
   async run({ flags }) {
     const config = configFrom(flags);
     const dir = config.stateDir;
-    const checks: Check[] = [stateDirCheck(dir)];
+    const cli = config.cli;
+    const checks: Check[] = [stateDirCheck(dir, cli)];
     const credential = attempt("registration", () => readCredential(dir));
     const node = credential.read ? credential.value : null;
     if (!credential.read) checks.push(credential.check);
     else if (node) checks.push({ name: "registration", ok: true, essential: true, detail: `node ${node.nodeId} at ${node.relay}` });
-    else checks.push({ name: "registration", ok: false, essential: true, detail: "this PC is not registered with a relay", fix: "run ora-agent start" });
+    else checks.push({ name: "registration", ok: false, essential: true, detail: "this PC is not registered with a relay", fix: `run ${cli("start")}` });
     checks.push(await relayCheck(node?.relay ?? config.relay));
-    checks.push(runningCheck(dir));
-    checks.push(versionCheck(dir));
-    checks.push(...(await providerChecks(dir, flags.probe === true)));
+    checks.push(runningCheck(dir, cli));
+    checks.push(versionCheck(dir, cli));
+    checks.push(...(await providerChecks(dir, flags.probe === true, cli)));
     checks.push(toolRootsCheck(dir));
-    checks.push(devicesCheck(dir));
+    checks.push(devicesCheck(dir, cli));
 
     const failed = checks.filter((c) => !c.ok && c.essential).length;
     const advisory = checks.filter((c) => !c.ok && !c.essential).length;
@@ -90,15 +92,15 @@ function attempt<T>(name: string, read: () => T): { read: true; value: T } | { r
   }
 }
 
-function stateDirCheck(dir: string): Check {
+function stateDirCheck(dir: string, cli: CommandLine): Check {
   const name = "state directory";
   let mode: number;
   try {
     const stat = statSync(dir);
-    if (!stat.isDirectory()) return { name, ok: false, essential: true, detail: `${dir} is not a directory`, fix: "move it away, then run ora-agent start" };
+    if (!stat.isDirectory()) return { name, ok: false, essential: true, detail: `${dir} is not a directory`, fix: `move it away, then run ${cli("start")}` };
     mode = stat.mode & 0o777;
   } catch {
-    return { name, ok: false, essential: true, detail: `${dir} does not exist`, fix: "run ora-agent start to create and register this profile" };
+    return { name, ok: false, essential: true, detail: `${dir} does not exist`, fix: `run ${cli("start")} to create and register this profile` };
   }
   // Windows has no POSIX modes; the directory lives in the user's own profile there.
   if (process.platform !== "win32" && (mode & 0o077) !== 0) {
@@ -125,18 +127,18 @@ async function relayCheck(relay: string): Promise<Check> {
   }
 }
 
-function runningCheck(dir: string): Check {
+function runningCheck(dir: string, cli: CommandLine): Check {
   const name = "agent";
   const status = attempt(name, () => readStatus(dir));
   if (!status.read) return { ...status.check, essential: false };
   const s = status.value;
   if (s && s.status !== "stopped" && processAlive(s.pid))
     return { name, ok: true, essential: false, detail: `running (pid ${s.pid}), ${s.status} since ${s.since}` };
-  return { name, ok: false, essential: false, detail: "not running", fix: "run ora-agent start" };
+  return { name, ok: false, essential: false, detail: "not running", fix: `run ${cli("start")}` };
 }
 
 /** What the relay last said about agent releases: below its minimum is fatal, behind its newest only advice. */
-function versionCheck(dir: string): Check {
+function versionCheck(dir: string, cli: CommandLine): Check {
   const name = "agent version";
   const read = attempt(name, () => readReleaseNews(dir));
   if (!read.read) return { ...read.check, essential: false };
@@ -148,15 +150,15 @@ function versionCheck(dir: string): Check {
       ok: false,
       essential: true,
       detail: `${AGENT_VERSION} is older than the relay accepts (${news.minimum})`,
-      fix: `run ora-agent update (to ${install})`,
+      fix: `run ${cli("update")} (to ${install})`,
     };
   }
   const newer = newerRelease(news, AGENT_VERSION);
-  if (newer) return { name, ok: false, essential: false, detail: newerAgentLine(newer, AGENT_VERSION), fix: "run ora-agent update" };
+  if (newer) return { name, ok: false, essential: false, detail: newerAgentLine(newer, AGENT_VERSION), fix: `run ${cli("update")}` };
   return { name, ok: true, essential: false, detail: news?.latest ? `${AGENT_VERSION}, the newest the relay announces` : AGENT_VERSION };
 }
 
-async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
+async function providerChecks(dir: string, probe: boolean, cli: CommandLine): Promise<Check[]> {
   const loaded = attempt("providers", () => loadProviders(dir, process.env));
   if (!loaded.read) return [{ ...loaded.check, fix: "fix providers.json (see docs/PROVIDERS.md)" }];
   const { usable, all } = loaded.value;
@@ -168,7 +170,7 @@ async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
         ok: false,
         essential: false,
         detail: `none usable (${reasons})`,
-        fix: "set OPENAI_API_KEY or ANTHROPIC_API_KEY, or write providers.json (docs/PROVIDERS.md); chat still runs direct commands",
+        fix: "set OPENAI_API_KEY or ANTHROPIC_API_KEY (a local server such as Ollama: OPENAI_BASE_URL=http://127.0.0.1:11434/v1), or write providers.json (docs/PROVIDERS.md); chat still runs direct commands",
       },
     ];
   }
@@ -187,7 +189,7 @@ async function providerChecks(dir: string, probe: boolean): Promise<Check[]> {
     ok: answered > 0,
     essential: true,
     detail: `${answered} of ${usable.length} usable provider${usable.length === 1 ? "" : "s"} answered`,
-    fix: "see the provider lines above; ora-agent models shows the configuration",
+    fix: `see the provider lines above; ${cli("models")} shows the configuration`,
   });
   return checks;
 }
@@ -228,13 +230,13 @@ function toolRootsCheck(dir: string): Check {
   return { name, ok: true, essential: true, detail: roots.join(", ") };
 }
 
-function devicesCheck(dir: string): Check {
+function devicesCheck(dir: string, cli: CommandLine): Check {
   const name = "paired devices";
   const devices = attempt(name, () => new PairedDevices(dir).list());
   if (!devices.read) return devices.check;
   const list = devices.value;
   if (list.length === 0)
-    return { name, ok: false, essential: false, detail: "none yet", fix: "run ora-agent pair and enter the code on your phone or browser" };
+    return { name, ok: false, essential: false, detail: "none yet", fix: `run ${cli("pair")} and enter the code on your phone or browser` };
   const owners = list.filter((d) => d.role === "owner").length;
   return { name, ok: true, essential: false, detail: `${list.length} (${owners} owner${owners === 1 ? "" : "s"})` };
 }

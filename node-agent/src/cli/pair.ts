@@ -60,10 +60,15 @@ same six digits appear on both screens. The code works once: a wrong code burns 
           return ask(`Pair "${request.name}" as ${request.role}? [y/N] `);
         },
       });
-      out(`Paired "${device.name}" as ${device.role} (device ${device.id}). It can reach this PC now; revoke it any time with: ora-agent revoke ${device.id}`);
+      out(
+        `Paired "${device.name}" as ${device.role} (device ${device.id}). It can reach this PC now; revoke it any time with: ${config.cli("revoke", device.id)}`,
+      );
       return 0;
     } catch (error) {
-      if (error instanceof PairingFailed) throw new UserError(error.message, error.reason === "refused" ? 1 : 3);
+      if (error instanceof PairingFailed) {
+        const again = error.reason === "wrong_code" || error.reason === "expired" ? `; for a new code run: ${config.cli("pair")}` : "";
+        throw new UserError(`${error.message}${again}`, error.reason === "refused" ? 1 : 3);
+      }
       throw error;
     } finally {
       countdown.stop();

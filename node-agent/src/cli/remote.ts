@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { escapeControls } from "../text.js";
 import { taskLine } from "./task-line.js";
 import type { Command } from "./command.js";
+import { cli as commandLine, type CommandLine } from "./invocation.js";
 
 export const remoteCommand: Command = {
   summary: "use a secretary on another PC from this terminal (remote pair | ask | call | status)",
@@ -29,51 +30,63 @@ so at once, and "remote tasks" shows how your tasks ended (--all: finished ones 
   options: { name: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } },
   async run({ flags, positionals }) {
     const dir = remoteDir(flags["state-dir"] as string | undefined);
+    // Only the device directory matters once paired: the relay is in it.
+    const cli = commandLine(flags, ["state-dir"]);
+    const json = flags.json === true;
     const [action, ...rest] = positionals;
+    const device = readDevice(dir);
+    process.stderr.write(`ora-agent: remote device state ${dir}, ${device ? `paired with Node ${device.node} via ${device.relay}` : "not paired yet"}\n`);
     switch (action) {
       case "pair":
-        return pair(dir, rest[0], flags);
+        return pair(dir, rest[0], flags, cli);
       case "ask":
-        return withClient(dir, async (client) => {
+        return withClient(dir, cli, "chat", async (client) => {
           const text = rest.join(" ").trim();
-          if (!text) throw new UserError('what to ask? ora-agent remote ask "…"');
-          const progress = new ChatProgress();
-          const result = await client.request("chat", { text }, { onChunk: (chunk) => progress.show(chunk) });
-          progress.end();
-          if (flags.json === true) print(result, true);
-          else if (!progress.streamedText) process.stdout.write(`${result.text}\n`);
+          if (!text) throw new UserError(`what to ask? ${cli("remote ask", "hello")}`);
+          // With --json, stdout holds the answer as JSON and nothing else; the progress goes to stderr.
+          const progress = new ChatProgress(json ? process.stderr : process.stdout, cli);
+          try {
+            const result = await client.request("chat", { text }, { onChunk: (chunk) => progress.show(chunk) });
+            if (json) print(result, true);
+            else if (!progress.streamedText) process.stdout.write(endLine(escapeControls(result.text)));
+          } finally {
+            // An answer cut short still ends its line, so that the error starts on its own.
+            progress.end();
+          }
         });
-      case "call":
-        return withClient(dir, async (client) => {
-          const [method, json] = rest;
-          if (!method) throw new UserError("which method? ora-agent remote call <method> [<json params>]");
-          print(await client.call(method, parseJson(json), { onChunk: (chunk) => print(chunk, true) }), flags.json === true);
+      case "call": {
+        const [method, params] = rest;
+        if (!method) throw new UserError(`which method? ${cli("remote call")} <method> [<json params>], e.g. ${cli("remote call", "whoami")}`);
+        return withClient(dir, cli, method, async (client) => {
+          // Streamed chunks are progress, on stderr; stdout holds the result alone.
+          const result = await client.call(method, parseJson(params), { onChunk: (chunk) => process.stderr.write(`${JSON.stringify(chunk)}\n`) });
+          print(result, json);
         });
+      }
       case "tasks":
-        return withClient(dir, async (client) => {
+        return withClient(dir, cli, "tasks.list", async (client) => {
           const { tasks } = await client.request("tasks.list", { open: flags.all !== true });
-          if (flags.json === true) return print(tasks, true);
+          if (json) return print(tasks, true);
           if (tasks.length === 0) return void process.stdout.write(flags.all === true ? "no tasks\n" : "no open tasks (--all shows finished ones)\n");
           for (const task of tasks) process.stdout.write(`${taskLine(task)}\n`);
         });
-      case "status": {
-        const device = readDevice(dir);
-        if (!device) throw new UserError(`not paired yet (no device in ${dir}); run ora-agent remote pair <code>`);
-        return withClient(dir, async (client) => {
+      case "status":
+        return withClient(dir, cli, "ping", async (client) => {
           await client.request("ping");
-          process.stdout.write(`paired as "${device.name}" (${device.role}) with Node ${device.node} via ${device.relay}; the PC is online\n`);
+          process.stdout.write(`paired as "${device!.name}" (${device!.role}) with Node ${device!.node} via ${device!.relay}; the PC is online\n`);
         });
-      }
       default:
         throw new UserError(
-          action === undefined ? "which action? pair, ask, call, tasks or status (ora-agent remote --help)" : `unknown remote action "${action}"`,
+          action === undefined
+            ? `which action? pair, ask, call, tasks or status (${cli("remote --help")})`
+            : `unknown remote action "${action}" (${cli("remote --help")})`,
         );
     }
   },
 };
 
-async function pair(dir: string, code: string | undefined, flags: Record<string, string | boolean | undefined>): Promise<number> {
-  if (!code) throw new UserError("which code? ora-agent remote pair <code-or-link>");
+async function pair(dir: string, code: string | undefined, flags: Record<string, string | boolean | undefined>, cli: CommandLine): Promise<number> {
+  if (!code) throw new UserError(`which code? ${cli("remote pair")} <code-or-link>`);
   const existing = readDevice(dir);
   if (existing) throw new UserError(`${dir} is already paired with Node ${existing.node}; use another --state-dir to pair again`);
   const relay = /^https?:\/\//i.test(code) ? undefined : resolveConfig({ relay: flags.relay as string | undefined }).relay;
@@ -88,49 +101,77 @@ async function pair(dir: string, code: string | undefined, flags: Record<string,
       onVerification: (digits) => process.stdout.write(`Verification digits: ${digits}. Check that the PC shows the same, and confirm there.\n`),
     });
     const file = saveDevice(dir, paired.grant, paired.identity.relay, pair.secretKey);
-    process.stdout.write(`Paired as "${file.name}" (${file.role}) with Node ${file.node}. Try: ora-agent remote ask "hello"\n`);
+    process.stdout.write(`Paired as "${file.name}" (${file.role}) with Node ${file.node}. Try: ${cli("remote ask", "hello")}\n`);
     return 0;
   } catch (error) {
     if (error instanceof PairingCodeError) throw new UserError(error.message, 2);
-    if (error instanceof OraError && error.code === "not_found")
-      throw new UserError("no such pairing code at the relay (check the number, or ask for a new code) [not_found]", 3);
-    throw explain(error);
+    throw explainPairing(error);
   } finally {
     pair.secretKey.fill(0);
   }
 }
 
-async function withClient(dir: string, use: (client: OraClient) => Promise<void>): Promise<number> {
+/**
+ * Connects as the paired device and makes one call. Refusals are explained by what failed: getting
+ * through to the PC (the device, its relay, the PC) or the call itself, in the words of whoever
+ * refused it, named by its method.
+ */
+async function withClient(dir: string, cli: CommandLine, method: string, use: (client: OraClient) => Promise<void>): Promise<number> {
   const device: DeviceFile | null = readDevice(dir);
-  if (!device) throw new UserError(`not paired yet (no device in ${dir}); run ora-agent remote pair <code>`);
-  let client: OraClient | undefined;
+  if (!device) throw new UserError(`not paired yet (no device in ${dir}); run ${cli("remote pair")} <code>`);
+  let client: OraClient;
   try {
     client = await OraClient.connect({ identity: identityOf(device), onCredentialRotated: (credential) => updateCredential(dir, credential) });
-    if (!client.online) throw new UserError("the PC is offline: is ora-agent start running there?", 3);
+  } catch (error) {
+    throw explainConnection(error);
+  }
+  try {
+    if (!client.online) throw new UserError(OFFLINE, 3);
     await use(client);
     return 0;
   } catch (error) {
-    throw explain(error);
+    throw explainCall(error, method);
   } finally {
-    client?.close();
+    client.close();
   }
 }
 
-/** Relay and agent refusals in words a person understands. */
-function explain(error: unknown): unknown {
+const OFFLINE = "the PC is offline: is its agent running (ora-agent start on that PC)?";
+
+/** The relay's refusals of a pairing code. */
+function explainPairing(error: unknown): unknown {
   if (!(error instanceof OraError)) return error;
   const words: Partial<Record<OraError["code"], string>> = {
-    unauthorized: "the relay no longer accepts this device (revoked or expired): pair again",
-    node_offline: "the PC is offline: is ora-agent start running there?",
-    timeout: "the PC did not answer in time",
+    not_found: "no such pairing code at the relay (check the number, or ask for a new code)",
     crowded: "someone else already used this code: ask for a new one",
     expired: "the code expired: ask for a new one",
     pairing_failed: "pairing failed: the code was wrong; it is now burnt, ask for a new one",
     rate_limited: "too many attempts; wait a minute and try again",
+  };
+  return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
+}
+
+/** Refusals before any call: this device, its relay, the PC's identity. */
+function explainConnection(error: unknown): unknown {
+  if (!(error instanceof OraError)) return error;
+  const words: Partial<Record<OraError["code"], string>> = {
+    unauthorized: "the relay no longer accepts this device (revoked or expired), or cannot be reached: check the relay, or pair again",
+    node_offline: OFFLINE,
+    handshake_failed: "the PC could not prove its identity: this device may have been removed on the PC; pair again",
+  };
+  return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
+}
+
+/** Refusals of one call: the same code means different things from different methods, so the message is the refuser's own. */
+function explainCall(error: unknown, method: string): unknown {
+  if (!(error instanceof OraError)) return error;
+  const words: Partial<Record<OraError["code"], string>> = {
+    unauthorized: "the relay no longer accepts this device (revoked or expired): pair again",
+    node_offline: "the PC went offline before it answered",
     handshake_failed: "the PC could not prove its identity: this device may have been removed on the PC; pair again",
     tampered: "an answer failed end-to-end verification (something between here and the PC altered it)",
   };
-  return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
+  return new UserError(`${method}: ${words[error.code] ?? error.message} [${error.code}]`, 3);
 }
 
 function parseJson(text: string | undefined): unknown {
@@ -147,28 +188,35 @@ class ChatProgress {
   streamedText = false;
   private midLine = false;
 
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly cli: CommandLine,
+  ) {}
+
   show(chunk: ChatChunk): void {
     if (chunk.type === "text") {
       this.streamedText = true;
       this.midLine = !chunk.delta.endsWith("\n");
-      return void process.stdout.write(escapeControls(chunk.delta));
+      return void this.out.write(escapeControls(chunk.delta));
     }
-    if (chunk.task) return this.line(`${chunk.name}: waiting for the owner's approval — task ${chunk.task}; you'll be told (ora-agent remote tasks)`);
+    if (chunk.task) return this.line(`${chunk.name}: waiting for the owner's approval — task ${chunk.task}; you'll be told (${this.cli("remote tasks")})`);
     this.line(`${chunk.name}: ${chunk.status.replaceAll("_", " ")}${chunk.error ? ` (${escapeControls(chunk.error)})` : ""}`);
   }
 
-  /** Ends the streamed answer with a newline, so that the shell's prompt starts on its own line. */
+  /** Ends the streamed answer with a newline, so that what follows (a prompt, an error) starts on its own line. */
   end(): void {
-    if (this.midLine) process.stdout.write("\n");
+    if (this.midLine) this.out.write("\n");
     this.midLine = false;
   }
 
   private line(text: string): void {
     this.end();
-    process.stdout.write(`[${text}]\n`);
+    this.out.write(`[${text}]\n`);
   }
 }
 
+const endLine = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
+
 function print(value: unknown, json: boolean): void {
-  process.stdout.write(`${typeof value === "string" && !json ? escapeControls(value) : JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(endLine(typeof value === "string" && !json ? escapeControls(value) : JSON.stringify(value, null, 2)));
 }

@@ -1,9 +1,9 @@
 import type { Schedule, ScheduleRun } from "@ora/protocol";
-import { ControlError, controlRequest } from "../control/client.js";
+import { ControlError } from "../control/client.js";
 import { UserError } from "../errors.js";
 import { formatLocal } from "../schedule/when.js";
 import { escapeControls } from "../text.js";
-import { configFrom, type Command } from "./command.js";
+import { askAgent, configFrom, type Command } from "./command.js";
 
 const RUN_WORDS: Record<ScheduleRun["state"], string> = {
   started: "running",
@@ -38,31 +38,31 @@ Times are read in ORA_TIME_ZONE as the agent has it (default: this PC's zone).
     try {
       if (action === "cancel") {
         const [id, ...extra] = rest;
-        if (!id || extra.length > 0) throw new UserError("which schedule? ora-agent schedules cancel <id> (see ora-agent schedules)");
-        const { schedule } = await controlRequest(config.stateDir, "schedules.cancel", { id });
+        if (!id || extra.length > 0) throw new UserError(`which schedule? ${config.cli("schedules cancel")} <id> (see: ${config.cli("schedules")})`);
+        const { schedule } = await askAgent(config, "schedules.cancel", { id });
         process.stdout.write(`cancelled: ${scheduleLine(schedule)}\n`);
         return 0;
       }
       if (action === "add") {
-        if (rest.length === 0) throw new UserError('say when and what: ora-agent schedules add tomorrow 9am "call the bank"');
-        const answer = await controlRequest(config.stateDir, "chat", { text: `/remind ${rest.join(" ")}` });
+        if (rest.length === 0) throw new UserError(`say when and what: ${config.cli("schedules add")} tomorrow 9am call the bank`);
+        const answer = await askAgent(config, "chat", { text: `/remind ${rest.join(" ")}` });
         process.stdout.write(`${answer.text}\n`);
         if (!answer.schedule) return 1;
-        process.stdout.write(`(to cancel it: ora-agent schedules cancel ${answer.schedule.id})\n`);
+        process.stdout.write(`(to cancel it: ${config.cli("schedules cancel", answer.schedule.id)})\n`);
         return 0;
       }
       if (action !== "list" || rest.length > 0)
         throw new UserError(
-          `unknown schedules action "${positionals.join(" ")}": use ora-agent schedules [--all], schedules add <when> <what> or schedules cancel <id>`,
+          `unknown schedules action "${positionals.join(" ")}": use ${config.cli("schedules")} [--all], schedules add <when> <what> or schedules cancel <id>`,
         );
       const all = flags.all === true;
-      const { schedules, runs } = await controlRequest(config.stateDir, "schedules.list", { finished: all, runs: all ? 50 : 0 });
+      const { schedules, runs } = await askAgent(config, "schedules.list", { finished: all, runs: all ? 50 : 0 });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ schedules, runs }, null, 2)}\n`);
         return 0;
       }
       if (schedules.length === 0)
-        process.stdout.write(all ? "no schedules yet\n" : 'no active schedules (--all shows finished ones; "ora-agent schedules add" sets one)\n');
+        process.stdout.write(all ? "no schedules yet\n" : `no active schedules (--all shows finished ones; "${config.cli("schedules add")} …" sets one)\n`);
       for (const schedule of schedules) process.stdout.write(`${scheduleLine(schedule)}\n`);
       if (runs.length > 0) {
         process.stdout.write("\nrecent runs:\n");

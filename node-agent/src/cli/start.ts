@@ -44,12 +44,12 @@ ORA_TIME_ZONE (an IANA name such as Asia/Tokyo) to read reminder times in anothe
 zone than this PC's.`,
   options: { verbose: { type: "boolean" } },
   async run({ flags }) {
-    const config = configFrom(flags);
+    const config = configFrom(flags, { quiet: true });
     ensureStateDir(config.stateDir);
     const log = createLogger(flags.verbose ? "debug" : "info");
     const node = await loadOrRegister(config.relay, config.stateDir);
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    out(`ora-agent: Node ${node.nodeId} (${config.profile} profile, ${hostname()}) → ${config.relay}`);
+    out(`ora-agent: Node ${node.nodeId} (${config.profile} profile on ${hostname()}, state ${config.stateDir}) → ${config.relay}`);
 
     const status = (state: ConnectorState) => {
       const since = new Date().toISOString();
@@ -74,7 +74,7 @@ zone than this PC's.`,
     out(
       provider
         ? `ora-agent: chat answered by ${providers.usable.map((p) => p.id).join(", then ")}`
-        : 'ora-agent: no language model configured; chat offers direct commands only (see "ora-agent models")',
+        : `ora-agent: no language model configured; chat offers direct commands only (see: ${config.cli("models")})`,
     );
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);

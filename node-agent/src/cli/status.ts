@@ -12,7 +12,7 @@ Reads the running agent's status from its state directory. Exit code 0 when the
 agent is running and connected, 1 otherwise.`,
   options: { json: { type: "boolean" } },
   async run({ flags }) {
-    const config = configFrom(flags);
+    const config = configFrom(flags, { quiet: true });
     const credential = readCredential(config.stateDir);
     const status = readStatus(config.stateDir);
     const running = status !== null && status.status !== "stopped" && processAlive(status.pid);
@@ -39,7 +39,7 @@ agent is running and connected, 1 otherwise.`,
       const lines = [
         `profile     ${report.profile} (${report.stateDir})`,
         `relay       ${report.relay}`,
-        `node        ${report.nodeId ?? "not registered yet (run ora-agent start)"}`,
+        `node        ${report.nodeId ?? `not registered yet (run ${config.cli("start")})`}`,
         `secrets     ${report.secrets.where} in ${report.stateDir}${report.secrets.keychain ? ` (${report.secrets.keychain} detected, not used yet)` : ""}`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
         `version     ${versionLine(report.version, report.runningVersion, newer)}`,

@@ -1,6 +1,6 @@
-import { ControlError, controlRequest } from "../control/client.js";
+import { ControlError } from "../control/client.js";
 import { UserError } from "../errors.js";
-import { configFrom, type Command } from "./command.js";
+import { askAgent, configFrom, type Command } from "./command.js";
 import { taskLine } from "./task-line.js";
 
 export const tasksCommand: Command = {
@@ -19,14 +19,14 @@ task that has not run; its approval is withdrawn.`,
     const [action = "list", id, ...extra] = positionals;
     try {
       if (action === "cancel") {
-        if (!id || extra.length > 0) throw new UserError("which task? ora-agent tasks cancel <id> (see ora-agent tasks)");
-        const { task } = await controlRequest(config.stateDir, "tasks.cancel", { id: id.toLowerCase() });
+        if (!id || extra.length > 0) throw new UserError(`which task? ${config.cli("tasks cancel")} <id> (see: ${config.cli("tasks")})`);
+        const { task } = await askAgent(config, "tasks.cancel", { id: id.toLowerCase() });
         process.stdout.write(`${taskLine(task)}\n`);
         return 0;
       }
       if (action !== "list" || id !== undefined)
-        throw new UserError(`unknown tasks action "${positionals.join(" ")}": use ora-agent tasks [--all] or tasks cancel <id>`);
-      const { tasks } = await controlRequest(config.stateDir, "tasks.list", { open: flags.all !== true, limit: 200 });
+        throw new UserError(`unknown tasks action "${positionals.join(" ")}": use ${config.cli("tasks")} [--all], or tasks cancel <id>`);
+      const { tasks } = await askAgent(config, "tasks.list", { open: flags.all !== true, limit: 200 });
       if (flags.json) process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
       else if (tasks.length === 0) process.stdout.write(flags.all ? "no tasks yet\n" : "no open tasks (--all shows finished ones)\n");
       else for (const task of tasks) process.stdout.write(`${taskLine(task)}\n`);

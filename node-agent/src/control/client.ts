@@ -18,7 +18,14 @@ export class ControlError extends Error {
   }
 }
 
-export const NOT_RUNNING = "the agent is not running (start it with ora-agent start)";
+/** Nothing answers on the state directory's control socket; the CLI adds how to start the agent. */
+export class AgentNotRunning extends UserError {
+  constructor(readonly stateDir: string) {
+    super(`the agent is not running on ${stateDir}`, 3);
+    this.name = "AgentNotRunning";
+  }
+}
+
 const NOT_UNDERSTOOD = "the agent sent an answer this CLI does not understand (are the agent and the CLI the same version?)";
 
 export async function controlRequest<M extends MethodName>(stateDir: string, method: M, params: ParamsInput<M>, timeoutMs = 5000): Promise<Result<M>> {
@@ -45,7 +52,7 @@ function exchange(stateDir: string, line: string, timeoutMs: number): Promise<st
     socket.on("connect", () => socket.write(`${line}\n`));
     socket.on("error", (error: NodeJS.ErrnoException) => {
       const absent = error.code === "ENOENT" || error.code === "ECONNREFUSED" || error.code === "ENOTSOCK";
-      fail(absent ? new UserError(NOT_RUNNING, 3) : new UserError(`cannot reach the agent: ${error.code ?? error.message}`, 3));
+      fail(absent ? new AgentNotRunning(stateDir) : new UserError(`cannot reach the agent: ${error.code ?? error.message}`, 3));
     });
     socket.on("data", (chunk: string) => {
       buffered += chunk;

@@ -7,8 +7,10 @@
  *   ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL / ORA_ANTHROPIC_MODEL.
  *
  * A provider without a key is listed as disabled with the reason, never dropped silently. A server
- * on this machine may run without a key, but only when the configuration says so (`"apiKey":
- * "none"`), so a forgotten variable is never mistaken for a keyless setup.
+ * on this machine may run without a key, but only when the configuration says so, so a forgotten
+ * variable is never mistaken for a keyless setup: `"apiKey": "none"` in providers.json, or a base URL
+ * variable (OPENAI_BASE_URL=http://127.0.0.1:11434/v1, Ollama) that points at this machine with no
+ * key set beside it. Nobody sets that by accident, and no key can leak to a server that needs none.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -132,8 +134,17 @@ function fromEnvironment(env: NodeJS.ProcessEnv): { entry: ProviderEntry; source
     model: env.ORA_ANTHROPIC_MODEL || DEFAULT_ANTHROPIC_MODEL,
     apiKeyEnv: "ANTHROPIC_API_KEY",
   };
-  if (env.OPENAI_BASE_URL) openai.baseURL = env.OPENAI_BASE_URL;
-  if (env.ANTHROPIC_BASE_URL) anthropic.baseURL = env.ANTHROPIC_BASE_URL;
+  for (const [entry, baseURL] of [
+    [openai, env.OPENAI_BASE_URL],
+    [anthropic, env.ANTHROPIC_BASE_URL],
+  ] as const) {
+    if (!baseURL) continue;
+    entry.baseURL = baseURL;
+    if (!env[entry.apiKeyEnv!] && isLocalUrl(baseURL)) {
+      delete entry.apiKeyEnv;
+      entry.apiKey = NO_KEY;
+    }
+  }
   return [openai, anthropic].map((entry) => ({ entry, source: "environment" }));
 }
 
@@ -153,12 +164,25 @@ function resolve(entry: ProviderEntry, source: ProviderStatus["source"], env: No
   const literal = entry.apiKey !== undefined;
   const apiKey = literal ? entry.apiKey : env[keyEnv];
   status.key = literal ? (apiKey === NO_KEY ? "none (local server)" : "providers.json") : `env ${keyEnv}`;
-  if (!apiKey) return disabled(`no API key: set ${keyEnv}${source === "providers.json" ? ` (or "apiKey" in providers.json)` : ""}`);
+  if (!apiKey) {
+    // Say exactly what would make it usable: for a server on this machine, that may be "no key".
+    const inFile = source === "providers.json" ? ` (or "apiKey" in providers.json${isLocal(url) ? `, "${NO_KEY}" for a server that needs no key` : ""})` : "";
+    const keyless = entry.baseURL !== undefined && !isLocal(url) ? `; only a server on this machine (localhost, 127.0.0.1, [::1]) is used without a key` : "";
+    return disabled(`no API key: set ${keyEnv}${inFile}${keyless}`);
+  }
   if (apiKey === NO_KEY && !isLocal(url)) return disabled(`"apiKey": "none" is only for a server on this machine, not ${url.host}`);
   if (url.protocol === "http:" && !isLocal(url)) return disabled(`plain http to ${url.host} would send the key unencrypted: use https://`);
   const timeoutMs = entry.timeoutMs;
   const provider = kind.create({ name: entry.name, model: entry.model, apiKey, baseURL, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   return { status: { ...status, usable: true }, provider };
+}
+
+function isLocalUrl(text: string): boolean {
+  try {
+    return isLocal(new URL(text));
+  } catch {
+    return false;
+  }
 }
 
 function isLocal(url: URL): boolean {

@@ -23,9 +23,9 @@ const HELP = `Direct commands:
 Tools marked HIGH or CRITICAL wait for the owner's approval.`;
 
 const NO_MODEL = `No language model is configured on this PC, so I cannot chat yet, but direct commands work.
-To add one, set OPENAI_API_KEY (any OpenAI-compatible endpoint with OPENAI_BASE_URL, e.g. Ollama) or
-ANTHROPIC_API_KEY before "ora-agent start", or list providers in providers.json; "ora-agent models"
-shows what the agent sees.\n\n${HELP}`;
+To add one, set OPENAI_API_KEY (any OpenAI-compatible endpoint with OPENAI_BASE_URL; a server on this
+PC such as Ollama needs only OPENAI_BASE_URL=http://127.0.0.1:11434/v1) or ANTHROPIC_API_KEY before
+"ora-agent start", or list providers in providers.json; "ora-agent models" shows what the agent sees.\n\n${HELP}`;
 
 export function registerChatMethod(registry: HandlerRegistry, safety: Safety, secretary?: Secretary, schedules?: ScheduleService): void {
   registry.register("chat", async ({ text, conversation }, context) => {

@@ -3,7 +3,8 @@
  * `listTools` shows a requester exactly the tools it could call. Every step is audited.
  *
  * A call goes: name check (exact ASCII match) → policy verdict (policy.ts) → rate limit per requester
- * and risk → argument size cap and schema → approval for HIGH/CRITICAL (approvals.ts) → run.
+ * and risk → argument size cap and schema → the tool's precheck → approval for HIGH/CRITICAL
+ * (approvals.ts) → run.
  */
 import type { ToolInfo } from "@ora/protocol";
 import type Database from "better-sqlite3";
@@ -99,6 +100,12 @@ export class ToolRegistry {
     const parsed = tool.args.safeParse(JSON.parse(argsText.json));
     if (!parsed.success) return refuse("bad_args", describeIssues(parsed.error));
     const args: unknown = parsed.data;
+    try {
+      tool.precheck?.(args, this.deps.toolConfig);
+    } catch (error) {
+      if (error instanceof ToolError) return refuse(error.code, error.message);
+      throw error;
+    }
     audit.record({ ...base, event: "policy", status: verdict.kind === "approve" ? "needs_approval" : "allowed" });
 
     if (verdict.kind === "approve") {

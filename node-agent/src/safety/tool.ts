@@ -45,6 +45,11 @@ export interface Tool<A = any> {
   guestVisible: boolean;
   /** Tables this tool keeps in the profile's database (see db.ts); createSafety applies them on open. */
   migrations?: ModuleMigrations;
+  /**
+   * Throws a ToolError when a call can only fail with this configuration (say, no folder is shared):
+   * checked before an approval is asked for, so that nobody approves a call that cannot run.
+   */
+  precheck?(args: A, config: ToolConfig): void;
   run(args: A, context: ToolContext): Promise<unknown> | unknown;
 }
 

@@ -153,7 +153,7 @@ export function hostPairing(options: HostPairingOptions): Promise<PairedDevice> 
         }
       } catch (error) {
         if (error instanceof PairingError && error.reason === "wrong_code") {
-          return void fail(new PairingFailed("wrong_code", "the code was entered wrong on the other device; this code is now burnt: run ora-agent pair again"));
+          return void fail(new PairingFailed("wrong_code", "the code was entered wrong on the other device; this code is now burnt"));
         }
         void fail(new PairingFailed("relay", error instanceof Error ? error.message : "pairing failed"));
       }

@@ -8,7 +8,7 @@ import { lstat, open, opendir, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ToolError, type Tool } from "../safety/tool.js";
-import { RelPath, RootRef, assertOpenedInside, fsError, pickRoot, realInside, splitRelative } from "./paths.js";
+import { RelPath, RootRef, assertOpenedInside, fsError, pickRoot, realInside, rootExists, splitRelative } from "./paths.js";
 
 export const READ_MAX_BYTES = 1024 * 1024;
 export const WRITE_MAX_BYTES = 1024 * 1024;
@@ -35,6 +35,7 @@ export const filesList: Tool<z.infer<typeof ListArgs>> = {
   // Guests reach these only when the owner allowlists them on the shared profile (and files.write,
   // being HIGH, still waits for the owner's approval every time).
   guestVisible: true,
+  precheck: rootExists,
   async run({ root: ref, path, limit }, { config }) {
     const root = pickRoot(config.roots, ref);
     const shown = shownPath(path);
@@ -81,6 +82,7 @@ export const filesRead: Tool<z.infer<typeof ReadArgs>> = {
   // Guests reach these only when the owner allowlists them on the shared profile (and files.write,
   // being HIGH, still waits for the owner's approval every time).
   guestVisible: true,
+  precheck: rootExists,
   async run({ root: ref, path, maxBytes, encoding }, { config }) {
     const root = pickRoot(config.roots, ref);
     const real = await realInside(config, root, splitRelative(path), path);
@@ -138,6 +140,7 @@ export const filesWrite: Tool<z.infer<typeof WriteArgs>> = {
   // Guests reach these only when the owner allowlists them on the shared profile (and files.write,
   // being HIGH, still waits for the owner's approval every time).
   guestVisible: true,
+  precheck: rootExists,
   async run({ root: ref, path, content, encoding, mode }, { config }) {
     const root = pickRoot(config.roots, ref);
     const segments = splitRelative(path);

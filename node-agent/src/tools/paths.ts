@@ -17,6 +17,11 @@ export const MAX_PATH_CHARS = 4096;
 export const RootRef = z.union([z.number().int().min(0).max(255), z.string().min(1).max(255)]).optional();
 export const RelPath = z.string().max(MAX_PATH_CHARS);
 
+/** The precheck of every tool that works in a shared folder: a call naming no usable root can only fail. */
+export function rootExists({ root }: { root?: number | string }, config: ToolConfig): void {
+  pickRoot(config.roots, root);
+}
+
 export function pickRoot(roots: readonly string[], ref: number | string | undefined): string {
   if (roots.length === 0) throw new ToolError("denied", "no folders are shared with the agent (set ORA_TOOL_ROOTS)");
   if (ref === undefined) return roots[0]!;

@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import { ToolError, type Tool } from "../safety/tool.js";
-import { RelPath, RootRef, fsError, pickRoot, realInside, splitRelative } from "./paths.js";
+import { RelPath, RootRef, fsError, pickRoot, realInside, rootExists, splitRelative } from "./paths.js";
 
 const MAX_ARGS = 256;
 const MAX_ARG_CHARS = 32 * 1024;
@@ -70,6 +70,7 @@ export const runProgram: Tool<z.infer<typeof Args>> = {
   args: Args,
   risk: "CRITICAL",
   guestVisible: false,
+  precheck: rootExists,
   async run({ argv, root: ref, cwd, timeoutMs }, { signal, config }) {
     const root = pickRoot(config.roots, ref);
     const shown = cwd === "" ? "." : cwd;
