@@ -165,7 +165,9 @@ describe("ora-agent doctor", () => {
     const result = await ora(["doctor", "--state-dir", dir, "--relay", "http://127.0.0.1:9"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ state directory\s+.* is readable by others \(mode 755\)\n\s+→ chmod 700/);
-    expect(result.stdout).toContain(`this PC is not registered with a relay\n${" ".repeat(19)}→ run npx ora-agent start --state-dir ${dir} --relay http://127.0.0.1:9\n`);
+    expect(result.stdout).toContain(
+      `this PC is not registered with a relay\n${" ".repeat(19)}→ run npx ora-agent start --state-dir ${dir} --relay http://127.0.0.1:9\n`,
+    );
     expect(result.stdout).toMatch(/✗ relay\s+cannot reach http:\/\/127\.0\.0\.1:9/);
     expect(result.stdout).toMatch(/✗ agent\s+not running \(optional\)/);
     expect(result.stdout).toMatch(
