@@ -247,7 +247,8 @@ describe("ora-agent service on Linux, with a fake systemctl", () => {
 
   it("installs, reports and uninstalls the unit, keeping the copied secret in a 0600 file it never prints", () => {
     const installed = m.run(["install", "--relay", RELAY, "--state-dir", m.stateDir, "--env", "OPENAI_API_KEY"], { OPENAI_API_KEY: SECRET });
-    expect(installed.stderr).toBe("");
+    // Every command says which agent it uses, on stderr; nothing else goes there.
+    expect(installed.stderr).toMatch(/^ora-agent: profile private, state \S+, relay https:\/\/relay\.example\.test\n$/);
     expect(installed.code).toBe(0);
     expect(installed.stdout).toContain(`installed ora-agent (systemd user unit): ${m.unit()}`);
     expect(installed.stdout).toContain("journalctl --user -u ora-agent -f");
