@@ -65,13 +65,13 @@ describe("newer agent notice", () => {
     expect(JSON.parse((await runAgentCommand(["status", "--json", "--state-dir", dir])).stdout)).toMatchObject({ newerVersion: "99.1.0" });
     const advice = await runAgentCommand(["doctor", "--json", "--state-dir", dir, "--relay", "http://127.0.0.1:9"]);
     expect(JSON.parse(advice.stdout).checks).toContainEqual(
-      expect.objectContaining({ name: "agent version", ok: false, essential: false, fix: "run ora-agent update" }),
+      expect.objectContaining({ name: "agent version", ok: false, essential: false, fix: expect.stringMatching(/^run (npx )?ora-agent update --state-dir /) }),
     );
 
     writeFileSync(join(dir, "agent-releases.json"), JSON.stringify({ heardAt: new Date().toISOString(), latest: "99.1.0", minimum: "99.0.0" }));
     const doctor = await runAgentCommand(["doctor", "--state-dir", dir, "--relay", "http://127.0.0.1:9"]);
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toMatch(/✗ agent version\s+\S+ is older than the relay accepts \(99\.0\.0\)/);
-    expect(doctor.stdout).toContain("run ora-agent update (to 99.1.0)");
+    expect(doctor.stdout).toMatch(/run (npx )?ora-agent update --state-dir \S+ --relay \S+ \(to 99\.1\.0\)/);
   });
 });
