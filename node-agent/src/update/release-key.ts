@@ -3,6 +3,9 @@
  * (base64url) and where the signed release manifest lives. The key's private half never touches a
  * build machine (docs/RELEASING.md). Replacing the key is itself a release, signed with the old key,
  * so that agents in the field learn the new one from a manifest they can verify.
+ *
+ * Until the first release this is a placeholder whose private half was not kept: nothing can be
+ * signed for it. Make the real key offline and pin its public half here (docs/RELEASING.md, 5).
  */
 export const RELEASE_PUBLIC_KEY = "ZsjVRko2Axn75rT8N03ccFwNdgmvM0TYcwWdVVrTiSY";
 
