@@ -22,6 +22,8 @@ describe("one-time expressions", () => {
     ["明日9時に銀行に電話", "Asia/Tokyo", "Mon 30 Nov 09:00 Asia/Tokyo", "銀行に電話"],
     ["20分後にパスタ", "Asia/Tokyo", "Sun 29 Nov 20:20 Asia/Tokyo", "パスタ"],
     ["2時間後 会議", "Asia/Tokyo", "Sun 29 Nov 22:00 Asia/Tokyo", "会議"],
+    ["in 1 minute 銀行に電話", "Asia/Tokyo", "Sun 29 Nov 20:01 Asia/Tokyo", "銀行に電話"],
+    ["明日9時 call the bank", "Asia/Tokyo", "Mon 30 Nov 09:00 Asia/Tokyo", "call the bank"],
   ])("%s (%s)", (text, zone, at, rest) => {
     expect(reminder(text, zone)).toMatchObject({ kind: "once", at, rest });
   });

@@ -185,9 +185,11 @@ function relativeJa(text: string, { now }: ReadOptions): Understood | undefined 
 
 function casual(text: string, { now, timeZone }: ReadOptions): Understood {
   const reference = { instant: new Date(now), timezone: offsetMinutes(now, timeZone) };
-  const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/.test(text);
-  const results = (japanese ? chrono.ja : chrono).parse(text, reference, { forwardDate: true });
-  const found = results[0];
+  // Both languages, and the expression that comes first (the longer one when they start together):
+  // "in 1 minute 銀行に電話" is English time with Japanese text, "明日9時 call the bank" the reverse.
+  const found = [...chrono.parse(text, reference, { forwardDate: true }), ...chrono.ja.parse(text, reference, { forwardDate: true })].sort(
+    (a, b) => a.index - b.index || b.text.length - a.text.length,
+  )[0];
   if (!found) return { ok: false, message: `no time found in "${text}"; say when, e.g. ${EXAMPLES}` };
   const rest = clean(`${text.slice(0, found.index)} ${text.slice(found.index + found.text.length)}`);
   const start = found.start;
