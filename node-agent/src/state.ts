@@ -33,21 +33,30 @@ export function ensureStateDir(dir: string): void {
 }
 
 /** Writes atomically (temp file + rename) with owner-only permissions. */
-export function writePrivateJson(path: string, value: unknown): void {
+export function writePrivateFile(path: string, text: string): void {
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(temp, text, { mode: 0o600 });
   chmodSync(temp, 0o600);
   renameSync(temp, path);
 }
 
-export function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
-  let text: string;
+export function writePrivateJson(path: string, value: unknown): void {
+  writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A file's text, or null when there is no such file (any other failure is thrown). */
+export function readTextIfExists(path: string): string | null {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
+}
+
+export function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
+  const text = readTextIfExists(path);
+  if (text === null) return null;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

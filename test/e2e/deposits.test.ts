@@ -9,7 +9,7 @@ import { OraClient } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
-import { FakePushService, vapidKeys } from "../helpers/push-service.js";
+import { FakePushService, pushRelayVars, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 /** Far enough ahead that the agent deposits it (it keeps the last 15 s to itself). */
@@ -26,12 +26,7 @@ describe("reminder deposits at the relay", () => {
   beforeAll(async () => {
     const vapid = await vapidKeys();
     service = await FakePushService.start(vapid.publicKey);
-    relay = await startRelay({
-      ORA_VAPID_PRIVATE_KEY: vapid.privateKey,
-      ORA_VAPID_PUBLIC_KEY: vapid.publicKey,
-      ORA_VAPID_SUBJECT: "mailto:operator@example.test",
-      ORA_PUSH_ALLOW_LOOPBACK: "1",
-    });
+    relay = await startRelay(pushRelayVars(vapid));
     agent = await startAgent(relay.url, stateDir, env);
     phone = await provisionDevice(relay, agent, "owner-phone", "owner");
     const client = await OraClient.connect({ identity: phone });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
-import { FakePushService, type TestSubscription, vapidKeys } from "../helpers/push-service.js";
+import { FakePushService, type TestSubscription, pushRelayVars, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { watchTasks } from "../helpers/tasks.js";
 
@@ -51,12 +51,7 @@ describe("Web Push notifications", () => {
     }
     vapid = await vapidKeys();
     service = await FakePushService.start(vapid.publicKey);
-    relay = await startRelay({
-      ORA_VAPID_PRIVATE_KEY: vapid.privateKey,
-      ORA_VAPID_PUBLIC_KEY: vapid.publicKey,
-      ORA_VAPID_SUBJECT: "mailto:operator@example.test",
-      ORA_PUSH_ALLOW_LOOPBACK: "1",
-    });
+    relay = await startRelay(pushRelayVars(vapid));
     agent = await startAgent(relay.url, newStateDir(), { ORA_PROFILE: "shared", ORA_SHARED_GUEST_ALLOWED_TOOLS: "files.write", ORA_TOOL_ROOTS: root });
     ownerId = await provisionDevice(relay, agent, "owner-phone", "owner");
     laptopId = await provisionDevice(relay, agent, "owner-laptop", "owner");

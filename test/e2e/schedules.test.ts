@@ -13,7 +13,7 @@ import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { startFakeOpenAI, text, toolCall, type FakeLLM } from "../helpers/fake-llm.js";
 import { nextPush } from "../helpers/pushes.js";
-import { FakePushService, vapidKeys } from "../helpers/push-service.js";
+import { FakePushService, pushRelayVars, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { watchTasks } from "../helpers/tasks.js";
 
@@ -33,12 +33,7 @@ describe("reminders and scheduled jobs", () => {
     const vapid = await vapidKeys();
     service = await FakePushService.start(vapid.publicKey);
     fake = await startFakeOpenAI();
-    relay = await startRelay({
-      ORA_VAPID_PRIVATE_KEY: vapid.privateKey,
-      ORA_VAPID_PUBLIC_KEY: vapid.publicKey,
-      ORA_VAPID_SUBJECT: "mailto:operator@example.test",
-      ORA_PUSH_ALLOW_LOOPBACK: "1",
-    });
+    relay = await startRelay(pushRelayVars(vapid));
     agent = await startAgent(relay.url, newStateDir(), {
       ORA_TIME_ZONE: "Europe/Paris",
       ORA_TOOL_ROOTS: root,

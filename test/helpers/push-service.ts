@@ -177,3 +177,13 @@ export async function vapidKeys(): Promise<{ publicKey: string; privateKey: stri
   const { d } = await crypto.subtle.exportKey("jwk", pair.privateKey);
   return { publicKey, privateKey: d! };
 }
+
+/** The relay settings that turn Web Push on towards a push service on 127.0.0.1. */
+export function pushRelayVars(vapid: { publicKey: string; privateKey: string }): Record<string, string> {
+  return {
+    ORA_VAPID_PRIVATE_KEY: vapid.privateKey,
+    ORA_VAPID_PUBLIC_KEY: vapid.publicKey,
+    ORA_VAPID_SUBJECT: "mailto:operator@example.test",
+    ORA_PUSH_ALLOW_LOOPBACK: "1",
+  };
+}

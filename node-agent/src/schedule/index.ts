@@ -92,7 +92,7 @@ export function startSchedules(options: {
     options.push(change.schedule.user, { type: "schedule", ...change });
     const { run } = change;
     // The audit trail holds each run's start and end (its id and outcome; never the text).
-    if (run) safety.audit.record({ event: "schedule.run", who: requesterOfRow(store.get(change.schedule.id)!), status: run.state, detail: run.id });
+    if (run) safety.audit.record({ event: "schedule.run", who: requesterFromColumns(store.get(change.schedule.id)!), status: run.state, detail: run.id });
   });
   const syncAll = () => {
     for (const row of store.list(null, false)) void deposits.sync(row.id);
@@ -113,8 +113,6 @@ export function startSchedules(options: {
     },
   };
 }
-
-const requesterOfRow = (row: ScheduleRow): Requester => requesterFromColumns(row);
 
 const RANK: Record<Requester["role"], number> = { guest: 0, "sub-admin": 1, owner: 2 };
 

@@ -8,9 +8,9 @@
  * quotes (everything literal), or double quotes around a value without \ " $ ` (which both would treat
  * specially). A value that fits neither, or spans lines, is refused rather than mangled.
  */
-import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import { readTextIfExists, writePrivateFile } from "../state.js";
 
 export const envFilePath = (stateDir: string) => join(stateDir, "service.env");
 
@@ -35,21 +35,13 @@ export function renderEnvFile(vars: Record<string, string>): string {
 }
 
 export function writeEnvFile(path: string, vars: Record<string, string>): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, renderEnvFile(vars), { mode: 0o600 });
-  chmodSync(temp, 0o600);
-  renameSync(temp, path);
+  writePrivateFile(path, renderEnvFile(vars));
 }
 
 /** The variable names in an environment file (values stay where they are), or null without one. */
 export function envNames(path: string): string[] | null {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
+  const text = readTextIfExists(path);
+  if (text === null) return null;
   return text
     .split("\n")
     .map((line) => /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1])
