@@ -10,6 +10,7 @@ import { chatProviderFrom, loadProviders } from "../llm/config.js";
 import { createLogger } from "../log.js";
 import { loadMcpConfig, startMcp } from "../mcp/index.js";
 import { Memory, MEMORY_MIGRATIONS } from "../memory/index.js";
+import { DISCORD_MIGRATIONS, type DiscordChannel, startDiscord } from "../channels/discord/index.js";
 import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
 import { registerConversationMethods } from "../methods/conversations.js";
@@ -66,7 +67,7 @@ zone than this PC's.`,
       env: process.env,
       tools: [...builtinTools(), ...mcp.tools],
       toolConfig: toolConfigFromEnv(process.env, config.stateDir),
-      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS],
+      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS],
     });
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
@@ -128,13 +129,19 @@ zone than this PC's.`,
       log,
     });
     registerChatMethod(handlers, safety, provider ? { provider, memory } : undefined, schedules.service);
+    let discord: DiscordChannel | null = null;
     if (provider) {
       continueAfterTasks(
         { provider, safety, memory },
-        ({ user, conversation, message }) => connector.push("conversation", { conversation, message }, toUser(user)),
+        (resumed) => {
+          connector.push("conversation", { conversation: resumed.conversation, message: resumed.message }, toUser(resumed.user));
+          discord?.tellConversation(resumed);
+        },
         log,
       );
     }
+    // Discord, when configured: a second front-end onto the same handlers, connected on its own.
+    discord = await startDiscord({ stateDir: config.stateDir, env: process.env, safety, handlers, log, cli: config.cli });
     // Tasks approved, denied or expired while the agent was away move on now that someone can hear of it.
     safety.tasks.recover();
     const stop = () => void connector.stop("shutting down");
@@ -143,6 +150,7 @@ zone than this PC's.`,
     const final = await connector.run();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
+    await discord?.close();
     await control.close();
     await mcp.close();
     await schedules.close();

@@ -7,9 +7,10 @@
  * first. It is bound to tool + sha256 of the canonical arguments + the requester, and to exactly one
  * task: a later identical call gets its own approval.
  *
- * Who decides (`decide`): never a guest; CRITICAL only the owner, with the one-time code; HIGH the
- * owner, or a sub-admin for a request that is not its own. The decider is a Requester that the caller
- * of `decide` got from an authenticated device session or the local control socket; tools get no
+ * Who decides (`decide`): never a guest; CRITICAL only the owner, with the one-time code, and never
+ * through a chat app (Discord); HIGH the owner, or a sub-admin for a request that is not its own. The
+ * decider is a Requester that the caller of `decide` got from an authenticated device session, the
+ * local control socket or the Discord channel's check of the owner's user id; tools get no
  * handle on this class, so no tool output or chat text can reach it.
  */
 import type { Approval, ApprovalRisk, ApprovalStatus, ApprovalView, AppErrorCode, EventData } from "@ora/protocol";
@@ -172,6 +173,11 @@ export class Approvals {
     if (refusal) {
       audit("forbidden");
       throw new ApprovalError("forbidden", refusal);
+    }
+    if (decision.verdict === "approve" && row.risk === "CRITICAL" && decider.via === "discord") {
+      // A chat app's account is not a paired device: it never holds the code and never gives CRITICAL.
+      audit("forbidden");
+      throw new ApprovalError("forbidden", "CRITICAL is never approved from a chat app: approve it on a paired owner device or on the PC");
     }
     if (row.status !== "pending") throw new ApprovalError("not_pending", `approval ${id} is already ${row.status}`);
     if (decision.verdict === "approve" && row.risk === "CRITICAL") this.checkCode(row, decision.code, decider);

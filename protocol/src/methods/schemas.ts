@@ -8,12 +8,14 @@ export type Risk = z.infer<typeof Risk>;
 
 /** Who is asking, as the agent knows it from its own pairing records (never as a peer claims it). */
 export const Requester = z.object({
-  /** Device id for relay clients; "local" for the PC's own command line. */
+  /** Device id for relay clients; "local" for the PC's own command line; "discord:<user id>" for Discord. */
   device: z.string(),
   role: Role,
   /** The person behind the device ("owner" for the PC's own user and all owner devices). */
   user: z.string(),
-  via: z.enum(["relay", "local"]),
+  /** How the request reached the PC: a paired device through the relay, this PC's command line, or a chat app. */
+  via: z.enum(["relay", "local", "discord"]),
+  /** The relay session; for Discord, the channel the message came from. */
   session: z.string().optional(),
 });
 export type Requester = z.infer<typeof Requester>;
