@@ -58,7 +58,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/{e2e,agent,protocol,relay,safety,tools,llm,memory,mcp,schedule,ops,packages,web}/**/*.test.ts"],
+          include: ["test/{e2e,agent,protocol,relay,safety,tools,llm,memory,mcp,schedule,ops,packages,web,discord}/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 30_000,

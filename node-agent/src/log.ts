@@ -3,9 +3,14 @@
  * reach it: every value passes through redact(), which blots out anything shaped like one.
  */
 const CREDENTIAL = /ora_(node|dev)_[A-Za-z0-9_-]+/g;
+/**
+ * A Discord bot token: the bot's id in base64 (24–28 characters), a timestamp (6–7) and an HMAC (27 or
+ * more), dot-separated base64url. The lookarounds keep it from matching inside a longer base64 run.
+ */
+const DISCORD_TOKEN = /(?<![\w-])[\w-]{24,28}\.[\w-]{6,7}\.[\w-]{27,}(?![\w-])/g;
 
 export function redact(text: string): string {
-  return text.replace(CREDENTIAL, (match) => `${match.slice(0, match.indexOf("_", 4) + 1)}[redacted]`);
+  return text.replace(CREDENTIAL, (match) => `${match.slice(0, match.indexOf("_", 4) + 1)}[redacted]`).replace(DISCORD_TOKEN, "[redacted discord token]");
 }
 
 export type Level = "debug" | "info" | "warn" | "error";

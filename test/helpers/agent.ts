@@ -32,6 +32,15 @@ export function runAgentCommand(args: string[], env: Record<string, string> = {}
   return collect(spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) }));
 }
 
+/** The same, with `input` on its standard input, then end of file: `ora-agent … < file`. */
+export function runAgentCommandWithInput(args: string[], input: string, env: Record<string, string> = {}): Promise<CommandResult> {
+  const proc = spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env } });
+  // A command that fails before reading its input closes the pipe under us: EPIPE, which is no failure here.
+  proc.stdin!.on("error", () => {});
+  proc.stdin!.end(input);
+  return collect(proc);
+}
+
 /** The checkout's root: where `npx ora-agent` finds the agent, as a person runs it there. */
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -133,6 +133,19 @@ describe("approvals", () => {
     await expect(call.result).resolves.toEqual({ echoed: "c" });
   });
 
+  it("never take a CRITICAL approval from a chat app, even the owner's with the right code; a deny counts", async () => {
+    const h = harness();
+    const discordOwner = { device: "discord:740000000000000001", role: "owner" as const, user: "owner", via: "discord" as const };
+    const call = h.call(alice, "echo.critical", { text: "c" });
+    const approval = await call.pending;
+    const code = h.safety.approvals.list(local)[0]!.code!;
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code }, discordOwner)).toThrow(/never approved from a chat app/);
+    expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
+    expect(h.safety.approvals.decide(approval.id, { verdict: "deny" }, discordOwner)).toBe("denied");
+    await expect(call.result).rejects.toMatchObject({ code: "denied" });
+    expect(h.ran).toHaveLength(0);
+  });
+
   it("deny a CRITICAL approval after three wrong codes and lock the decider out of CRITICAL for a while", async () => {
     const h = harness({ policy: { codeLockoutMs: 60_000 } });
     const call = h.call(bob, "echo.critical", { text: "c" });

@@ -34,6 +34,8 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   // A device paired after the list was loaded is named once the list is loaded again.
   const asked = new Set<string>();
   const deviceName = (id: string) => {
+    // Requests from the PC's Discord channel carry the Discord user's id, not a paired device's.
+    if (id.startsWith("discord:")) return `Discord user ${id.slice("discord:".length)}`;
     if (role === "owner" && !devices.knows(id) && !asked.has(id)) {
       asked.add(id);
       void devices.refresh();

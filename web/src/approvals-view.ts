@@ -85,7 +85,12 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
         "dl",
         {},
         h("dt", {}, "Asked by"),
-        h("dd", { class: "requester" }, h("strong", {}, options.deviceName(approval.requester.device)), ` (${approval.requester.role} device)`),
+        h(
+          "dd",
+          { class: "requester" },
+          h("strong", {}, options.deviceName(approval.requester.device)),
+          ` (${approval.requester.role} ${approval.requester.via === "discord" ? "on Discord" : "device"})`,
+        ),
         h("dt", {}, "What led to it"),
         h("dd", { class: "origin" }, approval.origin),
         h("dt", {}, "Asked at"),

@@ -10,6 +10,7 @@ import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.
 import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import { connectionWords, discordOverview, setupLine } from "./discord-status.js";
 import type { CommandLine } from "./invocation.js";
 
 /** One line of the report. Essential checks decide the exit code; the others only advise. */
@@ -32,7 +33,9 @@ Checks this profile's setup and prints one line per check, ✓ or ✗, with what
 do about each ✗: the state directory and its permissions, registration with the
 relay, the relay's reachability, whether the agent is running and up to date
 (as its relay last said: an agent older than the relay accepts fails), the language-model
-providers, the folders shared with tools (ORA_TOOL_ROOTS) and the paired devices.
+providers, the folders shared with tools (ORA_TOOL_ROOTS), the paired devices and
+the Discord channel (as the running agent last reported it; doctor does not
+contact Discord).
 
   --probe   also send each usable provider a tiny real request (this costs a
             few tokens on paid providers)
@@ -58,6 +61,7 @@ agent not running, no provider or no paired device only advise.`,
     checks.push(...(await providerChecks(dir, flags.probe === true, cli)));
     checks.push(toolRootsCheck(dir));
     checks.push(devicesCheck(dir, cli));
+    checks.push(discordCheck(dir, cli));
 
     const failed = checks.filter((c) => !c.ok && c.essential).length;
     const advisory = checks.filter((c) => !c.ok && !c.essential).length;
@@ -239,6 +243,37 @@ function devicesCheck(dir: string, cli: CommandLine): Check {
     return { name, ok: false, essential: false, detail: "none yet", fix: `run ${cli("pair")} and enter the code on your phone or browser` };
   const owners = list.filter((d) => d.role === "owner").length;
   return { name, ok: true, essential: false, detail: `${list.length} (${owners} owner${owners === 1 ? "" : "s"})` };
+}
+
+/** Off is fine; set up, the running agent's own report says whether it works. */
+function discordCheck(dir: string, cli: CommandLine): Check {
+  const name = "discord";
+  const read = attempt(name, () => discordOverview(dir));
+  if (!read.read) return { ...read.check, essential: false, fix: `move the file away, or run ${setupLine(cli)} again` };
+  const overview = read.value;
+  const { config, connection } = overview;
+  if (!config) return { name, ok: true, essential: false, detail: "off (not configured)" };
+  if (!overview.tokenStored)
+    return { name, ok: false, essential: false, detail: "set up, but no bot token is stored", fix: `run ${setupLine(cli, config.owner)}` };
+  const detail = connectionWords(overview);
+  switch (connection.state) {
+    case "connected":
+      return { name, ok: true, essential: false, detail };
+    case "connecting":
+      return { name, ok: false, essential: false, detail, fix: "wait a moment; if it stays so, the agent's log says why" };
+    case "stopped":
+      return {
+        name,
+        ok: false,
+        essential: false,
+        detail,
+        fix: `fix what it says (a new token: ${setupLine(cli, config.owner)}), then restart the agent`,
+      };
+    case "not started":
+      return { name, ok: false, essential: false, detail, fix: `stop the agent, then run ${cli("start")}` };
+    case "agent not running":
+      return { name, ok: false, essential: false, detail: "set up; the agent is not running", fix: `run ${cli("start")}` };
+  }
 }
 
 function causeOf(error: unknown): string {

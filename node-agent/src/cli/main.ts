@@ -7,6 +7,7 @@ import { auditCommand } from "./audit.js";
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from "./command.js";
 import { denyCommand } from "./deny.js";
 import { devicesCommand, revokeCommand } from "./devices.js";
+import { discordCommand } from "./discord.js";
 import { doctorCommand } from "./doctor.js";
 import { mcpCommand } from "./mcp.js";
 import { memoryCommand } from "./memory.js";
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   memory: memoryCommand,
   mcp: mcpCommand,
+  discord: discordCommand,
   models: modelsCommand,
   doctor: doctorCommand,
   update: updateCommand,

@@ -2,7 +2,9 @@ import { secretStorage } from "../safety/secret-store.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
 import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
 import { AGENT_VERSION } from "../version.js";
+import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import { discordLine, discordOverview } from "./discord-status.js";
 
 export const statusCommand: Command = {
   summary: "show whether the agent is running and connected",
@@ -18,6 +20,7 @@ agent is running and connected, 1 otherwise.`,
     const running = status !== null && status.status !== "stopped" && processAlive(status.pid);
     const connected = running && status.status === "connected";
     const newer = newerRelease(readReleaseNews(config.stateDir), AGENT_VERSION);
+    const discord = discordSummary(config.stateDir);
     const report = {
       profile: config.profile,
       stateDir: config.stateDir,
@@ -33,6 +36,7 @@ agent is running and connected, 1 otherwise.`,
       version: AGENT_VERSION,
       runningVersion: running ? (status.version ?? null) : null,
       newerVersion: newer,
+      discord,
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
@@ -43,12 +47,23 @@ agent is running and connected, 1 otherwise.`,
         `secrets     ${report.secrets.where} in ${report.stateDir}${report.secrets.keychain ? ` (${report.secrets.keychain} detected, not used yet)` : ""}`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
         `version     ${versionLine(report.version, report.runningVersion, newer)}`,
+        `discord     ${discord}`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }
     return connected ? 0 : 1;
   },
 };
+
+/** "off", "connected as Ora since …", …; a damaged Discord file is doctor's to explain, not a reason to fail here. */
+function discordSummary(stateDir: string): string {
+  try {
+    return discordLine(discordOverview(stateDir));
+  } catch (error) {
+    if (error instanceof UserError) return `unreadable (${error.message})`;
+    throw error;
+  }
+}
 
 function versionLine(version: string, running: string | null, newer: string | null): string {
   const restart = running !== null && running !== version ? ` (the running agent is ${running} until it restarts)` : "";

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NotificationBody, Task } from "@ora/protocol";
+import { describeDiscord } from "../channels/discord/identity.js";
 import { mayDecide } from "../methods/approvals.js";
 import type { ApprovalEvent, Safety } from "../safety/index.js";
 import type { PairedDevices } from "../secure/paired-devices.js";
@@ -46,7 +47,12 @@ function approvalAsked(event: ApprovalEvent, paired: PairedDevices, notifier: No
   const ttl = Math.floor((approval.expiresAt - Date.now()) / 1000);
   if (ttl <= 0) return;
   const { requester } = approval;
-  const asker = requester.via === "local" ? "this PC" : (paired.get(requester.device)?.name ?? `device ${requester.device}`);
+  const asker =
+    requester.via === "local"
+      ? "this PC"
+      : requester.via === "discord"
+        ? describeDiscord(requester)
+        : (paired.get(requester.device)?.name ?? `device ${requester.device}`);
   const body: NotificationBody = {
     title: safety.profile === "shared" ? "ORA (shared)" : "ORA",
     body: clip(`Approval needed: ${approval.tool} (${approval.risk}) asked by ${asker}`, 400),

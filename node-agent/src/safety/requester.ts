@@ -13,7 +13,14 @@ export function requesterKey(requester: Requester): string {
 }
 
 export function describeRequester(requester: Requester): string {
-  return requester.via === "local" ? "the local CLI" : `${requester.user} (${requester.role}, device ${requester.device})`;
+  if (requester.via === "local") return "the local CLI";
+  if (requester.via === "discord") {
+    // device "discord:<user id>", user "owner" or "discord:<server id>:<user id>" (channels/discord/identity.ts)
+    const id = requester.device.replace(/^discord:/, "");
+    const server = /^discord:(\d+):/.exec(requester.user)?.[1];
+    return requester.role === "owner" ? "the owner on Discord" : `Discord user ${id}${server ? ` in server ${server}` : ""} (${requester.role})`;
+  }
+  return `${requester.user} (${requester.role}, device ${requester.device})`;
 }
 
 /**

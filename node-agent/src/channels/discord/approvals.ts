@@ -21,7 +21,8 @@ import {
 } from "discord-api-types/v10";
 import { ApprovalError, canonicalJson, type Requester, type Safety } from "../../safety/index.js";
 import type { DiscordConfig } from "./config.js";
-import { describeDiscord } from "./identity.js";
+import type { CommandLine } from "../../cli/invocation.js";
+import { describeRequester } from "../../safety/requester.js";
 
 export const BUTTON_PREFIX = "ora:";
 const ARGS_SHOWN = 1200;
@@ -32,12 +33,9 @@ export const dmsOwner = (approval: Approval) => approval.requester.via === "disc
 /** The DM's text and buttons for a pending approval. */
 type Buttons = APIActionRowComponent<APIButtonComponentWithCustomId>;
 
-export function approvalMessage(approval: Approval, cli: (args: string) => string): { content: string; components: Buttons[] } {
+export function approvalMessage(approval: Approval, cli: CommandLine): { content: string; components: Buttons[] } {
   const args = shown(approval.args);
-  const who =
-    approval.requester.via === "discord"
-      ? describeDiscord(approval.requester)
-      : `${approval.requester.user} (${approval.requester.role}, ${approval.requester.via})`;
+  const who = describeRequester(approval.requester);
   const where = approval.requester.via === "discord" && approval.requester.session ? ` in <#${approval.requester.session}>` : "";
   const lines = [
     `**Approval needed — ${approval.risk}** · \`${approval.id}\``,
@@ -48,7 +46,7 @@ export function approvalMessage(approval: Approval, cli: (args: string) => strin
   ];
   if (approval.risk === "CRITICAL") {
     lines.push(
-      `CRITICAL is never approved from Discord: approve it on a paired owner device, or on the PC with \`${cli(`approve ${approval.id} --code <code>`)}\`.`,
+      `CRITICAL is never approved from Discord: approve it on a paired owner device, or on the PC with \`${cli("approve --code <code>", approval.id)}\`.`,
     );
     return { content: lines.join("\n"), components: [row(button("Deny", "deny", approval.id, ButtonStyle.Danger))] };
   }

@@ -9,6 +9,7 @@ import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { GatewayDispatchEvents, GatewayIntentBits, InteractionType, MessageFlags } from "discord-api-types/v10";
 import type { Approval, ChatChunk, Task } from "@ora/protocol";
+import type { CommandLine } from "../../cli/invocation.js";
 import type { HandlerRegistry } from "../../handlers.js";
 import type { Logger } from "../../log.js";
 import { isFinal, type Requester, type Safety } from "../../safety/index.js";
@@ -31,13 +32,13 @@ export interface DiscordOptions {
   handlers: HandlerRegistry;
   log: Logger;
   /** A pasteable `ora-agent …` command line, for DMs that point to the PC. */
-  cli: (args: string) => string;
+  cli: CommandLine;
 }
 
 const NO_MENTIONS = { parse: [] };
 const TYPING_EVERY_MS = 8_000;
-/** How often a stranger or a flooding user is told why they get no answer. */
-const NOTICE_PER_MINUTE = 0.1;
+/** How often a stranger or a flooding user is told why they get no answer: once in this long. */
+const NOTICE_EVERY_MS = 10 * 60_000;
 const SEEN_INTERACTIONS = 1_000;
 
 export class DiscordChannel implements Channel {
@@ -50,6 +51,7 @@ export class DiscordChannel implements Channel {
   private readonly turns = new Map<string, Promise<void>>();
   private readonly aborts = new Set<AbortController>();
   private readonly seen = new Set<string>();
+  private readonly noticed = new Map<string, number>();
   private readonly unsubscribe: (() => void)[] = [];
   private current: ChannelStatus = { state: "connecting" };
   private ownerDm: string | undefined;
@@ -121,7 +123,7 @@ export class DiscordChannel implements Channel {
       if (identity.reason !== "stranger_dm") return;
       const stranger = strangerOf(message.author.id, place);
       this.audit("discord.refused", stranger, "stranger_dm", place, message.id);
-      if (this.limiter.take(`notice:${message.author.id}`, NOTICE_PER_MINUTE)) {
+      if (this.noticeDue(message.author.id)) {
         await this.post(place.channel, "Hello! I am a private secretary and only talk with my owner in DMs. Sorry.");
       }
       return;
@@ -131,7 +133,7 @@ export class DiscordChannel implements Channel {
     const { requester } = identity;
     if (!this.withinLimits(message.author.id, place)) {
       this.audit("discord.refused", requester, "rate_limited", place, message.id);
-      if (this.limiter.take(`notice:${message.author.id}`, NOTICE_PER_MINUTE)) {
+      if (this.noticeDue(message.author.id)) {
         await this.post(place.channel, "You are writing faster than I may answer here; please wait a minute.", message.id);
       }
       return;
@@ -297,6 +299,17 @@ export class DiscordChannel implements Channel {
     const { limits } = this.options.config;
     if (!this.limiter.take(`user:${user}`, limits.perUserPerMinute)) return false;
     return place.guild === undefined || this.limiter.take(`guild:${place.guild}`, limits.perGuildPerMinute);
+  }
+
+  /** True at most once per NOTICE_EVERY_MS for a user (the map is bounded like the rate limiter's). */
+  private noticeDue(user: string): boolean {
+    const now = Date.now();
+    const last = this.noticed.get(user);
+    if (last !== undefined && now - last < NOTICE_EVERY_MS) return false;
+    this.noticed.delete(user);
+    if (this.noticed.size >= SEEN_INTERACTIONS) this.noticed.delete(this.noticed.keys().next().value!);
+    this.noticed.set(user, now);
+    return true;
   }
 
   private remember(id: string): void {

@@ -36,9 +36,5 @@ export function identify(config: DiscordConfig, author: Author, place: Place, ro
 /** The agent's user for a Discord member of one server: conversations, notes and tasks are theirs. */
 export const discordUser = (guild: string, user: string) => `discord:${guild}:${user}`;
 
-/** "Discord user 1234…" — how approvals and notices name a Discord requester. */
-export function describeDiscord(requester: Requester): string {
-  const id = requester.device.replace(/^discord:/, "");
-  const guild = /^discord:(\d+):/.exec(requester.user)?.[1];
-  return requester.role === "owner" ? "the owner on Discord" : `Discord user ${id}${guild ? ` in server ${guild}` : ""}`;
-}
+/** "Discord user 1234… in server 5678… (guest)" — how approvals and notices name a Discord requester. */
+export { describeRequester as describeDiscord } from "../../safety/requester.js";

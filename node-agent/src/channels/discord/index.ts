@@ -2,6 +2,7 @@
  * The Discord channel, when this profile has one (`ora-agent discord setup`): off without discord.json;
  * the Discord libraries are loaded only then, so an agent without Discord never pays for them.
  */
+import type { CommandLine } from "../../cli/invocation.js";
 import type { HandlerRegistry } from "../../handlers.js";
 import type { Logger } from "../../log.js";
 import { FileSecretStore } from "../../safety/secret-store.js";
@@ -18,7 +19,7 @@ export interface DiscordDeps {
   safety: Safety;
   handlers: HandlerRegistry;
   log: Logger;
-  cli: (args: string) => string;
+  cli: CommandLine;
 }
 
 /**
