@@ -182,6 +182,10 @@ describe("the secretary on Discord", () => {
     expect(forged.answer.data?.content).toContain("never approved from");
     const approvals = await runAgentCommand(["approvals", "--state-dir", stateDir, "--profile", "shared"]);
     expect(approvals.stdout).toContain(id);
+    // Decided on the PC instead: the DM says so and loses its button.
+    const denied = await runAgentCommand(["deny", id, "--state-dir", stateDir, "--profile", "shared"]);
+    expect(denied.code).toBe(0);
+    await discord.waitForMessage((m) => m.id === dm.id && m.components.length === 0 && m.content.includes("❌ denied"));
   });
 
   it("turns away a stranger's DM politely, without reaching the model", async () => {

@@ -8,6 +8,9 @@
 import type { Chunk, Result } from "@ora/protocol";
 import type { Caller, HandlerRegistry } from "../handlers.js";
 
+/** Builds a command line the person can paste (`cli(flags)` in cli/invocation.ts makes one); channels never import cli/. */
+export type CommandLine = (words: string, ...values: string[]) => string;
+
 export interface Channel {
   /** "discord" */
   readonly name: string;

@@ -6,8 +6,6 @@
  */
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { DiscordAPIError, HTTPError, RateLimitError, REST } from "@discordjs/rest";
-import { Routes } from "discord-api-types/v10";
 import { z } from "zod";
 import {
   DiscordConfig,
@@ -134,20 +132,23 @@ function promptHidden(question: string): Promise<string> {
 
 /** The bot user and its application, as Discord reports them for this token. */
 async function whoAmI(api: string, token: string): Promise<DiscordConfig["bot"]> {
+  // Loaded here, not at the top: every other command would pay for the Discord libraries.
+  const discord = await import("@discordjs/rest");
+  const { Routes } = await import("discord-api-types/v10");
   // rejectOnRateLimit: a 429 fails at once instead of waiting out Discord's retry-after.
-  const rest = new REST({ version: "10", api, timeout: TIMEOUT_MS, retries: 0, rejectOnRateLimit: () => true }).setToken(token);
+  const rest = new discord.REST({ version: "10", api, timeout: TIMEOUT_MS, retries: 0, rejectOnRateLimit: () => true }).setToken(token);
   try {
     const user = BotUser.safeParse(await rest.get(Routes.user()));
     const application = Application.safeParse(await rest.get(Routes.oauth2CurrentApplication()));
     if (!user.success || !application.success) throw new UserError(`${api} answered, but not the way Discord does: check ORA_DISCORD_API`, 1);
     return { id: user.data.id, name: user.data.username, application: application.data.id };
   } catch (error) {
-    throw refusal(error, api, token);
+    throw refusal(error, api, token, discord);
   }
 }
 
 /** What went wrong, in words that never carry the token. */
-function refusal(error: unknown, api: string, token: string): UserError {
+function refusal(error: unknown, api: string, token: string, { DiscordAPIError, HTTPError, RateLimitError }: typeof import("@discordjs/rest")): UserError {
   if (error instanceof UserError) return error;
   if (error instanceof DiscordAPIError && error.status === 401)
     return new UserError("Discord refused this token: copy it again from the Developer Portal → your application → Bot → Reset Token");

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NotificationBody, Task } from "@ora/protocol";
-import { describeDiscord } from "../channels/discord/identity.js";
+import { describeRequester } from "../safety/requester.js";
 import { mayDecide } from "../methods/approvals.js";
 import type { ApprovalEvent, Safety } from "../safety/index.js";
 import type { PairedDevices } from "../secure/paired-devices.js";
@@ -51,7 +51,7 @@ function approvalAsked(event: ApprovalEvent, paired: PairedDevices, notifier: No
     requester.via === "local"
       ? "this PC"
       : requester.via === "discord"
-        ? describeDiscord(requester)
+        ? describeRequester(requester)
         : (paired.get(requester.device)?.name ?? `device ${requester.device}`);
   const body: NotificationBody = {
     title: safety.profile === "shared" ? "ORA (shared)" : "ORA",

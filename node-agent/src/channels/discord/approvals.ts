@@ -21,7 +21,7 @@ import {
 } from "discord-api-types/v10";
 import { ApprovalError, canonicalJson, type Requester, type Safety } from "../../safety/index.js";
 import type { DiscordConfig } from "./config.js";
-import type { CommandLine } from "../../cli/invocation.js";
+import type { CommandLine } from "../channel.js";
 import { describeRequester } from "../../safety/requester.js";
 
 export const BUTTON_PREFIX = "ora:";

@@ -9,7 +9,7 @@ import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { GatewayDispatchEvents, GatewayIntentBits, InteractionType, MessageFlags } from "discord-api-types/v10";
 import type { Approval, ChatChunk, Task } from "@ora/protocol";
-import type { CommandLine } from "../../cli/invocation.js";
+import type { CommandLine } from "../channel.js";
 import type { HandlerRegistry } from "../../handlers.js";
 import type { Logger } from "../../log.js";
 import { isFinal, type Requester, type Safety } from "../../safety/index.js";

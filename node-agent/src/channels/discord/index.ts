@@ -2,7 +2,7 @@
  * The Discord channel, when this profile has one (`ora-agent discord setup`): off without discord.json;
  * the Discord libraries are loaded only then, so an agent without Discord never pays for them.
  */
-import type { CommandLine } from "../../cli/invocation.js";
+import type { CommandLine } from "../channel.js";
 import type { HandlerRegistry } from "../../handlers.js";
 import type { Logger } from "../../log.js";
 import { FileSecretStore } from "../../safety/secret-store.js";
