@@ -79,10 +79,14 @@ describe("the secretary on Discord", () => {
     (message.components as { components: { label: string; custom_id: string }[] }[]).flatMap((row) => row.components).find((b) => b.label === label)!.custom_id;
   const approvalIdOf = (message: SentMessage) => /· `([0-9a-z]+)`/.exec(message.content)![1]!;
 
-  it("connects with only the intents it uses and offers /approve and /deny", () => {
+  it("connects with only the intents it uses and offers /approve and /deny", async () => {
     // Guild messages, DMs, and message content (one channel is answered without a mention).
     expect(discord.identifies.at(-1)!.intents).toBe((1 << 9) | (1 << 12) | (1 << 15));
-    expect((discord.commands as { name: string }[]).map((c) => c.name).sort()).toEqual(["approve", "deny"]);
+    const put = await discord.waitForRequest((r) => r.method === "PUT" && r.path === `/applications/${discord.bot.id}/commands`);
+    expect((put.body as { name: string; contexts: number[] }[]).map((c) => [c.name, c.contexts])).toEqual([
+      ["approve", [1]],
+      ["deny", [1]],
+    ]);
   });
 
   it("answers a guest's mention with a streamed reply, typing while it works", async () => {
@@ -108,7 +112,8 @@ describe("the secretary on Discord", () => {
 
   it("runs a tool the shared profile allows guests, and refuses one it does not", async () => {
     const id = discord.say({ author: alice, guild: SERVER_A, channel: CHANNEL_A, content: "/run time.now", mentionsBot: true });
-    await replyTo(id, /"iso"/);
+    // A tool's JSON result is shown as a code block.
+    await replyTo(id, /^```json\n\{[\s\S]*"iso"[\s\S]*\n```$/);
     const denied = discord.say({ author: alice, guild: SERVER_A, channel: CHANNEL_A, content: '/run files.read {"path":"x"}', mentionsBot: true });
     await replyTo(denied, /not_found|no such tool/);
   });
@@ -231,6 +236,25 @@ describe("the secretary on Discord", () => {
     expect(discord.resumes).toBeGreaterThanOrEqual(1);
     const id = discord.say({ author: alice, guild: SERVER_A, channel: CHANNEL_A, content: "/help", mentionsBot: true });
     await replyTo(id, /Direct commands/);
+  });
+
+  it("goes on without Discord when the token is refused, and says why", async () => {
+    const otherState = newStateDir();
+    const config = { owner: owner.id, guilds: [], channels: [], bot: { id: discord.bot.id, name: "ora", application: discord.bot.id } };
+    writeDiscordConfig(otherState, { ...config, limits: { perUserPerMinute: 6, perGuildPerMinute: 30 } });
+    const wrong = "MTAwMDAwMDAwMDAwMDAwMDAx.AAAAAA.wrong-token-wrong-token-wrong-token";
+    new FileSecretStore(otherState).set(DISCORD_TOKEN_SECRET, wrong);
+    const other = await startAgent(relay.url, otherState, { ORA_DISCORD_API: discord.api });
+    try {
+      // The relay side is up (startAgent waited for it); the Discord side reports the refusal.
+      await other.waitFor("discord stopped");
+      const status = await runAgentCommand(["discord", "status", "--state-dir", otherState]);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain("Discord refused the bot token");
+      expect(other.output()).not.toContain(wrong);
+    } finally {
+      await other.stop();
+    }
   });
 
   it("audits Discord requests with server, channel and user, and never logs the token", async () => {

@@ -120,6 +120,8 @@ export interface FakeDiscord {
   messages(channel: string): SentMessage[];
   /** Resolves with the first sent/edited message for which match() holds, checked now and after every REST write; rejects after ms (default 10_000) with a message listing what was sent. */
   waitForMessage(match: (m: SentMessage) => boolean, ms?: number): Promise<SentMessage>;
+  /** Resolves with the first REST request (already received, or the next ones) for which match() holds; rejects after ms (default 10_000). */
+  waitForRequest(match: (r: FakeRequest) => boolean, ms?: number): Promise<FakeRequest>;
   /** How many POST /channels/:id/typing the channel got. */
   typing(channel: string): number;
   /** The DM channel id for a user (POST /users/@me/channels {recipient_id} creates it, same id each time). */
@@ -226,6 +228,7 @@ export async function startFakeDiscord(options: { token?: string; heartbeatInter
   const rateLimits: Array<{ route: RegExp; ms: number }> = [];
   const timers = new Set<NodeJS.Timeout>();
   const onWrite = new Set<(s: Stored) => void>();
+  const onRequest = new Set<(r: FakeRequest) => void>();
   let onReady: Array<() => void> = [];
   let onResume: Array<() => void> = [];
 
@@ -380,7 +383,11 @@ export async function startFakeDiscord(options: { token?: string; heartbeatInter
     // @discordjs/rest percent-encodes route segments: "@original" arrives as "%40original".
     const pathname = url.pathname.replaceAll("%40", "@");
     const path = pathname.startsWith("/api/v10/") ? pathname.slice("/api/v10".length) : undefined;
-    if (path) fake.requests.push({ method, path, body, headers: req.headers, at: Date.now() });
+    if (path) {
+      const request = { method, path, body, headers: req.headers, at: Date.now() };
+      fake.requests.push(request);
+      for (const waiter of [...onRequest]) waiter(request);
+    }
     reply ??= path ? answer(method, path, body, url.searchParams, req.headers.authorization) : fail(404, 0, "404: Not Found");
     if (reply.status === 204) res.writeHead(204, reply.headers).end();
     else res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers }).end(JSON.stringify(reply.body));
@@ -539,6 +546,23 @@ export async function startFakeDiscord(options: { token?: string; heartbeatInter
           reject(new Error(`fake Discord: no message matched within ${ms} ms; sent:\n${sent.join("\n") || "  (nothing)"}`));
         });
         onWrite.add(waiter);
+      });
+    },
+    waitForRequest(match, ms = 10_000) {
+      const already = fake.requests.find(match);
+      if (already) return Promise.resolve(already);
+      return new Promise((resolve, reject) => {
+        const waiter = (r: FakeRequest) => {
+          if (!match(r)) return;
+          onRequest.delete(waiter);
+          cancel();
+          resolve(r);
+        };
+        const cancel = later(ms, () => {
+          onRequest.delete(waiter);
+          reject(new Error(`fake Discord: no request matched within ${ms} ms; got ${fake.requests.map((r) => `${r.method} ${r.path}`).join(", ")}`));
+        });
+        onRequest.add(waiter);
       });
     },
     typing: (channel) => typing.get(channel) ?? 0,

@@ -8,7 +8,7 @@ import { type API, Client, type GatewayInteractionCreateDispatchData, type Gatew
 import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { GatewayDispatchEvents, GatewayIntentBits, InteractionType, MessageFlags } from "discord-api-types/v10";
-import type { Approval, ChatChunk, Task } from "@ora/protocol";
+import type { Approval, ChatChunk, Result, Task } from "@ora/protocol";
 import type { CommandLine } from "../channel.js";
 import type { HandlerRegistry } from "../../handlers.js";
 import type { Logger } from "../../log.js";
@@ -19,7 +19,7 @@ import { type Channel, type ChannelStatus, converse } from "../channel.js";
 import { approvalMessage, decideFromDiscord, dmsOwner, readButton, SLASH_COMMANDS, settledMessage } from "./approvals.js";
 import { type DiscordConfig, writeDiscordStatus } from "./config.js";
 import { describeDiscord, identify, type Place } from "./identity.js";
-import { splitMessage, StreamedReply } from "./reply.js";
+import { MESSAGE_LIMIT, splitMessage, StreamedReply } from "./reply.js";
 import { DiscordStore } from "./store.js";
 
 export interface DiscordOptions {
@@ -54,6 +54,7 @@ export class DiscordChannel implements Channel {
   private readonly noticed = new Map<string, number>();
   private readonly unsubscribe: (() => void)[] = [];
   private current: ChannelStatus = { state: "connecting" };
+  private closing = false;
   private ownerDm: string | undefined;
 
   constructor(private readonly options: DiscordOptions) {
@@ -75,6 +76,7 @@ export class DiscordChannel implements Channel {
     this.client.on(GatewayDispatchEvents.MessageCreate, ({ data, api }) => this.guard("message", () => this.onMessage(data, api)));
     this.client.on(GatewayDispatchEvents.InteractionCreate, ({ data, api }) => this.guard("interaction", () => this.onInteraction(data, api)));
     this.gateway.on(WebSocketShardEvents.Closed, (code) => {
+      if (this.closing) return;
       const fatal = FATAL_CLOSE[code];
       this.setStatus(fatal ? { state: "stopped", detail: fatal } : { state: "connecting", detail: `gateway closed (${code}); reconnecting` });
     });
@@ -100,6 +102,7 @@ export class DiscordChannel implements Channel {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     for (const abort of this.aborts) abort.abort();
     await Promise.allSettled(this.turns.values());
@@ -186,7 +189,7 @@ export class DiscordChannel implements Channel {
       );
       if (answer.ok) {
         if (answer.result.conversation) this.store.setConversation(requester.user, place.channel, answer.result.conversation);
-        await reply.finish(answer.result.text.trim() === "" ? "(no answer)" : answer.result.text);
+        await reply.finish(readable(answer.result));
       } else {
         if (conversation && answer.code === "not_found") this.store.forgetConversation(requester.user, place.channel);
         await reply.finish(`That did not work (${answer.code}): ${answer.message}`);
@@ -340,6 +343,14 @@ const FATAL_CLOSE: Record<number, string> = {
   4013: "Discord refused the gateway intents",
   4014: "a privileged intent is not enabled: turn on Message Content Intent in the Developer Portal, or configure no --channel",
 };
+
+/** The answer as Discord shows it best: a tool's JSON result (`/run`) in a code block when it fits one message. */
+function readable(result: Result<"chat">): string {
+  const text = result.text.trim();
+  if (text === "") return "(no answer)";
+  const json = result.result !== undefined && typeof result.result !== "string";
+  return json && text.length <= MESSAGE_LIMIT - 12 ? `\`\`\`json\n${text.replaceAll("```", "`\u200b``")}\n\`\`\`` : text;
+}
 
 function stepWords(chunk: Extract<ChatChunk, { type: "tool" }>): string {
   switch (chunk.status) {
