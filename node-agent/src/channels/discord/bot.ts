@@ -145,7 +145,8 @@ export class DiscordChannel implements Channel {
     const text = message.content.replaceAll(new RegExp(`<@!?${config.bot.id}>`, "g"), "").trim();
     const key = `${requester.user}|${place.channel}`;
     const previous = this.turns.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.turn(requester, place, message.id, text, api));
+    // A turn that failed (its failure is logged by guard) does not hold up the next one.
+    const next = previous.catch(() => undefined).then(() => this.turn(requester, place, message.id, text, api));
     this.turns.set(key, next);
     await next.finally(() => this.turns.get(key) === next && this.turns.delete(key));
   }
