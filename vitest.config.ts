@@ -62,6 +62,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          // A condition polled for (a view updating, a process answering) may take seconds on a
+          // loaded 2-core machine; 1 s, vitest's default, made such waits fail there.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
