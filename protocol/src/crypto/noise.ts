@@ -198,10 +198,7 @@ export class KKHandshake {
   /** WriteMessage: this side's next message, carrying `payload` (encrypted: every KK message is). */
   async writeMessage(payload: Uint8Array): Promise<Uint8Array> {
     const tokens = this.turn(true);
-    if (payload.length > MAX_MESSAGE_BYTES - KEY_BYTES - TAG_BYTES) {
-      this.over = "failed";
-      throw new NoiseError("a Noise message is at most 65535 bytes");
-    }
+    if (payload.length > MAX_MESSAGE_BYTES - KEY_BYTES - TAG_BYTES) throw this.fail(new NoiseError("a Noise message is at most 65535 bytes"));
     const out: Uint8Array[] = [];
     try {
       for (const token of tokens) {
@@ -212,8 +209,7 @@ export class KKHandshake {
         } else this.symmetric.mixKey(await this.dhFor(token));
       }
     } catch (error) {
-      this.over = "failed";
-      throw error instanceof NoiseError ? error : new NoiseError("a Noise handshake key was refused");
+      throw this.fail(error);
     }
     out.push(this.symmetric.encryptAndHash(payload));
     return concatBytes(...out);
@@ -223,8 +219,7 @@ export class KKHandshake {
   async readMessage(message: Uint8Array): Promise<Uint8Array> {
     const tokens = this.turn(false);
     if (message.length > MAX_MESSAGE_BYTES || message.length < KEY_BYTES + TAG_BYTES) {
-      this.over = "failed";
-      throw new NoiseError("a Noise handshake message has the wrong length");
+      throw this.fail(new NoiseError("a Noise handshake message has the wrong length"));
     }
     let at = 0;
     try {
@@ -237,9 +232,7 @@ export class KKHandshake {
       }
       return this.symmetric.decryptAndHash(message.subarray(at));
     } catch (error) {
-      this.over = "failed";
-      // A low-order key makes X25519 refuse (keys.ts dh); say it the same way as a bad tag.
-      throw error instanceof NoiseError ? error : new NoiseError("a Noise handshake key was refused");
+      throw this.fail(error);
     }
   }
 
@@ -249,10 +242,17 @@ export class KKHandshake {
     this.over = "split already"; // once: Split wipes the chaining key
     const handshakeHash = this.symmetric.handshakeHash();
     const [initiatorToResponder, responderToInitiator] = this.symmetric.split();
-    this.e?.secretKey.fill(0);
+    this.e?.secretKey.fill(0); // forward secrecy: the ephemeral secret is not needed any more
     return this.initiator
       ? { sendKey: initiatorToResponder, receiveKey: responderToInitiator, handshakeHash }
       : { sendKey: responderToInitiator, receiveKey: initiatorToResponder, handshakeHash };
+  }
+
+  /** Ends the handshake for good; a low-order key (keys.ts dh refuses it) reads as any other failure. */
+  private fail(error: unknown): NoiseError {
+    this.over = "failed";
+    this.e?.secretKey.fill(0);
+    return error instanceof NoiseError ? error : new NoiseError("a Noise handshake key was refused");
   }
 
   /** The tokens of the next message, if it is this side's turn to write (or read) it. */
