@@ -156,5 +156,8 @@ describe("Noise_KK_25519_ChaChaPoly_SHA256", () => {
     expect(() => initiator().split()).toThrow(/not complete/);
     const lowOrder = new Uint8Array(48); // an all-zero ephemeral key
     await expect(responder().readMessage(lowOrder)).rejects.toBeInstanceOf(NoiseError);
+    // No Noise message exceeds 65535 bytes: 32 for e, 16 for the tag, the rest for the payload.
+    await expect(initiator().writeMessage(new Uint8Array(65535 - 48 + 1))).rejects.toThrow(/65535/);
+    await expect(initiator().writeMessage(new Uint8Array(65535 - 48))).resolves.toHaveLength(65535);
   });
 });

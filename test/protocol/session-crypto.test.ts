@@ -210,6 +210,12 @@ describe("handshake version 2 (Noise KK)", () => {
     expect(() => b.accepted.channel.open(channelA.seal({ n: 2 }).payload)).toThrow(/failed authentication/);
   });
 
+  it("refuses to start with a device id too long for the prologue's length byte", async () => {
+    const keys = { deviceKey: staticKey(generateKeyPair().secretKey), agentPublicKey: generateKeyPair().publicKey };
+    await expect(beginHandshakeV2({ ...keys, device: "é".repeat(128) })).rejects.toMatchObject({ reason: "bad_handshake" });
+    await expect(beginHandshakeV2({ ...keys, device: "é".repeat(127) })).resolves.toBeDefined();
+  });
+
   it("refuses malformed answers, a version 1 answer, and a finished handshake used again", async () => {
     const { hs, accepted } = await sessionV2();
     await expect(hs.finish({ e2e: 2, m: "short" })).rejects.toMatchObject({ reason: "bad_handshake" });
