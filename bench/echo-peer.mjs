@@ -18,7 +18,7 @@
  *           the same `ws` client options (handshake timeout, no permessage-deflate), decodeFrame() of
  *           the header with a zod schema from @ora/protocol, the at-most-once id set, an
  *           AbortController per request, the handshake check of every payload, a session's first
- *           request being the handshake (acceptHandshake with this peer's long-term key), then
+ *           request being the handshake (acceptHandshakeV2, or acceptHandshake for version 1, with this peer's long-term key), then
  *           SecureChannel.open of every request, SealedRequest.safeParse, the agent's own built-in
  *           `echo` handler through the registry's dispatch (node-agent/dist/handlers.js: method, role and
  *           params checked against the method catalogue), an awaited run, and
@@ -33,11 +33,12 @@
  */
 import {
   acceptHandshake,
+  acceptHandshakeV2,
+  AnyHandshakeHello,
   ClientFrame,
   decodeFrame,
   encodeFrame,
   fromBase64Url,
-  HandshakeHello,
   parsePayload,
   PONG_FRAME,
   RelayToAgentFrame,
@@ -130,11 +131,12 @@ async function execute(session, relayDevice, payload, reply) {
   };
   const refuse = (message) => send("res", JSON.stringify({ ok: false, error: { code: "failed", message } }));
   try {
-    const hello = HandshakeHello.safeParse(parsePayload(payload));
+    const hello = AnyHandshakeHello.safeParse(parsePayload(payload));
     if (hello.success) {
       const devicePublicKey = devices.get(hello.data.dev);
       if (!devicePublicKey || (relayDevice !== session && hello.data.dev !== relayDevice)) return refuse("this device is not paired with this PC");
-      const { answer, channel } = await acceptHandshake(hello.data, { agentKey: identity, devicePublicKey });
+      const keys = { agentKey: identity, devicePublicKey };
+      const { answer, channel } = hello.data.e2e === 2 ? await acceptHandshakeV2(hello.data, keys) : await acceptHandshake(hello.data, keys);
       channels.set(session, channel);
       return send("res", JSON.stringify(answer));
     }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { acceptHandshake, beginHandshake, generateKeyPair, OraClient, pairDevice, staticKey } from "@ora/protocol";
+import { acceptHandshakeV2, beginHandshakeV2, generateKeyPair, OraClient, pairDevice, staticKey } from "@ora/protocol";
 import { median, quantile, run } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
 import { childPids, procStat, stack, startAgent, startEchoOnOra, startOra, startOraWorker } from "./targets.mjs";
@@ -82,8 +82,8 @@ export const E2EE_SCENARIOS = [
 export async function cryptoCost(sizes = [64, 1024, 65_536]) {
   const agent = generateKeyPair();
   const device = generateKeyPair();
-  const hs = beginHandshake({ device: "d", deviceKey: staticKey(device.secretKey), agentPublicKey: agent.publicKey });
-  const { answer, channel: agentEnd } = await acceptHandshake(hs.hello, { agentKey: staticKey(agent.secretKey), devicePublicKey: device.publicKey });
+  const hs = await beginHandshakeV2({ device: "d", deviceKey: staticKey(device.secretKey), agentPublicKey: agent.publicKey });
+  const { answer, channel: agentEnd } = await acceptHandshakeV2(hs.hello, { agentKey: staticKey(agent.secretKey), devicePublicKey: device.publicKey });
   const deviceEnd = await hs.finish(answer);
   const out = {};
   for (const bytes of sizes) {

@@ -7,7 +7,7 @@
  * agent's paired-device file (devices.json in its state directory), which the running agent re-reads
  * when it changes.
  */
-import { beginHandshake, generateKeyPair, staticKey, toBase64Url } from "@ora/protocol";
+import { beginHandshakeV2, generateKeyPair, staticKey, toBase64Url } from "@ora/protocol";
 import { loadOrCreateIdentity, PairedDevices } from "ora-agent";
 
 /** Mints a relay credential for a new device of the Node holding `nodeCredential`. */
@@ -57,7 +57,7 @@ export async function provisionPeerDevice(url, nodeCredential, name = "bench") {
  * bytes the answer took (counted by the session for its flow-control acks).
  */
 export async function handshake(ws, device, request) {
-  const started = beginHandshake({ device: device.id, deviceKey: device.key, agentPublicKey: device.agentPublicKey });
+  const started = await beginHandshakeV2({ device: device.id, deviceKey: device.key, agentPublicKey: device.agentPublicKey });
   const answer = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no handshake answer within 5 s")), 5000);
     ws.once("message", (data) => {

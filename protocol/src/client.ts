@@ -1,11 +1,13 @@
 /**
  * A typed client for one session with a Node through the relay: connect, request, stream, cancel,
  * receive pushes. The web client, the terminal client and the tests all use this one implementation.
- * Every payload is sealed end to end (crypto/session.ts): the session's first request is the handshake,
- * and it is redone whenever the agent comes back after being offline. It runs wherever a WHATWG
+ * Every payload is sealed end to end (crypto/session.ts): the session's first request is the handshake
+ * (version 2, crypto/session-v2.ts; version 1 with an agent that predates it), and it is redone
+ * whenever the agent comes back after being offline. It runs wherever a WHATWG
  * WebSocket exists (browsers, Node ≥ 22, workerd); pass `WebSocket` to use another implementation.
  */
-import { beginHandshake, type SecureChannel } from "./crypto/session.js";
+import { beginHandshake, NO_SESSION_MESSAGE, type SecureChannel } from "./crypto/session.js";
+import { beginHandshakeV2 } from "./crypto/session-v2.js";
 import type { StaticKey } from "./crypto/keys.js";
 import type { AnyErrorCode } from "./errors.js";
 import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";
@@ -218,21 +220,38 @@ export class OraClient {
     return this.channel;
   }
 
-  private handshake(): Promise<SecureChannel> {
+  private async handshake(): Promise<SecureChannel> {
     const { identity } = this.options;
-    const handshake = beginHandshake({ device: identity.device, deviceKey: identity.key, agentPublicKey: identity.agentPublicKey });
+    const keys = { device: identity.device, deviceKey: identity.key, agentPublicKey: identity.agentPublicKey };
+    const v2 = await beginHandshakeV2(keys);
+    const answer = await this.exchange(v2.hello);
+    const refusal = AnswerPayload.safeParse(answer);
+    if (refusal.success && !refusal.data.ok && refusal.data.error.message === NO_SESSION_MESSAGE) {
+      // An agent from before version 2 takes our hello for a request without a handshake: speak
+      // version 1 to it. (An agent that knows version 2 never answers a version 2 hello this way.)
+      const v1 = beginHandshake(keys);
+      return this.finish(await this.exchange(v1.hello), v1.finish);
+    }
+    return this.finish(answer, v2.finish);
+  }
+
+  /** Sends a handshake hello as the session's next request and waits for the answer, in clear. */
+  private exchange(hello: object): Promise<unknown> {
     const id = `hs${this.nextId++}`;
     const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { seq: 0, resolve, reject }));
-    this.socket.send(encodeFrame({ t: "req", id }, JSON.stringify(handshake.hello)));
-    return answer.then(
-      (raw) => {
-        // The agent's refusal (an unknown or removed device) comes in clear; say what it said.
-        const refusal = AnswerPayload.safeParse(raw);
-        if (refusal.success && !refusal.data.ok) return Promise.reject(new OraError("handshake_failed", refusal.data.error.message));
-        return handshake.finish(raw).catch((error: Error) => Promise.reject(new OraError("handshake_failed", error.message)));
-      },
-      (error: OraError) => Promise.reject(error),
-    );
+    this.socket.send(encodeFrame({ t: "req", id }, JSON.stringify(hello)));
+    return answer;
+  }
+
+  private async finish(answer: unknown, finish: (answer: unknown) => Promise<SecureChannel>): Promise<SecureChannel> {
+    // The agent's refusal (an unknown or removed device) comes in clear; say what it said.
+    const refusal = AnswerPayload.safeParse(answer);
+    if (refusal.success && !refusal.data.ok) throw new OraError("handshake_failed", refusal.data.error.message);
+    try {
+      return await finish(answer);
+    } catch (error) {
+      throw new OraError("handshake_failed", (error as Error).message);
+    }
   }
 
   onPush(listener: (push: Push) => void): () => void {

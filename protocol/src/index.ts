@@ -11,6 +11,8 @@ export * from "./crypto/cpace.js";
 export * from "./encoding.js";
 export * from "./crypto/keys.js";
 export * from "./crypto/session.js";
+export * from "./crypto/noise.js";
+export * from "./crypto/session-v2.js";
 export * from "./crypto/pairing.js";
 export * from "./pairing-code.js";
 export * from "./pair-client.js";

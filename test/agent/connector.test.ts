@@ -61,7 +61,7 @@ const header = (rid: number, s = "s1", dev = "d1") => ({ t: "req", rid, s, dev, 
 
 /** Handshakes session s1 as device d1 over a scripted relay side; returns a sealed-request builder. */
 async function secureSession(side: Peer, device: DeviceCrypto, rid = 1000) {
-  side.send(encodeFrame(header(rid, "s1", device.id), device.hello()));
+  side.send(encodeFrame(header(rid, "s1", device.id), await device.hello()));
   await device.finish((await side.next((f) => f.header.rid === rid)).payload);
   return (r: number, method: string, params?: unknown) => encodeFrame(header(r, "s1", device.id), device.seal(method, params).payload);
 }
@@ -179,7 +179,7 @@ describe("agent connector", () => {
     expect(guest.open((await side.next((f) => f.header.rid === 5)).payload).body.result).toMatchObject({ device: "g1", role: "guest" });
     // A relay that claims the session belongs to another device gets no handshake.
     const other = new DeviceCrypto(dir, "o1");
-    side.send(encodeFrame(header(6, "s2", "someone-else"), other.hello()));
+    side.send(encodeFrame(header(6, "s2", "someone-else"), await other.hello()));
     expect(JSON.parse((await side.next((f) => f.header.rid === 6)).payload!)).toMatchObject({
       ok: false,
       error: { message: expect.stringMatching(/not paired/) },

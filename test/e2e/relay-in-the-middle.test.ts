@@ -3,7 +3,7 @@
  * frame. It must learn no content, and every frame it alters, replays, reorders or injects must be
  * rejected by the end that receives it.
  */
-import { OraClient, OraError } from "@ora/protocol";
+import { generateKeyPair, OraClient, OraError } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
@@ -158,9 +158,58 @@ describe("a relay in the middle", () => {
     mitm.tamper = (_d, text) => [text];
     const before = mitm.frames.length;
     const client = await OraClient.connect({ identity: { ...device, relay: mitm.url } });
-    await expect.poll(() => mitm.frames.slice(before).filter((f) => f.direction === "down" && f.text.includes('"e2e":1')).length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => mitm.frames.slice(before).filter((f) => f.direction === "down" && f.text.includes('"e2e":2')).length, { timeout: 5000 }).toBe(1);
     const hello = mitm.frames.slice(before).find((f) => f.direction === "up" && f.text.startsWith('{"t":"req"'))!;
-    expect(hello.text).toContain('"e2e":1'); // the first request on the wire is the handshake, unasked
+    expect(hello.text).toContain('"e2e":2'); // the first request on the wire is the handshake, unasked
+    client.close();
+  });
+
+  const isHello = (direction: string, text: string, version: number) => direction === "up" && isReq(text) && text.includes(`\n{"e2e":${version},`);
+  const isAnswer = (direction: string, text: string) => direction === "down" && text.startsWith('{"t":"res"') && text.includes('\n{"e2e":');
+  /** Flips one base64url character of the handshake's Noise message `m`, inside its ephemeral key. */
+  const flipMessage = (text: string) => {
+    const at = text.indexOf('"m":"') + 5 + 10;
+    return text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1);
+  };
+
+  it("refuses a version 2 hello altered in transit at the agent, and the client does not fall back to version 1", async () => {
+    const before = mitm.frames.length;
+    mitm.tamper = (direction, text) => [isHello(direction, text, 2) ? flipMessage(text) : text];
+    const client = await OraClient.connect({ identity: { ...device, relay: mitm.url } });
+    await expect(client.request("ping")).rejects.toMatchObject({ code: "handshake_failed", message: expect.stringMatching(/handshake failed/) });
+    const hellos = mitm.frames.slice(before).filter((f) => f.direction === "up" && isReq(f.text));
+    expect(hellos.some((f) => f.text.includes('"e2e":1'))).toBe(false);
+    client.close();
+  });
+
+  it("refuses a version 2 answer altered in transit at the client", async () => {
+    mitm.tamper = (direction, text) => [isAnswer(direction, text) ? flipMessage(text) : text];
+    const client = await OraClient.connect({ identity: { ...device, relay: mitm.url } });
+    await expect(client.request("ping")).rejects.toMatchObject({ code: "handshake_failed", message: expect.stringMatching(/not the paired PC/) });
+    client.close();
+  });
+
+  it("gets no session for a device that trusts another static key than its agent's, as if the relay had swapped it", async () => {
+    mitm.tamper = (_d, text) => [text];
+    const swapped = generateKeyPair().publicKey;
+    const client = await OraClient.connect({ identity: { ...device, relay: mitm.url, agentPublicKey: swapped } });
+    // The agent cannot read message 1, which was encrypted to the swapped key: it refuses.
+    await expect(client.request("ping")).rejects.toMatchObject({ code: "handshake_failed", message: expect.stringMatching(/handshake failed/) });
+    client.close();
+  });
+
+  it("connects a client to an agent that predates version 2: it falls back to version 1 on that agent's answer", async () => {
+    const before = mitm.frames.length;
+    // An agent before version 2 sees a version 2 hello as this agent sees one of a version it does
+    // not know: the relay-side rewrite makes the real agent answer exactly as an old one does.
+    mitm.tamper = (direction, text) => [isHello(direction, text, 2) ? text.replace('{"e2e":2,', '{"e2e":3,') : text];
+    const client = await OraClient.connect({ identity: { ...device, relay: mitm.url } });
+    expect(await client.request("echo", "over v1")).toBe("over v1");
+    const hellos = mitm.frames
+      .slice(before)
+      .filter((f) => f.direction === "up" && isReq(f.text))
+      .map((f) => f.text.match(/\n\{"e2e":(\d)/)?.[1]);
+    expect(hellos.slice(0, 2)).toEqual(["2", "1"]);
     client.close();
   });
 

@@ -3,7 +3,7 @@
  * minted by the Node, and the device written into the agent's paired-device list, exactly as
  * `ora-agent pair` leaves them. Tests about anything but pairing itself start from here.
  */
-import { beginHandshake, type SecureChannel, generateKeyPair, staticKey, toBase64Url, type DeviceIdentity, type Role } from "@ora/protocol";
+import { beginHandshake, beginHandshakeV2, type SecureChannel, generateKeyPair, staticKey, toBase64Url, type DeviceIdentity, type Role } from "@ora/protocol";
 import { loadOrCreateIdentity, PairedDevices } from "ora-agent";
 import type { Relay } from "./relay.js";
 
@@ -30,24 +30,24 @@ export async function provisionDevice(
  */
 export class DeviceCrypto {
   private channel: SecureChannel | undefined;
-  private handshake: ReturnType<typeof beginHandshake> | undefined;
+  private handshake: { finish(answer: unknown): Promise<SecureChannel> } | undefined;
   readonly key = generateKeyPair();
 
   constructor(
     readonly stateDir: string,
     readonly id = "d1",
     readonly role: Role = "owner",
+    /** The handshake version this device speaks: 1 plays an app from before version 2. */
+    readonly version: 1 | 2 = 2,
   ) {
     new PairedDevices(stateDir).add({ id, name: `${id}-name`, role, publicKey: toBase64Url(this.key.publicKey), pairedAt: new Date().toISOString() });
   }
 
-  hello(): string {
-    this.handshake = beginHandshake({
-      device: this.id,
-      deviceKey: staticKey(this.key.secretKey),
-      agentPublicKey: loadOrCreateIdentity(this.stateDir).publicKey,
-    });
-    return JSON.stringify(this.handshake.hello);
+  async hello(): Promise<string> {
+    const keys = { device: this.id, deviceKey: staticKey(this.key.secretKey), agentPublicKey: loadOrCreateIdentity(this.stateDir).publicKey };
+    const handshake = this.version === 1 ? beginHandshake(keys) : await beginHandshakeV2(keys);
+    this.handshake = handshake;
+    return JSON.stringify(handshake.hello);
   }
 
   async finish(answerPayload: string | undefined): Promise<void> {

@@ -1,26 +1,31 @@
 /**
- * The agent's end of every client session's encryption (protocol crypto/session.ts). A session's first
- * request must be the handshake from a paired device; after it, every request must be sealed under
+ * The agent's end of every client session's encryption (protocol crypto/session.ts, session-v2.ts). A
+ * session's first request must be the handshake from a paired device, version 2 (Noise KK) or, until
+ * V1_ACCEPTED_UNTIL, version 1; after it, every request must be sealed under
  * that session's keys, and every answer, chunk and push the agent sends is sealed too. Nothing from
  * a device is acted on in clear, so a relay cannot inject requests, and the device's identity and
  * role come from the pairing record, never from the relay.
  */
 import {
   acceptHandshake,
+  acceptHandshakeV2,
+  AnyHandshakeHello,
+  NO_SESSION_MESSAGE,
   type SecureChannel,
   SecureChannelError,
-  HandshakeHello,
+  V1_ACCEPTED_UNTIL,
   parsePayload,
   SealedRequest,
   type AnswerPayload,
   type HandshakeAnswer,
+  type HandshakeAnswerV2,
   type RequestPayload,
   type StaticKey,
 } from "@ora/protocol";
 import type { PairedDevice, PairedDevices } from "./paired-devices.js";
 
 export type Incoming =
-  | { kind: "handshake"; answer: HandshakeAnswer; device: PairedDevice }
+  | { kind: "handshake"; answer: HandshakeAnswer | HandshakeAnswerV2; device: PairedDevice }
   | { kind: "request"; request: RequestPayload; seq: number; device: PairedDevice }
   | { kind: "refused"; answer: AnswerPayload; why: string };
 
@@ -35,17 +40,20 @@ export class SecureSessions {
   constructor(
     private readonly identity: StaticKey,
     private readonly devices: PairedDevices,
+    private readonly options: { now?: () => number } = {},
   ) {}
 
   /** Reads one request payload from session `sid`, which the relay says belongs to device `relayDevice`. */
   async receive(sid: string, relayDevice: string, payload: string | undefined): Promise<Incoming> {
     // Sealed payloads are base64url and never start with "{": only JSON can be a handshake.
     if (payload?.startsWith("{")) {
-      const hello = HandshakeHello.safeParse(parsePayload(payload));
+      // A hello of a version this agent does not know falls through to the refusal below, which a
+      // client takes as "speak an older version" (protocol crypto/session.ts NO_SESSION_MESSAGE).
+      const hello = AnyHandshakeHello.safeParse(parsePayload(payload));
       if (hello.success) return this.handshake(sid, relayDevice, hello.data);
     }
     const secure = this.sessions.get(sid);
-    if (!secure) return refuse("no end-to-end session: handshake first", "request before handshake");
+    if (!secure) return refuse(NO_SESSION_MESSAGE, "request before handshake");
     let opened: { seq: number; message: unknown };
     try {
       opened = secure.channel.open(payload ?? "");
@@ -83,11 +91,15 @@ export class SecureSessions {
     this.sessions.clear();
   }
 
-  private async handshake(sid: string, relayDevice: string, hello: HandshakeHello): Promise<Incoming> {
+  private async handshake(sid: string, relayDevice: string, hello: AnyHandshakeHello): Promise<Incoming> {
     const device = this.devices.get(hello.dev);
     if (!device || hello.dev !== relayDevice) return refuse("this device is not paired with this PC: pair it again", "unknown device");
+    if (hello.e2e === 1 && (this.options.now ?? Date.now)() >= V1_ACCEPTED_UNTIL) {
+      return refuse("this app's end-to-end encryption is too old for this PC: update the app", "handshake v1 no longer accepted");
+    }
     try {
-      const { answer, channel } = await acceptHandshake(hello, { agentKey: this.identity, devicePublicKey: device.key });
+      const keys = { agentKey: this.identity, devicePublicKey: device.key };
+      const { answer, channel } = hello.e2e === 2 ? await acceptHandshakeV2(hello, keys) : await acceptHandshake(hello, keys);
       this.sessions.set(sid, { channel, device });
       return { kind: "handshake", answer, device };
     } catch {

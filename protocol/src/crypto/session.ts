@@ -1,8 +1,10 @@
 /**
  * End-to-end encryption between a paired device and its agent. The relay carries these bytes and
- * can read none of them.
+ * can read none of them. This file holds the secure channel's framing (SecureChannel) and the
+ * handshake's version 1; clients now send version 2, Noise KK (crypto/session-v2.ts), and agents
+ * accept version 1 until V1_ACCEPTED_UNTIL (docs/PROTOCOL.md, "Versions").
  *
- * Handshake (one round trip at the start of every client session, carried as the session's first
+ * Handshake version 1 (one round trip at the start of every client session, carried as the session's first
  * request; both sides already hold each other's long-term X25519 keys from pairing):
  *
  *   device → agent  {"e2e":1,"dev":"<device id>","e":"<ephemeral public key Ec>"}
@@ -35,7 +37,7 @@ import { fromBase64Url, toBase64Url } from "../encoding.js";
 import { sessionAead, type SessionAead } from "./aead.js";
 import { dh, generateKeyPair, KEY_BYTES, type StaticKey } from "./keys.js";
 
-export const SECURE_CHANNEL_VERSION = 1;
+const V1 = 1;
 const LABEL = utf8ToBytes("ora e2e v1");
 const KEYS_INFO = utf8ToBytes("ora e2e v1 keys");
 const CONFIRMATION = "ora e2e v1 ready";
@@ -53,9 +55,9 @@ export class SecureChannelError extends Error {
 }
 
 const Key = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-export const HandshakeHello = z.object({ e2e: z.literal(SECURE_CHANNEL_VERSION), dev: z.string().min(1).max(64), e: Key });
+export const HandshakeHello = z.object({ e2e: z.literal(V1), dev: z.string().min(1).max(64), e: Key });
 export type HandshakeHello = z.infer<typeof HandshakeHello>;
-export const HandshakeAnswer = z.object({ e2e: z.literal(SECURE_CHANNEL_VERSION), e: Key, c: z.string().max(200) });
+export const HandshakeAnswer = z.object({ e2e: z.literal(V1), e: Key, c: z.string().max(200) });
 export type HandshakeAnswer = z.infer<typeof HandshakeAnswer>;
 
 /** One direction-pair of a session: seals what this end sends, opens what the other end sent. */
@@ -85,10 +87,23 @@ export class SecureChannel {
   }
 }
 
+/**
+ * Agents accept a version 1 hello until this instant (six months after version 2 shipped) and refuse
+ * it from then on, telling the device to update.
+ */
+export const V1_ACCEPTED_UNTIL = Date.parse("2027-06-01T00:00:00Z");
+
+/**
+ * What an agent answers, in clear, to a session's first payload that is no hello it knows: a request
+ * before any handshake, or a hello of a version it does not speak. Agents have answered exactly this
+ * since version 1, so a client reads it, in answer to its hello, as "this agent predates that version".
+ */
+export const NO_SESSION_MESSAGE = "no end-to-end session: handshake first";
+
 /** The device's side: start with `hello`, finish with the agent's answer. */
 export function beginHandshake(options: { device: string; deviceKey: StaticKey; agentPublicKey: Uint8Array }) {
   const ephemeral = generateKeyPair();
-  const hello: HandshakeHello = { e2e: SECURE_CHANNEL_VERSION, dev: options.device, e: toBase64Url(ephemeral.publicKey) };
+  const hello: HandshakeHello = { e2e: V1, dev: options.device, e: toBase64Url(ephemeral.publicKey) };
   return {
     hello,
     async finish(raw: unknown): Promise<SecureChannel> {
@@ -129,7 +144,7 @@ export async function acceptHandshake(
   const keys = deriveKeys(ikm, hello.dev, options.devicePublicKey, options.agentKey.publicKey, deviceEphemeral, ephemeral.publicKey);
   ephemeral.secretKey.fill(0);
   const answer: HandshakeAnswer = {
-    e2e: SECURE_CHANNEL_VERSION,
+    e2e: V1,
     e: toBase64Url(ephemeral.publicKey),
     c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION),
   };
