@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../node-agent/src/errors.js";
 import { runProgramTool } from "../../node-agent/src/tools/run.js";
 import { bwrapArgs, detectSandbox, type SandboxPlan, sbplString, seatbeltProfile } from "../../node-agent/src/tools/sandbox/index.js";
-import { newStateDir, startAgent } from "../helpers/agent.js";
+import { newStateDir, runAgentCommand, startAgent } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
 import { startRelay } from "../helpers/relay.js";
@@ -224,6 +224,26 @@ describe("detectSandbox", () => {
     expect(runProgram.description).toContain("runs in a sandbox (bubblewrap)");
     const none = detectSandbox({ PATH: tempDir() }, "linux");
     expect(runProgramTool(none).description).toContain("runs without a sandbox on this PC: bubblewrap (bwrap) is not installed");
+  });
+});
+
+describe("ora-agent doctor", () => {
+  const sandboxCheck = async (env: Record<string, string>) => {
+    const doctor = await runAgentCommand(["doctor", "--json", "--state-dir", newStateDir(), "--relay", "http://127.0.0.1:9"], env);
+    const checks: { name: string; ok: boolean; essential: boolean; detail: string; fix?: string }[] = JSON.parse(doctor.stdout).checks;
+    return checks.find((check) => check.name === "program sandbox");
+  };
+
+  it("shows the sandbox it found, and warns with the fix when it is off or missing", async () => {
+    const [found, off, missing] = await Promise.all([sandboxCheck({}), sandboxCheck({ ORA_SANDBOX: "off" }), sandboxCheck({ PATH: tempDir() })]);
+    expect(found).toMatchObject({ ok: true, detail: expect.stringContaining("bubblewrap") });
+    expect(off).toMatchObject({
+      ok: false,
+      essential: false,
+      detail: expect.stringContaining("runs without a sandbox: the sandbox is turned off (ORA_SANDBOX=off)"),
+      fix: expect.stringContaining("unset ORA_SANDBOX"),
+    });
+    expect(missing).toMatchObject({ ok: false, fix: expect.stringContaining("sudo apt install bubblewrap") });
   });
 });
 
