@@ -315,6 +315,11 @@ ${connectScript(JSON.stringify(join(state, "control.sock")))}`;
     expect(existsSync(join("/tmp", name))).toBe(false);
   });
 
+  it("has no capabilities, even when the agent runs as root", async () => {
+    const result = await call(runProgram, { argv: ["grep", "^CapEff:", "/proc/self/status"] }, toolContext({ roots: [tempDir()] }));
+    expect(result.stdout).toMatch(/^CapEff:\s+0+\n$/);
+  });
+
   it("refuses a program that lives in the hidden home folder, plainly", async () => {
     const home = fakeHome();
     mkdirSync(join(home, "bin"));

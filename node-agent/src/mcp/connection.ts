@@ -13,7 +13,6 @@ import type { Logger } from "../log.js";
 import { isLocalUrl, type McpServerConfig } from "./config.js";
 import { launchOf, type McpConfinement } from "./sandbox.js";
 import { AGENT_VERSION } from "../version.js";
-import { detectSandbox } from "../tools/sandbox/index.js";
 
 export type { McpToolDefinition };
 
@@ -116,7 +115,7 @@ export class McpConnection {
     if (server.transport === "http") {
       return new StreamableHTTPClientTransport(new URL(server.url), { fetch: localFetch });
     }
-    const launch = launchOf(server, this.confinement ?? { sandbox: detectSandbox(process.env), roots: [], excluded: [] });
+    const launch = launchOf(server, this.confinement);
     const transport = new StdioClientTransport({ ...launch, env: server.env, stderr: "pipe" });
     // The pipe must be drained or a chatty server blocks on a full pipe; keep a tail for error messages.
     this.stderrTail = "";

@@ -36,7 +36,7 @@ export interface McpTools {
 export interface StartMcpOptions {
   /** How long a server may take to start and list its tools. */
   connectTimeoutMs?: number;
-  /** The sandbox and folders for servers marked `"sandbox": true`; by default this PC's sandbox with no writable folder. */
+  /** The sandbox and folders for servers marked `"sandbox": true` (see launchOf). */
   confinement?: McpConfinement;
 }
 

@@ -6,7 +6,7 @@
  * silent downgrade.
  */
 import { realpathSync } from "node:fs";
-import { findProgram, hiddenBy, planFor, wrap, type Sandbox } from "../tools/sandbox/index.js";
+import { detectSandbox, findProgram, hiddenBy, planFor, wrap, type Sandbox } from "../tools/sandbox/index.js";
 import type { StdioServerConfig } from "./config.js";
 
 export interface McpConfinement {
@@ -23,9 +23,13 @@ export interface StdioLaunch {
   cwd?: string;
 }
 
-/** The command line that starts `server`: itself, or wrapped in the sandbox when it asks for one. */
-export function launchOf(server: StdioServerConfig, confinement: McpConfinement, env: NodeJS.ProcessEnv = process.env): StdioLaunch {
+/**
+ * The command line that starts `server`: itself, or wrapped in the sandbox when it asks for one.
+ * Without a confinement, this PC's sandbox with no writable folder.
+ */
+export function launchOf(server: StdioServerConfig, given?: McpConfinement, env: NodeJS.ProcessEnv = process.env): StdioLaunch {
   if (!server.sandbox) return { command: server.command, args: server.args, cwd: server.cwd };
+  const confinement = given ?? { sandbox: detectSandbox(env), roots: [], excluded: [] };
   const { sandbox } = confinement;
   if (sandbox.kind === "none") throw new Error(`it asks for "sandbox": true, but ${sandbox.reason} (${sandbox.fix})`);
   // Without a working folder of its own it starts at "/": the agent's folder may be one the sandbox hides.
