@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "../../node-agent/src/safety/index.js";
 import { ToolError, type Tool } from "../../node-agent/src/safety/tool.js";
-import { filesWrite, runProgram } from "../../node-agent/src/tools/index.js";
+import { detectSandbox, filesWrite, runProgramTool } from "../../node-agent/src/tools/index.js";
 import { alice, bob, gus, gwen, harness } from "./fixtures.js";
 
 describe("the tool registry", () => {
@@ -102,7 +102,7 @@ describe("the tool registry", () => {
   });
 
   it("refuses a call that can only fail before asking anyone to approve it: files.write and run.program with no folder shared", async () => {
-    const { safety } = harness({ tools: () => [filesWrite, runProgram] });
+    const { safety } = harness({ tools: () => [filesWrite, runProgramTool(detectSandbox())] });
     for (const [tool, args] of [
       ["files.write", { path: "a.txt", content: "x" }],
       ["run.program", { argv: ["true"] }],

@@ -1,11 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runProgram } from "../../node-agent/src/tools/index.js";
+import { detectSandbox, runProgramTool } from "../../node-agent/src/tools/index.js";
 import { minimalEnv } from "../../node-agent/src/tools/run.js";
 import { call, tempDir, toolContext, toolError } from "./context.js";
 
 const node = process.execPath;
+/** As the agent builds it: in this PC's sandbox (CI installs bubblewrap). */
+const runProgram = runProgramTool(detectSandbox());
+/**
+ * Without a sandbox, for the tests that read a grandchild's pid from inside: in a sandbox's own PID
+ * namespace that pid means nothing outside (test/tools/sandbox.test.ts checks the sandboxed case).
+ */
+const unconfined = runProgramTool({ kind: "none", off: true, reason: "off for this test", fix: "" });
 
 /** True while a process with this pid exists (signal 0 only checks). */
 function alive(pid: number): boolean {
@@ -58,7 +65,9 @@ describe("run.program", () => {
     try {
       const ctx = toolContext({ roots: [tempDir()] });
       const result = await call(runProgram, { argv: [node, "-e", "console.log(JSON.stringify(Object.keys(process.env).sort()))"] }, ctx);
-      expect(JSON.parse(result.stdout)).toEqual(Object.keys(minimalEnv()).sort());
+      // bubblewrap sets PWD to the working folder after its own options are applied; it holds nothing secret.
+      const seen = (JSON.parse(result.stdout) as string[]).filter((key) => key !== "PWD");
+      expect(seen).toEqual(Object.keys(minimalEnv()).sort());
       expect(Object.keys(minimalEnv()).sort()).toEqual(["HOME", "LANG", "PATH"].filter((k) => k === "LANG" || process.env[k] !== undefined));
     } finally {
       delete process.env.ORA_TEST_SECRET;
@@ -77,7 +86,7 @@ describe("run.program", () => {
     // The shell prints its background child's pid, then waits; both must die.
     const script = "sleep 60 & echo $! > grandchild.pid; wait";
     const root = ctx.config.roots[0]!;
-    const err = await toolError(call(runProgram, { argv: ["sh", "-c", script] }, ctx), "timeout");
+    const err = await toolError(call(unconfined, { argv: ["sh", "-c", script] }, ctx), "timeout");
     expect(err.message).toMatch(/500 ms/);
     const grandchild = Number(readFileSync(join(root, "grandchild.pid"), "utf8"));
     await expect.poll(() => alive(grandchild), { timeout: 5_000 }).toBe(false);
@@ -93,7 +102,7 @@ describe("run.program", () => {
     const root = tempDir();
     const controller = new AbortController();
     const ctx = toolContext({ roots: [root], signal: controller.signal });
-    const running = call(runProgram, { argv: ["sh", "-c", "echo $$ > shell.pid; sleep 60 & wait"] }, ctx);
+    const running = call(unconfined, { argv: ["sh", "-c", "echo $$ > shell.pid; sleep 60 & wait"] }, ctx);
     await expect.poll(() => existsSync(join(root, "shell.pid")), { timeout: 5_000 }).toBe(true);
     const shell = Number(readFileSync(join(root, "shell.pid"), "utf8"));
     controller.abort();
@@ -115,7 +124,7 @@ describe("run.program", () => {
     // setsid puts the sleeper outside the group, holding stdout; the answer must not wait a minute for it.
     const script =
       "const c = require('child_process').spawn('sleep', ['60'], { detached: true, stdio: ['ignore', 'inherit', 'ignore'] }); c.unref(); console.log(c.pid)";
-    const result = await call(runProgram, { argv: [node, "-e", script] }, ctx);
+    const result = await call(unconfined, { argv: [node, "-e", script] }, ctx);
     process.kill(Number(result.stdout), "SIGKILL");
     expect(result).toMatchObject({ exitCode: 0 });
     expect(Number(result.stdout)).toBeGreaterThan(0);

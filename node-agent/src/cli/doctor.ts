@@ -5,6 +5,7 @@ import { loadProviders } from "../llm/config.js";
 import type { ChatProvider } from "../llm/types.js";
 import { redact } from "../log.js";
 import { toolConfigFor } from "../safety/tool-config.js";
+import { detectSandbox } from "../tools/sandbox/index.js";
 import { processAlive, readCredential, readStatus } from "../state.js";
 import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
 import { AGENT_VERSION } from "../version.js";
@@ -33,7 +34,8 @@ Checks this profile's setup and prints one line per check, ✓ or ✗, with what
 do about each ✗: the state directory and its permissions, registration with the
 relay, the relay's reachability, whether the agent is running and up to date
 (as its relay last said: an agent older than the relay accepts fails), the language-model
-providers, the folders shared with tools (ORA_TOOL_ROOTS), the paired devices and
+providers, the folders shared with tools (ORA_TOOL_ROOTS), the program sandbox
+(bubblewrap, sandbox-exec; ORA_SANDBOX=off turns it off), the paired devices and
 the Discord channel (as the running agent last reported it; doctor does not
 contact Discord).
 
@@ -60,6 +62,7 @@ agent not running, no provider or no paired device only advise.`,
     checks.push(versionCheck(dir, cli));
     checks.push(...(await providerChecks(dir, flags.probe === true, cli)));
     checks.push(toolRootsCheck(dir));
+    checks.push(sandboxCheck());
     checks.push(devicesCheck(dir, cli));
     checks.push(discordCheck(dir, cli));
 
@@ -232,6 +235,16 @@ function toolRootsCheck(dir: string): Check {
       fix: "set ORA_TOOL_ROOTS to the folders the agent may use",
     };
   return { name, ok: true, essential: true, detail: roots.join(", ") };
+}
+
+/** Advisory: without a sandbox run.program still works, with the user's full rights. */
+function sandboxCheck(): Check {
+  const name = "program sandbox";
+  const found = attempt(name, () => detectSandbox(process.env));
+  if (!found.read) return { ...found.check, essential: false, fix: 'set ORA_SANDBOX to "on" or "off", or leave it unset' };
+  const sandbox = found.value;
+  if (sandbox.kind === "none") return { name, ok: false, essential: false, detail: `run.program runs without a sandbox: ${sandbox.reason}`, fix: sandbox.fix };
+  return { name, ok: true, essential: false, detail: `${sandbox.kind} (${sandbox.path})` };
 }
 
 function devicesCheck(dir: string, cli: CommandLine): Check {

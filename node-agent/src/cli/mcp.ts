@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { createLogger } from "../log.js";
 import { loadMcpConfig, MCP_CONFIG_FILE, startMcp } from "../mcp/index.js";
+import { detectSandbox, toolConfigFromEnv } from "../tools/index.js";
 import { configFrom, type Command } from "./command.js";
 
 export const mcpCommand: Command = {
@@ -22,7 +23,9 @@ unless ${MCP_CONFIG_FILE} sets another risk for it. See docs/MCP.md.`,
       out(flags.json ? "[]" : `no MCP servers configured (${path})`);
       return 0;
     }
-    const mcp = await startMcp(mcpConfig, createLogger(flags.verbose ? "debug" : "error"));
+    const tools = toolConfigFromEnv(process.env, config.stateDir);
+    const confinement = { sandbox: detectSandbox(process.env), roots: tools.roots, excluded: tools.excluded ?? [] };
+    const mcp = await startMcp(mcpConfig, createLogger(flags.verbose ? "debug" : "error"), { confinement });
     try {
       if (flags.json) {
         out(JSON.stringify(mcp.servers, null, 2));

@@ -22,7 +22,7 @@ import { userOf } from "../safety/requester.js";
 import { SCHEDULE_MIGRATIONS, startSchedules, userTimeZone } from "../schedule/index.js";
 import { continueAfterTasks } from "../secretary/resume.js";
 import { createSafety } from "../safety/index.js";
-import { builtinTools, toolConfigFromEnv } from "../tools/index.js";
+import { builtinTools, detectSandbox, toolConfigFromEnv } from "../tools/index.js";
 import { loadOrRegister } from "../relay/registration.js";
 import { releaseAnnouncer } from "../update/notice.js";
 import { AGENT_VERSION } from "../version.js";
@@ -60,13 +60,17 @@ zone than this PC's.`,
       releases(state.releases);
       out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
     };
-    const mcp = await startMcp(loadMcpConfig(config.stateDir), log);
+    const toolConfig = toolConfigFromEnv(process.env, config.stateDir);
+    const sandbox = detectSandbox(process.env);
+    if (sandbox.kind === "none") log.warn("programs run without a sandbox", { reason: sandbox.reason, fix: sandbox.fix });
+    const confinement = { sandbox, roots: toolConfig.roots, excluded: toolConfig.excluded ?? [] };
+    const mcp = await startMcp(loadMcpConfig(config.stateDir), log, { confinement });
     const safety = createSafety({
       stateDir: config.stateDir,
       profile: config.profile,
       env: process.env,
-      tools: [...builtinTools(), ...mcp.tools],
-      toolConfig: toolConfigFromEnv(process.env, config.stateDir),
+      tools: [...builtinTools({ sandbox }), ...mcp.tools],
+      toolConfig,
       migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS],
     });
     const providers = loadProviders(config.stateDir, process.env);

@@ -35,6 +35,10 @@ const StdioServer = z.strictObject({
   /** Added to a minimal environment (PATH, HOME…): the agent's own variables are not passed on. */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not an environment variable name"), z.string().max(32_768)).default({}),
   cwd: z.string().min(1).max(4096).optional(),
+  /** Run it in the program sandbox (see mcp/sandbox.ts); not started where the PC has none. */
+  sandbox: z.boolean().default(false),
+  /** With `sandbox`: let it reach the network, which the sandbox otherwise cuts. */
+  network: z.boolean().default(false),
 });
 
 const HttpServer = z.strictObject({
@@ -70,6 +74,12 @@ export const McpConfigSchema = z
     config.servers.forEach((server, index) => {
       if (seen.has(server.name)) ctx.addIssue({ code: "custom", path: ["servers", index, "name"], message: `"${server.name}" is used twice` });
       seen.add(server.name);
+      if (server.transport === "stdio" && server.network && !server.sandbox)
+        ctx.addIssue({
+          code: "custom",
+          path: ["servers", index, "network"],
+          message: 'only applies with "sandbox": true (an unsandboxed server has the network anyway)',
+        });
     });
   });
 

@@ -11,6 +11,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CallToolResult, Tool as McpToolDefinition } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
 import { isLocalUrl, type McpServerConfig } from "./config.js";
+import { launchOf, type McpConfinement } from "./sandbox.js";
 import { AGENT_VERSION } from "../version.js";
 
 export type { McpToolDefinition };
@@ -33,6 +34,7 @@ export class McpConnection {
     readonly server: McpServerConfig,
     private readonly log: Logger,
     private readonly connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+    private readonly confinement?: McpConfinement,
   ) {}
 
   /** The child process of a stdio server while it runs (tests stop it to check reconnecting). */
@@ -113,7 +115,8 @@ export class McpConnection {
     if (server.transport === "http") {
       return new StreamableHTTPClientTransport(new URL(server.url), { fetch: localFetch });
     }
-    const transport = new StdioClientTransport({ command: server.command, args: server.args, env: server.env, cwd: server.cwd, stderr: "pipe" });
+    const launch = launchOf(server, this.confinement);
+    const transport = new StdioClientTransport({ ...launch, env: server.env, stderr: "pipe" });
     // The pipe must be drained or a chatty server blocks on a full pipe; keep a tail for error messages.
     this.stderrTail = "";
     transport.stderr?.on("data", (chunk: Buffer) => {

@@ -13,6 +13,7 @@ import type { Logger } from "../log.js";
 import type { Risk, Tool } from "../safety/tool.js";
 import type { McpConfig } from "./config.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, McpConnection } from "./connection.js";
+import type { McpConfinement } from "./sandbox.js";
 import { toolsOf, type McpArgs } from "./tools.js";
 
 export interface McpServerStatus {
@@ -35,11 +36,13 @@ export interface McpTools {
 export interface StartMcpOptions {
   /** How long a server may take to start and list its tools. */
   connectTimeoutMs?: number;
+  /** The sandbox and folders for servers marked `"sandbox": true` (see launchOf). */
+  confinement?: McpConfinement;
 }
 
 export async function startMcp(config: McpConfig, log: Logger, options: StartMcpOptions = {}): Promise<McpTools> {
   const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const connections = config.servers.map((server) => new McpConnection(server, log, timeout));
+  const connections = config.servers.map((server) => new McpConnection(server, log, timeout, options.confinement));
   const results = await Promise.all(connections.map((connection) => start(connection, config, log)));
   const usedKeys = new Set(results.flatMap((result) => [...result.usedKeys]));
   const connected = new Set(results.filter((result) => result.status.error === undefined).map((result) => result.status.name));
@@ -86,4 +89,5 @@ export {
 } from "./config.js";
 export { McpConnection, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS } from "./connection.js";
 export { oraToolName } from "./names.js";
+export { launchOf, type McpConfinement, type StdioLaunch } from "./sandbox.js";
 export { MCP_DEFAULT_RISK, MCP_MAX_ARGS_BYTES, MCP_MAX_RESULT_CHARS, resultText, type McpArgs } from "./tools.js";

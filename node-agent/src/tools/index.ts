@@ -7,11 +7,14 @@ import type { Tool } from "../safety/tool.js";
 import { filesList, filesRead, filesWrite } from "./files.js";
 import { webFetchTool } from "./fetch.js";
 import { notesAdd, notesList, notesSearch } from "./notes.js";
-import { runProgram } from "./run.js";
+import { runProgramTool } from "./run.js";
+import { detectSandbox, type Sandbox } from "./sandbox/index.js";
 import { timeNowTool } from "./time.js";
 
-export function builtinTools(): Tool[] {
-  return [timeNowTool(), notesAdd, notesList, notesSearch, filesList, filesRead, filesWrite, webFetchTool(), runProgram];
+/** `sandbox` confines run.program; by default the one this PC offers (ORA_SANDBOX=off turns it off). */
+export function builtinTools(options: { sandbox?: Sandbox } = {}): Tool[] {
+  const sandbox = options.sandbox ?? detectSandbox(process.env);
+  return [timeNowTool(), notesAdd, notesList, notesSearch, filesList, filesRead, filesWrite, webFetchTool(), runProgramTool(sandbox)];
 }
 
 export { toolConfigFromEnv } from "./config.js";
@@ -21,4 +24,5 @@ export { webFetchTool, type WebFetchOptions, type Resolver, type ResolvedAddress
 export { timeNowTool } from "./time.js";
 export { filesList, filesRead, filesWrite, READ_MAX_BYTES, WRITE_MAX_BYTES } from "./files.js";
 export { notesAdd, notesList, notesSearch } from "./notes.js";
-export { runProgram } from "./run.js";
+export { runProgramTool } from "./run.js";
+export { detectSandbox, type Sandbox } from "./sandbox/index.js";

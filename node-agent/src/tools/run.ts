@@ -2,14 +2,18 @@
  * run.program: start one program with an argument vector, never through a shell, so "$(…)", ";" and
  * "|" in an argument are just characters. The working folder must be inside a shared root, the
  * environment is minimal (no tokens or keys inherited from the agent's own), output is capped, and on
- * timeout or cancellation the whole process group is killed, grandchildren included.
+ * timeout or cancellation the whole process group is killed, grandchildren included. Where the PC
+ * offers one, the program runs in a sandbox (sandbox/): it writes only in the shared roots, sees
+ * neither the home folder nor the agent's state, and has no network unless the call asks for it.
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { z } from "zod";
-import { ToolError, type Tool } from "../safety/tool.js";
+import { ToolError, type Tool, type ToolContext } from "../safety/tool.js";
 import { RelPath, RootRef, fsError, pickRoot, realInside, rootExists, splitRelative } from "./paths.js";
+import { findProgram, hiddenBy, planFor, sandboxSentence, wrap, type Sandbox } from "./sandbox/index.js";
 
 const MAX_ARGS = 256;
 const MAX_ARG_CHARS = 32 * 1024;
@@ -32,6 +36,11 @@ const Args = z.object({
   cwd: RelPath.default(""),
   /** Lowers the configured time limit for this call; it can never raise it. */
   timeoutMs: z.number().int().min(1).optional(),
+  /**
+   * Lets a sandboxed program reach the network. Part of the arguments, so the approval shows it; off
+   * unless asked for. Without a sandbox the program has the network whatever this says.
+   */
+  network: z.boolean().default(false),
 });
 
 /** PATH to find programs, HOME and LANG so they behave; Windows programs also need SystemRoot. */
@@ -64,76 +73,96 @@ function capture(stream: Readable, cap: number): Captured {
   return { text: () => Buffer.concat(chunks).toString("utf8"), bytes: () => total, truncated: () => total > kept };
 }
 
-export const runProgram: Tool<z.infer<typeof Args>> = {
-  name: "run.program",
-  description: "Run a program with arguments (no shell) in a shared folder; returns its exit code and output (capped). It is stopped at the time limit.",
-  args: Args,
-  risk: "CRITICAL",
-  guestVisible: false,
-  precheck: rootExists,
-  async run({ argv, root: ref, cwd, timeoutMs }, { signal, config }) {
-    const root = pickRoot(config.roots, ref);
-    const shown = cwd === "" ? "." : cwd;
-    const dir = await realInside(config, root, splitRelative(cwd), shown);
-    const info = await stat(dir).catch((err: unknown) => {
-      throw fsError(err, shown);
-    });
-    if (!info.isDirectory()) throw new ToolError("bad_args", `"${shown}" is not a folder`);
-    if (signal.aborted) throw new ToolError("failed", "the run was cancelled");
-    const limit = Math.min(timeoutMs ?? config.run.timeoutMs, config.run.timeoutMs);
-    const started = Date.now();
+/** run.program confined by `sandbox` (see sandbox/detect.ts); its description says which, or that none is. */
+export function runProgramTool(sandbox: Sandbox): Tool<z.infer<typeof Args>> {
+  return {
+    name: "run.program",
+    description: `Run a program with arguments (no shell) in a shared folder; returns its exit code and output (capped). It is stopped at the time limit. ${sandboxSentence(sandbox)}`,
+    args: Args,
+    risk: "CRITICAL",
+    guestVisible: false,
+    precheck: rootExists,
+    run: (args, context) => runIn(sandbox, args, context),
+  };
+}
 
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: dir,
-      env: minimalEnv(),
-      shell: false,
-      stdio: ["ignore", "pipe", "pipe"],
-      // Its own process group, so a kill reaches everything it started (POSIX only).
-      detached: process.platform !== "win32",
-      windowsHide: true,
-    });
-    const stdout = capture(child.stdout, config.run.maxOutputBytes);
-    const stderr = capture(child.stderr, config.run.maxOutputBytes);
+async function runIn(sandbox: Sandbox, { argv, root: ref, cwd, timeoutMs, network }: z.infer<typeof Args>, { signal, config }: ToolContext) {
+  const root = pickRoot(config.roots, ref);
+  const shown = cwd === "" ? "." : cwd;
+  const dir = await realInside(config, root, splitRelative(cwd), shown);
+  const info = await stat(dir).catch((err: unknown) => {
+    throw fsError(err, shown);
+  });
+  if (!info.isDirectory()) throw new ToolError("bad_args", `"${shown}" is not a folder`);
+  if (signal.aborted) throw new ToolError("failed", "the run was cancelled");
+  const limit = Math.min(timeoutMs ?? config.run.timeoutMs, config.run.timeoutMs);
+  const env = minimalEnv();
+  const plan = planFor({ roots: config.roots, excluded: config.excluded, cwd: dir, network });
+  if (sandbox.kind !== "none") {
+    // The sandbox would only say "execvp failed" on its own stderr; find the program first to answer plainly.
+    const program = findProgram(argv[0]!, env.PATH, dir);
+    if (!program) throw new ToolError("not_found", `program not found: ${argv[0]}`);
+    if (hiddenBy(plan, realpathSync(program)))
+      throw new ToolError(
+        "denied",
+        `program ${argv[0]} lies in a folder the sandbox hides (the home folder or ORA's state); share its folder or install it system-wide`,
+      );
+  }
+  const { command, args } = wrap(sandbox, plan, argv);
+  const started = Date.now();
 
-    let stopped: "timeout" | "cancelled" | undefined;
-    const stop = (why: "timeout" | "cancelled") => {
-      stopped ??= why;
-      killTree(child.pid);
+  const child = spawn(command, args, {
+    cwd: dir,
+    env,
+    shell: false,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so a kill reaches everything it started (POSIX only).
+    detached: process.platform !== "win32",
+    windowsHide: true,
+  });
+  const stdout = capture(child.stdout, config.run.maxOutputBytes);
+  const stderr = capture(child.stderr, config.run.maxOutputBytes);
+
+  let stopped: "timeout" | "cancelled" | undefined;
+  const stop = (why: "timeout" | "cancelled") => {
+    stopped ??= why;
+    killTree(child.pid);
+  };
+  const timer = setTimeout(() => stop("timeout"), limit);
+  const onAbort = () => stop("cancelled");
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    const { code, signal: killedBy } = await ended(child);
+    if (stopped === "timeout") throw new ToolError("timeout", `the program ran longer than ${limit} ms and was stopped`);
+    if (stopped === "cancelled") throw new ToolError("failed", "the run was cancelled");
+    return {
+      exitCode: code,
+      signal: killedBy,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      stdoutBytes: stdout.bytes(),
+      stderrBytes: stderr.bytes(),
+      stdoutTruncated: stdout.truncated(),
+      stderrTruncated: stderr.truncated(),
+      durationMs: Date.now() - started,
+      sandbox: sandbox.kind,
+      network: sandbox.kind === "none" || network,
     };
-    const timer = setTimeout(() => stop("timeout"), limit);
-    const onAbort = () => stop("cancelled");
-    signal.addEventListener("abort", onAbort, { once: true });
-
-    try {
-      const { code, signal: killedBy } = await ended(child);
-      if (stopped === "timeout") throw new ToolError("timeout", `the program ran longer than ${limit} ms and was stopped`);
-      if (stopped === "cancelled") throw new ToolError("failed", "the run was cancelled");
-      return {
-        exitCode: code,
-        signal: killedBy,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        stdoutBytes: stdout.bytes(),
-        stderrBytes: stderr.bytes(),
-        stdoutTruncated: stdout.truncated(),
-        stderrTruncated: stderr.truncated(),
-        durationMs: Date.now() - started,
-      };
-    } catch (err) {
-      if (err instanceof ToolError) throw err;
-      const code = (err as NodeJS.ErrnoException | null)?.code;
-      if (code === "ENOENT") throw new ToolError("not_found", `program not found: ${argv[0]}`);
-      if (code === "EACCES") throw new ToolError("denied", `program may not be run: ${argv[0]}`);
-      throw new ToolError("failed", `the program could not be started${code ? ` (${code})` : ""}`);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      // Whatever it left running in its group goes too. Not on Windows, where taskkill /T finds
-      // the tree by pid and a pid reused after the exit could name someone else's program.
-      if (process.platform !== "win32") killTree(child.pid);
-    }
-  },
-};
+  } catch (err) {
+    if (err instanceof ToolError) throw err;
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code === "ENOENT") throw new ToolError("not_found", `program not found: ${argv[0]}`);
+    if (code === "EACCES") throw new ToolError("denied", `program may not be run: ${argv[0]}`);
+    throw new ToolError("failed", `the program could not be started${code ? ` (${code})` : ""}`);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+    // Whatever it left running in its group goes too. Not on Windows, where taskkill /T finds
+    // the tree by pid and a pid reused after the exit could name someone else's program.
+    if (process.platform !== "win32") killTree(child.pid);
+  }
+}
 
 interface Exit {
   code: number | null;
