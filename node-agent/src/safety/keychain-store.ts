@@ -18,7 +18,7 @@ export const KEYCHAIN_SERVICE = "ora-agent";
  */
 const ENTRY_OPTIONS: EntryOptions = { linux: { store: "secret-service" } };
 /** A locked keychain can wait for a person to type a password; the agent does not wait that long. */
-export const PROBE_TIMEOUT_MS = 3_000;
+export const PROBE_TIMEOUT_MS = 5_000;
 
 /** "Secret Service", "macOS Keychain", "Windows Credential Manager": what this platform's keychain is called. */
 export function keychainName(platform: NodeJS.Platform = process.platform): string {
