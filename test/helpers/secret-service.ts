@@ -54,7 +54,8 @@ export async function startSecretService(): Promise<SecretService> {
     return { env, secretTool: (...args) => run("secret-tool", args, env), stop };
   } catch (error) {
     await stop();
-    throw error;
+    const hint = "the keychain tests need Debian's dbus, gnome-keyring, libsecret-tools and libglib2.0-bin (.ci/run installs them)";
+    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${hint}`);
   }
 }
 

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { Entry, type EntryOptions, findCredentials } from "@napi-rs/keyring";
+import type { Entry, EntryOptions } from "@napi-rs/keyring";
 import { UserError } from "../errors.js";
 import type { SecretStore } from "./secret-store.js";
 
@@ -19,6 +19,10 @@ export const KEYCHAIN_SERVICE = "ora-agent";
 const ENTRY_OPTIONS: EntryOptions = { linux: { store: "secret-service" } };
 /** A locked keychain can wait for a person to type a password; the agent does not wait that long. */
 export const PROBE_TIMEOUT_MS = 5_000;
+
+/** The native binding is loaded only where the keychain is used: every CLI command would pay for it otherwise. */
+const requireHere = createRequire(import.meta.url);
+const binding = () => requireHere("@napi-rs/keyring") as typeof import("@napi-rs/keyring");
 
 /** "Secret Service", "macOS Keychain", "Windows Credential Manager": what this platform's keychain is called. */
 export function keychainName(platform: NodeJS.Platform = process.platform): string {
@@ -51,7 +55,9 @@ export class KeychainSecretStore implements SecretStore {
     let accounts: string[];
     try {
       // The values come along; only the names leave this function.
-      accounts = findCredentials(KEYCHAIN_SERVICE).map((c) => c.account);
+      accounts = binding()
+        .findCredentials(KEYCHAIN_SERVICE)
+        .map((c) => c.account);
     } catch (error) {
       throw new UserError(`the OS keychain (${keychainName()}) cannot list this profile's secrets: ${reason(error)}`);
     }
@@ -63,7 +69,7 @@ export class KeychainSecretStore implements SecretStore {
 
   private attempt<T>(verb: string, name: string, act: (entry: Entry) => T): T {
     try {
-      return act(new Entry(KEYCHAIN_SERVICE, this.prefix + name, ENTRY_OPTIONS));
+      return act(new (binding().Entry)(KEYCHAIN_SERVICE, this.prefix + name, ENTRY_OPTIONS));
     } catch (error) {
       throw new UserError(`the OS keychain (${keychainName()}) could not ${verb} the secret ${name}: ${reason(error)}`);
     }
@@ -81,8 +87,7 @@ export function probeKeychain(timeoutMs = PROBE_TIMEOUT_MS): KeychainProbe {
   // The binding's libdbus finds the session bus through this variable alone (its X11 autolaunch is compiled out).
   if (process.platform === "linux" && !process.env.DBUS_SESSION_BUS_ADDRESS)
     return { usable: false, reason: "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)" };
-  const binding = createRequire(import.meta.url).resolve("@napi-rs/keyring");
-  const child = spawnSync(process.execPath, ["-e", PROBE_SCRIPT, binding, KEYCHAIN_SERVICE, JSON.stringify(ENTRY_OPTIONS)], {
+  const child = spawnSync(process.execPath, ["-e", PROBE_SCRIPT, requireHere.resolve("@napi-rs/keyring"), KEYCHAIN_SERVICE, JSON.stringify(ENTRY_OPTIONS)], {
     encoding: "utf8",
     timeout: timeoutMs,
     killSignal: "SIGKILL",
