@@ -14,7 +14,8 @@ import { type SecretService, startSecretService } from "../helpers/secret-servic
 
 const TOKEN = "discord-bot-token-of-the-keychain-test";
 
-describe("secrets in the OS keychain", () => {
+// Each test starts agents and commands, every one a Node process of its own: seconds each on a busy machine.
+describe("secrets in the OS keychain", { timeout: 120_000 }, () => {
   let relay: Relay;
   let keyring: SecretService;
   /** The Secret Service is there, and ORA_SECRETS is left to its default. */
@@ -129,7 +130,7 @@ describe("secrets in the OS keychain", () => {
     expect(back.output()).not.toContain("registering");
     expect(storedNode(stateDir).nodeId).toBe(node.nodeId);
     await back.stop();
-  }, 120_000); // five agent starts and five commands, each a process of its own
+  });
 
   it("falls back to the file when no Secret Service runs, and status, doctor and secrets say so", async () => {
     const stateDir = newStateDir();
