@@ -41,7 +41,8 @@ const ORA_VARS = {
   ORA_PAIR_CLAIMS_PER_HOUR: "100000",
 };
 /** The agent's settings for the bench: LOW tool calls are not rate limited (default 120 per minute). */
-const AGENT_ENV = { ORA_RATE_LOW: "1000000000" };
+// ORA_SECRETS=file: the bench reads the Node credential from secrets.json, and never writes to a desktop keychain.
+const AGENT_ENV = { ORA_RATE_LOW: "1000000000", ORA_SECRETS: "file" };
 const NODE_RELAY = join(root, "bench/node-relay.mjs");
 /** The relay's default flow window (4 × 1 MiB); the anchors' clients ack on the same schedule. */
 const DEFAULT_WINDOW = 4 * 1024 * 1024;
@@ -134,8 +135,9 @@ export async function startAgent(url, cleanup, { files = {}, env = {} } = {}) {
   const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent", env: { ...AGENT_ENV, ...env } });
   cleanup.push(() => agent.stop());
   await agent.waitFor("connected; waiting for requests");
-  const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
-  return { agent, stateDir, node };
+  const registration = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
+  const secrets = JSON.parse(readFileSync(join(stateDir, "secrets.json"), "utf8"));
+  return { agent, stateDir, node: { ...registration, credential: secrets["node.credential"] } };
 }
 
 /**

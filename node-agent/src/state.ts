@@ -1,19 +1,22 @@
 /**
- * The agent's files in its profile's state directory. The directory is 0700 and the credential file
- * 0600: only the user who runs the agent can read the Node credential.
+ * The agent's files in its profile's state directory. The directory is 0700 and every file 0600. The
+ * Node credential itself is a secret (safety/secrets.ts): node.json keeps only the registration.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "./errors.js";
 
-const NodeCredentialFile = z.object({
+/** node.json: this PC's registration. `credential` is there only in files written before it moved to the secret store. */
+export const NodeFile = z.object({
   relay: z.string(),
   nodeId: z.string(),
-  credential: z.string(),
+  credential: z.string().optional(),
   registeredAt: z.string(),
 });
-export type NodeCredentialFile = z.infer<typeof NodeCredentialFile>;
+export type NodeFile = z.infer<typeof NodeFile>;
+/** The registration with its credential, wherever the credential is stored (relay/node-credential.ts). */
+export type NodeCredentialFile = Omit<NodeFile, "credential"> & { credential: string };
 
 export const AgentStatusFile = z.object({
   pid: z.number(),
@@ -68,11 +71,12 @@ export function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
   return parsed.data;
 }
 
-export const credentialPath = (dir: string) => join(dir, "node.json");
+export const nodeFilePath = (dir: string) => join(dir, "node.json");
 export const statusPath = (dir: string) => join(dir, "status.json");
 
-export const readCredential = (dir: string) => readJson(credentialPath(dir), NodeCredentialFile);
-export const writeCredential = (dir: string, value: NodeCredentialFile) => writePrivateJson(credentialPath(dir), value);
+/** The registration (relay, nodeId), without looking for the credential; null when this PC is not registered. */
+export const readNodeFile = (dir: string) => readJson(nodeFilePath(dir), NodeFile);
+export const writeNodeFile = (dir: string, value: NodeFile) => writePrivateJson(nodeFilePath(dir), value);
 export const readStatus = (dir: string) => readJson(statusPath(dir), AgentStatusFile);
 export const writeStatus = (dir: string, value: AgentStatusFile) => writePrivateJson(statusPath(dir), value);
 

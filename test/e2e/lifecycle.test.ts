@@ -57,7 +57,7 @@ describe("agent and client lifecycle", () => {
     const stateDir = newStateDir();
     const first = await startAgent(relay.url, stateDir);
     const copy = newStateDir();
-    for (const file of ["node.json", "identity.json"]) copyFileSync(join(stateDir, file), join(copy, file));
+    for (const file of ["node.json", "secrets.json", "identity.json"]) copyFileSync(join(stateDir, file), join(copy, file));
     const second = await startAgent(relay.url, copy);
     expect(await first.exit()).toBe(4); // exits on its own with the fatal exit code
     expect(first.output()).toContain("another connection of this Node took over");

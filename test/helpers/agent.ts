@@ -1,6 +1,6 @@
 /** Runs the real `ora-agent start` process against a relay, with its own state directory. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,12 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Secrets in secrets.json unless a test asks otherwise: a test agent never writes to the keychain of
+ * the desktop it runs on (test/safety/keychain.test.ts runs its own Secret Service).
+ */
+const TEST_ENV = { ORA_SECRETS: "file" };
+
 export function newStateDir(): string {
   return mkdtempSync(join(tmpdir(), "ora-agent-test-"));
 }
@@ -29,12 +35,12 @@ export interface CommandResult {
 }
 
 export function runAgentCommand(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CommandResult> {
-  return collect(spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) }));
+  return collect(spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...TEST_ENV, ...env }, ...(cwd ? { cwd } : {}) }));
 }
 
 /** The same, with `input` on its standard input, then end of file: `ora-agent … < file`. */
 export function runAgentCommandWithInput(args: string[], input: string, env: Record<string, string> = {}): Promise<CommandResult> {
-  const proc = spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...TEST_ENV, ...env } });
   // A command that fails before reading its input closes the pipe under us: EPIPE, which is no failure here.
   proc.stdin!.on("error", () => {});
   proc.stdin!.end(input);
@@ -49,7 +55,7 @@ export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * a person pastes it. npm stays offline: `npx ora-agent` must be found in the checkout, never fetched.
  */
 export function runPasted(line: string, env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<CommandResult> {
-  return collect(spawn("sh", ["-c", line], { env: { ...process.env, npm_config_offline: "true", ...env }, cwd }));
+  return collect(spawn("sh", ["-c", line], { env: { ...process.env, npm_config_offline: "true", ...TEST_ENV, ...env }, cwd }));
 }
 
 function collect(proc: ChildProcess): Promise<CommandResult> {
@@ -83,7 +89,7 @@ export function spawnAgent(
 ): AgentProcess {
   const [program, ...args] = command;
   const proc = spawn(program!, [...args, "start", "--relay", relay, "--state-dir", stateDir], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...TEST_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -94,7 +100,7 @@ export function spawnAgent(
     proc,
     stateDir,
     output: () => output,
-    node: () => JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8")),
+    node: () => storedNode(stateDir),
     waitFor(text, ms = 10_000) {
       const started = Date.now();
       return new Promise((resolve, reject) => {
@@ -118,4 +124,11 @@ export function spawnAgent(
     },
   };
   return agent;
+}
+
+/** The registration in node.json with the Node credential from secrets.json (or node.json, as agents before the secret store wrote it). */
+export function storedNode(stateDir: string): { nodeId: string; relay: string; credential: string } {
+  const node = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));
+  const secrets = existsSync(join(stateDir, "secrets.json")) ? JSON.parse(readFileSync(join(stateDir, "secrets.json"), "utf8")) : {};
+  return { ...node, credential: node.credential ?? secrets["node.credential"] };
 }

@@ -1,9 +1,9 @@
-import { mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../node-agent/src/config.js";
 import { databasePath } from "../../node-agent/src/safety/db.js";
-import { detectKeychain, FileSecretStore, secretStorage, secretsPath } from "../../node-agent/src/safety/secret-store.js";
+import { FileSecretStore, NODE_CREDENTIAL_SECRET, secretsPath } from "../../node-agent/src/safety/secret-store.js";
 import { toolConfigFor } from "../../node-agent/src/safety/tool-config.js";
 import { alice, gus, harness, local, tempStateDir } from "./fixtures.js";
 
@@ -47,21 +47,19 @@ describe("profiles", () => {
 });
 
 describe("secrets at rest", () => {
-  it("say they are in owner-only files and where", () => {
+  it("read the Node credential an older agent left in node.json, and move it out of node.json when it is stored anew", () => {
     const dir = tempStateDir();
-    const storage = secretStorage(dir, { os: "linux", env: {}, has: () => false });
-    expect(storage).toEqual({ where: "file (0600)", files: [join(dir, "node.json"), join(dir, "secrets.json")], keychain: null });
-  });
-
-  it("detect an OS keychain only where one can be reached", () => {
-    const has = (present: string[]) => (command: string) => present.includes(command);
-    expect(detectKeychain({ os: "linux", env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/run/user/1/bus" }, has: has(["secret-tool"]) })).toBe(
-      "libsecret (Secret Service)",
-    );
-    expect(detectKeychain({ os: "linux", env: {}, has: has(["secret-tool"]) })).toBeNull();
-    expect(detectKeychain({ os: "linux", env: { DBUS_SESSION_BUS_ADDRESS: "x" }, has: has([]) })).toBeNull();
-    expect(detectKeychain({ os: "darwin", env: {}, has: has(["security"]) })).toBe("macOS keychain");
-    expect(detectKeychain({ os: "win32", env: {}, has: has([]) })).toBeNull();
+    const registration = { relay: "https://relay.example.test", nodeId: "n1", registeredAt: "2026-01-01T00:00:00.000Z" };
+    writeFileSync(join(dir, "node.json"), JSON.stringify({ ...registration, credential: "ora_node_old" }), { mode: 0o600 });
+    const store = new FileSecretStore(dir);
+    expect(store.names()).toEqual([NODE_CREDENTIAL_SECRET]);
+    expect(store.get(NODE_CREDENTIAL_SECRET)).toBe("ora_node_old");
+    store.set(NODE_CREDENTIAL_SECRET, "ora_node_old");
+    expect(JSON.parse(readFileSync(join(dir, "node.json"), "utf8"))).toEqual(registration);
+    expect(store.get(NODE_CREDENTIAL_SECRET)).toBe("ora_node_old");
+    store.delete(NODE_CREDENTIAL_SECRET);
+    expect(store.names()).toEqual([]);
+    expect(existsSync(secretsPath(dir))).toBe(false);
   });
 
   it("are stored in a 0600 file and read back, and a damaged file never echoes its content", () => {

@@ -9,7 +9,7 @@ import type { MethodName, ParamsInput, Result } from "@ora/protocol";
 import { type AgentConfig, type ConfigFlags, resolveConfig } from "../config.js";
 import { AgentNotRunning, controlRequest } from "../control/client.js";
 import { UserError } from "../errors.js";
-import { processAlive, readCredential, readStatus } from "../state.js";
+import { processAlive, readNodeFile, readStatus } from "../state.js";
 import { cli, type CommandLine, shellQuote } from "./invocation.js";
 
 export const COMMON_OPTIONS = {
@@ -48,7 +48,7 @@ export interface CliConfig extends AgentConfig {
 export function configFrom(flags: Record<string, string | boolean | undefined>, { quiet = false } = {}): CliConfig {
   const resolved = resolveConfig(flags as ConfigFlags);
   const relay =
-    flags.relay === undefined && !process.env.ORA_RELAY_URL ? (attempt(() => readCredential(resolved.stateDir)?.relay) ?? resolved.relay) : resolved.relay;
+    flags.relay === undefined && !process.env.ORA_RELAY_URL ? (attempt(() => readNodeFile(resolved.stateDir)?.relay) ?? resolved.relay) : resolved.relay;
   const config = { ...resolved, relay, cli: cli(flags) };
   if (!quiet) process.stderr.write(`ora-agent: profile ${config.profile}, state ${config.stateDir}, relay ${config.relay}\n`);
   const dev = flags["state-dir"] === undefined && !process.env.ORA_STATE_DIR ? devAgentNearby(config.stateDir) : undefined;

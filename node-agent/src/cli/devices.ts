@@ -1,7 +1,7 @@
 import { deviceRows, renamePaired, revokePaired, type NodeAccess } from "../device-admin.js";
 import { PairedDevices } from "../secure/paired-devices.js";
 import { rotateDevice } from "../relay/api.js";
-import { readCredential } from "../state.js";
+import { readNodeCredential } from "../relay/node-credential.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 import type { CommandLine } from "./invocation.js";
@@ -60,7 +60,7 @@ live connections, and this PC forgets the device's key. <device> is an id or a n
 
 function open(flags: Record<string, string | boolean | undefined>) {
   const config = configFrom(flags);
-  const node = readCredential(config.stateDir);
+  const node = readNodeCredential(config.stateDir);
   if (!node) throw new UserError(`this PC is not registered yet (no node.json in ${config.stateDir}): run ${config.cli("start")} first`);
   return { node, paired: new PairedDevices(config.stateDir), config };
 }

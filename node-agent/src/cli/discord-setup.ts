@@ -18,7 +18,7 @@ import {
   writeDiscordConfig,
 } from "../channels/discord/config.js";
 import { UserError } from "../errors.js";
-import { FileSecretStore, secretsPath } from "../safety/secret-store.js";
+import { openSecrets } from "../safety/secrets.js";
 import { ensureStateDir, runningAgent } from "../state.js";
 import { escapeControls } from "../text.js";
 import type { CliConfig } from "./command.js";
@@ -43,9 +43,10 @@ export async function setup(config: CliConfig, flags: Flags): Promise<number> {
 
   ensureStateDir(config.stateDir);
   const discord = DiscordConfig.parse({ ...ids, bot, limits: previousLimits(config.stateDir) });
-  new FileSecretStore(config.stateDir).set(DISCORD_TOKEN_SECRET, token);
+  const secrets = openSecrets(config.stateDir);
+  secrets.set(DISCORD_TOKEN_SECRET, token);
   writeDiscordConfig(config.stateDir, discord);
-  process.stdout.write(report(config, discord));
+  process.stdout.write(report(config, discord, secrets.location()));
   return 0;
 }
 
@@ -172,7 +173,7 @@ function previousLimits(stateDir: string): DiscordConfig["limits"] | undefined {
   }
 }
 
-function report(config: CliConfig, discord: DiscordConfig): string {
+function report(config: CliConfig, discord: DiscordConfig, tokenAt: string): string {
   const ids = (list: string[]) => list.join(", ");
   const lines = [
     `Discord bot ${escapeControls(discord.bot.name)} (id ${discord.bot.id}) accepted the token; saved to ${discordConfigPath(config.stateDir)}:`,
@@ -180,7 +181,7 @@ function report(config: CliConfig, discord: DiscordConfig): string {
     `  servers     ${discord.guilds.length > 0 ? `${ids(discord.guilds)} (their members are guests)` : "none (only you can talk to the secretary)"}`,
     `  channels    ${discord.channels.length > 0 ? `${ids(discord.channels)} (every message there is answered)` : "none (in servers, the bot answers when mentioned)"}`,
     `  sub-admins  ${discord.subAdminRole ? `members holding role ${discord.subAdminRole}` : "none"}`,
-    `  token       in ${secretsPath(config.stateDir)} (readable only by you; never shown)`,
+    `  token       in ${tokenAt} (never shown)`,
     "",
     "Add the bot to a server with this link:",
     `  ${inviteUrl(discord.bot.application)}`,

@@ -5,7 +5,7 @@
  */
 import { type DiscordConfig, DISCORD_TOKEN_SECRET, type DiscordStatusFile, readDiscordConfig, readDiscordStatus } from "../channels/discord/config.js";
 import { UserError } from "../errors.js";
-import { FileSecretStore } from "../safety/secret-store.js";
+import { openSecrets } from "../safety/secrets.js";
 import { processAlive, runningAgent } from "../state.js";
 import { escapeControls } from "../text.js";
 import type { CliConfig } from "./command.js";
@@ -36,7 +36,7 @@ export function discordOverview(stateDir: string): DiscordOverview {
 /** The stored bot token; a damaged secrets file is the user's to fix (its message names the file, not the secrets). */
 export function storedToken(stateDir: string): string | undefined {
   try {
-    return new FileSecretStore(stateDir).get(DISCORD_TOKEN_SECRET);
+    return openSecrets(stateDir).get(DISCORD_TOKEN_SECRET);
   } catch (error) {
     throw new UserError(error instanceof Error ? error.message : String(error));
   }

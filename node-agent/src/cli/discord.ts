@@ -3,7 +3,7 @@ import { existsSync, rmSync } from "node:fs";
 import type { ParseArgsConfig } from "node:util";
 import { DISCORD_TOKEN_SECRET, discordConfigPath } from "../channels/discord/config.js";
 import { UserError } from "../errors.js";
-import { FileSecretStore } from "../safety/secret-store.js";
+import { openSecrets } from "../safety/secrets.js";
 import { runningAgent } from "../state.js";
 import { type CliConfig, type Command, configFrom } from "./command.js";
 import { setup } from "./discord-setup.js";
@@ -80,7 +80,7 @@ export const discordCommand: Command = {
 
 function off(config: CliConfig): number {
   const path = discordConfigPath(config.stateDir);
-  const store = new FileSecretStore(config.stateDir);
+  const store = openSecrets(config.stateDir);
   const removed = [...(existsSync(path) ? [path] : []), ...(store.get(DISCORD_TOKEN_SECRET) !== undefined ? ["the bot token"] : [])];
   if (removed.length === 0) {
     process.stdout.write("Discord is not set up in this profile: nothing to remove\n");

@@ -6,12 +6,13 @@ import type { ChatProvider } from "../llm/types.js";
 import { redact } from "../log.js";
 import { toolConfigFor } from "../safety/tool-config.js";
 import { detectSandbox } from "../tools/sandbox/index.js";
-import { processAlive, readCredential, readStatus } from "../state.js";
+import { processAlive, readNodeFile, readStatus } from "../state.js";
 import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
 import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 import { connectionWords, discordOverview, setupLine } from "./discord-status.js";
+import { secretsCheck } from "./secrets.js";
 import type { CommandLine } from "./invocation.js";
 
 /** One line of the report. Essential checks decide the exit code; the others only advise. */
@@ -52,11 +53,12 @@ agent not running, no provider or no paired device only advise.`,
     const dir = config.stateDir;
     const cli = config.cli;
     const checks: Check[] = [stateDirCheck(dir, cli)];
-    const credential = attempt("registration", () => readCredential(dir));
+    const credential = attempt("registration", () => readNodeFile(dir));
     const node = credential.read ? credential.value : null;
     if (!credential.read) checks.push(credential.check);
     else if (node) checks.push({ name: "registration", ok: true, essential: true, detail: `node ${node.nodeId} at ${node.relay}` });
     else checks.push({ name: "registration", ok: false, essential: true, detail: "this PC is not registered with a relay", fix: `run ${cli("start")}` });
+    checks.push(secretsCheck(dir));
     checks.push(await relayCheck(node?.relay ?? config.relay));
     checks.push(runningCheck(dir, cli));
     checks.push(versionCheck(dir, cli));

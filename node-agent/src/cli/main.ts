@@ -19,6 +19,7 @@ import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
 import { statusCommand } from "./status.js";
 import { schedulesCommand } from "./schedules.js";
+import { secretsCommand } from "./secrets.js";
 import { tasksCommand } from "./tasks.js";
 import { updateCommand } from "./update.js";
 import { AGENT_VERSION } from "../version.js";
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   mcp: mcpCommand,
   discord: discordCommand,
   models: modelsCommand,
+  secrets: secretsCommand,
   doctor: doctorCommand,
   update: updateCommand,
 };

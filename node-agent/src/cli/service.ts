@@ -23,7 +23,7 @@ import {
   type ServiceTarget,
   type Step,
 } from "../service/index.js";
-import { ensureStateDir, processAlive, readCredential, readStatus } from "../state.js";
+import { ensureStateDir, processAlive, readNodeFile, readStatus } from "../state.js";
 import { configFrom, type Command } from "./command.js";
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -247,7 +247,7 @@ function status({ id, target, flags, runner }: Context): number {
 
 /** The relay the service connects to: --relay (or ORA_RELAY_URL), else the one this state directory is registered with. */
 function relayFor(flags: Flags, config: AgentConfig, stateDir: string): string {
-  const credential = readCredential(stateDir);
+  const credential = readNodeFile(stateDir);
   const chosen = typeof flags.relay === "string" || process.env.ORA_RELAY_URL ? config.relay : undefined;
   if (credential && chosen && credential.relay !== chosen) {
     throw new UserError(`this state directory belongs to the relay ${credential.relay}; use --relay ${credential.relay} or another --state-dir`);

@@ -1,10 +1,11 @@
-import { secretStorage } from "../safety/secret-store.js";
-import { processAlive, readCredential, readStatus } from "../state.js";
+import { openSecrets } from "../safety/secrets.js";
+import { processAlive, readNodeFile, readStatus } from "../state.js";
 import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
 import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 import { discordLine, discordOverview } from "./discord-status.js";
+import { secretsLine } from "./secrets.js";
 
 export const statusCommand: Command = {
   summary: "show whether the agent is running and connected",
@@ -15,7 +16,7 @@ agent is running and connected, 1 otherwise.`,
   options: { json: { type: "boolean" } },
   async run({ flags }) {
     const config = configFrom(flags, { quiet: true });
-    const credential = readCredential(config.stateDir);
+    const credential = readNodeFile(config.stateDir);
     const status = readStatus(config.stateDir);
     const running = status !== null && status.status !== "stopped" && processAlive(status.pid);
     const connected = running && status.status === "connected";
@@ -32,7 +33,7 @@ agent is running and connected, 1 otherwise.`,
       state: running ? status.status : "not running",
       since: running ? status.since : null,
       detail: status?.detail ?? null,
-      secrets: secretStorage(config.stateDir),
+      secrets: openSecrets(config.stateDir).report(),
       version: AGENT_VERSION,
       runningVersion: running ? (status.version ?? null) : null,
       newerVersion: newer,
@@ -44,7 +45,7 @@ agent is running and connected, 1 otherwise.`,
         `profile     ${report.profile} (${report.stateDir})`,
         `relay       ${report.relay}`,
         `node        ${report.nodeId ?? `not registered yet (run ${config.cli("start")})`}`,
-        `secrets     ${report.secrets.where} in ${report.stateDir}${report.secrets.keychain ? ` (${report.secrets.keychain} detected, not used yet)` : ""}`,
+        `secrets     ${secretsLine(report.secrets)}`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
         `version     ${versionLine(report.version, report.runningVersion, newer)}`,
         `discord     ${discord}`,

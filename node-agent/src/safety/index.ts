@@ -19,7 +19,7 @@ import { policyConfig, type PolicyConfig } from "./policy-config.js";
 import { RateLimiter } from "./rate-limit.js";
 import { ToolRegistry, type CallOptions, type CallOutcome, type ToolInfo } from "./registry.js";
 import { Tasks } from "./tasks.js";
-import { secretStorage, type SecretStorage } from "./secret-store.js";
+import { Secrets } from "./secrets.js";
 import { toolConfigFor } from "./tool-config.js";
 import { ToolError, type Requester, type Tool, type ToolConfig } from "./tool.js";
 
@@ -48,7 +48,8 @@ export interface Safety {
   /** Calls waiting for an approval, and their outcomes. Call tasks.recover() once listeners are in place. */
   readonly tasks: Tasks;
   readonly audit: Audit;
-  readonly secrets: SecretStorage;
+  /** This profile's named secrets, in the store ORA_SECRETS picks (the keychain is asked on first use). */
+  readonly secrets: Secrets;
   register(tool: Tool): void;
   listTools(requester: Requester): ToolInfo[];
   callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<CallOutcome>;
@@ -76,7 +77,7 @@ export function createSafety(options: SafetyOptions): Safety {
     approvals,
     tasks,
     audit,
-    secrets: secretStorage(stateDir),
+    secrets: new Secrets(stateDir, env),
     register: (tool) => {
       if (tool.migrations) throw new Error(`tool ${tool.name} has migrations: pass it to createSafety so they run on open`);
       registry.register(tool);

@@ -1,72 +1,69 @@
 /**
- * Where this profile's secrets live, and a file store for them. The Node credential is in node.json
- * and other secrets (provider API keys) in secrets.json, both 0600 in the 0700 state directory.
- *
- * An OS keychain is better where one is usable: macOS `security`, or on Linux `secret-tool` (libsecret)
- * with a D-Bus session to reach the Secret Service. This module detects one and says so, but keeps
- * secrets in the files until a keychain backend is written and tested on those systems.
+ * Named secrets (the Node credential, the Discord bot token, …) and the file that can hold them.
+ * secrets.ts picks the store (the OS keychain or this file, ORA_SECRETS) and reads from both; every
+ * caller goes through it, so no secret is written anywhere else.
  */
-import { accessSync, constants, readFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { z } from "zod";
-import { writePrivateJson } from "../state.js";
+import { readNodeFile, readTextIfExists, writeNodeFile, writePrivateJson } from "../state.js";
 
-export interface SecretStorage {
-  /** What `ora-agent status` prints. */
-  where: "file (0600)";
-  /** The files that hold secrets. */
-  files: string[];
-  /** An OS keychain this machine offers (not used yet), or null. */
-  keychain: "macOS keychain" | "libsecret (Secret Service)" | null;
+/** Get, set and delete by name. Values are never logged, and never part of an error's message. */
+export interface SecretStore {
+  readonly kind: "keychain" | "file";
+  get(name: string): string | undefined;
+  set(name: string, value: string): void;
+  /** Nothing happens when there is no such secret. */
+  delete(name: string): void;
+  /** The names this store holds for its state directory. */
+  names(): string[];
 }
 
-export interface Platform {
-  os: NodeJS.Platform;
-  env: NodeJS.ProcessEnv;
-  /** True when an executable of that name is on PATH. */
-  has(command: string): boolean;
-}
-
-export const thisPlatform = (env: NodeJS.ProcessEnv = process.env): Platform => ({ os: process.platform, env, has: (command) => onPath(command, env) });
-
-export function detectKeychain(platform: Platform): SecretStorage["keychain"] {
-  if (platform.os === "darwin" && platform.has("security")) return "macOS keychain";
-  if (platform.os === "linux" && platform.has("secret-tool") && platform.env.DBUS_SESSION_BUS_ADDRESS) return "libsecret (Secret Service)";
-  return null;
-}
-
-export function secretStorage(stateDir: string, platform: Platform = thisPlatform()): SecretStorage {
-  return { where: "file (0600)", files: [join(stateDir, "node.json"), secretsPath(stateDir)], keychain: detectKeychain(platform) };
-}
+/** The Node credential's name; relay/node-credential.ts reads and writes it. */
+export const NODE_CREDENTIAL_SECRET = "node.credential";
 
 const SecretsFile = z.record(z.string(), z.string());
 export const secretsPath = (stateDir: string) => join(stateDir, "secrets.json");
 
-/** Named secrets in `<stateDir>/secrets.json` (0600, written atomically). Values are never logged. */
-export class FileSecretStore {
+/**
+ * Named secrets in `<stateDir>/secrets.json` (0600 in the 0700 state directory, written atomically).
+ * The Node credential of an agent registered before the secret store existed is still in node.json:
+ * this store reads it there, and moves it out of node.json when it is set or deleted.
+ */
+export class FileSecretStore implements SecretStore {
+  readonly kind = "file";
   constructor(private readonly stateDir: string) {}
 
   get(name: string): string | undefined {
-    return this.read()[name];
+    return this.read()[name] ?? (name === NODE_CREDENTIAL_SECRET ? this.legacyCredential() : undefined);
   }
 
   set(name: string, value: string): void {
-    writePrivateJson(secretsPath(this.stateDir), { ...this.read(), [name]: value });
+    this.write({ ...this.read(), [name]: value });
+    if (name === NODE_CREDENTIAL_SECRET) this.dropLegacyCredential();
   }
 
   delete(name: string): void {
-    const { [name]: _gone, ...rest } = this.read();
-    writePrivateJson(secretsPath(this.stateDir), rest);
+    const { [name]: gone, ...rest } = this.read();
+    if (gone !== undefined) this.write(rest);
+    if (name === NODE_CREDENTIAL_SECRET) this.dropLegacyCredential();
+  }
+
+  names(): string[] {
+    const names = Object.keys(this.read());
+    if (this.legacyCredential() !== undefined && !names.includes(NODE_CREDENTIAL_SECRET)) names.push(NODE_CREDENTIAL_SECRET);
+    return names.sort();
+  }
+
+  private write(secrets: Record<string, string>): void {
+    // No empty file left behind: after a move to the keychain, no secrets.json means no secret on disk.
+    if (Object.keys(secrets).length === 0) rmSync(secretsPath(this.stateDir), { force: true });
+    else writePrivateJson(secretsPath(this.stateDir), secrets);
   }
 
   private read(): Record<string, string> {
-    let text: string;
-    try {
-      text = readFileSync(secretsPath(this.stateDir), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-      throw error;
-    }
+    const text = readTextIfExists(secretsPath(this.stateDir));
+    if (text === null) return {};
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -78,15 +75,15 @@ export class FileSecretStore {
     if (!parsed.success) throw new Error(`${secretsPath(this.stateDir)} is not a secrets file this agent wrote`);
     return parsed.data;
   }
-}
 
-function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? "").split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  private legacyCredential(): string | undefined {
+    return readNodeFile(this.stateDir)?.credential;
+  }
+
+  private dropLegacyCredential(): void {
+    const node = readNodeFile(this.stateDir);
+    if (node?.credential === undefined) return;
+    const { credential: _moved, ...registration } = node;
+    writeNodeFile(this.stateDir, registration);
+  }
 }

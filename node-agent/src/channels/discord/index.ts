@@ -5,7 +5,7 @@
 import type { CommandLine } from "../channel.js";
 import type { HandlerRegistry } from "../../handlers.js";
 import type { Logger } from "../../log.js";
-import { FileSecretStore } from "../../safety/secret-store.js";
+import { openSecrets } from "../../safety/secrets.js";
 import type { Safety } from "../../safety/index.js";
 import { DISCORD_TOKEN_SECRET, discordApi, readDiscordConfig, writeDiscordStatus } from "./config.js";
 import type { DiscordChannel } from "./bot.js";
@@ -29,7 +29,7 @@ export interface DiscordDeps {
 export async function startDiscord(deps: DiscordDeps): Promise<DiscordChannel | null> {
   const config = readDiscordConfig(deps.stateDir);
   if (!config) return null;
-  const token = new FileSecretStore(deps.stateDir).get(DISCORD_TOKEN_SECRET);
+  const token = openSecrets(deps.stateDir, deps.env).get(DISCORD_TOKEN_SECRET);
   if (!token) {
     const detail = "no bot token is stored; run: discord setup";
     writeDiscordStatus(deps.stateDir, { pid: process.pid, state: "stopped", since: new Date().toISOString(), detail });
