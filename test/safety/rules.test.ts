@@ -4,7 +4,7 @@
  * the bypass table below must instead ask for an approval again (or be refused outright), and no row
  * may make a tool run more often than its setup did.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "../../node-agent/src/safety/index.js";
@@ -171,6 +171,29 @@ describe("standing rules", () => {
     expect(await attempt(w.h, gus, "files.write", write("notes/b.txt"))).toBe("asked");
     suspended = false;
     expect(await attempt(w.h, gus, "files.write", write("notes/c.txt"))).toBe("ran");
+  });
+
+  it("confines a folder rule's run to its folder when a folder is swapped for a symlink after the match", async () => {
+    // The rule module asks `suspended()` once before resolving the call's path and once after: the
+    // second time is the window between the match and the run, where the swap happens.
+    let asked = 0;
+    let armed = false;
+    const w = world({
+      rulesSuspended: () => {
+        if (armed && ++asked === 2) {
+          renameSync(join(w.root, "notes", "sub"), join(w.root, "notes", "sub-old"));
+          symlinkSync(join(w.root, "private"), join(w.root, "notes", "sub"));
+        }
+        return false;
+      },
+    });
+    mkdirSync(join(w.root, "notes", "sub"));
+    mkdirSync(join(w.root, "private"));
+    await notesRule(w);
+    armed = true;
+    expect(await attempt(w.h, gus, "files.write", write("notes/sub/x.txt"))).toBe("denied");
+    expect(asked).toBe(2);
+    expect(existsSync(join(w.root, "private", "x.txt"))).toBe(false);
   });
 
   it("lists every rule for the owner, its own for a sub-admin, none for a guest; revokes and moves ends", async () => {
