@@ -73,18 +73,30 @@ describe("standing rules through the relay", () => {
     owner.close();
   });
 
-  it("refuses 'always' with a folder that does not cover the call, and leaves the approval pending", async () => {
+  it("refuses 'always' with a folder that does not cover the call; the PC's command line makes an exact-arguments rule", async () => {
     const guest = await OraClient.connect({ identity: guestId });
     const owner = await OraClient.connect({ identity: ownerId });
-    const call = await write(guest, "outside-notes.txt");
+    const args = { root: 0, path: "outside-notes.txt", content: "same", mode: "overwrite" };
+    const call = await guest.request("tools.call", { name: "files.write", args });
     if (call.status !== "waiting") throw new Error("the write ran without an approval");
+    const id = call.task.approval;
     await expect(
-      owner.request("approvals.decide", { id: call.task.approval, verdict: "approve", always: { until: Date.now() + 86_400_000, scope: { path: "notes" } } }),
+      owner.request("approvals.decide", { id, verdict: "approve", always: { until: Date.now() + 86_400_000, scope: { path: "notes" } } }),
     ).rejects.toMatchObject({ code: "bad_params" });
-    await expect(
-      owner.request("approvals.decide", { id: call.task.approval, verdict: "deny", always: { until: Date.now() + 86_400_000 } }),
-    ).rejects.toMatchObject({ code: "bad_params" });
-    expect((await owner.request("approvals.list")).approvals.map((a) => a.id)).toContain(call.task.approval);
+    await expect(owner.request("approvals.decide", { id, verdict: "deny", always: { until: Date.now() + 86_400_000 } })).rejects.toMatchObject({
+      code: "bad_params",
+    });
+    expect((await owner.request("approvals.list")).approvals.map((a) => a.id)).toContain(id);
+
+    const approved = await runAgentCommand(["approve", id, "--always", "--until", "1d", "--state-dir", stateDir]);
+    expect(approved).toMatchObject({ code: 0 });
+    expect(approved.stdout).toContain(`${id}: approved`);
+    expect(approved.stdout).toMatch(/with exactly the approved arguments/);
+    expect(await guest.request("tools.call", { name: "files.write", args })).toMatchObject({ status: "done" });
+    expect(await guest.request("tools.call", { name: "files.write", args: { ...args, content: "other" } })).toMatchObject({ status: "waiting" });
+    const tooLong = await runAgentCommand(["rules", "edit", approved.stdout.match(/rule (\w+)/)![1]!, "--until", "31d", "--state-dir", stateDir]);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain("bad_params: a rule lasts at most 30 days");
     guest.close();
     owner.close();
   });
