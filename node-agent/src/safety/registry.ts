@@ -47,7 +47,7 @@ export interface RegistryDeps {
   audit: Audit;
   limiter: RateLimiter;
   /** Standing rules (rules.ts): a live matching one lets a HIGH call run without asking. */
-  rules?: Pick<Rules, "use" | "confinement">;
+  rules?: Pick<Rules, "use">;
 }
 
 const MAX_ORIGIN = 200;
@@ -117,11 +117,8 @@ export class ToolRegistry {
     audit.record({ ...base, event: "policy", status: verdict.kind === "approve" ? "needs_approval" : "allowed" });
 
     // Only what the table sent to an approval can be waved through, so a rule never widens what a role may use.
-    const rule = verdict.kind === "approve" ? await this.deps.rules?.use(requester, tool, args, argsHash!) : undefined;
-    if (rule) {
-      const confine = this.deps.rules!.confinement(rule);
-      return { status: "done", result: await this.run(tool, args, requester, argsHash!, options.signal, confine) };
-    }
+    const ruled = verdict.kind === "approve" ? await this.deps.rules?.use(requester, tool, args, argsHash!) : undefined;
+    if (ruled) return { status: "done", result: await this.run(tool, args, requester, argsHash!, options.signal, ruled.confine) };
     if (verdict.kind === "approve") {
       const request = {
         tool: tool.name,

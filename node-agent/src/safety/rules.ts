@@ -58,6 +58,12 @@ export interface Always {
   scope?: { path: string } | { host: string };
 }
 
+/** A rule that let a call run: for a folder rule, the real folder the run must stay inside. */
+export interface RuleUse {
+  rule: Rule;
+  confine?: string;
+}
+
 export type RuleErrorCode = "bad_params" | "forbidden" | "not_found";
 
 export class RuleError extends Error {
@@ -151,10 +157,11 @@ export class Rules {
   }
 
   /**
-   * The live rule that lets this HIGH call run without asking, if any; its use is counted and
-   * audited. `args` are the validated arguments the call will run with.
+   * The live rule that lets this HIGH call run without asking, if any, and for a folder rule the
+   * real folder its run must stay inside; the use is counted and audited. `args` are the validated
+   * arguments the call will run with.
    */
-  async use(requester: Requester, tool: Tool, args: unknown, argsHash: string): Promise<Rule | undefined> {
+  async use(requester: Requester, tool: Tool, args: unknown, argsHash: string): Promise<RuleUse | undefined> {
     if (tool.risk !== "HIGH" || this.suspended()) return undefined;
     const key = requesterKey(requester);
     // Cheap test first: most HIGH calls have no rule at all, and resolving paths touches the disk.
@@ -162,22 +169,17 @@ export class Rules {
     const subject = await callSubject(tool.name, args, argsHash, this.deps.toolConfig);
     // Read again after the await: a rule revoked or suspended meanwhile must not be used.
     if (this.suspended()) return undefined;
-    const row = this.live(tool.name, key).find((r) => scopeMatches(parseScope(r.scope_json), subject));
-    if (!row) return undefined;
+    const match = this.live(tool.name, key)
+      .map((row) => ({ row, scope: parseScope(row.scope_json) }))
+      .find(({ scope }) => scopeMatches(scope, subject));
+    if (!match) return undefined;
     const now = this.now();
     const { changes } = this.deps.db
       .prepare("UPDATE rules SET uses = uses + 1, last_used_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?")
-      .run(now, row.id, now);
+      .run(now, match.row.id, now);
     if (changes !== 1) return undefined;
-    this.deps.audit.record({ event: "rule.used", who: requester, tool: tool.name, argsHash, status: "allowed", detail: row.id });
-    return this.get(row.id);
-  }
-
-  /** The folder a path rule confines its calls to, for the tool's own checks at run time. */
-  confinement(rule: Rule): string | undefined {
-    const row = this.row(rule.id);
-    const scope = row && parseScope(row.scope_json);
-    return scope?.kind === "path" ? scopeFolder(scope) : undefined;
+    this.deps.audit.record({ event: "rule.used", who: requester, tool: tool.name, argsHash, status: "allowed", detail: match.row.id });
+    return { rule: this.get(match.row.id)!, ...(match.scope.kind === "path" ? { confine: scopeFolder(match.scope) } : {}) };
   }
 
   /** Owners see every rule; a sub-admin the ones it made; guests none. Newest first. */
