@@ -146,6 +146,7 @@ describe("standing rules", () => {
     expect(await refusal(() => w.h.safety.rules.approveAlways(approval.id, { until: w.h.clock.now() + DAY, scope: { path: "notes" } }, bob))).toBe("forbidden");
     expect(w.h.safety.approvals.get(approval.id)?.status).toBe("pending");
     expect(w.h.safety.rules.list(local, { all: true })).toEqual([]);
+    expect(w.h.safety.audit.tail(1)[0]).toMatchObject({ event: "approval.approve", status: "forbidden", detail: approval.id });
   });
 
   it("lets a host rule cover any path on that host and nothing else", async () => {

@@ -127,7 +127,16 @@ export class Rules {
     const expiresAt = this.checkUntil(always.until);
     const scope = await this.scopeFor(approval.tool, approval.args, approval.argsHash, always.scope);
     const ruleId = newId();
-    const status = this.deps.db.transaction(() => {
+    const outcome = this.deps.db.transaction((): { status: ApprovalStatus } | { refused: ApprovalError } => {
+      let status: ApprovalStatus;
+      try {
+        status = this.deps.approvals.decide(id, { verdict: "approve" }, decider);
+      } catch (error) {
+        // Refused (this decider may not decide it, or it is no longer pending): no rule, and the
+        // refusal's own audit row is kept.
+        if (error instanceof ApprovalError) return { refused: error };
+        throw error;
+      }
       const created = this.now();
       const { requester } = approval;
       this.deps.db
@@ -150,9 +159,10 @@ export class Rules {
           expiresAt,
         );
       this.deps.audit.record({ event: "rule.created", who: decider, tool: approval.tool, argsHash: approval.argsHash, status: "created", detail: ruleId });
-      // Throws (and so undoes the rule) when the decider may not decide this approval, or it is no longer pending.
-      return this.deps.approvals.decide(id, { verdict: "approve" }, decider);
+      return { status };
     })();
+    if ("refused" in outcome) throw outcome.refused;
+    const { status } = outcome;
     return { status, rule: this.get(ruleId)! };
   }
 
