@@ -73,6 +73,7 @@ export interface HarnessOptions {
   stateDir?: string;
   tools?: (ran: Ran[]) => Tool[];
   clock?: Harness["clock"];
+  rulesSuspended?: () => boolean;
 }
 
 export function newClock(start = Date.parse("2026-01-01T00:00:00Z")): Harness["clock"] {
@@ -97,6 +98,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     tools: (options.tools ?? standardTools)(ran),
     policy: options.policy ?? {},
     now: clock.now,
+    ...(options.rulesSuspended ? { rulesSuspended: options.rulesSuspended } : {}),
   });
   return {
     safety,

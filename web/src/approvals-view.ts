@@ -8,6 +8,8 @@ import type { ApprovalView } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, duration, h } from "./dom.js";
 import { explain } from "./errors.js";
+import { type AlwaysChoice, alwaysAllow } from "./always-allow.js";
+import { rulesSection } from "./rules-view.js";
 
 export interface Inbox {
   element: HTMLElement;
@@ -22,7 +24,8 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   // The last decision stays readable here: its card leaves the list at once (the PC's push says so too).
   const notice = h("p", { class: "notice", role: "status", "aria-live": "polite" });
-  const element = h("section", { class: "inbox", "aria-label": "Approvals" }, h("h2", {}, "Waiting for your decision"), notice, status, list);
+  const rules = rulesSection(connection, options.deviceName);
+  const element = h("section", { class: "inbox", "aria-label": "Approvals" }, h("h2", {}, "Waiting for your decision"), notice, status, list, rules.element);
   let approvals: ApprovalView[] = [];
 
   async function refresh(): Promise<void> {
@@ -33,6 +36,7 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
       status.textContent = explain(error);
     }
     render();
+    await rules.refresh();
   }
 
   function render(): void {
@@ -48,7 +52,7 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     const codeInput = approval.needsCode
       ? h("input", { id: `code-${approval.id}`, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 16, class: "approval-code" })
       : undefined;
-    const decide = async (verdict: "approve" | "deny") => {
+    const decide = async (verdict: "approve" | "deny", always?: AlwaysChoice) => {
       const buttons = [...item.querySelectorAll("button")];
       for (const b of buttons) b.disabled = true;
       try {
@@ -57,8 +61,14 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
           id: approval.id,
           verdict,
           ...(code && verdict === "approve" ? { code } : {}),
+          ...(always ? { always } : {}),
         });
-        notice.textContent = outcome === "approved" ? `Approved ${approval.tool}: it runs once.` : `Denied ${approval.tool}.`;
+        notice.textContent =
+          outcome !== "approved"
+            ? `Denied ${approval.tool}.`
+            : always
+              ? `Approved ${approval.tool}, and always allowed as shown under Always allowed.`
+              : `Approved ${approval.tool}: it runs once.`;
         approvals = approvals.filter((a) => a.id !== approval.id);
         render();
       } catch (error) {
@@ -112,6 +122,7 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
         h("button", { type: "button", class: "approve primary", onclick: () => void decide("approve") }, "Approve"),
         h("button", { type: "button", class: "deny", onclick: () => void decide("deny") }, "Deny"),
       ),
+      approval.risk === "HIGH" && alwaysAllow(approval, options.deviceName(approval.requester.device), (always) => void decide("approve", always)),
       message,
     );
     return item;

@@ -14,6 +14,7 @@ import { memoryCommand } from "./memory.js";
 import { modelsCommand } from "./models.js";
 import { pairCommand } from "./pair.js";
 import { remoteCommand } from "./remote.js";
+import { rulesCommand } from "./rules.js";
 import { serviceCommand } from "./service.js";
 import { UserError } from "../errors.js";
 import { startCommand } from "./start.js";
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   approvals: approvalsCommand,
   approve: approveCommand,
   deny: denyCommand,
+  rules: rulesCommand,
   tasks: tasksCommand,
   schedules: schedulesCommand,
   audit: auditCommand,

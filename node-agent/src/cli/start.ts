@@ -14,6 +14,7 @@ import { DISCORD_MIGRATIONS, type DiscordChannel, startDiscord } from "../channe
 import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
 import { registerConversationMethods } from "../methods/conversations.js";
+import { registerRuleMethods } from "../methods/rules.js";
 import { registerDeviceMethods } from "../methods/devices.js";
 import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
@@ -84,6 +85,7 @@ zone than this PC's.`,
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);
     registerApprovalMethods(handlers, safety);
+    registerRuleMethods(handlers, safety);
     registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
     const memory = new Memory(safety.db);
     registerConversationMethods(handlers, memory);

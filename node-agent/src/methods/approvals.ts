@@ -7,11 +7,13 @@
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
 import type { PairedDevice } from "../secure/paired-devices.js";
 import { ApprovalError, type ApprovalEvent, type Safety } from "../safety/index.js";
+import { approveAlways } from "./rules.js";
 
 export function registerApprovalMethods(registry: HandlerRegistry, safety: Safety): void {
   registry
     .register("approvals.list", (_params, { requester }) => ({ approvals: safety.approvals.list(requester) }))
-    .register("approvals.decide", ({ id, verdict, code }, { requester }) => {
+    .register("approvals.decide", ({ id, verdict, code, always }, { requester }) => {
+      if (always !== undefined) return approveAlways(safety, id, verdict, always, requester);
       try {
         return { id, status: safety.approvals.decide(id, { verdict, ...(code === undefined ? {} : { code }) }, requester) };
       } catch (error) {

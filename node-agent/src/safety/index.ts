@@ -17,6 +17,7 @@ import { Audit } from "./audit.js";
 import { instanceId, openDatabase, type ModuleMigrations } from "./db.js";
 import { policyConfig, type PolicyConfig } from "./policy-config.js";
 import { RateLimiter } from "./rate-limit.js";
+import { Rules, RULES_MIGRATIONS } from "./rules.js";
 import { ToolRegistry, type CallOptions, type CallOutcome, type ToolInfo } from "./registry.js";
 import { Tasks } from "./tasks.js";
 import { Secrets } from "./secrets.js";
@@ -36,6 +37,8 @@ export interface SafetyOptions {
   migrations?: readonly ModuleMigrations[];
   /** The clock, in ms since the epoch (tests move it). */
   now?: () => number;
+  /** True while every standing rule is suspended (a lockdown); rules apply again once it is false. */
+  rulesSuspended?: () => boolean;
 }
 
 export interface Safety {
@@ -48,6 +51,8 @@ export interface Safety {
   /** Calls waiting for an approval, and their outcomes. Call tasks.recover() once listeners are in place. */
   readonly tasks: Tasks;
   readonly audit: Audit;
+  /** Standing rules made while approving HIGH calls (rules.ts). */
+  readonly rules: Rules;
   /** This profile's named secrets, in the store ORA_SECRETS picks (the keychain is asked on first use). */
   readonly secrets: Secrets;
   register(tool: Tool): void;
@@ -61,11 +66,12 @@ export function createSafety(options: SafetyOptions): Safety {
   const policy = policyConfig(profile, env, options.policy);
   const toolConfig = options.toolConfig ?? toolConfigFor(stateDir, env);
   const toolMigrations = tools.flatMap((tool) => (tool.migrations ? [tool.migrations] : []));
-  const db = openDatabase(stateDir, [...toolMigrations, ...(options.migrations ?? [])]);
+  const db = openDatabase(stateDir, [RULES_MIGRATIONS, ...toolMigrations, ...(options.migrations ?? [])]);
   const audit = new Audit(db, now);
   const approvals = new Approvals(db, policy, audit, now);
   let tasks: Tasks | undefined;
-  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, tasks: () => tasks!, audit, limiter: new RateLimiter(now) });
+  const rules: Rules = new Rules({ db, audit, approvals, toolConfig, tool: (name) => registry.find(name), suspended: options.rulesSuspended, now });
+  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, tasks: () => tasks!, audit, limiter: new RateLimiter(now), rules });
   for (const tool of tools) registry.register(tool);
   tasks = new Tasks(db, audit, approvals, (row, requester, signal) => registry.runTask(row, requester, signal), codedError, now);
   return {
@@ -77,6 +83,7 @@ export function createSafety(options: SafetyOptions): Safety {
     approvals,
     tasks,
     audit,
+    rules,
     secrets: new Secrets(stateDir, env),
     register: (tool) => {
       if (tool.migrations) throw new Error(`tool ${tool.name} has migrations: pass it to createSafety so they run on open`);
@@ -103,6 +110,7 @@ export { canonicalJson, sha256Hex } from "./canonical.js";
 export { migrate, openDatabase, SAFETY_MIGRATIONS, type Migration, type ModuleMigrations } from "./db.js";
 export { policyConfig, type PolicyConfig } from "./policy-config.js";
 export { LOCAL_OWNER } from "./requester.js";
+export { MAX_RULE_MS, RuleError, Rules, RULES_MIGRATIONS, type Always, type Rule } from "./rules.js";
 export type { CallOptions, CallOutcome, ToolInfo } from "./registry.js";
 export { isFinal, TaskError, Tasks, type TaskRow } from "./tasks.js";
 export { ToolError, RISKS, type Requester, type Risk, type Tool, type ToolConfig, type ToolContext } from "./tool.js";

@@ -3,8 +3,8 @@
  * `listTools` shows a requester exactly the tools it could call. Every step is audited.
  *
  * A call goes: name check (exact ASCII match) → policy verdict (policy.ts) → rate limit per requester
- * and risk → argument size cap and schema → the tool's precheck → approval for HIGH/CRITICAL
- * (approvals.ts) → run.
+ * and risk → argument size cap and schema → the tool's precheck → a standing rule for HIGH (rules.ts)
+ * → approval for HIGH/CRITICAL (approvals.ts) → run.
  */
 import type { ToolInfo } from "@ora/protocol";
 import type Database from "better-sqlite3";
@@ -17,6 +17,7 @@ import { auditableName, checkRequestedName, isValidToolName } from "./names.js";
 import type { PolicyConfig } from "./policy-config.js";
 import { judge, needsApproval, UNKNOWN_TOOL_RISK, visible } from "./policy.js";
 import type { RateLimiter } from "./rate-limit.js";
+import type { Rules } from "./rules.js";
 import type { TaskRow, Tasks } from "./tasks.js";
 import { requesterKey } from "./requester.js";
 import { ToolError, type Requester, type Tool, type ToolConfig } from "./tool.js";
@@ -45,6 +46,8 @@ export interface RegistryDeps {
   tasks: () => Tasks;
   audit: Audit;
   limiter: RateLimiter;
+  /** Standing rules (rules.ts): a live matching one lets a HIGH call run without asking. */
+  rules?: Pick<Rules, "use">;
 }
 
 const MAX_ORIGIN = 200;
@@ -59,6 +62,11 @@ export class ToolRegistry {
     if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} is already registered`);
     this.tools.set(tool.name, tool);
     return this;
+  }
+
+  /** The tool registered under exactly this name. */
+  find(name: string): Tool | undefined {
+    return this.tools.get(name);
   }
 
   listTools(requester: Requester): ToolInfo[] {
@@ -108,6 +116,9 @@ export class ToolRegistry {
     }
     audit.record({ ...base, event: "policy", status: verdict.kind === "approve" ? "needs_approval" : "allowed" });
 
+    // Only what the table sent to an approval can be waved through, so a rule never widens what a role may use.
+    const ruled = verdict.kind === "approve" ? await this.deps.rules?.use(requester, tool, args, argsHash!) : undefined;
+    if (ruled) return { status: "done", result: await this.run(tool, args, requester, argsHash!, options.signal, ruled.confine) };
     if (verdict.kind === "approve") {
       const request = {
         tool: tool.name,
@@ -146,12 +157,20 @@ export class ToolRegistry {
     return this.run(tool, parsed.data, requester, task.args_hash, signal);
   }
 
-  private async run(tool: Tool, args: unknown, requester: Requester, argsHash: string, signal = new AbortController().signal): Promise<unknown> {
+  private async run(
+    tool: Tool,
+    args: unknown,
+    requester: Requester,
+    argsHash: string,
+    signal = new AbortController().signal,
+    confine?: string,
+  ): Promise<unknown> {
     const started = performance.now();
     const done = (status: string) =>
       this.deps.audit.record({ event: "run", who: requester, tool: tool.name, argsHash, status, durationMs: performance.now() - started });
     try {
-      const result = await tool.run(args, { signal, requester, db: this.deps.db, config: this.deps.toolConfig });
+      const config = confine === undefined ? this.deps.toolConfig : { ...this.deps.toolConfig, confine };
+      const result = await tool.run(args, { signal, requester, db: this.deps.db, config });
       done("ok");
       return result;
     } catch (error) {

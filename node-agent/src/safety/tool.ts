@@ -18,6 +18,11 @@ export interface ToolConfig {
    * of every profile (databases, credentials, the control socket). Filled by toolConfigFor().
    */
   excluded?: string[];
+  /**
+   * An absolute, real folder this one call must stay inside: set when a standing rule with a folder
+   * scope let it run (rules.ts), so a symlink swapped in after the rule matched cannot lead it out.
+   */
+  confine?: string;
   fetch: { maxBytes: number; timeoutMs: number; maxRedirects: number };
   run: { timeoutMs: number; maxOutputBytes: number };
 }

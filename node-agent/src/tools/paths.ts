@@ -75,6 +75,7 @@ export async function realInside(config: ToolConfig, root: string, segments: rea
 
 function checkInside(config: ToolConfig, real: string, root: string, shown: string): void {
   if (!within(real, root)) throw new ToolError("denied", `"${shown}" leads outside the shared folders`);
+  if (config.confine !== undefined && !within(real, config.confine)) throw new ToolError("denied", `"${shown}" leads outside the folder its rule allows`);
   if ((config.excluded ?? []).some((dir) => within(real, dir))) throw new ToolError("denied", `"${shown}" is the agent's own state, which is never shared`);
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DECIDERS, method } from "./define.js";
+import { AlwaysRequest, Rule } from "./rules.js";
 import { Approval, ApprovalStatus, ApprovalView } from "./schemas.js";
 
 /** A CRITICAL approval's one-time code: six digits, shown only on the owner's channel. */
@@ -18,10 +19,11 @@ export const approvalMethods = {
     result: z.object({ approvals: z.array(ApprovalView) }),
   }),
   "approvals.decide": method({
-    description: "Approves or denies one approval; CRITICAL approvals need the one-time code.",
+    description:
+      "Approves or denies one approval; CRITICAL approvals need the one-time code. With `always` (HIGH only), also makes a standing rule for later calls like it.",
     roles: DECIDERS,
-    params: z.object({ id: z.string().min(1).max(64), verdict: z.enum(["approve", "deny"]), code: ApprovalCode.optional() }),
-    result: z.object({ id: z.string(), status: ApprovalStatus }),
+    params: z.object({ id: z.string().min(1).max(64), verdict: z.enum(["approve", "deny"]), code: ApprovalCode.optional(), always: AlwaysRequest.optional() }),
+    result: z.object({ id: z.string(), status: ApprovalStatus, rule: Rule.optional() }),
   }),
 };
 

@@ -1,0 +1,69 @@
+/**
+ * Standing rules: "always allow this tool for this requester within this scope until then", made
+ * while approving a HIGH call (approvals.decide with `always`), so the same question is not asked
+ * again and again. Owners list and change every rule; a sub-admin the rules it made; guests none.
+ */
+import { z } from "zod";
+import { DECIDERS, method } from "./define.js";
+import { Requester } from "./schemas.js";
+
+/** The longest a rule may last, from when it is made or changed. */
+export const MAX_RULE_DAYS = 30;
+
+/** What a decider asks for: a folder (file tools), a host (web.fetch), or, left out, exactly these arguments. */
+export const RuleScopeRequest = z.union([z.object({ path: z.string().max(4096) }).strict(), z.object({ host: z.string().min(1).max(300) }).strict()]);
+
+export const AlwaysRequest = z.object({
+  /** When the rule ends, in ms since the epoch: at most 30 days from now. */
+  until: z.number().int(),
+  scope: RuleScopeRequest.optional(),
+});
+
+export const RuleScope = z.union([
+  /** A folder, relative to the shared folder named `root` (its folder name), after every symlink; "" is the whole folder. */
+  z.object({ path: z.string(), root: z.string() }),
+  /** Host name (lower case, punycode) and port when it is not the scheme's default. */
+  z.object({ host: z.string() }),
+  /** Exactly the arguments whose canonical JSON has this sha256. */
+  z.object({ argsHash: z.string() }),
+]);
+export type RuleScope = z.infer<typeof RuleScope>;
+
+export const Rule = z.object({
+  id: z.string(),
+  tool: z.string(),
+  /** Whose calls it allows (compared by via, device, role and user). */
+  requester: Requester,
+  scope: RuleScope,
+  /** The stable key of the decider who made it. */
+  createdBy: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  revokedAt: z.number().nullable(),
+  uses: z.number(),
+  lastUsedAt: z.number().nullable(),
+});
+export type Rule = z.infer<typeof Rule>;
+
+const RuleId = z.string().min(1).max(64);
+
+export const ruleMethods = {
+  "rules.list": method({
+    description: "Standing rules this device may see: every rule for owners, its own for a sub-admin (all: revoked and expired ones too).",
+    roles: DECIDERS,
+    params: z.object({ all: z.boolean().default(false) }).default({ all: false }),
+    result: z.object({ rules: z.array(Rule) }),
+  }),
+  "rules.revoke": method({
+    description: "Revokes one standing rule at once: its next call asks for an approval again.",
+    roles: DECIDERS,
+    params: z.object({ id: RuleId }),
+    result: z.object({ rule: Rule }),
+  }),
+  "rules.update": method({
+    description: "Moves a live rule's end: sooner, or later up to 30 days from now.",
+    roles: DECIDERS,
+    params: z.object({ id: RuleId, until: z.number().int() }),
+    result: z.object({ rule: Rule }),
+  }),
+};
