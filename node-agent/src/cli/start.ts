@@ -18,6 +18,8 @@ import { registerDeviceMethods } from "../methods/devices.js";
 import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { NOTIFY_MIGRATIONS, startNotifications } from "../notify/index.js";
+import { registerPasskeyMethods } from "../methods/passkeys.js";
+import { PASSKEY_MIGRATIONS, passkeysFor } from "../passkeys/index.js";
 import { userOf } from "../safety/requester.js";
 import { SCHEDULE_MIGRATIONS, startSchedules, userTimeZone } from "../schedule/index.js";
 import { continueAfterTasks } from "../secretary/resume.js";
@@ -67,7 +69,7 @@ zone than this PC's.`,
       env: process.env,
       tools: [...builtinTools(), ...mcp.tools],
       toolConfig: toolConfigFromEnv(process.env, config.stateDir),
-      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS],
+      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS, PASSKEY_MIGRATIONS],
     });
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
@@ -79,7 +81,9 @@ zone than this PC's.`,
     );
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);
-    registerApprovalMethods(handlers, safety);
+    const passkeys = passkeysFor(safety, config.relay, node.nodeId);
+    registerApprovalMethods(handlers, safety, passkeys);
+    registerPasskeyMethods(handlers, passkeys);
     registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
     const memory = new Memory(safety.db);
     registerConversationMethods(handlers, memory);

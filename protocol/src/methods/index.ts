@@ -15,6 +15,7 @@ import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
 import { notificationMethods } from "./notifications.js";
+import { passkeyMethods } from "./passkeys.js";
 import { scheduleEvents, scheduleMethods } from "./schedules.js";
 import { taskEvents, taskMethods } from "./tasks.js";
 import { toolMethods } from "./tools.js";
@@ -28,6 +29,7 @@ export const METHODS = {
   ...taskMethods,
   ...notificationMethods,
   ...scheduleMethods,
+  ...passkeyMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents } satisfies Record<string, EventSpec>;
@@ -53,6 +55,15 @@ export { ApprovalCode } from "./approvals.js";
 export { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "./chat.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
 export { NotificationBody, PushSubscription } from "./notifications.js";
+export {
+  PasskeyAssertion,
+  PasskeyCreationOptions,
+  PasskeyPurpose,
+  PasskeyRegistration,
+  PasskeyRequestOptions,
+  PasskeyRow,
+  PASSKEY_TRANSPORTS,
+} from "./passkeys.js";
 export { CATCH_UP_POLICIES, CatchUp, RUN_STATES, Schedule, SCHEDULE_ACTIONS, ScheduleAction, ScheduleRun, SCHEDULE_STATES } from "./schedules.js";
 export { FINAL_TASK_STATES, Task, TASK_STATES, TaskState } from "./tasks.js";
 export { ToolCallResult } from "./tools.js";
