@@ -35,7 +35,7 @@ function setup(options: HarnessOptions = {}) {
   };
   /** Registers a new soft authenticator's passkey for `who`. */
   const enroll = async (who: Requester, authenticator = new SoftAuthenticator(RP)) => {
-    const { options: creation } = await ok(who, "passkeys.registrationOptions", {});
+    const { options: creation } = await ok(who, "passkeys.create", {});
     await ok(who, "passkeys.register", { response: authenticator.create(creation) });
     return authenticator;
   };
@@ -111,7 +111,7 @@ describe("passkeys for approvals", () => {
 
   it("refuse a registration without user verification", async () => {
     const t = setup();
-    const { options } = await t.ok(alice, "passkeys.registrationOptions", {});
+    const { options } = await t.ok(alice, "passkeys.create", {});
     expect(options.authenticatorSelection).toMatchObject({ userVerification: "required", residentKey: "preferred" });
     expect(options.rp.id).toBe("localhost");
     const answer = await t.ask(alice, "passkeys.register", { response: new SoftAuthenticator(RP).create(options, { uv: false }) });

@@ -8,7 +8,7 @@ import { PasskeyError, type Passkeys } from "../passkeys/index.js";
 
 export function registerPasskeyMethods(registry: HandlerRegistry, passkeys: Passkeys): void {
   registry
-    .register("passkeys.registrationOptions", async (params, { requester, name }) => ({
+    .register("passkeys.create", async (params, { requester, name }) => ({
       options: await typed(() => passkeys.registrationOptions(requester, params?.name ?? name)),
     }))
     .register("passkeys.register", async ({ response, name: label }, { requester, name }) => ({

@@ -8,14 +8,14 @@
  * bound to the purpose, device, Node and approval (binding.ts). The counter is checked and kept, so a
  * cloned authenticator that lags behind is refused.
  */
-import type {
+import {
   PASSKEY_TRANSPORTS,
-  PasskeyAssertion,
-  PasskeyCreationOptions,
-  PasskeyPurpose,
-  PasskeyRegistration,
-  PasskeyRequestOptions,
-  PasskeyRow,
+  type PasskeyAssertion,
+  type PasskeyCreationOptions,
+  type PasskeyPurpose,
+  type PasskeyRegistration,
+  type PasskeyRequestOptions,
+  type PasskeyRow,
 } from "@ora/protocol";
 import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse } from "@simplewebauthn/server";
 import { decodeClientDataJSON } from "@simplewebauthn/server/helpers";
@@ -149,7 +149,7 @@ export class Passkeys {
           id: response.id,
           rawId: response.rawId,
           type: response.type,
-          response: response.response,
+          response: { ...response.response, transports: (response.response.transports ?? []).filter(isTransport) },
           clientExtensionResults: {},
           ...(response.authenticatorAttachment ? { authenticatorAttachment: response.authenticatorAttachment } : {}),
         },
@@ -309,6 +309,10 @@ export class Passkeys {
 
 function toRow(p: StoredPasskey): PasskeyRow {
   return { id: p.credential_id, name: p.name, transports: transportsOf(p), createdAt: p.created_at, lastUsedAt: p.last_used_at };
+}
+
+function isTransport(name: string): name is Transport {
+  return (PASSKEY_TRANSPORTS as readonly string[]).includes(name);
 }
 
 function descriptor(p: StoredPasskey): { id: string; type: "public-key"; transports: Transport[] } {

@@ -2,7 +2,7 @@
  * Passkeys (WebAuthn) of owner and sub-admin devices: the proof that the person holding the device is
  * its owner (user verification: a fingerprint, a face, a PIN), not just whoever holds it unlocked.
  *
- * Flow: `passkeys.registrationOptions` → the browser's `navigator.credentials.create` → `passkeys.register`
+ * Flow: `passkeys.create` → the browser's `navigator.credentials.create` → `passkeys.register`
  * (the agent verifies the attestation and keeps the public key, bound to the calling device). To use
  * one: `passkeys.challenge` with a purpose (`approve` one approval, `unlock` a lockdown) → the browser's
  * `navigator.credentials.get` → the assertion goes with the request it confirms (`approvals.decide`'s
@@ -56,7 +56,8 @@ const ClientResponse = {
   rawId: B64URL.min(1).max(1024),
   type: z.literal("public-key"),
   authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
-  clientExtensionResults: z.object({}).optional(),
+  // Extension outputs are not used; the agent reads none of them.
+  clientExtensionResults: z.unknown().optional(),
 };
 
 /** The browser's answer to `create`, as `PublicKeyCredential.toJSON()` gives it. */
@@ -65,7 +66,8 @@ export const PasskeyRegistration = z.object({
   response: z.object({
     clientDataJSON: B64URL,
     attestationObject: B64URL,
-    transports: z.array(Transport).max(8).optional(),
+    // Browsers name new transports over time: an unknown one is dropped by the agent, not refused.
+    transports: z.array(z.string().max(32)).max(8).optional(),
   }),
 });
 export type PasskeyRegistration = z.infer<typeof PasskeyRegistration>;
@@ -102,7 +104,7 @@ export type PasskeyRow = z.infer<typeof PasskeyRow>;
 const PasskeyName = z.string().trim().min(1).max(64);
 
 export const passkeyMethods = {
-  "passkeys.registrationOptions": method({
+  "passkeys.create": method({
     description: "Options for creating a passkey on this device (user verification required).",
     roles: DECIDERS,
     params: z.object({ name: PasskeyName.optional() }).optional(),
