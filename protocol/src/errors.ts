@@ -49,6 +49,8 @@ export const APP_ERROR_CODES = [
   "code_required", // CRITICAL: the one-time code is missing
   "wrong_code",
   "locked_out", // too many wrong codes: wait
+  "passkey_required", // approving this from a device needs a passkey assertion (a code works only at the PC)
+  "passkey_refused", // the passkey assertion did not verify: wrong challenge, replayed, no user verification, another device's
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { controlRequest } from "../../node-agent/src/control/client.js";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
@@ -124,17 +125,25 @@ describe("CRITICAL on a private PC", () => {
     await relay?.dispose();
   });
 
-  it("runs only with the one-time code shown on the owner's channel; three wrong codes lock", async () => {
+  it("runs only with the one-time code at the PC (never shown on or taken from a device); three wrong codes lock", async () => {
     const ownerId = await provisionDevice(relay, agent, "owner-laptop", "owner");
     const owner = await OraClient.connect({ identity: ownerId });
     const tasks = watchTasks(owner);
     const run = await owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "critical"], root: 0 } });
     const approval = await approvalFor(owner, "run.program");
-    expect(approval).toMatchObject({ risk: "CRITICAL", needsCode: true, code: expect.stringMatching(/^\d{6}$/) });
-    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "code_required" });
-    const wrong = approval.code === "000000" ? "111111" : "000000";
-    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: wrong })).rejects.toMatchObject({ code: "wrong_code" });
-    expect(await owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: approval.code })).toEqual({
+    expect(approval).toMatchObject({ risk: "CRITICAL", needsCode: true, needsPasskey: true });
+    expect(approval.code).toBeUndefined();
+    const atPc = async (id: string) => (await controlRequest(stateDir, "approvals.list", {})).approvals.find((a) => a.id === id)!;
+    const { code } = await atPc(approval.id);
+    expect(code).toMatch(/^\d{6}$/);
+    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "passkey_required" });
+    await expect(owner.request("approvals.decide", { id: approval.id, verdict: "approve", code })).rejects.toMatchObject({ code: "passkey_required" });
+    await expect(controlRequest(stateDir, "approvals.decide", { id: approval.id, verdict: "approve" })).rejects.toMatchObject({ code: "code_required" });
+    const wrong = code === "000000" ? "111111" : "000000";
+    await expect(controlRequest(stateDir, "approvals.decide", { id: approval.id, verdict: "approve", code: wrong })).rejects.toMatchObject({
+      code: "wrong_code",
+    });
+    expect(await controlRequest(stateDir, "approvals.decide", { id: approval.id, verdict: "approve", code })).toEqual({
       id: approval.id,
       status: "approved",
     });
@@ -143,15 +152,15 @@ describe("CRITICAL on a private PC", () => {
 
     const locked = await owner.request("tools.call", { name: "run.program", args: { argv: ["echo", "again"], root: 0 } });
     if (locked.status !== "waiting") throw new Error("run.program should wait for an approval");
-    const next = await approvalFor(owner, "run.program");
+    const next = await atPc((await approvalFor(owner, "run.program")).id);
     const bad = next.code === "000000" ? "111111" : "000000";
     for (let i = 0; i < 2; i++)
-      await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: "wrong_code" });
-    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({
+      await expect(controlRequest(stateDir, "approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({ code: "wrong_code" });
+    await expect(controlRequest(stateDir, "approvals.decide", { id: next.id, verdict: "approve", code: bad })).rejects.toMatchObject({
       code: expect.stringMatching(/wrong_code|locked_out/),
     });
     expect(await tasks.ended(locked.task.id)).toMatchObject({ state: "denied" });
-    await expect(owner.request("approvals.decide", { id: next.id, verdict: "approve", code: next.code })).rejects.toMatchObject({
+    await expect(controlRequest(stateDir, "approvals.decide", { id: next.id, verdict: "approve", code: next.code! })).rejects.toMatchObject({
       code: expect.stringMatching(/locked_out|not_pending/),
     });
     owner.close();

@@ -1,5 +1,5 @@
 /** The method catalogue: the one definition of the application layer, and the docs that describe it. */
-import { EVENTS, METHODS } from "@ora/protocol";
+import { EVENTS, METHODS, RequestPayload } from "@ora/protocol";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
@@ -20,6 +20,10 @@ describe("the method catalogue", () => {
 
   it("lists exactly the push events docs/PROTOCOL.md documents", () => {
     expect(documented("push event")).toEqual(Object.keys(EVENTS).sort());
+  });
+
+  it("names every method as a sealed request may carry it", () => {
+    for (const name of Object.keys(METHODS)) expect(RequestPayload.safeParse({ method: name }).success, name).toBe(true);
   });
 
   it("gives every method a description and at least one role", () => {

@@ -109,7 +109,7 @@ describe("approvals", () => {
     expect(() => h.safety.approvals.decide(critical.id, { verdict: "deny" }, carol)).toThrow(/only the owner/);
   });
 
-  it("list only what the viewer may decide, with CRITICAL codes for the owner only", async () => {
+  it("list only what the viewer may decide, with CRITICAL codes for the PC's command line only", async () => {
     const h = harness();
     await h.call(alice, "echo.high", { text: "h" }).pending;
     await h.call(alice, "echo.critical", { text: "c" }).pending;
@@ -119,18 +119,35 @@ describe("approvals", () => {
       ["echo.high", true],
     ]);
     expect(owner[0]!.code).toMatch(/^\d{6}$/);
+    // An owner device never sees the code: a stolen unlocked phone must not be able to read it.
+    expect(h.safety.approvals.list(alice).map((a) => [a.tool, a.code, a.needsPasskey])).toEqual([
+      ["echo.critical", undefined, true],
+      ["echo.high", undefined, undefined],
+    ]);
     expect(h.safety.approvals.list(bob).map((a) => [a.tool, a.code])).toEqual([["echo.high", undefined]]);
     expect(h.safety.approvals.list(gus)).toEqual([]);
   });
 
-  it("need the CRITICAL code to approve, and run with it", async () => {
+  it("need the CRITICAL code to approve at the PC, and run with it; a device's code is refused", async () => {
     const h = harness();
     const call = h.call(alice, "echo.critical", { text: "c" });
     const approval = await call.pending;
     const code = h.safety.approvals.list(local)[0]!.code!;
-    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice)).toThrow(/give its 6-digit code/);
-    expect(h.safety.approvals.decide(approval.id, { verdict: "approve", code }, alice)).toBe("approved");
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, local)).toThrow(/give its 6-digit code/);
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code }, alice)).toThrow(/code is accepted only at the PC/);
+    expect(h.safety.approvals.decide(approval.id, { verdict: "approve", code }, local)).toBe("approved");
     await expect(call.result).resolves.toEqual({ echoed: "c" });
+  });
+
+  it("take a device's passkey proof only for this approval, its arguments and this device", async () => {
+    const h = harness();
+    const approval = await h.call(alice, "echo.critical", { text: "c" }).pending;
+    const proof = { credentialId: "cred-1", device: alice.device, purpose: "approve" as const, approval: approval.id, argsHash: approval.argsHash };
+    for (const wrong of [{ approval: "zzzzzzzz" }, { argsHash: "0".repeat(64) }, { device: "dev-other" }]) {
+      expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", passkey: { ...proof, ...wrong } }, alice)).toThrow(/not made for approval/);
+    }
+    expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
+    expect(h.safety.approvals.decide(approval.id, { verdict: "approve", passkey: proof }, alice)).toBe("approved");
   });
 
   it("never take a CRITICAL approval from a chat app, even the owner's with the right code; a deny counts", async () => {
@@ -146,25 +163,26 @@ describe("approvals", () => {
     expect(h.ran).toHaveLength(0);
   });
 
-  it("deny a CRITICAL approval after three wrong codes and lock the decider out of CRITICAL for a while", async () => {
+  it("deny a CRITICAL approval after three wrong codes and lock the PC's code out for a while; a passkey still works", async () => {
     const h = harness({ policy: { codeLockoutMs: 60_000 } });
     const call = h.call(bob, "echo.critical", { text: "c" });
     const approval = await call.pending;
     const code = h.safety.approvals.list(local)[0]!.code!;
     const wrong = code === "000000" ? "111111" : "000000";
-    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)).toThrow(/2 attempt\(s\) left/);
-    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)).toThrow(/1 attempt\(s\) left/);
-    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)).toThrow(/denied and CRITICAL approvals are locked/);
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, local)).toThrow(/2 attempt\(s\) left/);
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, local)).toThrow(/1 attempt\(s\) left/);
+    expect(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, local)).toThrow(/denied and CRITICAL approvals are locked/);
     await expect(call.result).rejects.toMatchObject({ code: "denied" });
     const next = h.call(bob, "echo.critical", { text: "d" });
     const second = await next.pending;
     const code2 = h.safety.approvals.list(local)[0]!.code!;
-    expect(() => h.safety.approvals.decide(second.id, { verdict: "approve", code: code2 }, alice)).toThrow(/locked for you for 60 s/);
-    expect(h.safety.approvals.decide(second.id, { verdict: "approve", code: code2 }, local)).toBe("approved");
+    expect(() => h.safety.approvals.decide(second.id, { verdict: "approve", code: code2 }, local)).toThrow(/locked for you for 60 s/);
+    const passkey = { credentialId: "cred-1", device: alice.device, purpose: "approve" as const, approval: second.id, argsHash: second.argsHash };
+    expect(h.safety.approvals.decide(second.id, { verdict: "approve", passkey }, alice)).toBe("approved");
     await next.result;
     h.clock.advance(60_000);
     const third = await h.call(bob, "echo.critical", { text: "e" }).pending;
-    expect(h.safety.approvals.decide(third.id, { verdict: "approve", code: h.safety.approvals.list(local)[0]!.code! }, alice)).toBe("approved");
+    expect(h.safety.approvals.decide(third.id, { verdict: "approve", code: h.safety.approvals.list(local)[0]!.code! }, local)).toBe("approved");
   });
 
   it("count wrong codes per decider across approvals, so spreading guesses does not help", async () => {
@@ -173,10 +191,10 @@ describe("approvals", () => {
     for (const text of ["a", "b", "c"]) ids.push((await h.call(bob, "echo.critical", { text }).pending).id);
     const codes = new Map(h.safety.approvals.list(local).map((a) => [a.id, a.code!]));
     const wrongFor = (id: string) => (codes.get(id) === "000000" ? "111111" : "000000");
-    expect(() => h.safety.approvals.decide(ids[0]!, { verdict: "approve", code: wrongFor(ids[0]!) }, alice)).toThrow(/wrong code/);
-    expect(() => h.safety.approvals.decide(ids[1]!, { verdict: "approve", code: wrongFor(ids[1]!) }, alice)).toThrow(/wrong code/);
-    expect(() => h.safety.approvals.decide(ids[2]!, { verdict: "approve", code: wrongFor(ids[2]!) }, alice)).toThrow(/locked/);
-    expect(() => h.safety.approvals.decide(ids[0]!, { verdict: "approve", code: codes.get(ids[0]!)! }, alice)).toThrow(/locked/);
+    expect(() => h.safety.approvals.decide(ids[0]!, { verdict: "approve", code: wrongFor(ids[0]!) }, local)).toThrow(/wrong code/);
+    expect(() => h.safety.approvals.decide(ids[1]!, { verdict: "approve", code: wrongFor(ids[1]!) }, local)).toThrow(/wrong code/);
+    expect(() => h.safety.approvals.decide(ids[2]!, { verdict: "approve", code: wrongFor(ids[2]!) }, local)).toThrow(/locked/);
+    expect(() => h.safety.approvals.decide(ids[0]!, { verdict: "approve", code: codes.get(ids[0]!)! }, local)).toThrow(/locked/);
   });
 
   it("limit how many approvals one requester may have waiting", async () => {

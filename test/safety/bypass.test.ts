@@ -315,13 +315,40 @@ const CASES: BypassCase[] = [
       const call = h.call(alice, "echo.critical", { text: "x" });
       const approval = await call.pending;
       const wrong = wrongCode(codeOf(h, approval.id));
-      const tries = [1, 2, 3].map(() => decision(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, alice)));
+      const tries = [1, 2, 3].map(() => decision(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: wrong }, local)));
       expect(tries).toEqual(["wrong_code", "wrong_code", "locked_out"]);
       expect(await outcome(call.result)).toBe("denied");
       const next = await h.call(alice, "echo.critical", { text: "y" }).pending;
-      return decision(() => h.safety.approvals.decide(next.id, { verdict: "approve", code: codeOf(h, next.id) }, alice));
+      return decision(() => h.safety.approvals.decide(next.id, { verdict: "approve", code: codeOf(h, next.id) }, local));
     },
     expected: "locked_out",
+  },
+  // Passkeys: a device in someone else's hands.
+  {
+    name: "an owner device approving a CRITICAL call without a passkey",
+    attempt: async (h) => {
+      const approval = await h.call(alice, "echo.critical", { text: "x" }).pending;
+      return decision(() => h.safety.approvals.decide(approval.id, { verdict: "approve" }, alice));
+    },
+    expected: "passkey_required",
+  },
+  {
+    name: "an owner device approving a CRITICAL call with the right code",
+    attempt: async (h) => {
+      const approval = await h.call(alice, "echo.critical", { text: "x" }).pending;
+      return decision(() => h.safety.approvals.decide(approval.id, { verdict: "approve", code: codeOf(h, approval.id) }, alice));
+    },
+    expected: "passkey_required",
+  },
+  {
+    name: "an owner device approving with another approval's passkey confirmation",
+    attempt: async (h) => {
+      const first = await h.call(alice, "echo.critical", { text: "1" }).pending;
+      const second = await h.call(alice, "echo.critical", { text: "2" }).pending;
+      const passkey = { credentialId: "c", device: alice.device, purpose: "approve" as const, approval: first.id, argsHash: first.argsHash };
+      return decision(() => h.safety.approvals.decide(second.id, { verdict: "approve", passkey }, alice));
+    },
+    expected: "passkey_refused",
   },
   // Text is not a decision.
   {

@@ -71,7 +71,7 @@ describe("the control socket", () => {
     expect(tail[0]!.device).toBe("local");
   });
 
-  it("gives the PC's command line the same method, rules and answers as an owner device", async () => {
+  it("gives the PC's command line the same method as an owner device, and only the command line may type the code", async () => {
     const { h, handlers } = await agentWithControl();
     const id = (await h.call(bob, "echo.critical", { text: "c" }).pending).id;
     const fromDevice = await handlers.dispatch(
@@ -80,10 +80,11 @@ describe("the control socket", () => {
       { requester: alice, name: "alice's phone" },
       { signal: new AbortController().signal, emit: () => undefined },
     );
-    expect(fromDevice).toEqual({ ok: false, error: { code: "wrong_code", message: `wrong code for approval ${id} (2 attempt(s) left)` } });
+    // A device's code is refused before it is compared: it neither counts as a guess nor could succeed.
+    expect(fromDevice).toMatchObject({ ok: false, error: { code: "passkey_required", message: expect.stringContaining("only at the PC") } });
     const fromCli = await controlRequest(h.stateDir, "approvals.decide", { id, verdict: "approve", code: "000000" }).catch((error: unknown) => error);
     expect(fromCli).toBeInstanceOf(ControlError);
-    expect(fromCli).toMatchObject({ code: "wrong_code", message: `wrong code for approval ${id} (1 attempt(s) left)` });
+    expect(fromCli).toMatchObject({ code: "wrong_code", message: `wrong code for approval ${id} (2 attempt(s) left)` });
   });
 
   it("answers malformed, unknown and invalid requests with typed errors and keeps serving", async () => {

@@ -1,6 +1,6 @@
 /**
  * The web client in a real Chromium, served by the relay's own asset serving, talking to the real
- * agent process through the relay: pairing, chat, approvals across devices, CRITICAL codes, devices,
+ * agent process through the relay: pairing, chat, approvals across devices, CRITICAL at the PC, devices,
  * and the PC going away and coming back.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { launchChromium, offerPairing, pairByLink, phone, screenshot, type TestPage } from "./browser.js";
 
@@ -190,21 +190,21 @@ describe("the web client", () => {
     await screenshot(guest.page, "06-guest-result");
   });
 
-  it("asks for the one-time code of a CRITICAL call, refuses a wrong one, and runs with the right one", async () => {
+  it("shows no one-time code for a CRITICAL call on a device, names the command at the PC, and runs once approved there", async () => {
     const bubble = await say(owner, `/run run.program ${JSON.stringify({ argv: ["echo", "critical ok"], root: 0 })}`);
     expect(await answered(bubble)).toMatch(/run\.program \(CRITICAL\) waits for the owner's approval/);
     await expect.poll(() => owner.page.locator(".badge").innerText(), { timeout: 10_000 }).toBe("1");
     await owner.page.click("#tab-approvals");
     const card = owner.page.locator(".approval.risk-critical").first();
-    const code = (await card.locator(".shown-code").innerText()).trim();
+    const id = await card.getAttribute("data-id");
+    expect(await card.locator(".pc-command").innerText()).toBe(`ora-agent approve ${id} --code <code shown by: ora-agent approvals>`);
+    expect(await card.innerText()).not.toMatch(/\b\d{6}\b/);
+    expect(await card.locator("button.approve").innerText()).toBe("Approve with passkey");
+    await screenshot(owner.page, "07-critical-at-the-pc");
+    const listed = await runAgentCommand(["approvals", "--state-dir", homeDir]);
+    const code = new RegExp(`${id}.*code (\\d{6})`).exec(listed.stdout)?.[1];
     expect(code).toMatch(/^\d{6}$/);
-    await card.locator(".approval-code").fill(code === "000000" ? "111111" : "000000");
-    await card.locator("button.approve").click();
-    await expect.poll(() => card.locator(".status").innerText()).toMatch(/code is wrong/);
-    await screenshot(owner.page, "07-critical-wrong-code");
-    await card.locator(".approval-code").fill(code);
-    await card.locator("button.approve").click();
-    await expect.poll(() => owner.page.locator(".inbox .notice").innerText()).toMatch(/Approved run\.program/);
+    expect(await runAgentCommand(["approve", id!, "--code", code!, "--state-dir", homeDir])).toMatchObject({ code: 0 });
     await owner.page.click("#tab-chat");
     await expect.poll(() => bubble.locator(".task-step").innerText(), { timeout: 10_000 }).toBe("run.program done");
     expect(await bubble.locator(".body").innerText()).toContain("critical ok");

@@ -1,14 +1,16 @@
 /**
  * The approvals inbox of owner and sub-admin devices: every call waiting for a decision, with what
  * a careful person needs to decide it (tool, risk, the exact arguments, who asked from which device,
- * what input led to it, time left). CRITICAL calls need the one-time code that only the owner's
- * channel shows. Pushes keep the inbox and its badge current while the app is open.
+ * what input led to it, time left). CRITICAL calls (and HIGH ones when the PC asks) are approved here
+ * only with this device's passkey; the one-time code never reaches a device, and without a passkey the
+ * card says how to approve at the PC. Pushes keep the inbox and its badge current while the app is open.
  */
 import type { ApprovalView } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { append, clear, duration, h } from "./dom.js";
 import { explain } from "./errors.js";
 import { type AlwaysChoice, alwaysAllow } from "./always-allow.js";
+import { atThePc, confirmWithPasskey, passkeyWords } from "./passkey.js";
 import { rulesSection } from "./rules-view.js";
 
 export interface Inbox {
@@ -49,18 +51,17 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
   function card(approval: ApprovalView): HTMLElement {
     const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
     const left = h("span", { class: "left", "data-expires": approval.expiresAt }, duration(approval.expiresAt - Date.now()));
-    const codeInput = approval.needsCode
-      ? h("input", { id: `code-${approval.id}`, inputmode: "numeric", autocomplete: "one-time-code", maxlength: 16, class: "approval-code" })
-      : undefined;
+    const passkey = approval.needsPasskey === true;
     const decide = async (verdict: "approve" | "deny", always?: AlwaysChoice) => {
       const buttons = [...item.querySelectorAll("button")];
       for (const b of buttons) b.disabled = true;
       try {
-        const code = codeInput?.value.trim();
+        if (verdict === "approve" && passkey) message.textContent = "Confirm with your fingerprint, face or screen lock…";
+        const assertion = verdict === "approve" && passkey ? await confirmWithPasskey(connection, { purpose: "approve", approval: approval.id }) : undefined;
         const { status: outcome } = await connection.request("approvals.decide", {
           id: approval.id,
           verdict,
-          ...(code && verdict === "approve" ? { code } : {}),
+          ...(assertion ? { assertion } : {}),
           ...(always ? { always } : {}),
         });
         notice.textContent =
@@ -72,9 +73,8 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
         approvals = approvals.filter((a) => a.id !== approval.id);
         render();
       } catch (error) {
-        message.textContent = explain(error);
+        message.textContent = passkey && verdict === "approve" ? passkeyWords(error) : explain(error);
         for (const b of buttons) b.disabled = false;
-        if (codeInput) codeInput.value = "";
       }
     };
     const item = h(
@@ -106,20 +106,17 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
         h("dt", {}, "Asked at"),
         h("dd", {}, new Date(approval.createdAt).toLocaleTimeString()),
       ),
-      codeInput &&
+      passkey &&
         h(
           "p",
-          { class: "code-row" },
-          approval.code
-            ? h("span", {}, "One-time code ", h("strong", { class: "shown-code" }, approval.code), " — type it to approve: ")
-            : h("span", {}, "This needs the one-time code shown on the owner's devices: "),
-          h("label", { for: codeInput.id, class: "visually-hidden" }, "One-time code"),
-          codeInput,
+          { class: "pc-route muted" },
+          "Approving needs this device's passkey. No passkey here? Approve at the PC: ",
+          h("code", { class: "pc-command" }, atThePc(approval.id)),
         ),
       h(
         "div",
         { class: "actions" },
-        h("button", { type: "button", class: "approve primary", onclick: () => void decide("approve") }, "Approve"),
+        h("button", { type: "button", class: "approve primary", onclick: () => void decide("approve") }, passkey ? "Approve with passkey" : "Approve"),
         h("button", { type: "button", class: "deny", onclick: () => void decide("deny") }, "Deny"),
       ),
       approval.risk === "HIGH" && alwaysAllow(approval, options.deviceName(approval.requester.device), (always) => void decide("approve", always)),

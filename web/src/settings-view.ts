@@ -8,6 +8,7 @@ import { PushSubscription as SubscriptionJson } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { h } from "./dom.js";
 import { explain } from "./errors.js";
+import { passkeySettings } from "./passkeys-view.js";
 import { currentSubscription, NoPushError, PushProblem, pushSupported, subscribe, unsubscribe, vapidKey } from "./push.js";
 import type { SavedDevice } from "./store.js";
 
@@ -36,6 +37,8 @@ export function settingsView(connection: Connection, saved: SavedDevice): Settin
     saved.role === "guest"
       ? "When on, this device shows a notification when a call of yours that waited for the owner's approval ends."
       : "When on, this device shows a notification when a call waits for your approval and when a call of yours ends.";
+  // Only deciders approve anything, so only they have a passkey for approvals.
+  const passkeys = saved.role === "guest" ? undefined : passkeySettings(connection, saved.name);
   const element = h(
     "section",
     { class: "settings", "aria-label": "Settings" },
@@ -49,6 +52,7 @@ export function settingsView(connection: Connection, saved: SavedDevice): Settin
       toggle,
       message,
     ),
+    passkeys?.element,
     h(
       "section",
       { class: "card this-device-card", "aria-labelledby": "device-title" },
@@ -92,6 +96,7 @@ export function settingsView(connection: Connection, saved: SavedDevice): Settin
   }
 
   async function refresh(): Promise<void> {
+    void passkeys?.refresh();
     show(await check());
     if (current !== "on") return;
     try {

@@ -9,8 +9,9 @@ export const approvalsCommand: Command = {
 Lists the pending approvals of the running agent: which tool, its risk, the exact
 arguments, who asked, what led to the request, and how long is left before it
 expires (then it counts as denied). CRITICAL approvals show their one-time code,
-which approving needs: ora-agent approve <id> --code <code>. Each approval ends
-with the approve and deny commands to paste.`,
+which approving here needs: ora-agent approve <id> --code <code> (the code is
+shown only here; a device approves CRITICAL with its passkey instead). Each
+approval ends with the approve and deny commands to paste.`,
   options: { json: { type: "boolean" } },
   async run({ flags }) {
     const config = configFrom(flags);

@@ -19,6 +19,8 @@ import { registerDeviceMethods } from "../methods/devices.js";
 import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { NOTIFY_MIGRATIONS, startNotifications } from "../notify/index.js";
+import { registerPasskeyMethods } from "../methods/passkeys.js";
+import { PASSKEY_MIGRATIONS, passkeysFor } from "../passkeys/index.js";
 import { userOf } from "../safety/requester.js";
 import { SCHEDULE_MIGRATIONS, startSchedules, userTimeZone } from "../schedule/index.js";
 import { continueAfterTasks } from "../secretary/resume.js";
@@ -72,7 +74,7 @@ zone than this PC's.`,
       env: process.env,
       tools: [...builtinTools({ sandbox }), ...mcp.tools],
       toolConfig,
-      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS],
+      migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS, PASSKEY_MIGRATIONS],
     });
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);
@@ -84,7 +86,9 @@ zone than this PC's.`,
     );
     const handlers = builtinHandlers();
     registerToolMethods(handlers, safety);
-    registerApprovalMethods(handlers, safety);
+    const passkeys = passkeysFor(safety, config.relay, node.nodeId);
+    registerApprovalMethods(handlers, safety, passkeys);
+    registerPasskeyMethods(handlers, passkeys);
     registerRuleMethods(handlers, safety);
     registerDeviceMethods(handlers, node, new PairedDevices(config.stateDir));
     const memory = new Memory(safety.db);

@@ -4,7 +4,7 @@
  * which rule.
  */
 import { HandlerError, type HandlerRegistry } from "../handlers.js";
-import { ApprovalError, RuleError, type Always, type Requester, type Safety } from "../safety/index.js";
+import { ApprovalError, RuleError, type Always, type PasskeyProof, type Requester, type Safety } from "../safety/index.js";
 
 export function registerRuleMethods(registry: HandlerRegistry, safety: Safety): void {
   registry
@@ -14,10 +14,10 @@ export function registerRuleMethods(registry: HandlerRegistry, safety: Safety): 
 }
 
 /** approvals.decide with `always`: approve and make the rule together, or neither. */
-export async function approveAlways(safety: Safety, id: string, verdict: "approve" | "deny", always: Always, requester: Requester) {
+export async function approveAlways(safety: Safety, id: string, verdict: "approve" | "deny", always: Always, requester: Requester, passkey?: PasskeyProof) {
   if (verdict !== "approve") throw new HandlerError("bad_params", "always goes with approve only");
   try {
-    const { status, rule } = await safety.rules.approveAlways(id, always, requester);
+    const { status, rule } = await safety.rules.approveAlways(id, always, requester, passkey);
     return { id, status, rule };
   } catch (error) {
     throw ruleError(error);

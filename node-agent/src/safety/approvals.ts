@@ -7,8 +7,10 @@
  * first. It is bound to tool + sha256 of the canonical arguments + the requester, and to exactly one
  * task: a later identical call gets its own approval.
  *
- * Who decides (`decide`): never a guest; CRITICAL only the owner, with the one-time code, and never
- * through a chat app (Discord); HIGH the owner, or a sub-admin for a request that is not its own. The
+ * Who decides (`decide`): never a guest; CRITICAL only the owner, never through a chat app (Discord):
+ * at the PC with the one-time code, on a paired device with a passkey assertion (a stolen unlocked
+ * phone lacks the owner's fingerprint; the code is never shown on a device); HIGH the owner, or a
+ * sub-admin for a request that is not its own (with a passkey too when ORA_PASSKEY_FOR_HIGH=1). The
  * decider is a Requester that the caller of `decide` got from an authenticated device session, the
  * local control socket or the Discord channel's check of the owner's user id; tools get no
  * handle on this class, so no tool output or chat text can reach it.
@@ -31,9 +33,23 @@ export type ApprovalEvent = EventData<"approval">;
 export interface Decision {
   verdict: "approve" | "deny";
   code?: string;
+  /** A verified passkey assertion for this approval (passkeys/), from the deciding device. */
+  passkey?: PasskeyProof;
 }
 
-export type ApprovalErrorCode = Extract<AppErrorCode, "not_found" | "forbidden" | "not_pending" | "code_required" | "wrong_code" | "locked_out">;
+/** What a verified passkey assertion confirmed: made only after the signature, challenge and user verification held. */
+export interface PasskeyProof {
+  credentialId: string;
+  device: string;
+  purpose: "approve";
+  approval: string;
+  argsHash: string;
+}
+
+export type ApprovalErrorCode = Extract<
+  AppErrorCode,
+  "not_found" | "forbidden" | "not_pending" | "code_required" | "wrong_code" | "locked_out" | "passkey_required" | "passkey_refused"
+>;
 
 export class ApprovalError extends Error {
   constructor(
@@ -180,10 +196,19 @@ export class Approvals {
       throw new ApprovalError("forbidden", "CRITICAL is never approved from a chat app: approve it on a paired owner device or on the PC");
     }
     if (row.status !== "pending") throw new ApprovalError("not_pending", `approval ${id} is already ${row.status}`);
-    if (decision.verdict === "approve" && row.risk === "CRITICAL") this.checkCode(row, decision.code, decider);
+    let how = "";
+    if (decision.verdict === "approve" && this.needsPasskey(row, decider)) {
+      try {
+        checkPasskey(row, decision, decider);
+      } catch (error) {
+        audit((error as ApprovalError).code);
+        throw error;
+      }
+      how = ` with passkey ${decision.passkey!.credentialId}`;
+    } else if (decision.verdict === "approve" && row.risk === "CRITICAL") this.checkCode(row, decision.code, decider);
     const status = decision.verdict === "approve" ? "approved" : "denied";
     this.setDecided(row.id, status, decider);
-    audit(status);
+    audit(status, `${id}${how}`);
     return status;
   }
 
@@ -200,7 +225,7 @@ export class Approvals {
     this.emit("decided", this.get(id)!);
   }
 
-  /** Approvals `viewer` may decide, newest first; codes only for the owner. */
+  /** Approvals `viewer` may decide, newest first; codes only for the PC's own command line. */
   list(viewer: Requester): ApprovalView[] {
     this.sweep();
     const rows = this.db.prepare<[], Row>("SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC, rowid DESC").all();
@@ -208,7 +233,8 @@ export class Approvals {
       .filter((row) => whyNot(row, viewer) === null)
       .map((row) => {
         const view: ApprovalView = toApproval(row);
-        if (row.risk === "CRITICAL" && viewer.role === "owner") view.code = this.codeFor(row);
+        if (row.risk === "CRITICAL" && viewer.via === "local") view.code = this.codeFor(row);
+        if (this.needsPasskey(row, viewer)) view.needsPasskey = true;
         return view;
       });
   }
@@ -229,6 +255,12 @@ export class Approvals {
   close(): void {
     clearInterval(this.sweeper);
     this.events.removeAllListeners();
+  }
+
+  /** Approving from anywhere but the PC itself needs a passkey: CRITICAL always, HIGH when ORA_PASSKEY_FOR_HIGH=1. */
+  private needsPasskey(row: Row, decider: Requester): boolean {
+    if (decider.via === "local") return false;
+    return row.risk === "CRITICAL" || this.config.passkeyForHigh;
   }
 
   private checkCode(row: Row, code: string | undefined, decider: Requester): void {
@@ -297,6 +329,22 @@ function whyNot(row: Row, decider: Requester): string | null {
   if (row.risk === "CRITICAL" && decider.role !== "owner") return "only the owner can decide CRITICAL approvals";
   if (decider.role === "sub-admin" && requesterKey(decider) === requesterKey(fromRow(row))) return "a sub-admin cannot decide its own request";
   return null;
+}
+
+/** A device approves with its own passkey assertion for exactly this approval; a code is for the PC only. */
+function checkPasskey(row: Row, decision: Decision, decider: Requester): void {
+  const proof = decision.passkey;
+  if (proof === undefined) {
+    throw new ApprovalError(
+      "passkey_required",
+      decision.code === undefined
+        ? `approving ${row.id} (${row.risk}) from a device needs this device's passkey; without one, approve it at the PC: ora-agent approve ${row.id} --code <code from ora-agent approvals>`
+        : `a one-time code is accepted only at the PC (ora-agent approve ${row.id} --code …); from a device, approve ${row.id} with a passkey`,
+    );
+  }
+  if (proof.device !== decider.device || proof.purpose !== "approve" || proof.approval !== row.id || proof.argsHash !== row.args_hash) {
+    throw new ApprovalError("passkey_refused", `the passkey assertion was not made for approval ${row.id} on this device`);
+  }
 }
 
 function binding(requester: Requester): [string, string, string, string] {

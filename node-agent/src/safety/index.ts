@@ -105,7 +105,7 @@ export function codedError(error: unknown): { code: AppErrorCode; message: strin
   return { code: "failed", message: "the call failed" };
 }
 
-export { ApprovalError, type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalView, type Decision } from "./approvals.js";
+export { ApprovalError, type Approval, type ApprovalEvent, type ApprovalStatus, type ApprovalView, type Decision, type PasskeyProof } from "./approvals.js";
 export { canonicalJson, sha256Hex } from "./canonical.js";
 export { migrate, openDatabase, SAFETY_MIGRATIONS, type Migration, type ModuleMigrations } from "./db.js";
 export { policyConfig, type PolicyConfig } from "./policy-config.js";

@@ -27,6 +27,8 @@ export interface PolicyConfig {
   maxArgsBytes: number;
   /** Calls per minute per requester and risk level; also the burst (ORA_RATE_LOW, _MEDIUM, _HIGH, _CRITICAL). */
   ratePerMinute: Record<Risk, number>;
+  /** Approving HIGH from a device needs a passkey assertion too, as CRITICAL always does (ORA_PASSKEY_FOR_HIGH=1). */
+  passkeyForHigh: boolean;
 }
 
 export const DEFAULT_POLICY: Omit<PolicyConfig, "profile"> = {
@@ -39,6 +41,7 @@ export const DEFAULT_POLICY: Omit<PolicyConfig, "profile"> = {
   codeLockoutMs: 300_000,
   maxArgsBytes: 65_536,
   ratePerMinute: { LOW: 120, MEDIUM: 60, HIGH: 10, CRITICAL: 5 },
+  passkeyForHigh: false,
 };
 
 export function policyConfig(profile: Profile, env: NodeJS.ProcessEnv = {}, overrides: Partial<PolicyConfig> = {}): PolicyConfig {
@@ -62,6 +65,7 @@ export function policyConfig(profile: Profile, env: NodeJS.ProcessEnv = {}, over
     codeLockoutMs: seconds("ORA_CODE_LOCKOUT_SEC", DEFAULT_POLICY.codeLockoutMs),
     maxArgsBytes: count("ORA_MAX_ARGS_BYTES", DEFAULT_POLICY.maxArgsBytes),
     ratePerMinute,
+    passkeyForHigh: flag(env, "ORA_PASSKEY_FOR_HIGH"),
     ...overrides,
   };
 }

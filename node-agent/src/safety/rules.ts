@@ -14,7 +14,7 @@
 import type { ApprovalStatus, Rule } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { basename } from "node:path";
-import { ApprovalError, newId, type Approvals } from "./approvals.js";
+import { ApprovalError, newId, type Approvals, type PasskeyProof } from "./approvals.js";
 import type { Audit } from "./audit.js";
 import type { ModuleMigrations } from "./db.js";
 import { callSubject, normaliseHost, pathScope, ScopeError, scopeFolder, scopeKindOf, scopeMatches, type StoredScope } from "./rule-scopes.js";
@@ -117,7 +117,7 @@ export class Rules {
    * CRITICAL now, an end within MAX_RULE_MS, a scope that fits the tool and covers the approval's
    * own arguments); `approvals.decide` then checks that `decider` may decide it.
    */
-  async approveAlways(id: string, always: Always, decider: Requester): Promise<{ status: ApprovalStatus; rule: Rule }> {
+  async approveAlways(id: string, always: Always, decider: Requester, passkey?: PasskeyProof): Promise<{ status: ApprovalStatus; rule: Rule }> {
     const approval = this.deps.approvals.get(id);
     if (!approval) throw new ApprovalError("not_found", `no approval ${id}`);
     if (decider.role === "guest") throw new ApprovalError("forbidden", "guests cannot decide approvals");
@@ -130,7 +130,7 @@ export class Rules {
     const outcome = this.deps.db.transaction((): { status: ApprovalStatus } | { refused: ApprovalError } => {
       let status: ApprovalStatus;
       try {
-        status = this.deps.approvals.decide(id, { verdict: "approve" }, decider);
+        status = this.deps.approvals.decide(id, { verdict: "approve", ...(passkey ? { passkey } : {}) }, decider);
       } catch (error) {
         // Refused (this decider may not decide it, or it is no longer pending): no rule, and the
         // refusal's own audit row is kept.

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DECIDERS, method } from "./define.js";
+import { PasskeyAssertion } from "./passkeys.js";
 import { AlwaysRequest, Rule } from "./rules.js";
 import { Approval, ApprovalStatus, ApprovalView } from "./schemas.js";
 
@@ -13,16 +14,23 @@ export const ApprovalCode = z.string().regex(/^\d{6}$/, "a code is 6 digits");
 
 export const approvalMethods = {
   "approvals.list": method({
-    description: "Pending approvals this device may decide (with the one-time code on owner devices).",
+    description: "Pending approvals this device may decide (the one-time code only for the PC's own command line).",
     roles: DECIDERS,
     params: z.unknown(),
     result: z.object({ approvals: z.array(ApprovalView) }),
   }),
   "approvals.decide": method({
     description:
-      "Approves or denies one approval; CRITICAL approvals need the one-time code. With `always` (HIGH only), also makes a standing rule for later calls like it.",
+      "Approves or denies one approval; CRITICAL needs a passkey assertion from a device (the one-time code only at the PC). With `always` (HIGH only), also makes a standing rule for later calls like it.",
     roles: DECIDERS,
-    params: z.object({ id: z.string().min(1).max(64), verdict: z.enum(["approve", "deny"]), code: ApprovalCode.optional(), always: AlwaysRequest.optional() }),
+    params: z.object({
+      id: z.string().min(1).max(64),
+      verdict: z.enum(["approve", "deny"]),
+      code: ApprovalCode.optional(),
+      /** The answer to `passkeys.challenge {purpose: "approve", approval: id}`. */
+      assertion: PasskeyAssertion.optional(),
+      always: AlwaysRequest.optional(),
+    }),
     result: z.object({ id: z.string(), status: ApprovalStatus, rule: Rule.optional() }),
   }),
 };

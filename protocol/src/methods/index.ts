@@ -15,6 +15,7 @@ import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
 import { notificationMethods } from "./notifications.js";
+import { passkeyMethods } from "./passkeys.js";
 import { ruleMethods } from "./rules.js";
 import { scheduleEvents, scheduleMethods } from "./schedules.js";
 import { taskEvents, taskMethods } from "./tasks.js";
@@ -30,6 +31,7 @@ export const METHODS = {
   ...notificationMethods,
   ...scheduleMethods,
   ...ruleMethods,
+  ...passkeyMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents } satisfies Record<string, EventSpec>;
@@ -55,6 +57,15 @@ export { ApprovalCode } from "./approvals.js";
 export { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "./chat.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
 export { NotificationBody, PushSubscription } from "./notifications.js";
+export {
+  PasskeyAssertion,
+  PasskeyCreationOptions,
+  PasskeyPurpose,
+  PasskeyRegistration,
+  PasskeyRequestOptions,
+  PasskeyRow,
+  PASSKEY_TRANSPORTS,
+} from "./passkeys.js";
 export { AlwaysRequest, MAX_RULE_DAYS, Rule, RuleScope, RuleScopeRequest } from "./rules.js";
 export { CATCH_UP_POLICIES, CatchUp, RUN_STATES, Schedule, SCHEDULE_ACTIONS, ScheduleAction, ScheduleRun, SCHEDULE_STATES } from "./schedules.js";
 export { FINAL_TASK_STATES, Task, TASK_STATES, TaskState } from "./tasks.js";

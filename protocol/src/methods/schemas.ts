@@ -54,8 +54,11 @@ export const Approval = z.object({
 });
 export type Approval = z.infer<typeof Approval>;
 
-/** An approval as shown to a decider; `code` only on the owner's channel, for pending CRITICAL approvals. */
-export const ApprovalView = Approval.extend({ code: z.string().optional() });
+/**
+ * An approval as shown to a decider; `code` only on the PC's own command line, for pending CRITICAL
+ * approvals; `needsPasskey` when approving it from this device needs a passkey assertion.
+ */
+export const ApprovalView = Approval.extend({ code: z.string().optional(), needsPasskey: z.boolean().optional() });
 export type ApprovalView = z.infer<typeof ApprovalView>;
 
 /** The step a call streams while it waits for an owner's decision. */

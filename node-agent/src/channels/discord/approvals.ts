@@ -115,6 +115,8 @@ export function decideFromDiscord(
       code_required: "CRITICAL is never approved from Discord: approve it on a paired owner device or on the PC.",
       wrong_code: "CRITICAL is never approved from Discord: approve it on a paired owner device or on the PC.",
       locked_out: error.message,
+      passkey_required: "This approval needs a passkey (ORA_PASSKEY_FOR_HIGH=1): approve it on a paired device with its passkey, or on the PC.",
+      passkey_refused: "This approval needs a passkey: approve it on a paired device with its passkey, or on the PC.",
     };
     return { ok: false, text: words[error.code] };
   }
