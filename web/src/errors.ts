@@ -33,6 +33,7 @@ const SENTENCES: Record<AnyErrorCode, string> = {
   code_required: "This approval needs its one-time code.",
   wrong_code: "That code is wrong.",
   locked_out: "Too many wrong codes. Wait a few minutes before trying again.",
+  locked_down: "Your PC is in lockdown: risky actions, new pairings and other devices are blocked until the owner unlocks it at the PC.",
   tampered: "An answer failed its end-to-end check and was dropped. Something between you and your PC may be interfering.",
   handshake_failed: "Could not prove that the other end is your PC. Something may be interfering; do not trust this connection.",
   bad_answer: "Your PC answered in a way this app does not understand. Reload the page; if it persists, update ORA on the PC.",

@@ -15,6 +15,7 @@ import type { Profile } from "../config.js";
 import { Approvals } from "./approvals.js";
 import { Audit } from "./audit.js";
 import { instanceId, openDatabase, type ModuleMigrations } from "./db.js";
+import { Lockdown } from "./lockdown.js";
 import { policyConfig, type PolicyConfig } from "./policy-config.js";
 import { RateLimiter } from "./rate-limit.js";
 import { ToolRegistry, type CallOptions, type CallOutcome, type ToolInfo } from "./registry.js";
@@ -48,6 +49,8 @@ export interface Safety {
   /** Calls waiting for an approval, and their outcomes. Call tasks.recover() once listeners are in place. */
   readonly tasks: Tasks;
   readonly audit: Audit;
+  /** The owner's stop-everything switch; `lockdown.active` is what standing rules read as suspended(). */
+  readonly lockdown: Lockdown;
   readonly secrets: SecretStorage;
   register(tool: Tool): void;
   listTools(requester: Requester): ToolInfo[];
@@ -64,9 +67,12 @@ export function createSafety(options: SafetyOptions): Safety {
   const audit = new Audit(db, now);
   const approvals = new Approvals(db, policy, audit, now);
   let tasks: Tasks | undefined;
-  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, tasks: () => tasks!, audit, limiter: new RateLimiter(now) });
+  let lockdown: Lockdown | undefined;
+  const lockedDown = () => lockdown!.active();
+  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, tasks: () => tasks!, audit, limiter: new RateLimiter(now), lockedDown });
   for (const tool of tools) registry.register(tool);
   tasks = new Tasks(db, audit, approvals, (row, requester, signal) => registry.runTask(row, requester, signal), codedError, now);
+  lockdown = new Lockdown(db, audit, approvals, tasks, now);
   return {
     profile,
     stateDir,
@@ -76,6 +82,7 @@ export function createSafety(options: SafetyOptions): Safety {
     approvals,
     tasks,
     audit,
+    lockdown,
     secrets: secretStorage(stateDir),
     register: (tool) => {
       if (tool.migrations) throw new Error(`tool ${tool.name} has migrations: pass it to createSafety so they run on open`);
@@ -84,6 +91,7 @@ export function createSafety(options: SafetyOptions): Safety {
     listTools: (requester) => registry.listTools(requester),
     callTool: (requester, name, rawArgs, callOptions) => registry.callTool(requester, name, rawArgs, callOptions),
     close: () => {
+      lockdown.close();
       tasks.close();
       approvals.close();
       db.close();
@@ -101,6 +109,7 @@ export { ApprovalError, type Approval, type ApprovalEvent, type ApprovalStatus, 
 export { canonicalJson, sha256Hex } from "./canonical.js";
 export { migrate, openDatabase, SAFETY_MIGRATIONS, type Migration, type ModuleMigrations } from "./db.js";
 export { policyConfig, type PolicyConfig } from "./policy-config.js";
+export { Lockdown, readLockdown, type LockdownStatus } from "./lockdown.js";
 export { LOCAL_OWNER } from "./requester.js";
 export type { CallOptions, CallOutcome, ToolInfo } from "./registry.js";
 export { isFinal, TaskError, Tasks, type TaskRow } from "./tasks.js";

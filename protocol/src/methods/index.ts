@@ -14,6 +14,7 @@ import { chatEvents, chatMethods } from "./chat.js";
 import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
+import { lockdownEvents, lockdownMethods } from "./lockdown.js";
 import { notificationMethods } from "./notifications.js";
 import { scheduleEvents, scheduleMethods } from "./schedules.js";
 import { taskEvents, taskMethods } from "./tasks.js";
@@ -28,9 +29,10 @@ export const METHODS = {
   ...taskMethods,
   ...notificationMethods,
   ...scheduleMethods,
+  ...lockdownMethods,
 } satisfies Record<string, MethodSpec>;
 
-export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents } satisfies Record<string, EventSpec>;
+export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents, ...lockdownEvents } satisfies Record<string, EventSpec>;
 
 export type Methods = typeof METHODS;
 export type MethodName = keyof Methods;
@@ -54,6 +56,7 @@ export { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "./chat.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
 export { NotificationBody, PushSubscription } from "./notifications.js";
 export { CATCH_UP_POLICIES, CatchUp, RUN_STATES, Schedule, SCHEDULE_ACTIONS, ScheduleAction, ScheduleRun, SCHEDULE_STATES } from "./schedules.js";
+export { LockdownStatus } from "./lockdown.js";
 export { FINAL_TASK_STATES, Task, TASK_STATES, TaskState } from "./tasks.js";
 export { ToolCallResult } from "./tools.js";
 export * from "./schemas.js";

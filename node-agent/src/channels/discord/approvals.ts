@@ -129,6 +129,13 @@ export const SLASH_COMMANDS: RESTPutAPIApplicationCommandsJSONBody = (["approve"
   integration_types: [ApplicationIntegrationType.GuildInstall],
   options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "the approval id shown in the request", required: true, max_length: 32 }],
 }));
+SLASH_COMMANDS.push({
+  name: "lockdown",
+  description: "Stop everything now: cancel what waits, refuse risky calls, close other devices (owner only, in DMs)",
+  type: ApplicationCommandType.ChatInput,
+  contexts: [InteractionContextType.BotDM],
+  integration_types: [ApplicationIntegrationType.GuildInstall],
+});
 
 function shown(args: unknown): string {
   // Backticks are written as \u0060 (the same JSON) so the arguments cannot end the code block.
