@@ -69,7 +69,9 @@ describe("/lockdown on Discord", () => {
     await phone.request("ping");
     const closed = new Promise<number>((resolve) => phone.onClose(resolve));
     const slash = await discord.command({ user: owner, channel: discord.dmChannel(owner.id), name: "lockdown" });
-    expect(slash.answer.data?.content).toMatch(/^🔒 Lockdown: 0 waiting task\(s\) cancelled, 1 device session\(s\) closed; .* End it at the PC with `.*unlock.*`/);
+    expect(slash.answer.data?.content).toMatch(
+      /^🔒 Lockdown: 0 waiting task\(s\) cancelled, 1 device session\(s\) closed; .* End it at the PC with `.*unlock.*`/,
+    );
     expect(await closed).toBe(CloseCode.LOCKED_DOWN);
     await expect(OraClient.connect({ identity: phoneId })).rejects.toMatchObject({ code: "locked_down" });
 

@@ -63,7 +63,7 @@ describe("lockdown", () => {
     const entered = await phone.request("lockdown.enter");
 
     expect(entered).toMatchObject({ already: false, cancelledTasks: 1, closedSessions: 2, lockdown: { locked: true } });
-    expect(entered.lockdown.by).toContain(phoneId.device);
+    expect(entered.lockdown.by).toBe("owner-phone");
     expect(await laptopClosed).toBe(CloseCode.LOCKED_DOWN);
     expect(await guestClosed).toBe(CloseCode.LOCKED_DOWN);
     expect((await pushed).lockdown.locked).toBe(true);
@@ -117,7 +117,7 @@ describe("lockdown", () => {
     await expect(phone.request("tools.call", write("refused.txt"))).rejects.toMatchObject({ code: "locked_down" });
 
     const status = await runAgentCommand(["status", "--state-dir", stateDir]);
-    expect(status.stdout).toMatch(/lockdown {4}ON since \S+ \(by owner \(owner, device /);
+    expect(status.stdout).toMatch(/lockdown {4}ON since \S+ \(by owner-phone\)/);
     const again = await runAgentCommand(["lockdown", "--state-dir", stateDir]);
     expect(again.stdout).toContain("already in lockdown");
   });

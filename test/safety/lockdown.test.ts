@@ -22,7 +22,12 @@ describe("lockdown", () => {
     const second = h.call(alice, "echo.critical", { text: "two" });
     const approvals = await Promise.all([first.pending, second.pending]);
     const entered = h.safety.lockdown.enter(alice);
-    expect(entered).toMatchObject({ already: false, cancelledTasks: 2, keepDevice: "dev-alice", status: { locked: true, by: "alice (owner, device dev-alice)" } });
+    expect(entered).toMatchObject({
+      already: false,
+      cancelledTasks: 2,
+      keepDevice: "dev-alice",
+      status: { locked: true, by: "alice (owner, device dev-alice)" },
+    });
     await expect(first.result).rejects.toMatchObject({ code: "cancelled", message: "cancelled by the lockdown" });
     await expect(second.result).rejects.toMatchObject({ code: "cancelled" });
     for (const approval of approvals) expect(h.safety.approvals.get(approval.id)!.status).toBe("denied");

@@ -11,7 +11,14 @@ describe("a paused scheduler", () => {
     h.service.create(owner, { action: "job", when: "every day at 12:10", text: "daily summary" });
     let paused = true;
     const recorded = recordingCarrier();
-    const scheduler = new Scheduler(h.store, recorded.carrier, createLogger("error", () => undefined), h.clock, undefined, () => paused);
+    const scheduler = new Scheduler(
+      h.store,
+      recorded.carrier,
+      createLogger("error", () => undefined),
+      h.clock,
+      undefined,
+      () => paused,
+    );
     h.clock.advance(20 * 60_000);
 
     await scheduler.tick();

@@ -56,7 +56,7 @@ export function lockdownView(connection: Connection): LockdownView {
     const since = status.since === null ? "" : ` since ${new Date(status.since).toLocaleString()}`;
     banner.hidden = !status.locked;
     banner.textContent = status.locked
-      ? `Lockdown${since} (by ${status.by ?? "an owner"}): risky actions, pairing and other devices are blocked. Only the PC can end it: ora-agent unlock`
+      ? `Lockdown${since}, by ${status.by ?? "an owner"}: risky actions, pairing and other devices are blocked. Only the PC can end it (ora-agent unlock).`
       : "";
     state.textContent = status.locked ? `The PC is locked down${since}. End it at the PC with: ora-agent unlock` : "Not locked down.";
     start.hidden = status.locked || !confirm.hidden;

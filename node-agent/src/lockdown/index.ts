@@ -69,8 +69,8 @@ export function startLockdown(options: LockdownOptions): LockdownRelay {
   safety.lockdown.onChange((status) => options.push(status));
 
   handlers
-    .register("lockdown.enter", async (_params, { requester }) => {
-      const entered = safety.lockdown.enter(requester);
+    .register("lockdown.enter", async (_params, { requester, name }) => {
+      const entered = safety.lockdown.enter(requester, name);
       const closedSessions = await tellRelay();
       return { lockdown: entered.status, already: entered.already, cancelledTasks: entered.cancelledTasks, closedSessions };
     })

@@ -70,12 +70,13 @@ export class Lockdown {
 
   /**
    * Locks down (or, when already locked, does what is still to do: cancels anything that waits and
-   * tells listeners again, so that the relay hears of it once more). `by` is the owner who asked.
+   * tells listeners again, so that the relay hears of it once more). `by` is the owner who asked,
+   * `name` how people see it named ("Pixel 9", "the local CLI").
    */
-  enter(by: Requester): Entered {
+  enter(by: Requester, name = describeRequester(by)): Entered {
     const before = this.stored();
     if (!before) {
-      const stored: Stored = { since: this.now(), by: describeRequester(by), keepDevice: by.via === "relay" ? by.device : null };
+      const stored: Stored = { since: this.now(), by: name, keepDevice: by.via === "relay" ? by.device : null };
       this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(KEY, JSON.stringify(stored));
       this.audit.record({ event: "lockdown.enter", who: by, status: "locked" });
     }
