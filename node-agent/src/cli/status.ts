@@ -51,7 +51,7 @@ agent is running and connected, 1 otherwise.`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
         `version     ${versionLine(report.version, report.runningVersion, newer)}`,
         `discord     ${discord}`,
-        `lockdown    ${lockdownLine(lockdown)}`,
+        `lockdown    ${lockdownLine(lockdown, config.cli("unlock"))}`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }

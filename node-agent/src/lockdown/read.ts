@@ -18,8 +18,8 @@ export function lockdownOf(stateDir: string): LockdownStatus {
   }
 }
 
-/** "on since 2026-11-29T14:22:00.000Z (by the local CLI)" or "off". */
-export function lockdownLine(status: LockdownStatus): string {
+/** "ON since 2026-11-29T14:22:00.000Z (by the local CLI); end it with: <unlock>", or "off". */
+export function lockdownLine(status: LockdownStatus, unlock: string): string {
   if (!status.locked) return "off";
-  return `ON since ${new Date(status.since ?? 0).toISOString()} (by ${status.by ?? "an owner"}); end it with: ora-agent unlock`;
+  return `ON since ${new Date(status.since ?? 0).toISOString()} (by ${status.by ?? "an owner"}); end it with: ${unlock}`;
 }
