@@ -24,15 +24,16 @@
  *                        worker/src/mux/pending.ts, so a memory-only variant no longer differs)
  *            --no-write  do not update the generated section of docs/BENCH.md
  *            --max-sec N hard deadline for the whole bench (1500)
- *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary,approvals,reminders (all)
+ *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary,approvals,reminders,lockdown (all)
  *            --approval-runs N  measured HIGH calls in the approvals phase (100, after a tenth as many)
  *            --reminder-runs N  reminders the awake agent delivers in the reminders phase (20, after a tenth as many)
  *            --reminder-deposits N  reminders the relay sends for the stopped agent in the reminders phase (5)
+ *            --lockdown-runs N  lockdowns per session count (20 and 100 other sessions) in the lockdown phase (10)
  *            --pairings N    pairings in the pairing phase (10)
  *            --secretary-runs N  measured chats of each kind in the secretary phase (200, after a tenth as many)
  *            --pieces N      text pieces the fake model streams per answer in the secretary phase (20)
  *            --quiet-wait N  before each phase, wait up to N s for other processes to use < 0.3 cores (120)
- * The secretary, approvals and reminders phases write their own sections of docs/BENCH.md; the others write "Results".
+ * The secretary, approvals, reminders and lockdown phases write their own sections of docs/BENCH.md; the others write "Results".
  * Stops everything it started: workers are disposed, child processes are stopped by their PID.
  */
 import { execFileSync } from "node:child_process";
@@ -44,6 +45,7 @@ import { wranglerEnv } from "../scripts/wrangler-env.mjs";
 import { PARAMS, median, quantile, run } from "./lib/load.mjs";
 import { benchE2ee, benchPairing, benchTools, E2EE_SCENARIOS } from "./lib/phases.mjs";
 import { benchApprovals, renderApprovals } from "./lib/approvals.mjs";
+import { benchLockdown, renderLockdown } from "./lib/lockdown.mjs";
 import { benchReminders, renderReminders } from "./lib/reminders.mjs";
 import { benchSecretary, renderSecretary } from "./lib/secretary.mjs";
 import { killAllSync, stopAll } from "./lib/procs.mjs";
@@ -73,15 +75,16 @@ const LATENCY_TOTAL = option("latency-total", 2_000);
 const MAX_SEC = option("max-sec", 1500);
 const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
 const DIAG = argv.includes("--diag");
-const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals", "reminders"];
+const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals", "reminders", "lockdown"];
 /** Phases that write a section of docs/BENCH.md of their own. */
-const OWN_SECTION = ["secretary", "approvals", "reminders"];
+const OWN_SECTION = ["secretary", "approvals", "reminders", "lockdown"];
 const ONLY = option("only", PHASES, (v) => (v.split(",").every((p) => PHASES.includes(p)) ? v.split(",") : undefined));
 const PAIRINGS = option("pairings", 10);
 const SECRETARY_RUNS = option("secretary-runs", 200);
 const APPROVAL_RUNS = option("approval-runs", 100);
 const REMINDER_RUNS = option("reminder-runs", 20);
 const REMINDER_DEPOSITS = option("reminder-deposits", 5);
+const LOCKDOWN_RUNS = option("lockdown-runs", 10);
 const PIECES = option("pieces", 20);
 const QUIET_WAIT = option("quiet-wait", 120);
 const WRITE = !argv.includes("--no-write");
@@ -540,6 +543,8 @@ const APPROVALS_START = "<!-- bench:approvals:start (written by `npm run bench -
 const APPROVALS_END = "<!-- bench:approvals:end -->";
 const REMINDERS_START = "<!-- bench:reminders:start (written by `npm run bench -- --only reminders` and full runs) -->";
 const REMINDERS_END = "<!-- bench:reminders:end -->";
+const LOCKDOWN_START = "<!-- bench:lockdown:start (written by `npm run bench -- --only lockdown` and full runs) -->";
+const LOCKDOWN_END = "<!-- bench:lockdown:end -->";
 
 /** Replaces the text between `start` and `end` in docs/BENCH.md (appends the section if they are missing). */
 function writeSection(start, end, report, what) {
@@ -619,6 +624,12 @@ async function main() {
     reminders = await withLoad(() => benchReminders(unstable_startWorker, { runs, warmup: Math.ceil(runs / 10), asleep: REMINDER_DEPOSITS, log, track }));
     await stopTargets();
   }
+  let lockdown;
+  if (ONLY.includes("lockdown")) {
+    await awaitQuiet("lockdown");
+    lockdown = await withLoad(() => benchLockdown(unstable_startWorker, { counts: [20, 100], runs: LOCKDOWN_RUNS, log, track }));
+    await stopTargets();
+  }
   const machine = machineInfo();
   if (ONLY.some((p) => !OWN_SECTION.includes(p))) {
     const report = renderReport(results, extra, machine, (Date.now() - started) / 1000);
@@ -643,6 +654,11 @@ async function main() {
     const report = renderReminders(reminders, machine);
     process.stdout.write(`\n${report}\n`);
     if (WRITE) writeSection(REMINDERS_START, REMINDERS_END, report, "reminders");
+  }
+  if (lockdown) {
+    const report = renderLockdown(lockdown, machine);
+    process.stdout.write(`\n${report}\n`);
+    if (WRITE) writeSection(LOCKDOWN_START, LOCKDOWN_END, report, "lockdown");
   }
 }
 

@@ -28,7 +28,7 @@ import { spawnNode } from "./procs.mjs";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 export const PEPPER = "bench-pepper-0123456789abcdef0123";
 export const ADMIN_TOKEN = "bench-admin-token-0123456789";
-const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
+export const AGENT_BIN = join(root, "node-agent/bin/ora-agent.js");
 const ECHO_PEER = join(root, "bench/echo-peer.mjs");
 /** The relay's settings for every ORA target: the bench's load and its many pairings are not abuse. */
 const ORA_VARS = {

@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   "pairing_failed", // the pairing's key confirmation failed: the code was wrong; the offer is burnt
   "bad_request", // an HTTP request with invalid input
   "internal", // something failed inside the relay; details stay in the relay
+  "locked_down", // the owner put the Node in lockdown: no sessions but the kept device's, no pairing
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -51,6 +52,7 @@ export const APP_ERROR_CODES = [
   "locked_out", // too many wrong codes: wait
   "passkey_required", // approving this from a device needs a passkey assertion (a code works only at the PC)
   "passkey_refused", // the passkey assertion did not verify: wrong challenge, replayed, no user verification, another device's
+  "locked_down", // the PC is in lockdown: HIGH and CRITICAL calls are refused until the owner unlocks it
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
@@ -86,6 +88,7 @@ export const CloseCode = {
   REPLACED: 4009, // a newer connection of the same Node took over
   UPGRADE_REQUIRED: 4010, // protocol version or agent release not supported: an agent stops instead of retrying
   TOO_MANY_BAD_FRAMES: 4011, // the peer kept sending invalid frames
+  LOCKED_DOWN: 4012, // the owner put the Node in lockdown: this device's session ended and may not open again until unlock
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;

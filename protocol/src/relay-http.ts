@@ -26,6 +26,9 @@
  *   relay    → agent  200 {dueAt}                               the relay sends it at dueAt unless withdrawn; the same id replaces;
  *                                                                 409 id_in_use: already sent; 429 pending_limit: the Node holds its most
  *   agent    → relay  DELETE /v1/node/deposits/<id>              → {state: withdrawn|sent|unknown, sentAt?}
+ *   agent    → relay  PUT /v1/node/lockdown {keepDevice?}         → {locked, since, closedSessions}  every client session but keepDevice's
+ *                                                                 closed (4012); new sessions of other devices and every pairing refused (locked_down)
+ *   agent    → relay  DELETE /v1/node/lockdown                   → {locked: false, since: null, closedSessions: 0}
  *   anyone   → relay  GET /v1/push/vapid-key                     → {publicKey}  404 not_found when the relay has no VAPID key
  *   operator → relay  GET /v1/admin/nodes?limit=&cursor=         Bearer ORA_ADMIN_TOKEN (so are all /v1/admin/*)
  *   operator → relay  GET /v1/admin/nodes/<id>/metrics
@@ -151,6 +154,8 @@ export const MetricsSnapshot = z.looseObject({
   push: z.record(z.string(), Count).optional(),
   /** Reminder deposits: held now, and sent, withdrawn, refused, failed, retried so far. */
   deposits: z.record(z.string(), Count).optional(),
+  /** Lockdown: active (0 or 1), entered, lifted, closedSessions, refusedSessions, refusedPairings. */
+  lockdown: z.record(z.string(), Count).optional(),
 });
 export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>;
 
@@ -239,6 +244,23 @@ export type DepositSet = z.infer<typeof DepositSet>;
 export const DepositWithdrawn = z.object({ state: z.enum(["withdrawn", "sent", "unknown"]), sentAt: z.number().optional() });
 export type DepositWithdrawn = z.infer<typeof DepositWithdrawn>;
 
+// ---- Lockdown: the owner stopped everything; the relay keeps only the invoking device's sessions ----
+
+export const LockdownBody = z.object({
+  /** The device whose sessions stay open (the owner device that asked); absent: none stays. */
+  keepDevice: DeviceId.optional(),
+});
+export type LockdownBody = z.infer<typeof LockdownBody>;
+
+export const LockdownState = z.object({
+  locked: z.boolean(),
+  /** When the relay's lockdown began (ms); null when not locked. Entering again keeps the first time. */
+  since: Millis.nullable(),
+  /** Client sessions closed by this call. */
+  closedSessions: Count,
+});
+export type LockdownState = z.infer<typeof LockdownState>;
+
 export interface HttpRoute {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Hono's syntax: `:name` is a path parameter. */
@@ -300,6 +322,15 @@ export const RELAY_HTTP = {
     response: DepositSet,
   },
   withdrawDeposit: { method: "DELETE", path: "/v1/node/deposits/:id", status: 200, response: DepositWithdrawn },
+  setLockdown: {
+    method: "PUT",
+    path: "/v1/node/lockdown",
+    body: LockdownBody,
+    invalid: "expected {keepDevice?: a device id}",
+    status: 200,
+    response: LockdownState,
+  },
+  clearLockdown: { method: "DELETE", path: "/v1/node/lockdown", status: 200, response: LockdownState },
   vapidKey: { method: "GET", path: "/v1/push/vapid-key", status: 200, response: VapidKey },
   adminNodes: {
     method: "GET",

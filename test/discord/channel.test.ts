@@ -79,13 +79,14 @@ describe("the secretary on Discord", () => {
     (message.components as { components: { label: string; custom_id: string }[] }[]).flatMap((row) => row.components).find((b) => b.label === label)!.custom_id;
   const approvalIdOf = (message: SentMessage) => /· `([0-9a-z]+)`/.exec(message.content)![1]!;
 
-  it("connects with only the intents it uses and offers /approve and /deny", async () => {
+  it("connects with only the intents it uses and offers /approve, /deny and /lockdown", async () => {
     // Guild messages, DMs, and message content (one channel is answered without a mention).
     expect(discord.identifies.at(-1)!.intents).toBe((1 << 9) | (1 << 12) | (1 << 15));
     const put = await discord.waitForRequest((r) => r.method === "PUT" && r.path === `/applications/${discord.bot.id}/commands`);
     expect((put.body as { name: string; contexts: number[] }[]).map((c) => [c.name, c.contexts])).toEqual([
       ["approve", [1]],
       ["deny", [1]],
+      ["lockdown", [1]],
     ]);
   });
 

@@ -7,7 +7,7 @@
  */
 import { OraClient } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { FakePushService, pushRelayVars, vapidKeys } from "../helpers/push-service.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
@@ -122,6 +122,21 @@ describe("reminder deposits at the relay", () => {
       await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 1 });
       await client.request("schedules.cancel", { id: schedule.id });
       await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 0, withdrawn: (before.withdrawn ?? 0) + 1 });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("withdraws every deposit while the PC is locked down, and leaves it again once unlocked", async () => {
+    const client = await OraClient.connect({ identity: phone });
+    try {
+      const { schedule } = await client.request("schedules.create", { when: "in 1 hour", text: "held back" });
+      await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 1 });
+      await client.request("lockdown.enter");
+      await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 0 });
+      expect((await runAgentCommand(["unlock", "--state-dir", stateDir])).code).toBe(0);
+      await expect.poll(deposits, { timeout: 10_000 }).toMatchObject({ held: 1 });
+      await client.request("schedules.cancel", { id: schedule.id });
     } finally {
       client.close();
     }

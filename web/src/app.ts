@@ -10,6 +10,7 @@ import { approvalsView } from "./approvals-view.js";
 import { chatView } from "./chat-view.js";
 import { Connection, type ConnectionState } from "./connection.js";
 import { devicesView } from "./devices-view.js";
+import { lockdownView } from "./lockdown-view.js";
 import { append, clear, duration, h } from "./dom.js";
 import { openedHash } from "./notification.js";
 import { remindersView } from "./reminders-view.js";
@@ -55,6 +56,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   devices.onChange(() => (inbox.render(), tasks.render()));
   const reminders = remindersView(connection);
   const settings = settingsView(connection, saved);
+  const lockdown = lockdownView(connection);
   const chat = chatView(connection);
   chat.prepend(tools);
 
@@ -102,6 +104,8 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     if (next !== "guest") addTab("approvals", "Approvals", inbox.element, badge);
     if (next === "owner") addTab("devices", "Devices", devices.element);
     addTab("settings", "Settings", settings.element);
+    if (next === "owner") settings.element.append(lockdown.card);
+    else lockdown.card.remove();
     open(routeOf(location.hash) ?? { tab: selected ?? "chat" });
   }
 
@@ -141,6 +145,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       await tasks.refresh();
       await reminders.refresh();
       await settings.refresh();
+      await lockdown.refresh();
     } catch {
       // The PC may be offline: the state line says so, and the next ready event loads again.
     }
@@ -160,7 +165,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     nav.replaceChildren();
   }
 
-  clear(root, h("header", { class: "top" }, h("h1", {}, "ORA"), h("span", { class: "who muted" }, saved.name), state, retry), nav, main);
+  clear(root, h("header", { class: "top" }, h("h1", {}, "ORA"), h("span", { class: "who muted" }, saved.name), state, retry), lockdown.banner, nav, main);
   setRole(saved.role);
   void settings.refresh();
   connection.start();

@@ -35,6 +35,7 @@ const SENTENCES: Record<AnyErrorCode, string> = {
   locked_out: "Too many wrong codes. Wait a few minutes before trying again.",
   passkey_required: "Approving this from a device needs this device's passkey (Settings → Passkey for approvals), or approve it at the PC.",
   passkey_refused: "The PC did not accept the passkey. Nothing was approved; try again.",
+  locked_down: "Your PC is in lockdown: risky actions, new pairings and other devices are blocked until the owner unlocks it at the PC.",
   tampered: "An answer failed its end-to-end check and was dropped. Something between you and your PC may be interfering.",
   handshake_failed: "Could not prove that the other end is your PC. Something may be interfering; do not trust this connection.",
   bad_answer: "Your PC answered in a way this app does not understand. Reload the page; if it persists, update ORA on the PC.",

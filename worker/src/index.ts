@@ -12,6 +12,7 @@ import { asOwner, claimUpgrade, refuseSocket, requirePepper, requireUpgrade, sou
 import { isNodeId, sameSecret } from "./credentials.js";
 import { registerDepositRoutes } from "./deposits/routes.js";
 import { answer, answerChecked, bearer, httpError, validBody, validQuery, type RelayEnv } from "./http.js";
+import { registerLockdownRoutes } from "./node/lockdown-routes.js";
 import { registerPushRoutes } from "./push/routes.js";
 import { registryOf } from "./registry.js";
 
@@ -107,6 +108,7 @@ app.get(API.nodeAudit.path, asOwner, validQuery(API.nodeAudit), async (c) => {
 
 registerPushRoutes(app);
 registerDepositRoutes(app);
+registerLockdownRoutes(app);
 
 // ---- Operator ----
 

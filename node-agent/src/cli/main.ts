@@ -9,6 +9,7 @@ import { denyCommand } from "./deny.js";
 import { devicesCommand, revokeCommand } from "./devices.js";
 import { discordCommand } from "./discord.js";
 import { doctorCommand } from "./doctor.js";
+import { lockdownCommand, unlockCommand } from "./lockdown.js";
 import { mcpCommand } from "./mcp.js";
 import { memoryCommand } from "./memory.js";
 import { modelsCommand } from "./models.js";
@@ -38,6 +39,8 @@ const COMMANDS: Record<string, Command> = {
   deny: denyCommand,
   rules: rulesCommand,
   tasks: tasksCommand,
+  lockdown: lockdownCommand,
+  unlock: unlockCommand,
   schedules: schedulesCommand,
   audit: auditCommand,
   memory: memoryCommand,

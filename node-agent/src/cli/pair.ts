@@ -8,6 +8,7 @@ import { loadOrRegister } from "../relay/registration.js";
 import { ensureStateDir } from "../state.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
+import { lockdownOf } from "../lockdown/read.js";
 
 export const pairCommand: Command = {
   summary: "pair a phone, browser or another computer with this PC (shows a one-time code)",
@@ -36,6 +37,8 @@ same six digits appear on both screens. The code works once: a wrong code burns 
     const name = typeof flags.name === "string" ? flags.name.trim() : undefined;
     if (name !== undefined && (name.length === 0 || name.length > 64)) throw new UserError("--name must be 1 to 64 characters");
     ensureStateDir(config.stateDir);
+    // The relay refuses the offer too (locked_down); this says why before anything is shown.
+    if (lockdownOf(config.stateDir).locked) throw new UserError(`this PC is in lockdown: no device can be paired until it ends (${config.cli("unlock")})`, 1);
     const node = await loadOrRegister(config.relay, config.stateDir);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const countdown = new Countdown();

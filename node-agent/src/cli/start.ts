@@ -15,6 +15,7 @@ import { mayDecide, registerApprovalMethods } from "../methods/approvals.js";
 import { registerChatMethod } from "../methods/chat.js";
 import { registerConversationMethods } from "../methods/conversations.js";
 import { registerRuleMethods } from "../methods/rules.js";
+import { startLockdown } from "../lockdown/index.js";
 import { registerDeviceMethods } from "../methods/devices.js";
 import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
@@ -60,6 +61,7 @@ zone than this PC's.`,
       const detail = state.status === "stopped" || state.status === "waiting" ? state.reason : undefined;
       writeStatus(config.stateDir, { pid: process.pid, relay: config.relay, nodeId: node.nodeId, status: state.status, since, detail, version: AGENT_VERSION });
       if (state.status !== "connected") return;
+      void lockdown.sync();
       releases(state.releases);
       out("ora-agent: connected; waiting for requests (Ctrl-C to stop)");
     };
@@ -121,6 +123,16 @@ zone than this PC's.`,
     safety.approvals.onChange((event) => connector.push("approval", { type: event.type, approval: event.approval }, (device) => mayDecide(device, event)));
     // A task's requester hears how it goes, wherever it is connected now; owners see every task.
     safety.tasks.onChange((task) => connector.push("task", { task }, (device) => device.role === "owner" || device.id === task.requester.device));
+    // Lockdown: its methods, its push to every session, and the relay's copy (sent again on each connect while locked).
+    const lockdown = startLockdown({
+      safety,
+      node,
+      handlers,
+      push: (status) => connector.push("lockdown", { lockdown: status }),
+      // An owner device ends it only with a fresh passkey assertion (user verification) for "unlock".
+      verifyExit: (requester, proof) => passkeys.confirmsUnlock(requester, proof),
+      log,
+    });
     const toUser = (user: string) => (device: { id: string; role: Role }) => userOf(device.id, device.role) === user;
     const schedules = startSchedules({
       node,

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 import { discordLine, discordOverview } from "./discord-status.js";
 import { secretsLine } from "./secrets.js";
+import { lockdownLine, lockdownOf } from "../lockdown/read.js";
 
 export const statusCommand: Command = {
   summary: "show whether the agent is running and connected",
@@ -22,6 +23,7 @@ agent is running and connected, 1 otherwise.`,
     const connected = running && status.status === "connected";
     const newer = newerRelease(readReleaseNews(config.stateDir), AGENT_VERSION);
     const discord = discordSummary(config.stateDir);
+    const lockdown = lockdownOf(config.stateDir);
     const report = {
       profile: config.profile,
       stateDir: config.stateDir,
@@ -38,6 +40,7 @@ agent is running and connected, 1 otherwise.`,
       runningVersion: running ? (status.version ?? null) : null,
       newerVersion: newer,
       discord,
+      lockdown,
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
@@ -49,6 +52,7 @@ agent is running and connected, 1 otherwise.`,
         `agent       ${report.state}${report.since ? ` since ${report.since}` : ""}${report.detail ? ` (${report.detail})` : ""}`,
         `version     ${versionLine(report.version, report.runningVersion, newer)}`,
         `discord     ${discord}`,
+        `lockdown    ${lockdownLine(lockdown, config.cli("unlock"))}`,
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }

@@ -10,7 +10,7 @@
  */
 import {
   PASSKEY_TRANSPORTS,
-  type PasskeyAssertion,
+  PasskeyAssertion,
   type PasskeyCreationOptions,
   type PasskeyPurpose,
   type PasskeyRegistration,
@@ -205,6 +205,22 @@ export class Passkeys {
    * still valid for what it binds, signed by a passkey of that same device with user verification,
    * and not seen before. The challenge is used up whatever the outcome.
    */
+  /**
+   * Whether `proof` (what a device sent with `lockdown.exit`) is a valid passkey assertion of an owner
+   * device for "unlock": the lockdown's exit check. Anything else, malformed included, is a no.
+   */
+  async confirmsUnlock(requester: Requester, proof: unknown): Promise<boolean> {
+    if (requester.role !== "owner") return false;
+    const assertion = PasskeyAssertion.safeParse(proof);
+    if (!assertion.success) return false;
+    try {
+      return (await this.verify(requester, { purpose: "unlock" }, assertion.data)).purpose === "unlock";
+    } catch (error) {
+      if (error instanceof PasskeyError) return false;
+      throw error;
+    }
+  }
+
   async verify(requester: Requester, purpose: PasskeyPurpose, assertion: PasskeyAssertion): Promise<PasskeyConfirmation> {
     const stored = this.take(assertion.response.clientDataJSON, requester, purpose.purpose);
     const { binding } = this.bindingFor(requester, purpose);

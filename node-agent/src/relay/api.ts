@@ -15,6 +15,7 @@ import {
   type Device,
   type ErrorCode,
   type HttpRoute,
+  type LockdownState,
   type MintDeviceBody,
   type MintedDevice,
   type NodeRegistered,
@@ -162,4 +163,16 @@ export function setDeposit(relay: string, credential: string, id: string, deposi
 export function withdrawDeposit(relay: string, credential: string, id: string): Promise<DepositWithdrawn> {
   const route = RELAY_HTTP.withdrawDeposit;
   return call(relay, route, { path: routePath(route, { id }), credential });
+}
+
+/** Puts the Node in lockdown at the relay: every session but `keepDevice`'s is closed, pairing refused. */
+export function setLockdown(relay: string, credential: string, keepDevice: string | null): Promise<LockdownState> {
+  const route = RELAY_HTTP.setLockdown;
+  return call(relay, route, { path: routePath(route), credential, body: keepDevice === null ? {} : { keepDevice } });
+}
+
+/** Lifts the Node's lockdown at the relay. */
+export function clearLockdown(relay: string, credential: string): Promise<LockdownState> {
+  const route = RELAY_HTTP.clearLockdown;
+  return call(relay, route, { path: routePath(route), credential });
 }

@@ -15,6 +15,7 @@ import type { Profile } from "../config.js";
 import { Approvals } from "./approvals.js";
 import { Audit } from "./audit.js";
 import { instanceId, openDatabase, type ModuleMigrations } from "./db.js";
+import { Lockdown } from "./lockdown.js";
 import { policyConfig, type PolicyConfig } from "./policy-config.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Rules, RULES_MIGRATIONS } from "./rules.js";
@@ -51,8 +52,10 @@ export interface Safety {
   /** Calls waiting for an approval, and their outcomes. Call tasks.recover() once listeners are in place. */
   readonly tasks: Tasks;
   readonly audit: Audit;
-  /** Standing rules made while approving HIGH calls (rules.ts). */
+  /** Standing rules made while approving HIGH calls (rules.ts); suspended while the PC is in lockdown. */
   readonly rules: Rules;
+  /** The owner's stop-everything switch (lockdown.ts). */
+  readonly lockdown: Lockdown;
   /** This profile's named secrets, in the store ORA_SECRETS picks (the keychain is asked on first use). */
   readonly secrets: Secrets;
   register(tool: Tool): void;
@@ -70,10 +73,25 @@ export function createSafety(options: SafetyOptions): Safety {
   const audit = new Audit(db, now);
   const approvals = new Approvals(db, policy, audit, now);
   let tasks: Tasks | undefined;
-  const rules: Rules = new Rules({ db, audit, approvals, toolConfig, tool: (name) => registry.find(name), suspended: options.rulesSuspended, now });
-  const registry = new ToolRegistry({ db, config: policy, toolConfig, approvals, tasks: () => tasks!, audit, limiter: new RateLimiter(now), rules });
+  let lockdown: Lockdown | undefined;
+  const lockedDown = () => lockdown!.active();
+  // Standing rules are suspended while the PC is in lockdown (and when a caller says so, in tests).
+  const rulesSuspended = () => lockedDown() || (options.rulesSuspended?.() ?? false);
+  const rules: Rules = new Rules({ db, audit, approvals, toolConfig, tool: (name) => registry.find(name), suspended: rulesSuspended, now });
+  const registry = new ToolRegistry({
+    db,
+    config: policy,
+    toolConfig,
+    approvals,
+    tasks: () => tasks!,
+    audit,
+    limiter: new RateLimiter(now),
+    rules,
+    lockedDown,
+  });
   for (const tool of tools) registry.register(tool);
   tasks = new Tasks(db, audit, approvals, (row, requester, signal) => registry.runTask(row, requester, signal), codedError, now);
+  lockdown = new Lockdown(db, audit, approvals, tasks, now);
   return {
     profile,
     stateDir,
@@ -84,6 +102,7 @@ export function createSafety(options: SafetyOptions): Safety {
     tasks,
     audit,
     rules,
+    lockdown,
     secrets: new Secrets(stateDir, env),
     register: (tool) => {
       if (tool.migrations) throw new Error(`tool ${tool.name} has migrations: pass it to createSafety so they run on open`);
@@ -92,6 +111,7 @@ export function createSafety(options: SafetyOptions): Safety {
     listTools: (requester) => registry.listTools(requester),
     callTool: (requester, name, rawArgs, callOptions) => registry.callTool(requester, name, rawArgs, callOptions),
     close: () => {
+      lockdown.close();
       tasks.close();
       approvals.close();
       db.close();
@@ -109,6 +129,7 @@ export { ApprovalError, type Approval, type ApprovalEvent, type ApprovalStatus, 
 export { canonicalJson, sha256Hex } from "./canonical.js";
 export { migrate, openDatabase, SAFETY_MIGRATIONS, type Migration, type ModuleMigrations } from "./db.js";
 export { policyConfig, type PolicyConfig } from "./policy-config.js";
+export { Lockdown, readLockdown, type LockdownStatus } from "./lockdown.js";
 export { LOCAL_OWNER } from "./requester.js";
 export { MAX_RULE_MS, RuleError, Rules, RULES_MIGRATIONS, type Always, type Rule } from "./rules.js";
 export type { CallOptions, CallOutcome, ToolInfo } from "./registry.js";

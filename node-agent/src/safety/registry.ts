@@ -48,7 +48,11 @@ export interface RegistryDeps {
   limiter: RateLimiter;
   /** Standing rules (rules.ts): a live matching one lets a HIGH call run without asking. */
   rules?: Pick<Rules, "use">;
+  /** True while the PC is in lockdown (lockdown.ts): every call that would need an approval is refused. */
+  lockedDown?: () => boolean;
 }
+
+const LOCKED_DOWN = "this PC is in lockdown: HIGH and CRITICAL calls are refused until the owner unlocks it at the PC (ora-agent unlock)";
 
 const MAX_ORIGIN = 200;
 
@@ -100,6 +104,7 @@ export class ToolRegistry {
     const verdict = judge(requester, tool, config);
     if (verdict.kind === "refuse") return refuse(verdict.code, verdict.message, checked.ok ? verdict.message : checked.reason);
     if (!tool) return refuse("not_found", "no such tool");
+    if (verdict.kind === "approve" && this.deps.lockedDown?.()) return refuse("locked_down", LOCKED_DOWN);
     if (!this.deps.limiter.take(`${requesterKey(requester)}|${risk}`, config.ratePerMinute[risk]))
       return refuse("rate_limited", `too many ${risk} calls; try again in a minute`);
     if (!argsText.ok) return refuse("bad_args", argsText.message);
@@ -151,6 +156,10 @@ export class ToolRegistry {
         detail: `${task.id}: refused at run time`,
       });
       throw new ToolError(verdict.kind === "refuse" ? verdict.code : "not_found", verdict.kind === "refuse" ? verdict.message : "no such tool any more");
+    }
+    if (this.deps.lockedDown?.()) {
+      this.deps.audit.record({ event: "policy", who: requester, tool: task.tool, argsHash: task.args_hash, status: "locked_down", detail: task.id });
+      throw new ToolError("locked_down", LOCKED_DOWN);
     }
     const parsed = tool.args.safeParse(JSON.parse(task.args_json));
     if (!parsed.success) throw new ToolError("bad_args", describeIssues(parsed.error));

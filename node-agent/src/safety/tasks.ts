@@ -154,13 +154,13 @@ export class Tasks {
   }
 
   /** Cancels a task that has not started; its approval is withdrawn. Its requester or an owner may. */
-  cancel(id: string, by: Requester): Task {
+  cancel(id: string, by: Requester, why?: string): Task {
     const row = this.row(id);
     if (!row || !mayView(row, by)) throw new TaskError("not_found", `no task ${id}`);
     if (
       !this.finish(row, "cancelled", {
         code: "cancelled",
-        message: `cancelled by ${by.via === "local" ? "the PC's owner" : by.role === "owner" ? "an owner" : "its requester"}`,
+        message: why ?? `cancelled by ${by.via === "local" ? "the PC's owner" : by.role === "owner" ? "an owner" : "its requester"}`,
       })
     ) {
       throw new TaskError("not_pending", `task ${id} is already ${this.row(id)!.state}`);

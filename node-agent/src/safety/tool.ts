@@ -58,7 +58,7 @@ export interface Tool<A = any> {
   run(args: A, context: ToolContext): Promise<unknown> | unknown;
 }
 
-export const TOOL_ERROR_CODES = ["bad_args", "denied", "not_found", "failed", "too_large", "timeout", "rate_limited"] as const;
+export const TOOL_ERROR_CODES = ["bad_args", "denied", "not_found", "failed", "too_large", "timeout", "rate_limited", "locked_down"] as const;
 export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
 /** A refusal or failure whose message is safe to show the requester. */

@@ -43,6 +43,8 @@ export class ReminderDeposits {
     private readonly now: () => number = Date.now,
     /** A reminder due sooner than this is left to the agent (it withdraws deposits this long before). */
     private readonly leadMs = 15_000,
+    /** True while schedules are paused: the relay holds no reminder then. */
+    private readonly paused: () => boolean = () => false,
   ) {}
 
   /** Makes the relay hold exactly the notification of the schedule's next occurrence, or nothing. */
@@ -76,7 +78,7 @@ export class ReminderDeposits {
   private wanted(schedule: ScheduleRow): { dueAt: number; devices: string[] } | undefined {
     const now = this.now();
     const dueAt = schedule.next_at;
-    if (schedule.state !== "active" || schedule.action !== "reminder" || dueAt === null) return undefined;
+    if (schedule.state !== "active" || schedule.action !== "reminder" || dueAt === null || this.paused()) return undefined;
     // Too soon: the agent is awake now and delivers it itself. Too far: the relay would refuse it (the
     // agent deposits it later, when it is within reach).
     if (dueAt - now <= this.leadMs || dueAt - now > DEPOSIT_MAX_AHEAD_MS - 3_600_000) return undefined;

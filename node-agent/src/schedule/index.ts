@@ -72,7 +72,9 @@ export function startSchedules(options: {
       .list()
       .filter((d) => userOf(d.id, d.role) === user)
       .map((d) => d.id);
-  const deposits = new ReminderDeposits(store, node, options.subscriptions, devicesOf, log);
+  // Lockdown pauses schedules: nothing is claimed and the relay holds no reminder until it ends.
+  const paused = () => safety.lockdown.active();
+  const deposits = new ReminderDeposits(store, node, options.subscriptions, devicesOf, log, Date.now, undefined, paused);
   const carrier = scheduleCarrier({
     store,
     deposits,
@@ -84,7 +86,7 @@ export function startSchedules(options: {
     ...(options.secretary ? { secretary: { provider: options.secretary.provider, safety } } : {}),
     log,
   });
-  const scheduler = new Scheduler(store, carrier, log);
+  const scheduler = new Scheduler(store, carrier, log, undefined, undefined, paused);
   const service = new ScheduleService(store, scheduler, options.timeZone, Date.now, undefined, (id) => void deposits.sync(id));
   for (const tool of scheduleTools(service)) safety.register(tool);
   registerScheduleMethods(handlers, safety, service);
@@ -99,6 +101,10 @@ export function startSchedules(options: {
   };
   // A device that turns notifications on (or off) changes who each deposit is sealed for.
   const offSubscriptions = options.subscriptions.onChange(syncAll);
+  const offLockdown = safety.lockdown.onChange(() => {
+    scheduler.poke();
+    syncAll();
+  });
   const timer = setInterval(syncAll, DEPOSIT_SYNC_MS);
   timer.unref();
   scheduler.start();
@@ -108,6 +114,7 @@ export function startSchedules(options: {
     async close() {
       clearInterval(timer);
       offSubscriptions();
+      offLockdown();
       offChanges();
       await scheduler.stop();
     },

@@ -89,6 +89,8 @@ export class Scheduler {
     private readonly clock: Clock = SYSTEM_CLOCK,
     /** How long before its due time `carrier.soon` hears of a reminder. */
     private readonly leadMs = 15_000,
+    /** True while schedules are paused (the PC is in lockdown): nothing is claimed; poke() after it ends. */
+    private readonly paused: () => boolean = () => false,
   ) {
     this.events.setMaxListeners(0);
   }
@@ -142,6 +144,8 @@ export class Scheduler {
       do {
         this.again = false;
         this.noticeJumps();
+        // Paused, due occurrences stay unclaimed: once it ends they run per their catch-up policy.
+        if (this.paused()) break;
         const now = this.clock.now();
         for (const row of this.store.due(now)) {
           try {
@@ -227,7 +231,8 @@ export class Scheduler {
     const now = this.clock.now();
     const next = this.store.nextDue();
     let wait = MAX_SLEEP_MS;
-    if (next !== null) wait = Math.min(wait, Math.max(0, next - now), Math.max(0, next - this.leadMs - now) || wait);
+    // Paused, what is due stays due: look again only now and then (poke() ends the pause at once).
+    if (next !== null && !this.paused()) wait = Math.min(wait, Math.max(0, next - now), Math.max(0, next - this.leadMs - now) || wait);
     // A timer may fire a little early (Node starts it from the loop's cached time): look again at
     // once, not 10 ms later. After a failure, not in a tight loop.
     this.timer = this.clock.setTimer(() => void this.tick(), failed ? Math.max(1000, wait) : Math.max(1, wait));

@@ -14,6 +14,7 @@ import { chatEvents, chatMethods } from "./chat.js";
 import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
+import { lockdownEvents, lockdownMethods } from "./lockdown.js";
 import { notificationMethods } from "./notifications.js";
 import { passkeyMethods } from "./passkeys.js";
 import { ruleMethods } from "./rules.js";
@@ -32,9 +33,10 @@ export const METHODS = {
   ...scheduleMethods,
   ...ruleMethods,
   ...passkeyMethods,
+  ...lockdownMethods,
 } satisfies Record<string, MethodSpec>;
 
-export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents } satisfies Record<string, EventSpec>;
+export const EVENTS = { ...approvalEvents, ...taskEvents, ...chatEvents, ...scheduleEvents, ...lockdownEvents } satisfies Record<string, EventSpec>;
 
 export type Methods = typeof METHODS;
 export type MethodName = keyof Methods;
@@ -68,6 +70,7 @@ export {
 } from "./passkeys.js";
 export { AlwaysRequest, MAX_RULE_DAYS, Rule, RuleScope, RuleScopeRequest } from "./rules.js";
 export { CATCH_UP_POLICIES, CatchUp, RUN_STATES, Schedule, SCHEDULE_ACTIONS, ScheduleAction, ScheduleRun, SCHEDULE_STATES } from "./schedules.js";
+export { LockdownStatus } from "./lockdown.js";
 export { FINAL_TASK_STATES, Task, TASK_STATES, TaskState } from "./tasks.js";
 export { ToolCallResult } from "./tools.js";
 export * from "./schemas.js";

@@ -21,6 +21,8 @@ export const AUDIT_KINDS = [
   "push_subscribed",
   "push_unsubscribed",
   "push_gone",
+  "lockdown_on",
+  "lockdown_off",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -24,8 +24,10 @@ import type { Attachment } from "../mux/peers.js";
 import type { MuxPort } from "../mux/ports.js";
 import { PUSH_UNAUTHORIZED, PushGateway, type PushCall, type PushResult } from "../push/gateway.js";
 import { PushStore } from "../push/store.js";
+import { refuseSocket } from "../admission.js";
 import { AuditLog } from "./audit.js";
 import { DeviceStore, type Device } from "./devices.js";
+import { LOCKED_DOWN_MESSAGE, NodeLockdown, type LockdownCall } from "./lockdown.js";
 import { MetaStore } from "./meta.js";
 import { nodeRecords, SqlMuxStore } from "./mux-store.js";
 import { Pairing } from "./pairing.js";
@@ -45,6 +47,7 @@ export class NodeObject extends DurableObject<Env> {
   private readonly mux: Mux<WebSocket>;
   private readonly pushes: PushGateway;
   private readonly deposits: Deposits;
+  private readonly lockdown: NodeLockdown;
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -56,7 +59,8 @@ export class NodeObject extends DurableObject<Env> {
     this.audit = new AuditLog(sql);
     const nodeId = () => this.meta.get("node_id") ?? "";
     const wakeBy = (at: number) => this.wakeBy(at);
-    this.pairing = new Pairing(ctx, env, this.audit, nodeId, wakeBy);
+    this.lockdown = new NodeLockdown(this.meta, this.audit, (keep, code, reason) => this.closeClients(keep, code, reason));
+    this.pairing = new Pairing(ctx, env, this.audit, nodeId, wakeBy, () => this.lockdown.refusesPairing());
     this.ownerApi = new OwnerApi(this.devices, this.audit, nodeId, env.ORA_TOKEN_PEPPER!, (...args) => this.closeDevice(...args));
     const pushDeps = { fetch: (url: string, init: RequestInit) => fetch(url, init), sleep: (ms: number) => scheduler.wait(ms), now: Date.now };
     const push = pushConfig(env);
@@ -108,13 +112,26 @@ export class NodeObject extends DurableObject<Env> {
     return (await this.isNode(nodeHash)) ? this.deposits.call(call) : DEPOSIT_UNAUTHORIZED;
   }
 
+  /** Lockdown (lockdown.ts), for a caller holding the Node's credential. */
+  async lockdownCall(nodeHash: string, call: LockdownCall): Promise<DeviceResult<unknown>> {
+    if (!(await this.isNode(nodeHash))) return UNAUTHORIZED;
+    if (call.op === "set") await this.pairing.refuseAll("locked_down", LOCKED_DOWN_MESSAGE);
+    return this.lockdown.call(call);
+  }
+
   /** The audit trail for the operator, whose token the Worker has checked. */
   operatorAudit(limit: number, before?: number): DeviceResult<unknown> {
     return this.ownerApi.auditPage(limit, before);
   }
 
   metricsSnapshot(): Record<string, unknown> {
-    return { node: this.meta.get("node_id"), ...this.mux.snapshot(), push: this.pushes.counters(), deposits: this.deposits.counters() };
+    return {
+      node: this.meta.get("node_id"),
+      ...this.mux.snapshot(),
+      push: this.pushes.counters(),
+      deposits: this.deposits.counters(),
+      lockdown: this.lockdown.counters(),
+    };
   }
 
   // ---- WebSocket upgrades (forwarded by the Worker after it checked the credential's tag) ----
@@ -132,7 +149,10 @@ export class NodeObject extends DurableObject<Env> {
     }
     if (path === "/client") {
       const device = await this.devices.authenticate(hash, Date.now());
-      return device ? this.acceptClient(device, headers, source) : refuse();
+      if (!device) return refuse();
+      // Readable by a browser, which cannot see a refused upgrade's status: an err frame, then 4012.
+      if (this.lockdown.refusesSession(device.id)) return refuseSocket(request, "locked_down", LOCKED_DOWN_MESSAGE, CloseCode.LOCKED_DOWN);
+      return this.acceptClient(device, headers, source);
     }
     return new Response(null, { status: 404 });
   }
@@ -197,6 +217,17 @@ export class NodeObject extends DurableObject<Env> {
     const sockets = this.ctx.getWebSockets(`d:${deviceId}`);
     for (const ws of sockets) this.mux.close(ws, code, reason, cancel);
     return sockets.length;
+  }
+
+  /** Closes every client session but those of device `keep`; returns how many it closed. */
+  private closeClients(keep: string | null, code: number, reason: string): number {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(CLIENT_TAG)) {
+      if (keep !== null && this.ctx.getTags(ws).includes(`d:${keep}`)) continue;
+      this.mux.close(ws, code, reason, "client_gone");
+      closed++;
+    }
+    return closed;
   }
 
   private async isNode(hash: string): Promise<boolean> {

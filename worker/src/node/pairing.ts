@@ -33,6 +33,7 @@ import { closeQuietly, sendQuietly } from "./sockets.js";
 /** Every pairing socket carries this tag, and `p:<conn>` to find it by its connection id. */
 export const PAIR_TAG = "pair";
 const HOUR_MS = 3600_000;
+const LOCKED_DOWN_PAIRING = "this PC is in lockdown: pairing is refused until it is lifted at the PC";
 
 interface HostAttachment {
   kind: "pair-host";
@@ -82,7 +83,15 @@ export class Pairing {
   /** Host sockets whose offer is waiting for a nameplate from the registry. */
   private readonly allocating = new Set<WebSocket>();
 
-  constructor(ctx: DurableObjectState, env: Env, audit: AuditLog, nodeId: () => string, wakeBy: (at: number) => void) {
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    audit: AuditLog,
+    nodeId: () => string,
+    wakeBy: (at: number) => void,
+    /** True while the Node is in lockdown (lockdown.ts): every offer and claim is refused. */
+    private readonly lockedDown: () => boolean = () => false,
+  ) {
     const handshakeMs = relayConfig(env).helloTimeoutSec * 1000;
     this.d = { ctx, sql: ctx.storage.sql, audit, registry: () => registryOf(env), nodeId, config: pairingConfig(env), handshakeMs, wakeBy };
     for (const ws of ctx.getWebSockets(PAIR_TAG)) this.sockets.set(ws, ws.deserializeAttachment() as PairAttachment);
@@ -167,11 +176,19 @@ export class Pairing {
     }
   }
 
+  /** Burns every open offer, telling both ends why (the Node went into lockdown). */
+  async refuseAll(code: ErrorCode, message: string): Promise<void> {
+    for (const offer of this.d.sql.exec<Offer>("SELECT * FROM offers").toArray()) {
+      await this.burn(offer, PairCloseCode.REFUSED, { host: [code, message], claimant: [code, message] });
+    }
+  }
+
   // ---- offer and claim ----
 
   private async offer(ws: WebSocket, att: HostAttachment, version: number, ttlSec: number): Promise<void> {
     if (att.nameplate !== null || this.allocating.has(ws)) return this.violation(ws, "this socket already made an offer");
     if (!this.versionOk(ws, version)) return;
+    if (this.lockedDown()) return this.refuse(ws, "locked_down", LOCKED_DOWN_PAIRING);
     const open = this.d.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM offers").one().n + this.allocating.size;
     if (open >= this.d.config.maxOffers) return this.refuse(ws, "rate_limited", `this Node already has ${open} open offers`);
     const id = randomId();
@@ -200,6 +217,7 @@ export class Pairing {
   private claim(ws: WebSocket, att: ClaimantAttachment, version: number): void | Promise<void> {
     if (att.claimed) return this.violation(ws, "this socket already claimed");
     if (!this.versionOk(ws, version)) return;
+    if (this.lockedDown()) return this.refuse(ws, "locked_down", LOCKED_DOWN_PAIRING);
     const now = Date.now();
     this.d.sql.exec("DELETE FROM claims WHERE at <= ?", now - HOUR_MS);
     if (this.d.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM claims").one().n >= this.d.config.claimsPerHour) {

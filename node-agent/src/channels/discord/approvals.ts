@@ -17,6 +17,7 @@ import {
   ButtonStyle,
   ComponentType,
   InteractionContextType,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
   type RESTPutAPIApplicationCommandsJSONBody,
 } from "discord-api-types/v10";
 import { ApprovalError, canonicalJson, type Requester, type Safety } from "../../safety/index.js";
@@ -123,14 +124,26 @@ export function decideFromDiscord(
 }
 
 /** The slash commands the bot offers: owner-only, in DMs only (checked on the PC whatever Discord shows). */
-export const SLASH_COMMANDS: RESTPutAPIApplicationCommandsJSONBody = (["approve", "deny"] as const).map((name) => ({
-  name,
-  description: `${name === "approve" ? "Approve" : "Deny"} a waiting request (owner only, in DMs)`,
-  type: ApplicationCommandType.ChatInput,
-  contexts: [InteractionContextType.BotDM],
-  integration_types: [ApplicationIntegrationType.GuildInstall],
-  options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "the approval id shown in the request", required: true, max_length: 32 }],
-}));
+export const SLASH_COMMANDS: RESTPutAPIApplicationCommandsJSONBody = [
+  ...(["approve", "deny"] as const).map(
+    (name): RESTPostAPIChatInputApplicationCommandsJSONBody => ({
+      name,
+      description: `${name === "approve" ? "Approve" : "Deny"} a waiting request (owner only, in DMs)`,
+      type: ApplicationCommandType.ChatInput,
+      contexts: [InteractionContextType.BotDM],
+      integration_types: [ApplicationIntegrationType.GuildInstall],
+      options: [{ type: ApplicationCommandOptionType.String, name: "id", description: "the approval id shown in the request", required: true, max_length: 32 }],
+    }),
+  ),
+  // lockdown.ts answers it.
+  {
+    name: "lockdown",
+    description: "Stop everything: cancel what waits, refuse risky calls, close devices (owner only, in DMs)",
+    type: ApplicationCommandType.ChatInput,
+    contexts: [InteractionContextType.BotDM],
+    integration_types: [ApplicationIntegrationType.GuildInstall],
+  },
+];
 
 function shown(args: unknown): string {
   // Backticks are written as \u0060 (the same JSON) so the arguments cannot end the code block.

@@ -19,6 +19,7 @@ import { type Channel, type ChannelStatus, converse } from "../channel.js";
 import { approvalMessage, decideFromDiscord, dmsOwner, readButton, SLASH_COMMANDS, settledMessage } from "./approvals.js";
 import { type DiscordConfig, writeDiscordStatus } from "./config.js";
 import { describeDiscord, identify, type Place } from "./identity.js";
+import { LOCKDOWN_COMMAND, lockdownFromDiscord } from "./lockdown.js";
 import { MESSAGE_LIMIT, splitMessage, StreamedReply } from "./reply.js";
 import { DiscordStore } from "./store.js";
 
@@ -153,6 +154,11 @@ export class DiscordChannel implements Channel {
 
   /** One message answered: through the registry's `chat`, streamed into a reply. Turns of one user in one channel run in order. */
   private async turn(requester: Requester, place: Place, messageId: string, text: string, api: API): Promise<void> {
+    if (text === `/${LOCKDOWN_COMMAND}`) {
+      const decider = { user: requester.device.replace(/^discord:/, ""), channel: place.channel, ...(place.guild ? { guild: place.guild } : {}) };
+      await this.post(place.channel, (await this.lockdown(decider)).text, messageId);
+      return;
+    }
     if (text === "" || text === "/new") {
       if (text === "/new") this.store.forgetConversation(requester.user, place.channel);
       await this.post(
@@ -233,7 +239,16 @@ export class DiscordChannel implements Channel {
       await ephemeral(outcome.text);
       return;
     }
+    if (interaction.type === InteractionType.ApplicationCommand && interaction.data.name === LOCKDOWN_COMMAND) {
+      await ephemeral((await this.lockdown(decider)).text);
+      return;
+    }
     await ephemeral("I do not know this command.");
+  }
+
+  private lockdown(decider: { user: string; channel: string; guild?: string }) {
+    const { handlers, safety, config, cli } = this.options;
+    return lockdownFromDiscord(handlers, safety, config, decider, (words) => cli(words));
   }
 
   private async onApproval(type: "created" | "decided" | "expired" | "invalidated", approval: Approval): Promise<void> {
@@ -274,7 +289,7 @@ export class DiscordChannel implements Channel {
     try {
       await this.client.api.applicationCommands.bulkOverwriteGlobalCommands(this.options.config.bot.application, SLASH_COMMANDS);
     } catch (error) {
-      this.options.log.warn("discord: could not register the /approve and /deny commands", { error: reason(error) });
+      this.options.log.warn("discord: could not register the /approve, /deny and /lockdown commands", { error: reason(error) });
     }
   }
 
