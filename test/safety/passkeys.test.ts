@@ -224,6 +224,26 @@ describe("passkeys for approvals", () => {
     await expect(t.passkeys.verify(alice, { purpose: "unlock" }, forApproval)).rejects.toMatchObject({ code: "passkey_refused" });
   });
 
+  it("end a lockdown only with an owner device's own, fresh unlock assertion (the lockdown's exit check)", async () => {
+    const t = setup();
+    const key = await t.enroll(alice);
+    const proof = key.get((await t.ok(alice, "passkeys.challenge", { purpose: "unlock" })).options);
+    await expect(t.passkeys.confirmsUnlock(alice, proof)).resolves.toBe(true);
+    // The same assertion again (a replay), or anything that is not an assertion: no.
+    await expect(t.passkeys.confirmsUnlock(alice, proof)).resolves.toBe(false);
+    await expect(t.passkeys.confirmsUnlock(alice, { id: "x" })).resolves.toBe(false);
+    await expect(t.passkeys.confirmsUnlock(alice, undefined)).resolves.toBe(false);
+    // An assertion made for an approval does not unlock.
+    const approval = await t.call(alice, "echo.critical", { text: "x" }).pending;
+    await expect(t.passkeys.confirmsUnlock(alice, key.get(await t.challenge(alice, approval.id)))).resolves.toBe(false);
+    // Another owner device presenting this device's assertion, or a sub-admin's own: no.
+    const again = key.get((await t.ok(alice, "passkeys.challenge", { purpose: "unlock" })).options);
+    await expect(t.passkeys.confirmsUnlock(alicesLaptop, again)).resolves.toBe(false);
+    const subAdminKey = await t.enroll(bob);
+    const subAdminProof = subAdminKey.get((await t.ok(bob, "passkeys.challenge", { purpose: "unlock" })).options);
+    await expect(t.passkeys.confirmsUnlock(bob, subAdminProof)).resolves.toBe(false);
+  });
+
   it("let a device list and remove only its own passkeys", async () => {
     const t = setup();
     const key = await t.enroll(alice);
