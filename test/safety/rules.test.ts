@@ -174,6 +174,16 @@ describe("standing rules", () => {
     expect(await attempt(w.h, gus, "files.write", write("notes/c.txt"))).toBe("ran");
   });
 
+  it("lets nothing run on a rule while the PC is in lockdown (refused), and applies again once it is lifted", async () => {
+    const w = world();
+    await notesRule(w);
+    w.h.safety.lockdown.enter(alice);
+    expect(await attempt(w.h, gus, "files.write", write("notes/locked.txt"))).toBe("locked_down");
+    expect(existsSync(join(w.root, "notes", "locked.txt"))).toBe(false);
+    w.h.safety.lockdown.exit(local);
+    expect(await attempt(w.h, gus, "files.write", write("notes/after.txt"))).toBe("ran");
+  });
+
   it("confines a folder rule's run to its folder when a folder is swapped for a symlink after the match", async () => {
     // The rule module asks `suspended()` once before resolving the call's path and once after: the
     // second time is the window between the match and the run, where the swap happens.
