@@ -3,6 +3,7 @@
  * programs under real bubblewrap (CI installs it) failing to read the home folder and ORA's state,
  * to reach the network, and to outlive the agent.
  */
+import { controlRequest } from "../../node-agent/src/control/client.js";
 import { type ApprovalView, OraClient } from "@ora/protocol";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
@@ -371,7 +372,9 @@ describe("a sandboxed program and the agent", () => {
     const run = await owner.request("tools.call", { name: "run.program", args: { argv: ["sh", "-c", `echo up > started; exec sleep ${marker}`], root: 0 } });
     expect(run.status).toBe("waiting");
     const approval = await approvalFor(owner, "run.program");
-    await owner.request("approvals.decide", { id: approval.id, verdict: "approve", code: approval.code });
+    // CRITICAL: approved at the PC, with the one-time code only the PC's command line is shown.
+    const atPc = (await controlRequest(agent.stateDir, "approvals.list", {})).approvals.find((a) => a.id === approval.id)!;
+    await controlRequest(agent.stateDir, "approvals.decide", { id: approval.id, verdict: "approve", code: atPc.code! });
     await until(() => existsSync(join(root, "started")), 10_000, "the program to start");
     const pids = pidsWith(marker);
     expect(pids.length).toBeGreaterThan(0);

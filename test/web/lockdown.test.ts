@@ -50,7 +50,9 @@ describe("lockdown in the web client", () => {
     await page.click(".lockdown-confirm");
 
     await expect.poll(() => page.locator(".lockdown-banner").isVisible()).toBe(true);
-    expect(await page.locator(".lockdown-banner").innerText()).toMatch(/^Lockdown since .*, by owner-phone: .*Only the PC can end it \(ora-agent unlock\)\.$/);
+    expect(await page.locator(".lockdown-banner").innerText()).toMatch(
+      /^Lockdown since .*, by owner-phone: .*Only the PC \(ora-agent unlock\) or an owner's passkey can end it\.$/,
+    );
     await expect.poll(() => page.locator(".lockdown .status").innerText()).toMatch(/Locked down: 0 waiting task\(s\) cancelled, 1 other session\(s\) closed/);
     expect(await closed).toBe(CloseCode.LOCKED_DOWN);
     expect(await page.locator(".state").getAttribute("class")).toContain("online");
