@@ -171,6 +171,24 @@ describe("passkeys for approvals in the web client", () => {
     expect(await status(call.approval)).toBe("pending");
   });
 
+  it("ends a lockdown with this device's passkey, from Settings", async () => {
+    const { page } = phoneA;
+    await page.click("#tab-settings");
+    const card = page.locator(".passkeys-card");
+    await card.locator("button.add-passkey").click();
+    await expect.poll(() => card.locator(".passkey").count()).toBe(1);
+    await page.locator(".lockdown-start").click();
+    await page.locator(".lockdown-confirm").click();
+    await expect.poll(() => page.locator(".lockdown-banner").isVisible()).toBe(true);
+    expect((await controlRequest(agent.stateDir, "lockdown.status", {})).lockdown.locked).toBe(true);
+    await screenshot(page, "passkey-4-locked");
+
+    await page.locator(".lockdown-unlock").click();
+    await expect.poll(() => page.locator(".lockdown .status").innerText()).toMatch(/^Lockdown ended/);
+    expect(await page.locator(".lockdown-banner").isVisible()).toBe(false);
+    expect((await controlRequest(agent.stateDir, "lockdown.status", {})).lockdown.locked).toBe(false);
+  });
+
   it("logged no console errors", () => {
     expect(phoneA.errors).toEqual([]);
   });
