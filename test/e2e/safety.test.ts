@@ -3,7 +3,7 @@
  * tool call meets the one enforcement point. A guest on a shared PC, an owner approving from another
  * device, CRITICAL codes, and approvals that outlive an agent restart.
  */
-import { type ApprovalView, OraClient, type Push } from "@ora/protocol";
+import { OraClient, type Push } from "@ora/protocol";
 import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,24 +12,10 @@ import { controlRequest } from "../../node-agent/src/control/client.js";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
-import { watchTasks } from "../helpers/tasks.js";
+import { approvalFor, watchTasks } from "../helpers/tasks.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
 const names = (tools: { name: string }[]) => tools.map((t) => t.name).sort();
-
-async function approvalFor(owner: OraClient, tool: string): Promise<ApprovalView> {
-  let found: ApprovalView | undefined;
-  await until(
-    async () => {
-      const { approvals } = await owner.request("approvals.list");
-      found = approvals.find((a) => a.tool === tool);
-      return found !== undefined;
-    },
-    5000,
-    `an approval for ${tool}`,
-  );
-  return found!;
-}
 
 describe("a guest on a shared PC", () => {
   let relay: Relay;

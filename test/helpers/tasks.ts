@@ -1,5 +1,6 @@
 /** Follows the `task` pushes a client receives, so tests wait on a task's end instead of polling. */
-import { FINAL_TASK_STATES, type OraClient, type Task } from "@ora/protocol";
+import { type ApprovalView, FINAL_TASK_STATES, type OraClient, type Task } from "@ora/protocol";
+import { until } from "./peer.js";
 
 export interface TaskWatch {
   /** Every state each task was pushed in, in order. */
@@ -33,4 +34,19 @@ export function watchTasks(client: OraClient): TaskWatch {
       });
     },
   };
+}
+
+/** The first approval for `tool` that `owner` can see, once there is one (approvals.list asked until then). */
+export async function approvalFor(owner: OraClient, tool: string): Promise<ApprovalView> {
+  let found: ApprovalView | undefined;
+  await until(
+    async () => {
+      const { approvals } = await owner.request("approvals.list");
+      found = approvals.find((a) => a.tool === tool);
+      return found !== undefined;
+    },
+    5000,
+    `an approval for ${tool}`,
+  );
+  return found!;
 }

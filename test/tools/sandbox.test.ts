@@ -4,7 +4,7 @@
  * to reach the network, and to outlive the agent.
  */
 import { controlRequest } from "../../node-agent/src/control/client.js";
-import { type ApprovalView, OraClient } from "@ora/protocol";
+import { OraClient } from "@ora/protocol";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { newStateDir, runAgentCommand, startAgent } from "../helpers/agent.js";
 import { provisionDevice } from "../helpers/device.js";
 import { until } from "../helpers/peer.js";
 import { startRelay } from "../helpers/relay.js";
+import { approvalFor } from "../helpers/tasks.js";
 import { call, tempDir, toolContext, toolError } from "./context.js";
 
 const node = process.execPath;
@@ -343,20 +344,6 @@ ${connectScript(JSON.stringify(join(state, "control.sock")))}`;
     await until(() => !pids.some(running), 5_000, "every sandboxed process to end");
   });
 });
-
-async function approvalFor(owner: OraClient, tool: string): Promise<ApprovalView> {
-  let found: ApprovalView | undefined;
-  await until(
-    async () => {
-      const { approvals } = await owner.request("approvals.list");
-      found = approvals.find((a) => a.tool === tool);
-      return found !== undefined;
-    },
-    5000,
-    `an approval for ${tool}`,
-  );
-  return found!;
-}
 
 describe("a sandboxed program and the agent", () => {
   it("dies when the agent is killed", async () => {
