@@ -98,11 +98,21 @@ const plan = (over: Partial<SandboxPlan> = {}): SandboxPlan => ({
   excluded: [],
   cwd: "/home/ann/work",
   network: false,
+  programs: [],
   ...over,
 });
 const everything = { exists: () => true };
 
 describe("bwrapArgs", () => {
+  it("shows a program that lives under the fresh /tmp again, read-only and alone; one elsewhere needs nothing", () => {
+    const args = bwrapArgs(plan({ programs: ["/tmp/checkout/node_modules/node/bin/node"] }), everything);
+    const at = args.indexOf("/tmp/checkout/node_modules/node/bin/node");
+    expect(args.slice(at - 1, at + 2)).toEqual(["--ro-bind", "/tmp/checkout/node_modules/node/bin/node", "/tmp/checkout/node_modules/node/bin/node"]);
+    // After the empty /tmp it reappears in, before the roots and the state.
+    expect(at).toBeGreaterThan(args.indexOf("/tmp"));
+    expect(bwrapArgs(plan({ programs: ["/usr/bin/node"] }), everything)).toEqual(bwrapArgs(plan(), everything));
+  });
+
   it("mounts the system read-only, empties /tmp, /run and the home folder, binds the roots back writable and hides the state last", () => {
     const args = bwrapArgs(plan({ roots: ["/home/ann"], excluded: ["/home/ann/.ora"], cwd: "/home/ann" }), everything);
     expect(args).toEqual([

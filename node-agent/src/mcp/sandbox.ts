@@ -34,9 +34,9 @@ export function launchOf(server: StdioServerConfig, given?: McpConfinement, env:
   if (sandbox.kind === "none") throw new Error(`it asks for "sandbox": true, but ${sandbox.reason} (${sandbox.fix})`);
   // Without a working folder of its own it starts at "/": the agent's folder may be one the sandbox hides.
   const cwd = server.cwd ?? "/";
-  const plan = planFor({ roots: confinement.roots, excluded: confinement.excluded, cwd, network: server.network, env });
   const program = findProgram(server.command, server.env.PATH ?? env.PATH, cwd);
   if (!program) throw new Error(`program not found: ${server.command}`);
+  const plan = planFor({ roots: confinement.roots, excluded: confinement.excluded, cwd, network: server.network, env, program });
   if (hiddenBy(plan, realpathSync(program)))
     throw new Error(`${server.command} lies in a folder the sandbox hides (the home folder or ORA's state); install it elsewhere`);
   const { command, args } = wrap(sandbox, plan, [server.command, ...server.args]);

@@ -97,11 +97,12 @@ async function runIn(sandbox: Sandbox, { argv, root: ref, cwd, timeoutMs, networ
   if (signal.aborted) throw new ToolError("failed", "the run was cancelled");
   const limit = Math.min(timeoutMs ?? config.run.timeoutMs, config.run.timeoutMs);
   const env = minimalEnv();
-  const plan = planFor({ roots: config.roots, excluded: config.excluded, cwd: dir, network });
+  let plan = planFor({ roots: config.roots, excluded: config.excluded, cwd: dir, network });
   if (sandbox.kind !== "none") {
     // The sandbox would only say "execvp failed" on its own stderr; find the program first to answer plainly.
     const program = findProgram(argv[0]!, env.PATH, dir);
     if (!program) throw new ToolError("not_found", `program not found: ${argv[0]}`);
+    plan = { ...plan, programs: [realpathSync(program)] };
     if (hiddenBy(plan, realpathSync(program)))
       throw new ToolError(
         "denied",

@@ -20,10 +20,15 @@ export interface BwrapHost {
 
 const realHost: BwrapHost = { exists: existsSync };
 
+/** The folders the sandbox starts empty. */
+const FRESH = ["/tmp", "/run"];
+
 /** Arguments for `bwrap`, ending with "--": the program's own argument vector follows. */
 export function bwrapArgs(plan: SandboxPlan, host: BwrapHost = realHost): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"];
   if (host.exists("/run")) args.push("--tmpfs", "/run");
+  // A program that lives in one of those fresh folders (a checkout under /tmp) is shown there again, read-only, alone.
+  for (const program of plan.programs) if (FRESH.some((dir) => program.startsWith(`${dir}/`))) args.push("--ro-bind", program, program);
   if (plan.network && host.exists(RESOLVER_DIR)) args.push("--ro-bind", RESOLVER_DIR, RESOLVER_DIR);
   for (const { kind, path } of layered(plan)) {
     if (kind === "hide") args.push("--tmpfs", path);

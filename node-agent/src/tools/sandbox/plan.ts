@@ -19,6 +19,11 @@ export interface SandboxPlan {
   /** The working folder, inside a root. */
   cwd: string;
   network: boolean;
+  /**
+   * Real paths of the program files to run, shown read-only even where the sandbox starts empty (its
+   * own /tmp and /run): a program installed under /tmp must still find itself, and nothing else there.
+   */
+  programs: string[];
 }
 
 /** The folders a plan hides: HOME and the account's own home folder when they differ, never "/". */
@@ -39,6 +44,8 @@ export function planFor(options: {
   cwd: string;
   network: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The program's own file, when known (run.ts and MCP find it before they start it). */
+  program?: string;
 }): SandboxPlan {
   return {
     roots: unique(options.roots.map(real)),
@@ -46,6 +53,7 @@ export function planFor(options: {
     excluded: unique((options.excluded ?? []).map(real)),
     cwd: options.cwd,
     network: options.network,
+    programs: options.program === undefined ? [] : [real(options.program)],
   };
 }
 
