@@ -20,8 +20,9 @@ export interface SandboxPlan {
   cwd: string;
   network: boolean;
   /**
-   * Real paths of the program files to run, shown read-only even where the sandbox starts empty (its
-   * own /tmp and /run): a program installed under /tmp must still find itself, and nothing else there.
+   * Real paths of the program's own files (its file, an interpreter, a node_modules folder), shown
+   * read-only even where the sandbox starts empty (its own /tmp and /run): a program installed under
+   * /tmp must still find itself, and nothing else there.
    */
   programs: string[];
 }
