@@ -97,6 +97,8 @@ describe("passkeys for approvals in the web client", () => {
     await page.click("#tab-settings");
     const card = page.locator(".passkeys-card");
     await expect.poll(() => card.innerText()).toMatch(/No passkey on this device yet/);
+    // The app asks for the list before the PC is reachable too; once it loads, no stale "not connected" stays.
+    await expect.poll(() => card.locator(".passkey-status").innerText()).toBe("");
     await card.locator("button.add-passkey").click();
     await expect.poll(async () => (await card.locator(".passkey").count()) || (await card.locator(".passkey-status").innerText())).toBe(1);
     expect(await card.locator(".passkey").innerText()).toMatch(/Owner phone · added .* · not used yet/);

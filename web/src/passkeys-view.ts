@@ -49,11 +49,17 @@ export function passkeySettings(connection: Connection, deviceName: string): Pas
     );
   }
 
+  /** True while the message says why the list could not be loaded: a later load that works clears it. */
+  let listFailed = false;
+
   async function refresh(): Promise<void> {
     try {
       show((await connection.request("passkeys.list")).passkeys);
+      if (listFailed) message.textContent = "";
+      listFailed = false;
     } catch (error) {
       message.textContent = passkeyWords(error);
+      listFailed = true;
     }
   }
 
