@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../helpers/ports.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,14 +14,6 @@ import { until } from "../helpers/peer.js";
 
 // The banner's commands must work in a shell that has none of these.
 for (const name of ["ORA_STATE_DIR", "ORA_RELAY_URL", "ORA_PROFILE", "ORA_REMOTE_DIR", "ORA_TOOL_ROOTS"]) delete process.env[name];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A checkout of its own: the scripts copied (they find the checkout from where they are), everything else linked. */
 function scratchCheckout(): string {

@@ -60,6 +60,22 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return copy;
 }
 
+/**
+ * The handshake hash, then transport messages 3–6 with Split's keys: they alternate initiator,
+ * responder, initiator, responder, so each side sends the ones of its own turn and reads the others.
+ */
+function expectTransport(split: { sendKey: Uint8Array; receiveKey: Uint8Array; handshakeHash: Uint8Array }, role: "initiator" | "responder"): void {
+  expect(bytesToHex(split.handshakeHash)).toBe(vector.handshake_hash);
+  const send = new CipherState(split.sendKey);
+  const receive = new CipherState(split.receiveKey);
+  for (let i = 2; i < vector.messages.length; i++) {
+    const { payload, ciphertext } = msg(i);
+    const mine = (i % 2 === 0) === (role === "initiator");
+    if (mine) expect(bytesToHex(send.encryptWithAd(new Uint8Array(0), payload))).toBe(vector.messages[i]!.ciphertext);
+    else expect(bytesToHex(receive.decryptWithAd(new Uint8Array(0), ciphertext))).toBe(vector.messages[i]!.payload);
+  }
+}
+
 describe("Noise_KK_25519_ChaChaPoly_SHA256", () => {
   it("has the vector's keys consistent: each side's remote static is the other's public key", () => {
     expect(bytesToHex(pair(vector.resp_static).publicKey)).toBe(vector.init_remote_static);
@@ -70,31 +86,14 @@ describe("Noise_KK_25519_ChaChaPoly_SHA256", () => {
     const hs = initiator();
     expect(bytesToHex(await hs.writeMessage(msg(0).payload))).toBe(vector.messages[0]!.ciphertext);
     expect(bytesToHex(await hs.readMessage(msg(1).ciphertext))).toBe(vector.messages[1]!.payload);
-    const { sendKey, receiveKey, handshakeHash } = hs.split();
-    expect(bytesToHex(handshakeHash)).toBe(vector.handshake_hash);
-    // Transport messages 3–6 alternate initiator, responder, initiator, responder.
-    const send = new CipherState(sendKey);
-    const receive = new CipherState(receiveKey);
-    for (let i = 2; i < vector.messages.length; i++) {
-      const { payload, ciphertext } = msg(i);
-      if (i % 2 === 0) expect(bytesToHex(send.encryptWithAd(new Uint8Array(0), payload))).toBe(vector.messages[i]!.ciphertext);
-      else expect(bytesToHex(receive.decryptWithAd(new Uint8Array(0), ciphertext))).toBe(vector.messages[i]!.payload);
-    }
+    expectTransport(hs.split(), "initiator");
   });
 
   it("as the responder, reads and writes the published handshake bytes and handshake hash", async () => {
     const hs = responder();
     expect(bytesToHex(await hs.readMessage(msg(0).ciphertext))).toBe(vector.messages[0]!.payload);
     expect(bytesToHex(await hs.writeMessage(msg(1).payload))).toBe(vector.messages[1]!.ciphertext);
-    const { sendKey, receiveKey, handshakeHash } = hs.split();
-    expect(bytesToHex(handshakeHash)).toBe(vector.handshake_hash);
-    const send = new CipherState(sendKey);
-    const receive = new CipherState(receiveKey);
-    for (let i = 2; i < vector.messages.length; i++) {
-      const { payload, ciphertext } = msg(i);
-      if (i % 2 === 1) expect(bytesToHex(send.encryptWithAd(new Uint8Array(0), payload))).toBe(vector.messages[i]!.ciphertext);
-      else expect(bytesToHex(receive.decryptWithAd(new Uint8Array(0), ciphertext))).toBe(vector.messages[i]!.payload);
-    }
+    expectTransport(hs.split(), "responder");
   });
 
   // Bit 255 is the top bit of the ephemeral key, which X25519 ignores: the hash still catches it.
