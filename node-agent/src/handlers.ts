@@ -17,6 +17,8 @@ import {
   type Result,
 } from "@ora/protocol";
 import { setTimeout as sleep } from "node:timers/promises";
+import { hostname } from "node:os";
+import { AGENT_VERSION } from "./version.js";
 
 /** Who is calling, from this PC's own records: the requester, and how people should see it named. */
 export interface Caller {
@@ -92,7 +94,12 @@ export class HandlerRegistry {
 export function builtinHandlers(): HandlerRegistry {
   return new HandlerRegistry()
     .register("ping", () => ({ pong: true as const, time: new Date().toISOString() }))
-    .register("whoami", (_params, { requester, name }) => ({ device: requester.device, name, role: requester.role }))
+    .register("whoami", (_params, { requester, name }) => ({
+      device: requester.device,
+      name,
+      role: requester.role,
+      pc: { name: hostname().slice(0, 64) || "PC", version: AGENT_VERSION },
+    }))
     .register("echo", (params) => params)
     .register("echo.stream", async ({ text, count, delayMs }, { emit, signal }) => {
       for (let i = 0; i < count; i++) {

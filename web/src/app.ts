@@ -18,6 +18,7 @@ import { type Route, routeOf, type Tab } from "./routes.js";
 import { settingsView } from "./settings-view.js";
 import { forgetDevice, type SavedDevice } from "./store.js";
 import { tasksView } from "./tasks-view.js";
+import { t } from "./i18n/index.js";
 
 export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () => void): void {
   const connection = new Connection(saved);
@@ -165,7 +166,13 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     nav.replaceChildren();
   }
 
-  clear(root, h("header", { class: "top" }, h("h1", {}, "ORA"), h("span", { class: "who muted" }, saved.name), state, retry), lockdown.banner, nav, main);
+  clear(
+    root,
+    h("header", { class: "top" }, h("h1", {}, t("app.name")), h("span", { class: "who muted" }, saved.name), state, retry),
+    lockdown.banner,
+    nav,
+    main,
+  );
   setRole(saved.role);
   void settings.refresh();
   connection.start();

@@ -27,8 +27,34 @@ export const ChatChunk = z.union([
 ]);
 export type ChatChunk = z.infer<typeof ChatChunk>;
 
+/**
+ * What a direct command said, by key, so a client can say it in its reader's language; `text` keeps
+ * the English words for clients without a catalogue (the terminal, Discord). Params are plain values
+ * the client puts in its own sentence.
+ */
+export const NOTICE_KEYS = [
+  "help",
+  "no_model",
+  "no_tools",
+  "unknown_command",
+  "run_args_not_json",
+  "waiting_for_approval",
+  "remind_usage",
+  "remind_unreadable",
+  "remind_what",
+  "reminder_set",
+  "no_reminders",
+] as const;
+export const ChatNotice = z.object({
+  key: z.enum(NOTICE_KEYS),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+export type ChatNotice = z.infer<typeof ChatNotice>;
+
 export const ChatResult = z.object({
   text: z.string(),
+  /** A direct command's answer by key (ChatNotice); absent when the secretary wrote the text. */
+  notice: ChatNotice.optional(),
   /** The conversation this turn belongs to (absent for direct commands, which are not kept). */
   conversation: z.string().optional(),
   /** Which provider and model answered ("openai:gpt-4o-mini"); null when none is configured. */
@@ -46,6 +72,9 @@ export const ChatResult = z.object({
 });
 export type ChatResult = z.infer<typeof ChatResult>;
 
+export const ConversationSummary = z.object({ id: z.string(), title: z.string().nullable(), updatedAt: z.number(), messages: z.number().int() });
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
 export const chatMethods = {
   chat: method({
     description:
@@ -60,7 +89,29 @@ export const chatMethods = {
     roles: EVERYONE,
     params: z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }),
     result: z.object({
-      conversations: z.array(z.object({ id: z.string(), title: z.string().nullable(), updatedAt: z.number(), messages: z.number().int() })),
+      conversations: z.array(ConversationSummary),
+    }),
+  }),
+  "conversations.rename": method({
+    description: "Gives one of your conversations a title of your own.",
+    roles: EVERYONE,
+    params: z.object({ conversation: z.string().max(64), title: z.string().trim().min(1).max(120) }),
+    result: ConversationSummary,
+  }),
+  "conversations.delete": method({
+    description: "Deletes one of your conversations and its messages, for good.",
+    roles: EVERYONE,
+    params: z.object({ conversation: z.string().max(64) }),
+    result: z.object({ deleted: z.boolean() }),
+  }),
+  "conversations.search": method({
+    description: "Full-text search through your conversations, best matches first (matched words in [brackets] in the snippet).",
+    roles: EVERYONE,
+    params: z.object({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100).default(20) }),
+    result: z.object({
+      hits: z.array(
+        z.object({ conversation: z.string(), title: z.string().nullable(), role: z.enum(["user", "assistant"]), snippet: z.string(), at: z.number() }),
+      ),
     }),
   }),
   "conversations.history": method({

@@ -11,10 +11,10 @@ export const diagnosticMethods = {
     result: z.object({ pong: z.literal(true), time: z.string() }),
   }),
   whoami: method({
-    description: "Who this PC takes the caller to be: device id, name and role from its pairing record.",
+    description: "Who this PC takes the caller to be: device id, name and role from its pairing record; and the PC's own name and agent version.",
     roles: EVERYONE,
     params: z.unknown(),
-    result: z.object({ device: z.string(), name: z.string(), role: Role }),
+    result: z.object({ device: z.string(), name: z.string(), role: Role, pc: z.object({ name: z.string(), version: z.string() }).optional() }),
   }),
   echo: method({
     description: "Returns its params unchanged.",

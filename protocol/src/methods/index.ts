@@ -56,7 +56,7 @@ export function isMethodName(name: string): name is MethodName {
 }
 
 export { ApprovalCode } from "./approvals.js";
-export { ChatChunk, ChatResult, TOOL_STEP_STATUSES } from "./chat.js";
+export { ChatChunk, ChatNotice, ChatResult, ConversationSummary, NOTICE_KEYS, TOOL_STEP_STATUSES } from "./chat.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
 export { NotificationBody, PushSubscription } from "./notifications.js";
 export {
