@@ -59,7 +59,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   const settings = settingsView(connection, saved);
   const lockdown = lockdownView(connection);
   const chat = chatView(connection);
-  chat.prepend(tools);
+  chat.element.prepend(tools);
 
   function addTab(tab: Tab, label: string, panel: HTMLElement, extra?: HTMLElement): void {
     const button = h("button", { type: "button", role: "tab", id: `tab-${tab}`, "aria-controls": `panel-${tab}`, onclick: () => show(tab) }, label, extra);
@@ -99,7 +99,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     main.replaceChildren();
     tabs.clear();
     panels.clear();
-    addTab("chat", "Chat", chat);
+    addTab("chat", "Chat", chat.element);
     addTab("tasks", "Tasks", tasks.element);
     addTab("reminders", "Reminders", reminders.element);
     if (next !== "guest") addTab("approvals", "Approvals", inbox.element, badge);

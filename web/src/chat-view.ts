@@ -23,8 +23,25 @@ const STEP_WORDS = {
   refused: "refused",
 } as const satisfies Record<(typeof TOOL_STEP_STATUSES)[number], string>;
 
-export function chatView(connection: Connection): HTMLElement {
+/** The chat as the rest of the app sees it: which conversation is on screen, and a way to open another. */
+export interface ChatView {
+  element: HTMLElement;
+  /** The conversation on screen (undefined: a new one, made by the first message). */
+  readonly conversation: string | undefined;
+  /** Shows one of this user's conversations from the PC's history, or an empty new one. */
+  open(conversation?: string): Promise<void>;
+  /** Called whenever the conversation on screen changes (opened, started by a first message, or new). */
+  onConversation(listener: (conversation: string | undefined) => void): void;
+}
+
+export function chatView(connection: Connection): ChatView {
   let conversation: string | undefined;
+  const listeners = new Set<(conversation: string | undefined) => void>();
+  const setConversation = (next: string | undefined) => {
+    if (next === conversation) return;
+    conversation = next;
+    for (const listener of listeners) listener(next);
+  };
   let inFlight: AbortController | undefined;
   const taskSteps = new TaskSteps(connection);
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
@@ -33,7 +50,7 @@ export function chatView(connection: Connection): HTMLElement {
   const stop = h("button", { type: "button", class: "stop", hidden: true, onclick: () => inFlight?.abort() }, "Stop");
   const fresh = h(
     "button",
-    { type: "button", class: "new-conversation", title: "Start a new conversation", onclick: () => ((conversation = undefined), clear(log), input.focus()) },
+    { type: "button", class: "new-conversation", title: "Start a new conversation", onclick: () => void open().then(() => input.focus()) },
     "New",
   );
   const form = h("form", { class: "composer", onsubmit: (event: Event) => (event.preventDefault(), void ask()) }, input, send, stop, fresh);
@@ -84,7 +101,7 @@ export function chatView(connection: Connection): HTMLElement {
     stop.hidden = false;
     try {
       const answer = await connection.request("chat", { text, ...(conversation ? { conversation } : {}) }, { signal: controller.signal, onChunk });
-      conversation = answer.conversation ?? conversation;
+      setConversation(answer.conversation ?? conversation);
       cancelAnimationFrame(frame);
       clear(body, renderMarkdown(answer.text));
       if (answer.task) waitingRun(answer.task, steps, body);
@@ -126,6 +143,20 @@ export function chatView(connection: Connection): HTMLElement {
     bubble.scrollIntoView({ block: "end" });
   });
 
+  /** One conversation's messages from the PC, or an empty log for a new one. */
+  let opening = 0;
+  async function open(id?: string): Promise<void> {
+    const attempt = ++opening;
+    inFlight?.abort();
+    clear(log);
+    setConversation(id);
+    if (id === undefined) return;
+    const { messages } = await connection.request("conversations.history", { conversation: id });
+    if (attempt !== opening) return; // another conversation was opened meanwhile
+    for (const m of messages) append(log, said(m.role, m.content));
+    log.lastElementChild?.scrollIntoView({ block: "end" });
+  }
+
   /** The latest conversation from the PC, if any (an offline PC or an older agent: start fresh). */
   let resuming = false;
   async function resume(): Promise<void> {
@@ -135,18 +166,7 @@ export function chatView(connection: Connection): HTMLElement {
       const { conversations } = await connection.request("conversations.list", { limit: 1 });
       const latest = conversations[0];
       if (!latest || conversation !== undefined || log.childElementCount > 0) return;
-      const { messages } = await connection.request("conversations.history", { conversation: latest.id });
-      if (conversation !== undefined || log.childElementCount > 0) return; // the user started typing meanwhile
-      conversation = latest.id;
-      for (const m of messages) {
-        append(
-          log,
-          m.role === "user"
-            ? h("div", { class: "msg you" }, h("span", { class: "who" }, "You"), h("p", {}, m.content))
-            : h("div", { class: "msg ora" }, h("span", { class: "who" }, "ORA"), h("div", { class: "body" }, renderMarkdown(m.content))),
-        );
-      }
-      log.lastElementChild?.scrollIntoView({ block: "end" });
+      await open(latest.id);
     } catch {
       // Nothing to resume.
     } finally {
@@ -156,7 +176,21 @@ export function chatView(connection: Connection): HTMLElement {
   // Whenever a session is up and the PC is there (at start, after a reconnect, when it comes online).
   connection.onState((state) => state.phase === "connected" && state.pcOnline && void resume());
 
-  return h("section", { class: "chat", "aria-label": "Chat" }, log, form);
+  const element = h("section", { class: "chat", "aria-label": "Chat" }, log, form);
+  return {
+    element,
+    get conversation() {
+      return conversation;
+    },
+    open,
+    onConversation: (listener) => void listeners.add(listener),
+  };
+}
+
+function said(role: "user" | "assistant", content: string): HTMLElement {
+  return role === "user"
+    ? h("div", { class: "msg you" }, h("span", { class: "who" }, "You"), h("p", {}, content))
+    : h("div", { class: "msg ora" }, h("span", { class: "who" }, "ORA"), h("div", { class: "body" }, renderMarkdown(content)));
 }
 
 /** One line per tool call: a call's later status replaces its "running" line. */
