@@ -229,6 +229,21 @@ describe("pairing claim limits", () => {
     }
   });
 
+  it("does not count connections that never claim against the nameplate: the real device still pairs", async () => {
+    const relay = await startRelay({ ORA_PAIR_ATTEMPTS_PER_NAMEPLATE: "2" });
+    try {
+      const node = await relay.register();
+      const alice = await offeringHost("alice-pc", relay.url, node.credential);
+      const { nameplate } = alice.offer.header;
+      // Five sockets from someone who found the live nameplate but has no code: connected, silent.
+      const lurkers = await Promise.all(["m1", "m2", "m3", "m4", "m5"].map((name) => claimant(name, relay.url, nameplate)));
+      expect((await claimed("bob", relay.url, nameplate)).reply.header.t).toBe("peer");
+      for (const lurker of lurkers) lurker.ws.close();
+    } finally {
+      await relay.dispose();
+    }
+  });
+
   it("limits claims per Node per hour across its offers", async () => {
     const relay = await startRelay({ ORA_PAIR_CLAIMS_PER_HOUR: "2" });
     try {

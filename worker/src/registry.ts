@@ -105,8 +105,9 @@ export class Registry extends DurableObject<Env> {
 
   /**
    * Where a claim of `nameplate` goes. Every call counts against the caller's address (a keyed hash,
-   * `source`) before the lookup, so guessing nameplates costs the guesser; every call that finds the
-   * nameplate counts against it too, so one offer cannot be hammered from many addresses.
+   * `source`) before the lookup, so guessing nameplates costs the guesser. Nothing counts against the
+   * nameplate here: a connection is not a claim, and the offer's own limit (pairing.ts) counts claims,
+   * so connections that never claim cannot lock the real device out.
    */
   routeClaim(nameplate: string, source: string): ClaimRoute {
     const now = Date.now();
@@ -115,12 +116,8 @@ export class Registry extends DurableObject<Env> {
     const recent = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM claim_attempts WHERE source = ?", source).one().n;
     if (recent >= limits.claimsPerMinute) return { ok: false, code: "rate_limited" };
     this.sql.exec("INSERT INTO claim_attempts (source, at) VALUES (?, ?)", source, now);
-    const row = this.sql
-      .exec<{ node: string; attempts: number }>("SELECT node, attempts FROM nameplates WHERE nameplate = ? AND expires_at > ?", Number(nameplate), now)
-      .toArray()[0];
+    const row = this.sql.exec<{ node: string }>("SELECT node FROM nameplates WHERE nameplate = ? AND expires_at > ?", Number(nameplate), now).toArray()[0];
     if (!row) return { ok: false, code: "not_found" };
-    if (row.attempts >= limits.attemptsPerNameplate) return { ok: false, code: "rate_limited" };
-    this.sql.exec("UPDATE nameplates SET attempts = attempts + 1 WHERE nameplate = ?", Number(nameplate));
     return { ok: true, nodeId: row.node };
   }
 

@@ -62,6 +62,7 @@ type Offer = {
   expires_at: number;
   host_msgs: number;
   claimant_msgs: number;
+  claim_attempts: number;
 };
 
 interface PairingDeps {
@@ -228,6 +229,9 @@ export class Pairing {
     const host = offer && this.socketOf(offer.host);
     if (!offer || !host) return this.refuse(ws, "not_found", "no such pairing code");
     if (offer.expires_at <= now) return this.refuse(ws, "expired", "the pairing code has expired", PairCloseCode.EXPIRED);
+    // Claims, not connections, count against the nameplate: the first claim always reaches the offer.
+    this.d.sql.exec("UPDATE offers SET claim_attempts = claim_attempts + 1 WHERE nameplate = ?", offer.nameplate);
+    if (offer.claim_attempts >= this.d.config.attemptsPerNameplate) return this.refuse(ws, "rate_limited", "too many claims of this pairing code");
     if (offer.claimant !== null) return this.refuse(ws, "crowded", "the pairing code was already claimed");
     this.d.sql.exec("UPDATE offers SET claimant = ?, claimant_src = ? WHERE nameplate = ?", att.conn, att.src, offer.nameplate);
     att.claimed = true;

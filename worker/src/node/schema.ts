@@ -70,4 +70,7 @@ export const NODE_MIGRATIONS = [
    CREATE TABLE deposit_tombstones (id TEXT PRIMARY KEY, sent_at INTEGER NOT NULL, outcome TEXT NOT NULL);
    CREATE INDEX deposit_tombstones_by_time ON deposit_tombstones (sent_at);
    CREATE TABLE deposit_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);`,
+  // Claims an offer received (pairing.ts): the per-nameplate limit counts claims, not connections, so
+  // sockets that connect to a live nameplate and never claim cannot lock the real device out.
+  `ALTER TABLE offers ADD COLUMN claim_attempts INTEGER NOT NULL DEFAULT 0;`,
 ] as const;
