@@ -34,12 +34,12 @@ describe("hello", () => {
     });
   });
 
-  it("answers a client's request before hello with hello_required and forwards nothing", async () => {
+  it("answers a client's request before hello with hello_required under the request's id, and forwards nothing", async () => {
     const node = await registerNode();
     const agentA = await agent("agent", node);
     const alice = await open("alice", "/v1/client/connect", (await mintDevice(node, "alice-phone")).credential);
     alice.requestRaw("a1", "{}");
-    expect((await alice.nextOf("err")).header).toMatchObject({ code: "hello_required" });
+    expect((await alice.nextOf("err")).header).toEqual({ t: "err", id: "a1", code: "hello_required", message: expect.any(String) });
     expect(await agentA.drain(["session"])).toEqual([]);
     expect((await metrics(node)).pending).toBe(0);
   });
@@ -48,7 +48,7 @@ describe("hello", () => {
     const node = await registerNode();
     const agentA = await open("agent", "/v1/node/connect", node.credential);
     agentA.send(encodeFrame({ t: "res", rid: 1 }, "{}"));
-    expect((await agentA.nextOf("err")).header).toMatchObject({ code: "hello_required" });
+    expect((await agentA.nextOf("err")).header).toMatchObject({ code: "hello_required", rid: 1 });
     expect((await metrics(node)).connected).toBe(false);
   });
 });

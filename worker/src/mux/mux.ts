@@ -158,7 +158,7 @@ export class Mux<S> {
       return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
     if (header.t === "hello") return this.clientHello(peer, header.v);
-    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
+    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "id" in header ? header.id : undefined);
     switch (header.t) {
       case "req":
         return this.onRequest(peer, header.id, frame.payload, payloadBytes(message, frame.payload, bytes));
@@ -226,7 +226,7 @@ export class Mux<S> {
     }
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
     if (header.t === "hello") return this.agentHello(peer, header.v, header.agent);
-    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first");
+    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "rid" in header ? header.rid : undefined);
     if (peer !== this.conns.agent) return; // a replaced connection's last words are not forwarded
     const bytesOfPayload = payloadBytes(message, frame.payload, bytes);
     if (header.t === "push") return this.onPush(header.to, frame.payload, bytesOfPayload);
