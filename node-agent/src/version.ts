@@ -5,11 +5,13 @@
  * an installed package alike (npm always packs package.json).
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 
-const PackageJson = z.object({ version: z.string().min(1) });
+// Read with a plain check, not a schema library: `ora-agent --help` and `--version` load this file
+// and nothing heavier.
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
+if (typeof version !== "string" || version === "") throw new Error("the agent's package.json has no version");
 
-export const AGENT_VERSION: string = PackageJson.parse(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))).version;
+export const AGENT_VERSION: string = version;
 
 /** How the agent names itself in its hello to the relay. */
 export const AGENT_NAME = `ora-agent/${AGENT_VERSION}`;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ApprovalEvent } from "../../node-agent/src/safety/approvals.js";
 import { createSafety } from "../../node-agent/src/safety/index.js";
 import { alice, bob, carol, gus, harness, local, newClock, standardTools, type Ran } from "./fixtures.js";
@@ -50,6 +50,24 @@ describe("approvals", () => {
     const h = harness({ policy: { approvalTtlMs: 50 }, clock: { t: 0, now: Date.now, advance: () => undefined } });
     const call = h.call(alice, "echo.high", { text: "nobody home" });
     await expect(call.result).rejects.toMatchObject({ code: "denied" });
+  });
+
+  it("keep no timer while nothing can expire, and one timer for the next expiry while something can", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+    try {
+      const h = harness({ policy: { approvalTtlMs: 60_000 }, clock: { t: 0, now: Date.now, advance: () => undefined } });
+      expect(vi.getTimerCount()).toBe(0);
+      const call = h.call(alice, "echo.high", { text: "later" });
+      const approval = await call.pending;
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(59_999);
+      expect(h.safety.approvals.get(approval.id)?.status).toBe("pending");
+      vi.advanceTimersByTime(1);
+      await expect(call.result).rejects.toMatchObject({ code: "denied", task: { state: "expired" } });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("are bound to the exact arguments: an approval for one set does not run another", async () => {

@@ -3,7 +3,6 @@ import { describeRequester } from "../safety/requester.js";
 import { askAgent, configFrom, type Command } from "./command.js";
 
 export const approvalsCommand: Command = {
-  summary: "list the tool calls waiting for your approval",
   usage: `Usage: ora-agent approvals [--json]
 
 Lists the pending approvals of the running agent: which tool, its risk, the exact

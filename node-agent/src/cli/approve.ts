@@ -6,7 +6,6 @@ import { approveAlwaysFromCli } from "./rules.js";
 import type { CommandLine } from "./invocation.js";
 
 export const approveCommand: Command = {
-  summary: "approve a waiting tool call (approve <id> [--code NNNNNN] [--always …])",
   usage: `Usage: ora-agent approve <id> [--code NNNNNN]
        ora-agent approve <id> --always [--until 7d] [--path notes/ | --host example.com]
 

@@ -7,7 +7,6 @@ import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 
 export const auditCommand: Command = {
-  summary: "show the audit log, or check it has not been altered (audit verify)",
   usage: `Usage: ora-agent audit [--limit N] [--json]
        ora-agent audit verify
 

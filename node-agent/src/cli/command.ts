@@ -12,23 +12,9 @@ import { UserError } from "../errors.js";
 import { processAlive, readNodeFile, readStatus } from "../state.js";
 import { cli, type CommandLine, shellQuote } from "./invocation.js";
 
-export const COMMON_OPTIONS = {
-  relay: { type: "string" },
-  profile: { type: "string" },
-  "state-dir": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} satisfies ParseArgsConfig["options"];
-
-export const COMMON_HELP = `Options for every command:
-  --relay <url>        the relay (env ORA_RELAY_URL; default: the one this state
-                       directory is registered with, else http://127.0.0.1:8787)
-  --profile <name>     private | shared (env ORA_PROFILE; default private)
-  --state-dir <dir>    where this profile's state lives (env ORA_STATE_DIR); npm
-                       start's agent uses .ora/dev/agent of the checkout
-  -h, --help           show help`;
+export { COMMON_HELP, COMMON_OPTIONS } from "./common-options.js";
 
 export interface Command {
-  summary: string;
   usage: string;
   options?: ParseArgsConfig["options"];
   run(args: { flags: Record<string, string | boolean | undefined>; positionals: string[] }): Promise<number>;

@@ -2,7 +2,6 @@ import { decideFromCli } from "./approve.js";
 import type { Command } from "./command.js";
 
 export const denyCommand: Command = {
-  summary: "deny a waiting tool call (deny <id>)",
   usage: `Usage: ora-agent deny <id>
 
 Denies one pending tool call of the running agent; it will not run. A call nobody

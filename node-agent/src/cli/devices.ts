@@ -7,7 +7,6 @@ import { configFrom, type Command } from "./command.js";
 import type { CommandLine } from "./invocation.js";
 
 export const devicesCommand: Command = {
-  summary: "list paired devices; rotate, rename or revoke one",
   usage: `Usage: ora-agent devices [list] [--json]
        ora-agent devices revoke <device>
        ora-agent devices rotate <device>
@@ -45,7 +44,6 @@ its relay credential: the device picks up the new one as it reconnects.`,
 };
 
 export const revokeCommand: Command = {
-  summary: "end a paired device's access at once (revoke <device>)",
   usage: `Usage: ora-agent revoke <device>
 
 Ends the device's access at once: the relay refuses its credential and closes its

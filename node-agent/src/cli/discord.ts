@@ -56,7 +56,6 @@ Ids: in Discord, Settings → Advanced → Developer Mode, then right-click a us
 server, channel or role → Copy ID. Restart the agent after setup or off.`;
 
 export const discordCommand: Command = {
-  summary: "talk to the secretary through a Discord bot (discord setup | status | off)",
   usage: USAGE,
   options: OPTIONS,
   async run({ flags, positionals }) {

@@ -28,7 +28,6 @@ const RELAY_TIMEOUT_MS = 3_000;
 const PROBE_TIMEOUT_MS = 20_000;
 
 export const doctorCommand: Command = {
-  summary: "check the whole setup and say what to fix",
   usage: `Usage: ora-agent doctor [--probe] [--json]
 
 Checks this profile's setup and prints one line per check, ✓ or ✗, with what to

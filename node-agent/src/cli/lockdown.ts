@@ -3,7 +3,6 @@ import { UserError } from "../errors.js";
 import { askAgent, configFrom, type Command } from "./command.js";
 
 export const lockdownCommand: Command = {
-  summary: "stop everything at once: refuse risky calls, cancel what waits, close other devices",
   usage: `Usage: ora-agent lockdown
 
 Puts this PC in lockdown at once, through the running agent: every waiting
@@ -28,7 +27,6 @@ pairings. It lasts across restarts until you end it here with: ora-agent unlock`
 };
 
 export const unlockCommand: Command = {
-  summary: "end a lockdown (only here, at the PC)",
   usage: `Usage: ora-agent unlock
 
 Ends this PC's lockdown: the relay accepts devices and pairing again, schedules go

@@ -1,55 +1,69 @@
 /** `ora-agent <command>`: dispatch, help, and the one place where errors become exit codes. */
 import { parseArgs } from "node:util";
 import { redact } from "../log.js";
-import { approvalsCommand } from "./approvals.js";
-import { approveCommand } from "./approve.js";
-import { auditCommand } from "./audit.js";
-import { COMMON_HELP, COMMON_OPTIONS, type Command } from "./command.js";
-import { denyCommand } from "./deny.js";
-import { devicesCommand, revokeCommand } from "./devices.js";
-import { discordCommand } from "./discord.js";
-import { doctorCommand } from "./doctor.js";
-import { lockdownCommand, unlockCommand } from "./lockdown.js";
-import { mcpCommand } from "./mcp.js";
-import { memoryCommand } from "./memory.js";
-import { modelsCommand } from "./models.js";
-import { pairCommand } from "./pair.js";
-import { remoteCommand } from "./remote.js";
-import { rulesCommand } from "./rules.js";
-import { serviceCommand } from "./service.js";
+import type { Command } from "./command.js";
+import { COMMON_HELP, COMMON_OPTIONS } from "./common-options.js";
 import { UserError } from "../errors.js";
-import { startCommand } from "./start.js";
-import { statusCommand } from "./status.js";
-import { schedulesCommand } from "./schedules.js";
-import { secretsCommand } from "./secrets.js";
-import { tasksCommand } from "./tasks.js";
-import { updateCommand } from "./update.js";
 import { AGENT_VERSION } from "../version.js";
 
-const COMMANDS: Record<string, Command> = {
-  start: startCommand,
-  service: serviceCommand,
-  status: statusCommand,
-  pair: pairCommand,
-  devices: devicesCommand,
-  revoke: revokeCommand,
-  remote: remoteCommand,
-  approvals: approvalsCommand,
-  approve: approveCommand,
-  deny: denyCommand,
-  rules: rulesCommand,
-  tasks: tasksCommand,
-  lockdown: lockdownCommand,
-  unlock: unlockCommand,
-  schedules: schedulesCommand,
-  audit: auditCommand,
-  memory: memoryCommand,
-  mcp: mcpCommand,
-  discord: discordCommand,
-  models: modelsCommand,
-  secrets: secretsCommand,
-  doctor: doctorCommand,
-  update: updateCommand,
+/**
+ * Each command's module is loaded only when it runs: `ora-agent --help` and light commands like
+ * `status` do not pay for the SDKs, the database or the relay client that `start` needs.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  start: { summary: "connect this PC to its relay and answer requests (registers on first run)", load: async () => (await import("./start.js")).startCommand },
+  service: {
+    summary: "keep the agent running in the background, from login on (service install | uninstall | status)",
+    load: async () => (await import("./service.js")).serviceCommand,
+  },
+  status: { summary: "show whether the agent is running and connected", load: async () => (await import("./status.js")).statusCommand },
+  pair: {
+    summary: "pair a phone, browser or another computer with this PC (shows a one-time code)",
+    load: async () => (await import("./pair.js")).pairCommand,
+  },
+  devices: { summary: "list paired devices; rotate, rename or revoke one", load: async () => (await import("./devices.js")).devicesCommand },
+  revoke: { summary: "end a paired device's access at once (revoke <device>)", load: async () => (await import("./devices.js")).revokeCommand },
+  remote: {
+    summary: "use a secretary on another PC from this terminal (remote pair | ask | call | status)",
+    load: async () => (await import("./remote.js")).remoteCommand,
+  },
+  approvals: { summary: "list the tool calls waiting for your approval", load: async () => (await import("./approvals.js")).approvalsCommand },
+  approve: {
+    summary: "approve a waiting tool call (approve <id> [--code NNNNNN] [--always …])",
+    load: async () => (await import("./approve.js")).approveCommand,
+  },
+  deny: { summary: "deny a waiting tool call (deny <id>)", load: async () => (await import("./deny.js")).denyCommand },
+  rules: {
+    summary: "standing rules that allow a HIGH tool without asking (rules [--all] | revoke <id> | edit <id> --until <when>)",
+    load: async () => (await import("./rules.js")).rulesCommand,
+  },
+  tasks: {
+    summary: "calls that wait for an approval or ran later, and how they ended (tasks [--all] | tasks cancel <id>)",
+    load: async () => (await import("./tasks.js")).tasksCommand,
+  },
+  lockdown: {
+    summary: "stop everything at once: refuse risky calls, cancel what waits, close other devices",
+    load: async () => (await import("./lockdown.js")).lockdownCommand,
+  },
+  unlock: { summary: "end a lockdown (only here, at the PC)", load: async () => (await import("./lockdown.js")).unlockCommand },
+  schedules: {
+    summary: "reminders and scheduled jobs, with their next run (schedules [--all] | add <when> <what> | cancel <id>)",
+    load: async () => (await import("./schedules.js")).schedulesCommand,
+  },
+  audit: { summary: "show the audit log, or check it has not been altered (audit verify)", load: async () => (await import("./audit.js")).auditCommand },
+  memory: { summary: "show, search or forget the secretary's conversation history", load: async () => (await import("./memory.js")).memoryCommand },
+  mcp: { summary: "list the configured MCP servers and the tools they offer, with their risks", load: async () => (await import("./mcp.js")).mcpCommand },
+  discord: {
+    summary: "talk to the secretary through a Discord bot (discord setup | status | off)",
+    load: async () => (await import("./discord.js")).discordCommand,
+  },
+  models: { summary: "list the language-model providers and whether each is usable", load: async () => (await import("./models.js")).modelsCommand },
+  secrets: { summary: "show where the secrets are (OS keychain or file), or move them", load: async () => (await import("./secrets.js")).secretsCommand },
+  doctor: { summary: "check the whole setup and say what to fix", load: async () => (await import("./doctor.js")).doctorCommand },
+  update: {
+    summary: "install a newer ora-agent from the signed release manifest (or roll back)",
+    load: async () => (await import("./update.js")).updateCommand,
+  },
 };
 
 function overview(): string {
@@ -77,12 +91,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`ora-agent ${AGENT_VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     process.stderr.write(`ora-agent: unknown command "${name}"\n\n${overview()}`);
     return 2;
   }
+  let command: Command | undefined;
   try {
+    command = await entry.load();
     const { values, positionals } = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     if (values.help) {
       process.stdout.write(`${command.usage}\n\n${COMMON_HELP}\n`);
@@ -95,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`ora-agent ${name}: ${error.message}\n\n${command.usage}\n`);
+      process.stderr.write(`ora-agent ${name}: ${error.message}\n\n${command?.usage ?? ""}\n`);
       return 2;
     }
     process.stderr.write(`ora-agent: internal error: ${redact(error instanceof Error ? error.message : String(error))}\n`);

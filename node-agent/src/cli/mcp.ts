@@ -5,7 +5,6 @@ import { detectSandbox, toolConfigFromEnv } from "../tools/index.js";
 import { configFrom, type Command } from "./command.js";
 
 export const mcpCommand: Command = {
-  summary: "list the configured MCP servers and the tools they offer, with their risks",
   usage: `Usage: ora-agent mcp [--json] [--verbose]
 
 Reads this profile's ${MCP_CONFIG_FILE}, starts or connects to each MCP server in it,

@@ -7,7 +7,6 @@ import { configFrom, type Command } from "./command.js";
 import { escapeControls } from "../text.js";
 
 export const memoryCommand: Command = {
-  summary: "show, search or forget the secretary's conversation history",
   usage: `Usage: ora-agent memory [list] [--user U] [--limit N] [--json]
        ora-agent memory users [--json]
        ora-agent memory search <words…> [--user U] [--limit N] [--json]

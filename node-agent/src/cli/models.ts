@@ -3,7 +3,6 @@ import { loadProviders, providersPath, type ProviderStatus } from "../llm/config
 import { configFrom, type Command } from "./command.js";
 
 export const modelsCommand: Command = {
-  summary: "list the language-model providers and whether each is usable",
   usage: `Usage: ora-agent models [--json]
 
 Lists the language-model providers this profile would use, in failover order:

@@ -11,7 +11,6 @@ import { configFrom, type Command } from "./command.js";
 import { lockdownOf } from "../lockdown/read.js";
 
 export const pairCommand: Command = {
-  summary: "pair a phone, browser or another computer with this PC (shows a one-time code)",
   usage: `Usage: ora-agent pair [--role owner|sub-admin|guest] [--name <name>] [--ttl <seconds>] [--yes]
 
 Shows a one-time code (like 7-orbit-velvet-cannon), a QR code and a link. Open the

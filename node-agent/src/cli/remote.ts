@@ -9,7 +9,6 @@ import type { Command } from "./command.js";
 import { cli as commandLine, type CommandLine } from "./invocation.js";
 
 export const remoteCommand: Command = {
-  summary: "use a secretary on another PC from this terminal (remote pair | ask | call | status)",
   usage: `Usage: ora-agent remote pair <code-or-link> [--name <name>] [--relay <url>]
        ora-agent remote ask "<message>"
        ora-agent remote call <method> [<json params>]

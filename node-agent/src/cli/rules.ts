@@ -6,7 +6,6 @@ import { escapeControls } from "../text.js";
 import { askAgent, configFrom, type CliConfig, type Command } from "./command.js";
 
 export const rulesCommand: Command = {
-  summary: "standing rules that allow a HIGH tool without asking (rules [--all] | revoke <id> | edit <id> --until <when>)",
   usage: `Usage: ora-agent rules [--all] [--json]
        ora-agent rules revoke <id>
        ora-agent rules edit <id> --until <when>

@@ -14,7 +14,6 @@ const RUN_WORDS: Record<ScheduleRun["state"], string> = {
 };
 
 export const schedulesCommand: Command = {
-  summary: "reminders and scheduled jobs, with their next run (schedules [--all] | add <when> <what> | cancel <id>)",
   usage: `Usage: ora-agent schedules [--all] [--json]
        ora-agent schedules add <when> <what>
        ora-agent schedules cancel <id>

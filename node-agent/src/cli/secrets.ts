@@ -7,7 +7,6 @@ import { configFrom, type Command } from "./command.js";
 const help = "ora-agent secrets --help";
 
 export const secretsCommand: Command = {
-  summary: "show where the secrets are (OS keychain or file), or move them",
   usage: `Usage: ora-agent secrets [--json]
        ora-agent secrets migrate --to keychain|file
 

@@ -29,7 +29,6 @@ import { configFrom, type Command } from "./command.js";
 type Flags = Record<string, string | boolean | undefined>;
 
 export const serviceCommand: Command = {
-  summary: "keep the agent running in the background, from login on (service install | uninstall | status)",
   usage: `Usage: ora-agent service install [--relay <url>] [--env NAME,…] [--linger] [--dry-run]
        ora-agent service uninstall [--dry-run]
        ora-agent service status [--json]

@@ -35,7 +35,6 @@ import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";
 
 export const startCommand: Command = {
-  summary: "connect this PC to its relay and answer requests (registers on first run)",
   usage: `Usage: ora-agent start [options]
 
 Registers this PC with the relay on first run (the Node credential is kept in the

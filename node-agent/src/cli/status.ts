@@ -9,7 +9,6 @@ import { secretsLine } from "./secrets.js";
 import { lockdownLine, lockdownOf } from "../lockdown/read.js";
 
 export const statusCommand: Command = {
-  summary: "show whether the agent is running and connected",
   usage: `Usage: ora-agent status [--json]
 
 Reads the running agent's status from its state directory. Exit code 0 when the

@@ -4,7 +4,6 @@ import { askAgent, configFrom, type Command } from "./command.js";
 import { taskLine } from "./task-line.js";
 
 export const tasksCommand: Command = {
-  summary: "calls that wait for an approval or ran later, and how they ended (tasks [--all] | tasks cancel <id>)",
   usage: `Usage: ora-agent tasks [--all] [--json]
        ora-agent tasks cancel <id>
 

@@ -9,7 +9,6 @@ import { AGENT_VERSION } from "../version.js";
 import { configFrom, type Command } from "./command.js";
 
 export const updateCommand: Command = {
-  summary: "install a newer ora-agent from the signed release manifest (or roll back)",
   usage: `Usage: ora-agent update [--check] [--to <version>] [--rollback]
 
 Fetches the release manifest, checks its signature with the ORA release key built

@@ -85,6 +85,13 @@ export interface OpenRequest {
   origin: string;
 }
 
+/**
+ * The longest the expiry timer waits before looking again. Timers run on the monotonic clock, which
+ * stands still while the PC sleeps: an approval that fell due during the sleep expires at most this
+ * long after the PC wakes (and at once when anyone asks, since every decision sweeps first).
+ */
+const MAX_TIMER_MS = 60_000;
+
 const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32: no i, l, o, u to misread
 const ID_LENGTH = 8;
 
@@ -92,19 +99,19 @@ export class Approvals {
   private readonly events = new EventEmitter();
   private readonly codes = new Map<string, string>();
   private readonly lockouts: CodeLockouts;
-  private readonly sweeper: NodeJS.Timeout;
+  /** Set for the next expiry only while something can expire: an agent with nothing waiting has no timer. */
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Database.Database,
     private readonly config: PolicyConfig,
     private readonly audit: Audit,
     private readonly now: () => number = Date.now,
-    sweepMs = 1000,
   ) {
     this.lockouts = new CodeLockouts(db, config.codeAttempts, config.codeLockoutMs, now);
     this.events.setMaxListeners(0);
-    this.sweeper = setInterval(() => this.sweep(), sweepMs);
-    this.sweeper.unref();
+    this.arm();
   }
 
   /** Subscribes to approval events (for pushing them to owner devices); returns the unsubscribe. */
@@ -253,8 +260,26 @@ export class Approvals {
   }
 
   close(): void {
-    clearInterval(this.sweeper);
+    this.closed = true;
+    clearTimeout(this.timer);
     this.events.removeAllListeners();
+  }
+
+  /** Sets the timer for the earliest expiry among pending and approved approvals, or none. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed) return;
+    const next = this.db.prepare<[], { at: number | null }>("SELECT MIN(expires_at) AS at FROM approvals WHERE status IN ('pending', 'approved')").get()?.at;
+    if (next === null || next === undefined) return;
+    this.timer = setTimeout(
+      () => {
+        this.sweep();
+        this.arm();
+      },
+      Math.min(Math.max(next - this.now(), 0), MAX_TIMER_MS),
+    );
+    this.timer.unref();
   }
 
   /** Approving from anywhere but the PC itself needs a passkey: CRITICAL always, HIGH when ORA_PASSKEY_FOR_HIGH=1. */
@@ -319,6 +344,7 @@ export class Approvals {
   }
 
   private emit(type: ApprovalEvent["type"], approval: Approval): void {
+    this.arm();
     this.events.emit("change", { type, approval } satisfies ApprovalEvent);
   }
 }
