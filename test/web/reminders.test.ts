@@ -109,7 +109,9 @@ describe("reminders in the web client", () => {
   it("lists a recurring reminder with its pattern and its next run", async () => {
     await setReminder("every monday 8:00", "stand-up");
     const item = recurring().locator(".reminder", { hasText: "stand-up" });
-    await expect.poll(() => item.locator(".reminder-when").innerText()).toMatch(/ · next Mon \d\d [A-Z][a-z]{2}( \d{4})? 08:00 · (in \d+ (hours|days)|tomorrow)$/);
+    await expect
+      .poll(() => item.locator(".reminder-when").innerText())
+      .toMatch(/ · next Mon \d\d [A-Z][a-z]{2}( \d{4})? 08:00 · (in \d+ (hours|days)|tomorrow)$/);
     expect(await item.locator(".reminder-when").innerText()).toMatch(/monday/i);
     await shoot("18-reminders-upcoming");
   });

@@ -69,8 +69,46 @@ function sameZone(at: number, timeZone: string): boolean {
 /** When a schedule runs, in words: "Mon 30 Nov 09:00", or "every Monday at 08:00 · next Mon 30 Nov 08:00". */
 export function whenText(schedule: Schedule): string {
   const next = schedule.nextAt === null ? undefined : timeOf(schedule.nextAt, schedule.timeZone);
-  if (schedule.kind === "recurring") return next ? t("reminders.next", { when: schedule.when, next }) : schedule.when;
+  if (schedule.kind === "recurring") {
+    const when = (schedule.cron && patternWords(schedule.cron)) || schedule.when;
+    return next ? t("reminders.next", { when, next }) : when;
+  }
   return next ?? schedule.when;
+}
+
+/**
+ * A recurring schedule's cron pattern in the reader's language, for the shapes the PC makes from
+ * words ("every monday 8:00", "毎週月曜8時", "every 2 hours"); undefined for any other pattern,
+ * which then reads as the PC wrote it. Times are the schedule's own zone's wall clock.
+ */
+export function patternWords(cron: string): string | undefined {
+  const [minute = "", hour = "", day, month, weekday = ""] = cron.trim().split(/\s+/);
+  if (day !== "*" || month !== "*" || weekday === undefined) return undefined;
+  const every = /^\*\/(\d+)$/;
+  if (hour === "*" && weekday === "*") {
+    if (minute === "*") return t("reminders.every.minute");
+    const n = every.exec(minute)?.[1];
+    if (n) return t("reminders.every.minutes", { count: n });
+    return minute === "0" ? t("reminders.every.hour") : undefined;
+  }
+  const hours = every.exec(hour)?.[1];
+  if (hours && minute === "0" && weekday === "*") return t("reminders.every.hours", { count: hours });
+  if (!/^\d+$/.test(minute) || !/^\d+$/.test(hour)) return undefined;
+  const time = `${currentLanguage() === "ja" ? Number(hour) : hour.padStart(2, "0")}:${minute.padStart(2, "0")}`;
+  if (weekday === "*") return t("reminders.every.day", { time });
+  if (weekday === "1-5") return t("reminders.every.weekday", { time });
+  if (!/^[0-7](,[0-7])*$/.test(weekday)) return undefined;
+  const names = weekday.split(",").map((d) => dayName(Number(d) % 7));
+  return t("reminders.every.week", { days: names.join(currentLanguage() === "ja" ? "・" : ", "), time });
+}
+
+/** A weekday's name (0 = Sunday): "Monday", "月曜". */
+function dayName(day: number): string {
+  // 4 January 1970 was a Sunday.
+  const name = new Intl.DateTimeFormat(currentLanguage(), { weekday: currentLanguage() === "ja" ? "short" : "long", timeZone: "UTC" }).format(
+    Date.UTC(1970, 0, 4 + day),
+  );
+  return currentLanguage() === "ja" ? `${name}曜` : name;
 }
 
 /** The chat's card for a schedule a message made: "⏰ Reminder set: call the bank — Mon 30 Nov 09:00", linking to the list. */

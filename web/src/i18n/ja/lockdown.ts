@@ -10,8 +10,8 @@ export const lockdown = {
   "lockdown.unlock": "パスキーで解除",
   "lockdown.question": "PCをロックダウンしますか？ほかの端末はすべて切断され、承認待ちの依頼は取り消され、リマインダーは止まります。解除はPCでのみ行えます。",
   "lockdown.banner":
-    "ロックダウン中{since}（{by}）: リスクのある操作、ペアリング、ほかの端末は使えません。解除はPC（ora-agent unlock）かオーナーのパスキーで行えます。",
-  "lockdown.since": "・{since}から",
+    "{by}がPCをロックダウンしました{since}。リスクのある操作、ペアリング、ほかの端末は使えません。解除はPC（ora-agent unlock）かオーナーのパスキーで行えます。",
+  "lockdown.since": "（{since}）",
   "lockdown.an-owner": "オーナー",
   "lockdown.state-locked": "PCはロックダウン中です{since}。この端末のパスキーか、PCで ora-agent unlock を実行すると解除できます。",
   "lockdown.state-open": "ロックダウンしていません。",

@@ -24,7 +24,7 @@ export const rules = {
   "rules.always-until": "期間",
   "rules.days.one": "{count}日間",
   "rules.days.other": "{count}日間",
-  "rules.always-scope": "{who} が {tool} を{scope}、確認なしで実行できるようにします。期間: {until}",
+  "rules.always-scope": "{who}が {tool} を{scope}、確認なしで実行できるようにします。期間: {until}",
   "rules.default.anywhere": "この共有フォルダーのどこでも",
   "rules.default.folder": "フォルダー {folder} の中で",
   "rules.default.host": "ホスト {host} に対して",

@@ -21,7 +21,7 @@ export const tasks = {
   "tasks.risk.MEDIUM": "中リスク",
   "tasks.risk.HIGH": "高リスク",
   "tasks.risk.CRITICAL": "重大",
-  "tasks.asked": "{who}からの依頼・{ago}",
+  "tasks.asked": "{who}からの依頼 · {ago}",
   "tasks.time-left": "期限: {in}",
   "tasks.ended": "終了: {ago}",
   "tasks.just-now": "たった今",
