@@ -7,7 +7,8 @@ export const lockdown = {
   "lockdown.confirm": "Yes, lock down",
   "lockdown.cancel": "Cancel",
   "lockdown.unlock": "Unlock with passkey",
-  "lockdown.question": "Lock down the PC? Every other device is disconnected, waiting approvals are cancelled, reminders pause, and only the PC can end it.",
+  "lockdown.question":
+    "Lock down the PC? Every other device is disconnected, waiting approvals are cancelled and reminders pause. It ends at the PC, or with an owner device's passkey.",
   "lockdown.banner":
     "Lockdown{since}, by {by}: risky actions, pairing and other devices are blocked. Only the PC (ora-agent unlock) or an owner's passkey can end it.",
   "lockdown.since": " since {since}",

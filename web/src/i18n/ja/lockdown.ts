@@ -8,7 +8,8 @@ export const lockdown = {
   "lockdown.confirm": "ロックダウンする",
   "lockdown.cancel": "やめる",
   "lockdown.unlock": "パスキーで解除",
-  "lockdown.question": "PCをロックダウンしますか？ほかの端末はすべて切断され、承認待ちの依頼は取り消され、リマインダーは止まります。解除はPCでのみ行えます。",
+  "lockdown.question":
+    "PCをロックダウンしますか？ほかの端末はすべて切断され、承認待ちの依頼は取り消され、リマインダーは止まります。解除はPCか、オーナー端末のパスキーで行います。",
   "lockdown.banner":
     "{by}がPCをロックダウンしました{since}。リスクのある操作、ペアリング、ほかの端末は使えません。解除はPC（ora-agent unlock）かオーナーのパスキーで行えます。",
   "lockdown.since": "（{since}）",

@@ -4,7 +4,7 @@ export const tasks = {
   "tasks.title": "タスク",
   "tasks.intro": "オーナーの承認が必要な依頼は、タスクとしてあとで実行されます。結果はその都度お知らせします。",
   "tasks.open": "進行中",
-  "tasks.finished": "完了",
+  "tasks.finished": "終了済み",
   "tasks.loading": "読み込み中…",
   "tasks.none-open": "承認待ちや実行中のタスクはありません。",
   "tasks.none-finished": "完了したタスクはまだありません。",
@@ -36,6 +36,6 @@ export const tasks = {
   "tasks.cancel": "取り消す",
   "tasks.cancel-label": "{tool} を取り消す",
   "tasks.cancelled": "{tool} を取り消しました。実行されません。",
-  "tasks.changed": "{tool}: {state}",
+  "tasks.changed": "{tool} は「{state}」になりました。",
   "tasks.gone": "そのタスクは見つかりません。削除されたか、あなたのタスクではない可能性があります。",
 } satisfies Record<keyof typeof en, string>;
