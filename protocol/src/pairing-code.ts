@@ -15,8 +15,17 @@ export const SECRET_WORDS = 3;
 const INDEX = new Map(wordlist.map((word, i) => [word, i]));
 const BY_PREFIX = new Map(wordlist.map((word) => [word.slice(0, 4), word]));
 
+/** Why a typed code or link was refused, for clients that word it in their own language. */
+export const PAIRING_CODE_REASONS = ["bad_link", "no_code", "no_nameplate", "no_words", "word_count", "unknown_word"] as const;
+export type PairingCodeReason = (typeof PAIRING_CODE_REASONS)[number];
+
 export class PairingCodeError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: PairingCodeReason,
+    /** The word that is not a code word (reason "unknown_word"). */
+    readonly word?: string,
+  ) {
     super(message);
     this.name = "PairingCodeError";
   }
@@ -62,11 +71,11 @@ export function parsePairingCode(input: string): PairingCode {
     try {
       url = new URL(text);
     } catch {
-      throw new PairingCodeError("that pairing link is not a valid URL");
+      throw new PairingCodeError("that pairing link is not a valid URL", "bad_link");
     }
     relay = url.origin;
     text = decodeURIComponent(url.hash.slice(1));
-    if (!text) throw new PairingCodeError("that pairing link has no code after the #");
+    if (!text) throw new PairingCodeError("that pairing link has no code after the #", "no_code");
   }
   const parts = text
     .toLowerCase()
@@ -74,13 +83,14 @@ export function parsePairingCode(input: string): PairingCode {
     .filter(Boolean);
   const [nameplate, ...words] = parts;
   if (nameplate === undefined || !Nameplate.safeParse(nameplate).success) {
-    throw new PairingCodeError("a pairing code starts with a number, like 7-orbit-velvet-cannon");
+    throw new PairingCodeError("a pairing code starts with a number, like 7-orbit-velvet-cannon", "no_nameplate");
   }
-  if (words.length === 0) throw new PairingCodeError("the code is missing its secret words (like 7-orbit-velvet-cannon)");
-  if (words.length !== SECRET_WORDS) throw new PairingCodeError(`a pairing code has ${SECRET_WORDS} words after the number`);
+  if (words.length === 0) throw new PairingCodeError("the code is missing its secret words (like 7-orbit-velvet-cannon)", "no_words");
+  if (words.length !== SECRET_WORDS) throw new PairingCodeError(`a pairing code has ${SECRET_WORDS} words after the number`, "word_count");
   const secret = words.map((word) => {
     const full = INDEX.has(word) ? word : word.length >= 4 ? BY_PREFIX.get(word.slice(0, 4)) : undefined;
-    if (full === undefined || (word.length > 4 && full !== word)) throw new PairingCodeError(`"${word}" is not one of the code words; check the spelling`);
+    if (full === undefined || (word.length > 4 && full !== word))
+      throw new PairingCodeError(`"${word}" is not one of the code words; check the spelling`, "unknown_word", word);
     return full;
   });
   return { nameplate, secret: secret.join("-"), ...(relay === undefined ? {} : { relay }) };

@@ -53,7 +53,7 @@ describe("lockdown in the web client", () => {
     expect(await page.locator(".lockdown-banner").innerText()).toMatch(
       /^Lockdown since .*, by owner-phone: .*Only the PC \(ora-agent unlock\) or an owner's passkey can end it\.$/,
     );
-    await expect.poll(() => page.locator(".lockdown .status").innerText()).toMatch(/Locked down: 0 waiting task\(s\) cancelled, 1 other session\(s\) closed/);
+    await expect.poll(() => page.locator(".lockdown .status").innerText()).toMatch(/Locked down: 0 waiting tasks cancelled, 1 other session closed\./);
     expect(await closed).toBe(CloseCode.LOCKED_DOWN);
     expect(await page.locator(".state").getAttribute("class")).toContain("online");
     await screenshot(page, "lockdown");

@@ -79,7 +79,7 @@ describe("tasks in the web client", () => {
     await guest.page.click("#tab-tasks");
     const waiting = task(guest.page, "files.write", "").first();
     await expect.poll(() => waiting.innerText(), { timeout: 10_000 }).toMatch(/files\.write HIGH Waiting for approval/);
-    expect(await waiting.innerText()).toMatch(/Asked (just now|\d+ s ago) by this device · time left \d+ min/);
+    expect(await waiting.innerText()).toMatch(/Asked (just now|\d+ seconds ago) by this device · expires in (\d+ minutes|1 hour)/);
     expect(await guest.page.locator(".open-tasks .task button").allInnerTexts()).toEqual(["Cancel"]);
     await shoot(guest.page, "12-tasks-waiting");
 

@@ -6,6 +6,8 @@
  */
 import type { ApprovalView, ParamsInput } from "@ora/protocol";
 import { h } from "./dom.js";
+import { plural, t } from "./i18n/index.js";
+import { sentenceWith } from "./live-words.js";
 
 export type AlwaysChoice = NonNullable<ParamsInput<"approvals.decide">["always"]>;
 
@@ -19,17 +21,17 @@ export function defaultScope(approval: Pick<ApprovalView, "tool" | "args">): { s
   if (FILE_TOOLS.has(approval.tool) && typeof args.path === "string") {
     const segments = args.path.split(/[\\/]/).filter((s) => s !== "" && s !== ".");
     const folder = approval.tool === "files.list" ? segments.join("/") : segments.slice(0, -1).join("/");
-    return { scope: { path: folder }, words: folder === "" ? "anywhere in this shared folder" : `inside the folder ${folder}/` };
+    return { scope: { path: folder }, words: folder === "" ? t("rules.default.anywhere") : t("rules.default.folder", { folder: `${folder}/` }) };
   }
   if (approval.tool === "web.fetch" && typeof args.url === "string") {
     try {
       const url = new URL(args.url);
-      return { scope: { host: url.host }, words: `on the host ${url.host}` };
+      return { scope: { host: url.host }, words: t("rules.default.host", { host: url.host }) };
     } catch {
       // Not a URL: only these exact arguments.
     }
   }
-  return { words: "with exactly these arguments" };
+  return { words: t("rules.default.exact") };
 }
 
 /** The form; `choose` approves with the rule. */
@@ -37,14 +39,23 @@ export function alwaysAllow(approval: ApprovalView, requesterName: string, choos
   const { scope, words } = defaultScope(approval);
   const until = h(
     "select",
-    { class: "always-until", "aria-label": "Until" },
-    ...DAYS.map((d) => h("option", { value: d, selected: d === 7 }, d === 1 ? "1 day" : `${d} days`)),
+    { class: "always-until", "aria-label": t("rules.always-until") },
+    ...DAYS.map((d) => h("option", { value: d, selected: d === 7 }, plural("rules.days", d))),
   );
   return h(
     "details",
     { class: "always" },
-    h("summary", {}, "Always allow…"),
-    h("p", { class: "always-scope" }, `Let ${requesterName} run `, h("code", {}, approval.tool), ` ${words} without asking, for `, until, "."),
+    h("summary", {}, t("rules.always")),
+    h(
+      "p",
+      { class: "always-scope" },
+      ...sentenceWith(t("rules.always-scope"), {
+        who: document.createTextNode(requesterName),
+        tool: h("code", {}, approval.tool),
+        scope: document.createTextNode(words),
+        until,
+      }),
+    ),
     h(
       "button",
       {
@@ -52,7 +63,7 @@ export function alwaysAllow(approval: ApprovalView, requesterName: string, choos
         class: "approve-always",
         onclick: () => choose({ until: Date.now() + Number(until.value) * DAY_MS, ...(scope ? { scope } : {}) }),
       },
-      "Approve and always allow",
+      t("rules.approve-always"),
     ),
   );
 }

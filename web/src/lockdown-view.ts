@@ -8,6 +8,8 @@ import type { LockdownStatus } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { h } from "./dom.js";
 import { explain } from "./errors.js";
+import { formatDateTime, onLanguage, plural, t } from "./i18n/index.js";
+import { statusLine, words } from "./live-words.js";
 import { confirmWithPasskey, passkeyWords } from "./passkey.js";
 
 export interface LockdownView {
@@ -22,63 +24,57 @@ export function lockdownView(connection: Connection): LockdownView {
   const banner = h("div", { class: "lockdown-banner", role: "alert", hidden: true });
   const state = h("p", { class: "lockdown-state", role: "status", "aria-live": "polite" });
   const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
-  const start = h("button", { type: "button", class: "danger lockdown-start", onclick: () => ask(true) }, "Lock down now…");
-  const yes = h("button", { type: "button", class: "armed lockdown-confirm", onclick: () => void enter() }, "Yes, lock down");
-  const no = h("button", { type: "button", class: "lockdown-cancel", onclick: () => ask(false) }, "Cancel");
-  const unlock = h("button", { type: "button", class: "lockdown-unlock", hidden: true, onclick: () => void exit() }, "Unlock with passkey");
-  const confirm = h(
-    "div",
-    { class: "lockdown-confirmation", hidden: true },
-    h("p", {}, "Lock down the PC? Every other device is disconnected, waiting approvals are cancelled, reminders pause, and only the PC can end it."),
-    yes,
-    no,
-  );
+  const say = statusLine(message);
+  const start = h("button", { type: "button", class: "danger lockdown-start", onclick: () => ask(true) }, words("lockdown.start"));
+  const yes = h("button", { type: "button", class: "armed lockdown-confirm", onclick: () => void enter() }, words("lockdown.confirm"));
+  const no = h("button", { type: "button", class: "lockdown-cancel", onclick: () => ask(false) }, words("lockdown.cancel"));
+  const unlock = h("button", { type: "button", class: "lockdown-unlock", hidden: true, onclick: () => void exit() }, words("lockdown.unlock"));
+  const confirm = h("div", { class: "lockdown-confirmation", hidden: true }, h("p", {}, words("lockdown.question")), h("div", { class: "actions" }, yes, no));
   const card = h(
     "section",
     { class: "card lockdown", "aria-labelledby": "lockdown-title" },
-    h("h3", { id: "lockdown-title" }, "Lockdown"),
-    h(
-      "p",
-      { class: "muted" },
-      "When something went wrong (a lost phone, a device acting strangely): one tap stops everything. The PC refuses risky actions and new pairings, cancels what waits, pauses reminders and disconnects every device but this one.",
-    ),
+    h("h3", { id: "lockdown-title" }, words("lockdown.title")),
+    h("p", { class: "muted" }, words("lockdown.intro")),
     state,
-    start,
-    unlock,
+    h("div", { class: "actions" }, start, unlock),
     confirm,
     message,
   );
+  let current: LockdownStatus | undefined;
 
   function ask(open: boolean): void {
     confirm.hidden = !open;
-    start.hidden = open;
-    message.textContent = "";
+    start.hidden = open || current?.locked === true;
+    say();
+    (open ? no : start).focus();
   }
 
   function show(status: LockdownStatus): void {
-    const since = status.since === null ? "" : ` since ${new Date(status.since).toLocaleString()}`;
+    current = status;
+    const since = status.since === null ? "" : t("lockdown.since", { since: formatDateTime(status.since) });
     banner.hidden = !status.locked;
-    banner.textContent = status.locked
-      ? `Lockdown${since}, by ${status.by ?? "an owner"}: risky actions, pairing and other devices are blocked. Only the PC (ora-agent unlock) or an owner's passkey can end it.`
-      : "";
-    state.textContent = status.locked
-      ? `The PC is locked down${since}. End it with this device's passkey, or at the PC with: ora-agent unlock`
-      : "Not locked down.";
+    banner.textContent = status.locked ? t("lockdown.banner", { since, by: status.by ?? t("lockdown.an-owner") }) : "";
+    state.textContent = status.locked ? t("lockdown.state-locked", { since }) : t("lockdown.state-open");
+    state.classList.toggle("locked", status.locked);
     start.hidden = status.locked || !confirm.hidden;
     unlock.hidden = !status.locked;
   }
 
   async function enter(): Promise<void> {
     yes.disabled = true;
-    message.textContent = "Locking down…";
+    say(() => t("lockdown.locking"));
     try {
       const entered = await connection.request("lockdown.enter");
-      ask(false);
+      confirm.hidden = true;
       show(entered.lockdown);
-      const sessions = entered.closedSessions === null ? "the relay is told as soon as the PC reaches it" : `${entered.closedSessions} other session(s) closed`;
-      message.textContent = `Locked down: ${entered.cancelledTasks} waiting task(s) cancelled, ${sessions}.`;
+      say(() =>
+        t("lockdown.done", {
+          tasks: plural("lockdown.tasks", entered.cancelledTasks),
+          sessions: entered.closedSessions === null ? t("lockdown.sessions-later") : plural("lockdown.sessions", entered.closedSessions),
+        }),
+      );
     } catch (error) {
-      message.textContent = explain(error);
+      say(() => explain(error), true);
     } finally {
       yes.disabled = false;
     }
@@ -86,13 +82,13 @@ export function lockdownView(connection: Connection): LockdownView {
 
   async function exit(): Promise<void> {
     unlock.disabled = true;
-    message.textContent = "Confirm with your fingerprint, face or screen lock…";
+    say(() => t("lockdown.confirming"));
     try {
       const proof = await confirmWithPasskey(connection, { purpose: "unlock" });
       show((await connection.request("lockdown.exit", { proof })).lockdown);
-      message.textContent = "Lockdown ended: the PC works as before (cancelled approvals stay cancelled).";
+      say(() => t("lockdown.ended"));
     } catch (error) {
-      message.textContent = passkeyWords(error);
+      say(() => passkeyWords(error), true);
     } finally {
       unlock.disabled = false;
     }
@@ -101,6 +97,7 @@ export function lockdownView(connection: Connection): LockdownView {
   connection.onPush((push) => {
     if (push.event === "lockdown") show(push.data.lockdown);
   });
+  onLanguage(() => current && show(current));
 
   return {
     banner,

@@ -8,6 +8,7 @@ import { OraError } from "@ora/protocol";
 import { startAuthentication, startRegistration, WebAuthnError } from "@simplewebauthn/browser";
 import type { Connection } from "./connection.js";
 import { explain } from "./errors.js";
+import { currentLanguage, t } from "./i18n/index.js";
 
 export type { PasskeyRow };
 
@@ -26,21 +27,22 @@ export async function confirmWithPasskey(connection: Connection, purpose: Passke
 
 /** The command that approves at the PC instead, for a device without a passkey. */
 export function atThePc(id: string): string {
-  return `ora-agent approve ${id} --code <code shown by: ora-agent approvals>`;
+  return t("passkeys.at-the-pc", { id });
 }
 
 /** What went wrong with a passkey, in plain words. */
 export function passkeyWords(error: unknown): string {
-  if (error instanceof OraError && error.code === "passkey_required")
-    return "This device has no passkey for approvals yet. Add one in Settings, or approve at the PC.";
+  if (error instanceof OraError && error.code === "passkey_required") return t("errors.passkey.none");
   if (error instanceof OraError && error.code === "passkey_refused")
-    return `The PC did not accept the passkey (${error.message}). Nothing was approved; try again.`;
+    return currentLanguage() === "en" && error.message
+      ? t("errors.detail", { sentence: t("errors.passkey.refused"), detail: error.message })
+      : t("errors.passkey.refused");
   if (error instanceof OraError) return explain(error);
   const name = error instanceof WebAuthnError ? (error.cause as Error | undefined)?.name : error instanceof Error ? error.name : "";
-  if (name === "NotAllowedError") return "Cancelled or not allowed: the passkey was not used (or there is no passkey for ORA on this device).";
-  if (name === "InvalidStateError") return "This device already has that passkey.";
-  if (name === "SecurityError") return "Passkeys do not work at this address: open ORA at its usual address (not an IP address).";
-  if (name === "NotSupportedError" || name === "AbortError") return "This browser cannot use passkeys here.";
-  if (error instanceof Error && /does not support WebAuthn/i.test(error.message)) return "This browser cannot use passkeys.";
-  return "The passkey could not be used.";
+  if (name === "NotAllowedError") return t("errors.passkey.not-allowed");
+  if (name === "InvalidStateError") return t("errors.passkey.exists");
+  if (name === "SecurityError") return t("errors.passkey.address");
+  if (name === "NotSupportedError" || name === "AbortError") return t("errors.passkey.unsupported");
+  if (error instanceof Error && /does not support WebAuthn/i.test(error.message)) return t("errors.passkey.unsupported");
+  return t("errors.passkey.failed");
 }

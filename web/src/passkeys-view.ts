@@ -5,6 +5,8 @@
  */
 import type { Connection } from "./connection.js";
 import { clear, h } from "./dom.js";
+import { formatDateTime, onLanguage, t } from "./i18n/index.js";
+import { statusLine, words } from "./live-words.js";
 import { type PasskeyRow, passkeyWords, registerPasskey } from "./passkey.js";
 
 export interface PasskeySettings {
@@ -15,35 +17,44 @@ export interface PasskeySettings {
 export function passkeySettings(connection: Connection, deviceName: string): PasskeySettings {
   const list = h("ul", { class: "passkeys" });
   const message = h("p", { class: "status passkey-status", role: "status", "aria-live": "polite" });
-  const add = h("button", { type: "button", class: "add-passkey primary", onclick: () => void create() }, "Add a passkey");
+  const say = statusLine(message);
+  const add = h("button", { type: "button", class: "add-passkey primary", onclick: () => void create() }, words("passkeys.add"));
   const element = h(
     "section",
     { class: "card passkeys-card", "aria-labelledby": "passkey-title" },
-    h("h3", { id: "passkey-title" }, "Passkey for approvals"),
-    h(
-      "p",
-      { class: "muted" },
-      "CRITICAL calls are approved on this device only with its passkey: your fingerprint, face or screen lock confirms it is you, " +
-        "so someone holding the unlocked phone cannot. Without a passkey, CRITICAL is approved at the PC.",
-    ),
+    h("h3", { id: "passkey-title" }, words("passkeys.title")),
+    h("p", { class: "muted" }, words("passkeys.intro")),
     list,
     add,
     message,
   );
+  let shown: PasskeyRow[] | undefined;
 
-  function show(passkeys: PasskeyRow[]): void {
-    if (passkeys.length === 0) return clear(list, h("li", { class: "empty" }, "No passkey on this device yet."));
+  function render(): void {
+    if (shown === undefined) return;
+    if (shown.length === 0) return clear(list, h("li", { class: "empty" }, t("passkeys.empty")));
     clear(
       list,
-      ...passkeys.map((p) =>
+      ...shown.map((p) =>
         h(
           "li",
           { class: "passkey", "data-id": p.id },
-          h("strong", {}, p.name),
-          ` · added ${new Date(p.createdAt).toLocaleDateString()}`,
-          p.lastUsedAt ? ` · last used ${new Date(p.lastUsedAt).toLocaleString()}` : " · not used yet",
-          " ",
-          h("button", { type: "button", class: "remove-passkey", onclick: () => void remove(p) }, "Remove"),
+          h(
+            "div",
+            { class: "passkey-body" },
+            h("strong", {}, p.name),
+            h(
+              "span",
+              { class: "muted" },
+              ` · ${t("passkeys.added", { date: formatDateTime(p.createdAt, { hour: undefined, minute: undefined }) })} · `,
+              p.lastUsedAt ? t("passkeys.last-used", { when: formatDateTime(p.lastUsedAt) }) : h("span", { class: "tag unused" }, t("passkeys.unused")),
+            ),
+          ),
+          h(
+            "button",
+            { type: "button", class: "remove-passkey", "aria-label": t("passkeys.remove-label", { name: p.name }), onclick: () => void remove(p) },
+            t("passkeys.remove"),
+          ),
         ),
       ),
     );
@@ -54,24 +65,25 @@ export function passkeySettings(connection: Connection, deviceName: string): Pas
 
   async function refresh(): Promise<void> {
     try {
-      show((await connection.request("passkeys.list")).passkeys);
-      if (listFailed) message.textContent = "";
+      shown = (await connection.request("passkeys.list")).passkeys;
+      render();
+      if (listFailed) say();
       listFailed = false;
     } catch (error) {
-      message.textContent = passkeyWords(error);
+      say(() => passkeyWords(error), true);
       listFailed = true;
     }
   }
 
   async function create(): Promise<void> {
     add.disabled = true;
-    message.textContent = "Follow your device's prompt…";
+    say(() => t("passkeys.prompt"));
     try {
       const passkey = await registerPasskey(connection, deviceName);
-      message.textContent = `Passkey added (${passkey.name}). This device can now approve CRITICAL calls.`;
+      say(() => t("passkeys.created", { name: passkey.name }));
       await refresh();
     } catch (error) {
-      message.textContent = passkeyWords(error);
+      say(() => passkeyWords(error), true);
     } finally {
       add.disabled = false;
     }
@@ -80,12 +92,13 @@ export function passkeySettings(connection: Connection, deviceName: string): Pas
   async function remove(passkey: PasskeyRow): Promise<void> {
     try {
       await connection.request("passkeys.remove", { id: passkey.id });
-      message.textContent = "Passkey removed from the PC. You may also delete it in this device's passkey settings.";
+      say(() => t("passkeys.removed"));
       await refresh();
     } catch (error) {
-      message.textContent = passkeyWords(error);
+      say(() => passkeyWords(error), true);
     }
   }
 
+  onLanguage(render);
   return { element, refresh };
 }

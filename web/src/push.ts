@@ -4,6 +4,7 @@
  * which encrypts each notification to it (RFC 8291); the relay only ever sees ciphertext.
  */
 import { fromBase64Url, RELAY_HTTP } from "@ora/protocol";
+import { t } from "./i18n/index.js";
 
 /** The relay answered that it sends no notifications (its operator configured no VAPID key). */
 export class NoPushError extends Error {}
@@ -28,16 +29,16 @@ export async function currentSubscription(): Promise<PushSubscription | null> {
 export async function vapidKey(relay: string): Promise<Uint8Array> {
   const response = await fetch(new URL(RELAY_HTTP.vapidKey.path, relay), { cache: "no-store" });
   if (response.status === 404) throw new NoPushError("the relay has no VAPID key");
-  if (!response.ok) throw new PushProblem(`The relay could not give its notification key (HTTP ${response.status}). Try again later.`);
+  if (!response.ok) throw new PushProblem(t("errors.push.key-http", { status: response.status }));
   const body = RELAY_HTTP.vapidKey.response.safeParse(await response.json().catch(() => undefined));
   const key = body.success ? fromBase64Url(body.data.publicKey) : null;
-  if (key?.length !== 65 || key[0] !== 4) throw new PushProblem("The relay's notification key is not valid, so notifications cannot be turned on.");
+  if (key?.length !== 65 || key[0] !== 4) throw new PushProblem(t("errors.push.key-invalid"));
   return key;
 }
 
 /** Subscribes with the relay's key; a subscription made with another key (the relay's changed) is replaced. */
 export async function subscribe(key: Uint8Array): Promise<PushSubscription> {
-  const registration = await within(navigator.serviceWorker.ready, 10_000, "The app's service worker is not running. Reload the page and try again.");
+  const registration = await within(navigator.serviceWorker.ready, 10_000, () => t("errors.push.no-worker"));
   const existing = await registration.pushManager.getSubscription();
   if (existing) {
     const current = existing.options.applicationServerKey;
@@ -46,10 +47,8 @@ export async function subscribe(key: Uint8Array): Promise<PushSubscription> {
   }
   // The browser asks its push service (e.g. FCM, Mozilla's, Apple's) for an endpoint: it may be slow
   // or unreachable, and then it would never settle.
-  return within(
-    registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: new Uint8Array(key) }),
-    30_000,
-    "The browser's push service did not answer. Try again later.",
+  return within(registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: new Uint8Array(key) }), 30_000, () =>
+    t("errors.push.no-answer"),
   );
 }
 
@@ -62,8 +61,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** A promise that gives up after `ms` with a sentence for the person. */
-function within<T>(promise: Promise<T>, ms: number, sentence: string): Promise<T> {
+function within<T>(promise: Promise<T>, ms: number, sentence: () => string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PushProblem(sentence)), ms)));
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PushProblem(sentence())), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

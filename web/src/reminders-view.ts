@@ -7,9 +7,11 @@
  */
 import { OraError, type Schedule, type ScheduleRun } from "@ora/protocol";
 import type { Connection } from "./connection.js";
-import { clear, duration, h } from "./dom.js";
+import { clear, h } from "./dom.js";
 import { explain } from "./errors.js";
-import { ACTION_LABELS, deviceZone, exactTime, RUN_LABELS, timeOf, whenText } from "./schedule-words.js";
+import { currentLanguage, formatRelative, type Key, onLanguage, t } from "./i18n/index.js";
+import { sentenceWith, statusLine, words, wordsIn } from "./live-words.js";
+import { actionLabel, deviceZone, exactTime, runLabel, timeOf, whenText } from "./schedule-words.js";
 import { excerpt } from "./task-words.js";
 
 export interface ReminderList {
@@ -23,39 +25,41 @@ export interface ReminderList {
 const RUNS = 50;
 
 export function remindersView(connection: Connection): ReminderList {
-  const when = h("input", {
-    id: "remind-when",
-    required: true,
-    maxlength: 200,
-    autocomplete: "off",
-    placeholder: "tomorrow 9am · in 20 min",
-  });
-  const what = h("input", { id: "remind-what", required: true, maxlength: 2000, autocomplete: "off", placeholder: "call the bank" });
-  const add = h("button", { type: "submit", class: "primary" }, "Set reminder");
-  const form = h(
-    "form",
-    { class: "remind-form", "aria-label": "New reminder", onsubmit: (event: Event) => (event.preventDefault(), void create()) },
-    h("div", { class: "field" }, h("label", { for: "remind-when" }, "When"), when),
-    h("div", { class: "field" }, h("label", { for: "remind-what" }, "What"), what),
-    add,
+  // The PC reads Japanese times too ("明日9時", "毎週月曜8時"), so each language's examples work as typed.
+  const when = wordsIn(h("input", { id: "remind-when", required: true, maxlength: 200, autocomplete: "off" }), { placeholder: "reminders.when-hint" });
+  const what = wordsIn(h("input", { id: "remind-what", required: true, maxlength: 2000, autocomplete: "off" }), { placeholder: "reminders.what-hint" });
+  const add = h("button", { type: "submit", class: "primary" }, words("reminders.submit"));
+  const form = wordsIn(
+    h(
+      "form",
+      { class: "remind-form", onsubmit: (event: Event) => (event.preventDefault(), void create()) },
+      h("div", { class: "field" }, h("label", { for: "remind-when" }, words("reminders.when")), when),
+      h("div", { class: "field" }, h("label", { for: "remind-what" }, words("reminders.what")), what),
+      add,
+    ),
+    { "aria-label": "reminders.form" },
   );
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
-  const upcoming = h("ul", { class: "reminders upcoming", "aria-label": "Upcoming" });
-  const recurring = h("ul", { class: "reminders recurring", "aria-label": "Recurring" });
-  const past = h("ul", { class: "reminders past", "aria-label": "Past" });
-  const element = h(
-    "section",
-    { class: "reminder-list", "aria-label": "Reminders" },
-    h("h2", {}, "Reminders"),
-    h("p", { class: "muted intro" }, "Your PC keeps these and tells you at the time, on each device with notifications on."),
-    form,
-    status,
-    h("h3", {}, "Upcoming"),
-    upcoming,
-    h("h3", {}, "Recurring"),
-    recurring,
-    h("h3", {}, "Past"),
-    past,
+  const list = (name: string, key: Key) => wordsIn(h("ul", { class: `reminders ${name}` }), { "aria-label": key });
+  const upcoming = list("upcoming", "reminders.upcoming");
+  const recurring = list("recurring", "reminders.recurring");
+  const past = list("past", "reminders.past");
+  const element = wordsIn(
+    h(
+      "section",
+      { class: "reminder-list" },
+      h("h2", {}, words("reminders.title")),
+      h("p", { class: "muted intro" }, words("reminders.intro")),
+      form,
+      status,
+      h("h3", {}, words("reminders.upcoming")),
+      upcoming,
+      h("h3", {}, words("reminders.recurring")),
+      recurring,
+      h("h3", {}, words("reminders.past")),
+      past,
+    ),
+    { "aria-label": "reminders.title" },
   );
   let schedules: Schedule[] = [];
   let runs: ScheduleRun[] = [];
@@ -63,20 +67,17 @@ export function remindersView(connection: Connection): ReminderList {
   let unreadable = false;
   let highlighted: string | undefined;
 
-  const say = (text: string, error = false) => {
-    status.textContent = text;
-    status.classList.toggle("error", error);
-  };
+  const say = statusLine(status);
 
   async function refresh(): Promise<void> {
     try {
       ({ schedules, runs } = await connection.request("schedules.list", { runs: RUNS }));
-      if (!loaded || unreadable) say("");
+      if (!loaded || unreadable) say();
       loaded = true;
       unreadable = false;
     } catch (error) {
       unreadable = true;
-      say(explain(error), true);
+      say(() => explain(error), true);
     }
     render();
     if (highlighted !== undefined) focusHighlighted();
@@ -85,18 +86,19 @@ export function remindersView(connection: Connection): ReminderList {
   async function create(): Promise<void> {
     add.disabled = true;
     try {
-      const { schedule, understood } = await connection.request("schedules.create", {
+      const { schedule } = await connection.request("schedules.create", {
         when: when.value.trim(),
         text: what.value.trim(),
         timeZone: deviceZone(),
       });
       upsert(schedule);
-      say(`${ACTION_LABELS[schedule.action]} set — ${understood}`);
+      // Said from the schedule rather than the PC's `understood`, so it reads in this device's language and zone.
+      say(() => t("reminders.set", { action: actionLabel(schedule.action), text: schedule.text, when: whenText(schedule) }));
       form.reset();
       render();
       when.focus();
     } catch (error) {
-      say(explain(error), true);
+      say(() => explain(error), true);
     } finally {
       add.disabled = false;
     }
@@ -117,7 +119,7 @@ export function remindersView(connection: Connection): ReminderList {
   function render(): void {
     if (!loaded) {
       // Until the PC has answered once; if it could not, the status line says why.
-      for (const list of [upcoming, recurring, past]) clear(list, !unreadable && h("li", { class: "empty" }, "Loading…"));
+      for (const list of [upcoming, recurring, past]) clear(list, !unreadable && h("li", { class: "empty" }, t("reminders.loading")));
       return;
     }
     const active = schedules.filter((s) => s.state === "active").sort((a, b) => (a.nextAt ?? Infinity) - (b.nextAt ?? Infinity));
@@ -134,8 +136,8 @@ export function remindersView(connection: Connection): ReminderList {
               "li",
               { class: "empty" },
               schedules.length || runs.length
-                ? "Nothing coming up."
-                : h("span", {}, "No reminders yet. Set one above, or type ", h("code", {}, "/remind tomorrow 9am call the bank"), " in the chat."),
+                ? t("reminders.none-upcoming")
+                : h("span", {}, ...sentenceWith(t("reminders.empty"), { command: h("code", {}, t("reminders.empty-command")) })),
             ),
           ]),
     );
@@ -143,25 +145,29 @@ export function remindersView(connection: Connection): ReminderList {
       recurring,
       ...(repeating.length
         ? repeating.map(activeItem)
-        : [h("li", { class: "empty" }, "Nothing recurring. Write ", h("q", {}, "every monday 8:00"), " in When to make one.")]),
+        : [h("li", { class: "empty" }, ...sentenceWith(t("reminders.none-recurring"), { example: h("q", {}, t("reminders.recurring-example")) }))]),
     );
-    clear(past, ...(ended.length ? ended.sort((a, b) => b.at - a.at).map((e) => e.item()) : [h("li", { class: "empty" }, "Nothing has run yet.")]));
+    clear(past, ...(ended.length ? ended.sort((a, b) => b.at - a.at).map((e) => e.item()) : [h("li", { class: "empty" }, t("reminders.none-past"))]));
     for (const li of entriesOf(highlighted)) li.classList.add("highlight");
   }
 
   function activeItem(schedule: Schedule): HTMLElement {
     const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
-    const cancel = h("button", { type: "button", class: "cancel danger", "aria-label": `Cancel ${schedule.text}`, onclick: () => void stop() }, "Cancel");
+    const cancel = h(
+      "button",
+      { type: "button", class: "cancel danger", "aria-label": t("reminders.cancel-label", { text: schedule.text }), onclick: () => void stop() },
+      t("reminders.cancel"),
+    );
     async function stop(): Promise<void> {
       cancel.disabled = true;
       try {
         upsert((await connection.request("schedules.cancel", { id: schedule.id })).schedule);
-        say(`Cancelled “${schedule.text}”: it will not run${schedule.kind === "recurring" ? " again" : ""}.`);
+        say(() => t(schedule.kind === "recurring" ? "reminders.cancelled-recurring" : "reminders.cancelled-once", { text: schedule.text }));
         render();
       } catch (error) {
         // It ended meanwhile (ran, or was cancelled elsewhere): the PC refuses, and the lists show what it is now.
         if (error instanceof OraError && (error.code === "denied" || error.code === "not_found")) {
-          say(`“${schedule.text}” had already ended.`);
+          say(() => t("reminders.already-ended", { text: schedule.text }));
           return void refresh();
         }
         message.textContent = explain(error);
@@ -179,7 +185,7 @@ export function remindersView(connection: Connection): ReminderList {
           "p",
           { class: "muted reminder-when" },
           whenText(schedule),
-          schedule.nextAt !== null && h("span", {}, " · in ", h("span", { "data-until": schedule.nextAt }, duration(schedule.nextAt - Date.now()))),
+          schedule.nextAt !== null && h("span", {}, " · ", h("span", { "data-until": schedule.nextAt }, formatRelative(schedule.nextAt))),
         ),
         message,
       ),
@@ -196,11 +202,11 @@ export function remindersView(connection: Connection): ReminderList {
       h(
         "p",
         { class: "muted reminder-when" },
-        h("strong", { class: "run-state" }, RUN_LABELS[run.state]),
+        h("span", { class: `tag run-state run-${run.state}` }, runLabel(run.state)),
         ` · ${zone ? timeOf(run.dueAt, zone) : exactTime(run.dueAt)}`,
       ),
       run.detail && h("p", { class: "detail" }, excerpt(run.detail)),
-      run.notifiedBy === "relay" && h("p", { class: "muted relayed" }, "Delivered by the relay while your PC was asleep."),
+      run.notifiedBy === "relay" && h("p", { class: "muted relayed" }, t("reminders.relayed")),
     );
   }
 
@@ -212,8 +218,8 @@ export function remindersView(connection: Connection): ReminderList {
       h(
         "p",
         { class: "muted reminder-when" },
-        h("strong", { class: "run-state" }, "Cancelled"),
-        ` · ${exactTime(schedule.updatedAt)} · was “${schedule.when}”`,
+        h("span", { class: "tag run-state run-cancelled" }, t("reminders.run.cancelled")),
+        ` · ${exactTime(schedule.updatedAt)} · ${t("reminders.was", { when: schedule.when })}`,
       ),
     );
   }
@@ -234,12 +240,16 @@ export function remindersView(connection: Connection): ReminderList {
     upsert(schedule);
     if (run) upsertRun(run);
     if (!loaded) return;
-    if (run && run.state !== "started") say(`${ACTION_LABELS[run.action]} “${run.text}”: ${RUN_LABELS[run.state].toLowerCase()}.`);
+    if (run && run.state !== "started") {
+      const state = () => (currentLanguage() === "en" ? runLabel(run.state).toLowerCase() : runLabel(run.state));
+      say(() => t("reminders.ran", { action: actionLabel(run.action), text: run.text, state: state() }));
+    }
     render();
   });
+  onLanguage(() => render());
   // Time left counts down in place.
   setInterval(() => {
-    for (const until of element.querySelectorAll<HTMLElement>("[data-until]")) until.textContent = duration(Number(until.dataset.until) - Date.now());
+    for (const until of element.querySelectorAll<HTMLElement>("[data-until]")) until.textContent = formatRelative(Number(until.dataset.until));
   }, 1000);
   render();
   return {
@@ -256,5 +266,11 @@ export function remindersView(connection: Connection): ReminderList {
 
 /** The reminder's text, or the job's prompt marked as one. */
 function subject(action: Schedule["action"], text: string): HTMLElement {
-  return h("p", { class: "reminder-text" }, action === "job" && h("span", { class: "tag" }, "Job"), action === "job" && " ", h("strong", {}, text));
+  return h(
+    "p",
+    { class: "reminder-text" },
+    action === "job" && h("span", { class: "tag job" }, t("reminders.job")),
+    action === "job" && " ",
+    h("strong", {}, text),
+  );
 }

@@ -6,9 +6,11 @@
  */
 import { OraError, type Task } from "@ora/protocol";
 import type { Connection } from "./connection.js";
-import { clear, duration, h } from "./dom.js";
-import { explain } from "./errors.js";
-import { excerpt, isOpen, resultText, TASK_LABELS, whyNot } from "./task-words.js";
+import { clear, h } from "./dom.js";
+import { codeWords, explain } from "./errors.js";
+import { currentLanguage, formatRelative, onLanguage, t } from "./i18n/index.js";
+import { statusLine, words, wordsIn } from "./live-words.js";
+import { excerpt, isOpen } from "./task-words.js";
 
 export interface TaskList {
   element: HTMLElement;
@@ -31,19 +33,25 @@ export interface TaskListOptions {
 const LIMIT = 50;
 
 export function tasksView(connection: Connection, options: TaskListOptions): TaskList {
-  const open = h("ul", { class: "tasks open-tasks", "aria-label": "Open tasks" });
-  const finished = h("ul", { class: "tasks finished-tasks", "aria-label": "Finished tasks" });
+  const open = wordsIn(h("ul", { class: "tasks open-tasks" }), { "aria-label": "tasks.open" });
+  const finished = wordsIn(h("ul", { class: "tasks finished-tasks" }), { "aria-label": "tasks.finished" });
+  const openTitle = h("h3", {}, words("tasks.open"));
+  const finishedTitle = h("h3", {}, words("tasks.finished"));
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
-  const element = h(
-    "section",
-    { class: "task-list", "aria-label": "Tasks" },
-    h("h2", {}, "Tasks"),
-    h("p", { class: "muted intro" }, "Calls that wait for the owner's approval run later, as tasks. You are told how each one ends."),
-    status,
-    h("h3", {}, "Open"),
-    open,
-    h("h3", {}, "Finished"),
-    finished,
+  const say = statusLine(status);
+  const element = wordsIn(
+    h(
+      "section",
+      { class: "task-list" },
+      h("h2", {}, words("tasks.title")),
+      h("p", { class: "muted intro" }, words("tasks.intro")),
+      status,
+      openTitle,
+      open,
+      finishedTitle,
+      finished,
+    ),
+    { "aria-label": "tasks.title" },
   );
   let tasks: Task[] = [];
   let loaded = false;
@@ -53,9 +61,9 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
     try {
       tasks = (await connection.request("tasks.list", { limit: LIMIT })).tasks;
       loaded = true;
-      status.textContent = "";
+      say();
     } catch (error) {
-      status.textContent = explain(error);
+      say(() => explain(error), true);
     }
     render();
     if (highlighted) void show(highlighted);
@@ -66,15 +74,20 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
   }
 
   function render(): void {
-    if (!loaded) return clear(open, h("li", { class: "empty" }, "Loading…"));
+    // With none at all, one line says what this view is for instead of two empty lists.
+    const none = loaded && tasks.length === 0;
+    openTitle.hidden = finishedTitle.hidden = finished.hidden = none;
+    if (!loaded) return clear(open, h("li", { class: "empty" }, t("tasks.loading")));
+    if (none) return clear(open, h("li", { class: "empty" }, t("tasks.empty")));
     const [openTasks, doneTasks] = [tasks.filter(isOpen), tasks.filter((t) => !isOpen(t))];
-    clear(open, ...(openTasks.length ? openTasks.map(item) : [h("li", { class: "empty" }, "Nothing is waiting or running.")]));
-    clear(finished, ...(doneTasks.length ? doneTasks.map(item) : [h("li", { class: "empty" }, "No finished tasks yet.")]));
+    clear(open, ...(openTasks.length ? openTasks.map(item) : [h("li", { class: "empty" }, t("tasks.none-open"))]));
+    clear(finished, ...(doneTasks.length ? doneTasks.map(item) : [h("li", { class: "empty" }, t("tasks.none-finished"))]));
   }
 
   function item(task: Task): HTMLElement {
     const message = h("p", { class: "status", role: "status", "aria-live": "polite" });
     const why = whyNot(task);
+    const who = task.requester.via === "local" ? t("tasks.by-pc") : options.requesterName(task);
     const li = h(
       "li",
       {
@@ -88,27 +101,35 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
         { class: "task-head" },
         h("code", { class: "tool" }, task.tool),
         " ",
-        h("span", { class: `risk ${task.risk.toLowerCase()}` }, task.risk),
+        h("span", { class: `tag risk-${task.risk.toLowerCase()}` }, t(`tasks.risk.${task.risk}`)),
         " ",
-        h("strong", { class: "task-state" }, TASK_LABELS[task.state]),
+        h("span", { class: `tag task-state state-${task.state}` }, t(`tasks.state.${task.state}`)),
       ),
       h(
         "p",
         { class: "muted task-meta" },
-        "Asked ",
-        h("span", { "data-since": task.createdAt }, ago(task.createdAt)),
-        ` by ${options.requesterName(task)}`,
-        task.state === "waiting_approval" && h("span", {}, " · time left ", h("span", { "data-until": task.expiresAt }, duration(task.expiresAt - Date.now()))),
-        task.finishedAt !== null && h("span", {}, " · ended ", h("span", { "data-since": task.finishedAt }, ago(task.finishedAt))),
+        h("span", { "data-asked": task.createdAt, "data-who": who }, asked(task.createdAt, who)),
+        task.state === "waiting_approval" &&
+          h("span", {}, " · ", h("span", { "data-until": task.expiresAt }, t("tasks.time-left", { in: formatRelative(task.expiresAt) }))),
+        task.finishedAt !== null && h("span", {}, " · ", h("span", { "data-ended": task.finishedAt }, t("tasks.ended", { ago: ago(task.finishedAt) }))),
       ),
-      task.state === "done" && h("pre", { class: "outcome result", "aria-label": "Result" }, excerpt(resultText(task.result))),
+      task.state === "done" && h("pre", { class: "outcome result", "aria-label": t("tasks.result") }, excerpt(resultText(task.result))),
       why && h("p", { class: "outcome why" }, why),
       task.state === "waiting_approval" &&
         h(
           "div",
           { class: "actions" },
-          options.decides() && h("button", { type: "button", class: "decide", onclick: options.openApprovals }, "Decide in Approvals"),
-          h("button", { type: "button", class: "cancel danger", onclick: (event: Event) => void cancel(event) }, "Cancel"),
+          options.decides() && h("button", { type: "button", class: "decide", onclick: options.openApprovals }, t("tasks.decide")),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "cancel danger",
+              "aria-label": t("tasks.cancel-label", { tool: task.tool }),
+              onclick: (event: Event) => void cancel(event),
+            },
+            t("tasks.cancel"),
+          ),
         ),
       message,
     );
@@ -119,7 +140,7 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
       try {
         const { task: cancelled } = await connection.request("tasks.cancel", { id: task.id });
         upsert(cancelled);
-        status.textContent = `Cancelled ${task.tool}: it will not run.`;
+        say(() => t("tasks.cancelled", { tool: task.tool }));
         render();
       } catch (error) {
         // It started or ended meanwhile: the list shows what it is now.
@@ -140,7 +161,7 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
       try {
         upsert((await connection.request("tasks.get", { id })).task);
       } catch (error) {
-        status.textContent = error instanceof OraError && error.code === "not_found" ? "That task is not here: it may be gone, or not yours." : explain(error);
+        say(() => (error instanceof OraError && error.code === "not_found" ? t("tasks.gone") : explain(error)), true);
         return;
       }
     }
@@ -157,20 +178,57 @@ export function tasksView(connection: Connection, options: TaskListOptions): Tas
     if (before && before.updatedAt > task.updatedAt) return; // an older state arriving late
     upsert(task);
     if (loaded) {
-      if (before?.state !== task.state) status.textContent = `${task.tool}: ${TASK_LABELS[task.state].toLowerCase()}.`;
+      if (before?.state !== task.state) say(() => t("tasks.changed", { tool: task.tool, state: stateWord(task) }));
       render();
     }
   });
+  onLanguage(() => render());
   // Ages and time left count in place.
   setInterval(() => {
-    for (const since of element.querySelectorAll<HTMLElement>("[data-since]")) since.textContent = ago(Number(since.dataset.since));
-    for (const until of element.querySelectorAll<HTMLElement>("[data-until]")) until.textContent = duration(Number(until.dataset.until) - Date.now());
+    for (const span of element.querySelectorAll<HTMLElement>("[data-asked]")) span.textContent = asked(Number(span.dataset.asked), span.dataset.who ?? "");
+    for (const span of element.querySelectorAll<HTMLElement>("[data-ended]")) span.textContent = t("tasks.ended", { ago: ago(Number(span.dataset.ended)) });
+    for (const span of element.querySelectorAll<HTMLElement>("[data-until]"))
+      span.textContent = t("tasks.time-left", { in: formatRelative(Number(span.dataset.until)) });
   }, 1000);
   render();
   return { element, refresh, render, highlight: (id) => void show(id) };
 }
 
+function asked(at: number, who: string): string {
+  return t("tasks.asked", { ago: ago(at), who });
+}
+
 function ago(at: number): string {
-  const ms = Date.now() - at;
-  return ms < 10_000 ? "just now" : `${duration(ms)} ago`;
+  return Date.now() - at < 10_000 ? t("tasks.just-now") : formatRelative(at);
+}
+
+/** The state as it reads inside a sentence ("files.write: done."). */
+function stateWord(task: Task): string {
+  const label = t(`tasks.state.${task.state}`);
+  return currentLanguage() === "en" ? label.toLowerCase() : label;
+}
+
+/** A tool's result as text: its own words when it returned text, its JSON otherwise. */
+function resultText(result: unknown): string {
+  if (typeof result === "string") return result;
+  return JSON.stringify(result, null, 2) ?? t("tasks.no-result");
+}
+
+/**
+ * Why a task did not end as done; undefined while it is open or when it is done. The PC's own words
+ * say more (which file, who cancelled) and are kept for a reader of English; otherwise the catalogue
+ * says it from the state and the error's code.
+ */
+function whyNot(task: Task): string | undefined {
+  if (task.state === "waiting_approval" || task.state === "running" || task.state === "done") return undefined;
+  const english = currentLanguage() === "en" ? task.error?.message.trim() : undefined;
+  if (task.state === "failed") {
+    const reason = english ? sentence(english) : task.error ? codeWords(task.error.code) : "";
+    return t("tasks.why.failed", { reason }).trim();
+  }
+  return english ? sentence(english) : t(`tasks.why.${task.state}`);
+}
+
+function sentence(message: string): string {
+  return `${message[0]?.toUpperCase()}${message.slice(1)}${/[.!?]$/.test(message) ? "" : "."}`;
 }

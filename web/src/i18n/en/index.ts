@@ -1,5 +1,11 @@
 /** English, the reference catalogue: its keys are the keys. One file per area of the app. */
 import { app } from "./app.js";
+import { tasks } from "./tasks.js";
+import { reminders } from "./reminders.js";
+import { rules } from "./rules.js";
+import { lockdown } from "./lockdown.js";
+import { passkeys } from "./passkeys.js";
+import { errors } from "./errors.js";
 
-export const en = { ...app };
+export const en = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors };
 export type Key = keyof typeof en;

@@ -1,5 +1,11 @@
 /** Japanese: the same keys as English (each area file is checked against its English twin). */
 import type { Key } from "../en/index.js";
 import { app } from "./app.js";
+import { tasks } from "./tasks.js";
+import { reminders } from "./reminders.js";
+import { rules } from "./rules.js";
+import { lockdown } from "./lockdown.js";
+import { passkeys } from "./passkeys.js";
+import { errors } from "./errors.js";
 
-export const ja: Record<Key, string> = { ...app };
+export const ja: Record<Key, string> = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors };

@@ -1,0 +1,33 @@
+import type { rules as en } from "../en/rules.js";
+
+export const rules = {
+  "rules.title": "常に許可",
+  "rules.intro": "ここにあるルールの範囲内の依頼は、ルールの期限が切れるか取り消されるまで、確認なしで実行されます。",
+  "rules.empty":
+    "ルールはありません。リスクのある依頼を承認するときに「常に許可…」を選ぶと、同じ種類の依頼がしばらく確認なしで実行されます。そのルールがここに表示されます。",
+  "rules.for": "{who}（{role}）",
+  "rules.until": "{until}まで",
+  "rules.unused": "未使用",
+  "rules.used.one": "{count}回使用",
+  "rules.used.other": "{count}回使用",
+  "rules.revoke": "取り消す",
+  "rules.revoke-label": "{tool} のルール（{scope}）を取り消す",
+  "rules.by-pc": "PCのコマンドライン",
+  "rules.role.owner": "オーナー",
+  "rules.role.sub-admin": "副管理者",
+  "rules.role.guest": "ゲスト",
+  "rules.scope.anywhere": "{root} のどこでも",
+  "rules.scope.inside": "{folder} の中",
+  "rules.scope.host": "{host} に対して",
+  "rules.scope.exact": "承認したときと同じ引数のみ",
+  "rules.always": "常に許可…",
+  "rules.always-until": "期間",
+  "rules.days.one": "{count}日間",
+  "rules.days.other": "{count}日間",
+  "rules.always-scope": "{who}が {tool} を{scope}、確認なしで実行できるようにします。期間: {until}",
+  "rules.default.anywhere": "この共有フォルダーのどこでも",
+  "rules.default.folder": "フォルダー {folder} の中で",
+  "rules.default.host": "ホスト {host} に対して",
+  "rules.default.exact": "今回と同じ引数でのみ",
+  "rules.approve-always": "承認して常に許可",
+} satisfies Record<keyof typeof en, string>;
