@@ -24,6 +24,8 @@ export function composer(onSend: (text: string) => void, onStop: () => void): Co
   const form = h("form", { class: "composer" }, h("div", { class: "composer-row" }, label, input, button));
 
   const grow = () => {
+    // Empty, the box is one line (its scrollHeight would count a wrapped placeholder).
+    if (input.value === "") return void (input.style.height = "");
     input.style.height = "auto";
     input.style.height = `${input.scrollHeight + 2}px`;
   };

@@ -114,21 +114,15 @@ function fileView(file: Fields): HTMLElement {
 }
 
 /**
- * A fetched page: its title and the start of its words. An HTML body is parsed into an inert
- * document (DOMParser runs no script and loads nothing) only to read its title and text.
+ * A fetched page: its title and the start of its words. The HTML is never parsed into a document
+ * (even an inert one tries its inline handlers): tags are cut out of the text, entities decoded.
  */
 function pageView(page: Fields): HTMLElement {
   const url = String(page.url);
   const body = String(page.text);
   const html = /html/i.test(String(page.contentType ?? ""));
-  let title = "";
-  let words = body;
-  if (html) {
-    const doc = new DOMParser().parseFromString(body, "text/html");
-    for (const drop of doc.querySelectorAll("script, style, noscript, template")) drop.remove();
-    title = doc.title.trim();
-    words = doc.body?.textContent ?? "";
-  }
+  const title = html ? decodeEntities(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(body)?.[1] ?? "").trim() : "";
+  const words = html ? htmlWords(body) : body;
   const flat = words.replace(/\s+/g, " ").trim();
   const excerpt = flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS).trimEnd()}…` : flat;
   const safeLink = /^https?:\/\//i.test(url);
@@ -164,6 +158,30 @@ export function jsonView(value: unknown): HTMLElement {
     h("summary", {}, lines <= OPEN_LINES ? t("chat.result.json") : t("chat.result.jsonLines", { count: formatNumber(lines) })),
     jsonBlock(value),
   );
+}
+
+const BLOCK =
+  /<\/?(?:p|div|h[1-6]|li|br|hr|tr|td|th|section|article|header|footer|nav|main|aside|ul|ol|dl|dt|dd|table|blockquote|pre|figure|figcaption)\b[^>]*>/gi;
+
+/** The words of an HTML page, without its head, scripts, styles or tags. */
+function htmlWords(html: string): string {
+  const content = html
+    .replace(/<head[\s>][\s\S]*?<\/head>/gi, " ")
+    .replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1\s*>/gi, " ")
+    .replace(/<!--[\s\S]*?-->/g, " ")
+    .replace(BLOCK, " ")
+    .replace(/<[^>]*>/g, "");
+  return decodeEntities(content);
+}
+
+const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] !== "#") return NAMED[name.toLowerCase()] ?? whole;
+    const code = name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }
 
 function bytes(size: number): string {

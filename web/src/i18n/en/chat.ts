@@ -15,7 +15,7 @@ export const chat = {
   "chat.you": "You said:",
   "chat.ora": "ORA said:",
   "chat.message": "Message",
-  "chat.placeholder": "Message ORA (/help for commands)",
+  "chat.placeholder": "Message ORA",
   "chat.send": "Send",
   "chat.stop": "Stop",
   "chat.new": "New conversation",

@@ -16,7 +16,7 @@ export const chat = {
   "chat.you": "あなた:",
   "chat.ora": "ORA:",
   "chat.message": "メッセージ",
-  "chat.placeholder": "ORA にメッセージ（/help でコマンド一覧）",
+  "chat.placeholder": "ORA にメッセージ",
   "chat.send": "送信",
   "chat.stop": "停止",
   "chat.new": "新しい会話",
