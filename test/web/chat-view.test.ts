@@ -174,7 +174,8 @@ describe("the chat view", () => {
         truncated: false,
       }) as HTMLElement;
       const folded = jsonView(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, i])));
-      document.body.append(page, folded);
+      document.body.appendChild(page);
+      document.body.appendChild(folded);
       const result = {
         title: page.querySelector(".page-title")?.textContent,
         link: page.querySelector(".page-title a")?.getAttribute("href"),
