@@ -38,6 +38,7 @@ describe("the chat view", () => {
   /** Both sizes the app is made for. */
   const shoot = async (page: Page, name: string) => {
     await screenshot(page, name);
+    await page.screenshot({ path: `test-results/web/${name}-screen.png` });
     await page.setViewportSize({ width: 1280, height: 800 });
     await screenshot(page, `${name}-desktop`);
     await page.setViewportSize({ width: 390, height: 844 });
@@ -129,7 +130,7 @@ describe("the chat view", () => {
   });
 
   it("shows results by kind: notes and folders as lists, a file as text, other data as JSON, an error as a sentence", async () => {
-    await say(en.page, '/run notes.add {"text":"call the bank"}');
+    expect(await (await say(en.page, '/run notes.add {"text":"call the bank"}')).locator(".body").innerText()).toBe("Note saved (#1).");
     await say(en.page, '/run notes.add {"text":"buy *bread*"}');
     const notes = (await say(en.page, "/run notes.list")).locator(".notes-result");
     expect(await notes.locator(".result-head").innerText()).toBe("2 notes");
@@ -222,7 +223,7 @@ describe("the chat view", () => {
     expect(await runAgentCommand(["approve", approval!.id, "--state-dir", agent.stateDir])).toMatchObject({ code: 0 });
     await expect.poll(() => step.innerText(), { timeout: 10_000 }).toBe("files.write done");
     expect(await step.getAttribute("data-mark")).toBe("same");
-    await expect.poll(() => bubble.locator(".json-result .j-str").allInnerTexts()).toContain('"a.txt"');
+    await expect.poll(() => bubble.locator(".body").innerText()).toBe("Saved a new file: a.txt · 5 B");
     expect(await bubble.innerText()).not.toMatch(/waiting|approval/i);
     await shoot(en.page, "34-chat-approved");
   });
@@ -241,7 +242,7 @@ describe("the chat view", () => {
     expect(await en.page.evaluate(() => scrollY)).toBe(0);
     expect(await pill.innerText()).toMatch(/^New messages/);
     expect(await axeViolations(en.page)).toEqual([]);
-    await screenshot(en.page, "35-chat-new-messages");
+    await en.page.screenshot({ path: "test-results/web/35-chat-new-messages-screen.png" });
     await pill.click();
     await expect.poll(() => atBottom(en.page)).toBe(true);
     expect(await pill.isHidden()).toBe(true);

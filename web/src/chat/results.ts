@@ -45,6 +45,8 @@ export function resultView(result: unknown): Node {
     if (isString(result.path) && isString(result.content) && isNumber(result.size)) return fileView(result);
     if (isString(result.url) && isString(result.text) && isNumber(result.status)) return pageView(result);
     if (isString(result.stdout) && isString(result.stderr) && "exitCode" in result) return programView(result);
+    if (isString(result.path) && isNumber(result.bytes) && typeof result.created === "boolean") return writtenView(result.path, result.bytes, result.created);
+    if (isNumber(result.id) && isString(result.createdAt) && Object.keys(result).length === 2) return h("p", {}, t("chat.result.noteSaved", { id: result.id }));
   }
   return jsonView(result);
 }
@@ -134,6 +136,17 @@ function pageView(page: Fields): HTMLElement {
     h("p", { class: "item-meta page-url" }, `${url} · ${String(page.status)}`),
     excerpt && h("p", { class: "page-excerpt" }, excerpt),
     page.truncated === true && h("p", { class: "result-note" }, t("chat.result.pageCut")),
+  );
+}
+
+function writtenView(path: string, size: number, created: boolean): HTMLElement {
+  return h(
+    "p",
+    { class: "result written-result" },
+    created ? t("chat.result.created") : t("chat.result.written"),
+    " ",
+    h("code", {}, path),
+    h("span", { class: "item-meta" }, ` · ${bytes(size)}`),
   );
 }
 
