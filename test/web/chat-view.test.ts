@@ -233,11 +233,15 @@ describe("the chat view", () => {
       await say(en.page, "/help");
       expect(await atBottom(en.page)).toBe(true);
     }
-    expect(await en.page.locator(".new-messages").isHidden()).toBe(true);
-    await en.page.evaluate(() => scrollTo(0, 0));
-    await en.page.fill("#message", "/help");
-    await en.page.keyboard.press("Enter");
     const pill = en.page.locator(".new-messages");
+    expect(await pill.isHidden()).toBe(true);
+    const bubble = await say(en.page, `/run files.write ${JSON.stringify({ root: 0, path: "later.txt", content: "later" })}`);
+    expect(await atBottom(en.page)).toBe(true);
+    // The reader scrolls up to read; meanwhile the owner approves and the answer below changes.
+    await en.page.evaluate(() => scrollTo(0, 0));
+    const [approval] = JSON.parse((await runAgentCommand(["approvals", "--json", "--state-dir", agent.stateDir])).stdout) as { id: string }[];
+    await runAgentCommand(["approve", approval!.id, "--state-dir", agent.stateDir]);
+    await expect.poll(() => bubble.locator(".task-step").innerText(), { timeout: 10_000 }).toBe("files.write done");
     await pill.waitFor();
     expect(await en.page.evaluate(() => scrollY)).toBe(0);
     expect(await pill.innerText()).toMatch(/^New messages/);
@@ -245,6 +249,11 @@ describe("the chat view", () => {
     await en.page.screenshot({ path: "test-results/web/35-chat-new-messages-screen.png" });
     await pill.click();
     await expect.poll(() => atBottom(en.page)).toBe(true);
+    expect(await pill.isHidden()).toBe(true);
+    // Sending from up the page brings the reader down to their message.
+    await en.page.evaluate(() => scrollTo(0, 0));
+    await say(en.page, "/help");
+    expect(await atBottom(en.page)).toBe(true);
     expect(await pill.isHidden()).toBe(true);
   });
 

@@ -34,6 +34,12 @@ export class FollowScroll {
     root.scrollTo({ top: root.scrollHeight, behavior });
   }
 
+  /** Follows from now on (the reader sent a message): the next change scrolls to the end. */
+  follow(): void {
+    this.following = true;
+    this.pill.hidden = true;
+  }
+
   /** After a conversation is opened or started: at its end, following. */
   reset(): void {
     this.following = true;

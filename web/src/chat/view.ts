@@ -83,6 +83,8 @@ export function chatView(connection: Connection): ChatView {
 
   async function ask(text: string): Promise<void> {
     if (inFlight) return;
+    // Whoever sends wants to see their message and its answer, wherever they had scrolled to.
+    scroll.follow();
     add(yourBubble(text, Date.now()));
     const bubble = oraBubble(Date.now());
     bubble.element.setAttribute("aria-busy", "true");
