@@ -257,7 +257,7 @@ describe("the chat view", () => {
     expect(await pill.isHidden()).toBe(true);
   });
 
-  it("speaks Japanese with a ja-JP browser: the empty state, the help and a waiting call's notice", async () => {
+  it("speaks Japanese with a ja-JP browser: the empty state, the help, /tools and a waiting call denied in place", async () => {
     const page = ja.page;
     await page.locator(".chat-empty").waitFor();
     expect(await page.locator(".chat-empty h2").innerText()).toBe("ORA にできること");
@@ -284,6 +284,8 @@ describe("the chat view", () => {
     await page.emulateMedia({ colorScheme: "dark" });
     const [approval] = JSON.parse((await runAgentCommand(["approvals", "--json", "--state-dir", agent.stateDir])).stdout) as { id: string }[];
     await runAgentCommand(["deny", approval!.id, "--state-dir", agent.stateDir]);
+    await expect.poll(() => waiting.locator(".task-step").innerText(), { timeout: 10_000 }).toBe("files.write オーナーが却下しました");
+    expect(await waiting.locator(".body").innerText()).toBe("オーナーが files.write を却下しました。");
   });
 
   it("logged no console errors", () => {

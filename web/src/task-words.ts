@@ -38,6 +38,9 @@ export function isOpen(task: Task): boolean {
 /** Why a task did not end as done, as a sentence; undefined while it is open or when it is done. */
 export function whyNot(task: Task): string | undefined {
   if (isOpen(task) || task.state === "done") return undefined;
+  // The PC's words for these two are fixed (safety/tasks.ts): said here in the reader's language.
+  if (task.state === "denied") return t("chat.why.denied", { tool: task.tool });
+  if (task.state === "expired") return t("chat.why.expired", { tool: task.tool });
   const message = task.error?.message.trim() || taskStepWords(task.state);
   const sentence = `${message[0]?.toUpperCase()}${message.slice(1)}${/[.!?。]$/.test(message) ? "" : "."}`;
   return task.state === "failed" ? t("chat.task.ranButFailed", { why: sentence }) : sentence;

@@ -41,6 +41,8 @@ export const chat = {
   "chat.task.expired": "expired: nobody approved it in time",
   "chat.task.cancelled": "cancelled",
   "chat.task.approvedRunning": "Approved: `{tool}` is running…",
+  "chat.why.denied": "The owner denied {tool}.",
+  "chat.why.expired": "Nobody approved {tool} in time.",
   "chat.task.ranButFailed": "It ran but failed: {why}",
 
   "chat.notice.help": `**Commands**\n\n${COMMANDS}`,

@@ -42,6 +42,8 @@ export const chat = {
   "chat.task.expired": "期限切れ: 時間内に承認されませんでした",
   "chat.task.cancelled": "キャンセルされました",
   "chat.task.approvedRunning": "承認されました。`{tool}` を実行しています…",
+  "chat.why.denied": "オーナーが {tool} を却下しました。",
+  "chat.why.expired": "{tool} は時間内に承認されませんでした。",
   "chat.task.ranButFailed": "実行しましたが失敗しました: {why}",
 
   "chat.notice.help": `**コマンド**\n\n${COMMANDS}`,
@@ -54,7 +56,7 @@ export const chat = {
     "`{tool}`（{risk}）はオーナーの承認待ちです（タスク `{task}`）。{expires} までに承認されると実行され、結果をお知らせします。",
   "chat.notice.remind_usage": REMIND_USAGE,
   "chat.notice.remind_unreadable": `日時を読み取れませんでした（{message}）。${REMIND_USAGE}`,
-  "chat.notice.remind_what": `{when}ですね。何をお知らせしましょうか？ ${REMIND_USAGE}`,
+  "chat.notice.remind_what": `日時（{when}）はわかりました。何をお知らせしましょうか？ ${REMIND_USAGE}`,
   "chat.notice.reminder_set": "リマインダーを設定しました: {text}",
   "chat.notice.no_reminders": "リマインダーはまだありません。例: `/remind 明日9時 銀行に電話`（時刻は {timeZone}）",
 
