@@ -33,14 +33,13 @@ export class TaskSteps {
   private apply(task: Task): void {
     const watched = this.watched.get(task.id);
     if (!watched || task.updatedAt < watched.updatedAt) return;
-    const changed = task.updatedAt > watched.updatedAt;
     watched.updatedAt = task.updatedAt;
     const detail = task.state === "failed" && task.error ? ` (${task.error.message})` : "";
     watched.line.className = `task-step ${task.state}`;
     watched.line.dataset.state = task.state;
     clear(watched.line, h("code", {}, watched.tool), ` ${taskStepWords(task.state)}${detail}`);
     if (!isOpen(task)) this.watched.delete(task.id);
-    if (changed || !isOpen(task)) watched.onChange?.(task);
+    watched.onChange?.(task);
   }
 
   private async catchUp(): Promise<void> {
