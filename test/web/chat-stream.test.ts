@@ -3,7 +3,7 @@
  * Markdown), and Stop cancels a request in flight. The model is a fake OpenAI-compatible server on
  * 127.0.0.1 speaking the real streaming format.
  */
-import type { Browser } from "playwright-core";
+import type { Browser, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { startFakeOpenAI, type FakeLLM } from "../helpers/fake-llm.js";
@@ -16,6 +16,9 @@ describe("the web chat with a model", () => {
   let agent: AgentProcess;
   let browser: Browser;
   let owner: TestPage;
+  let streamedShape: string[] = [];
+  /** A bubble's parts, by class. */
+  const shape = (bubble: Locator) => bubble.evaluate((el) => [el.className, ...[...el.children].map((child) => `${child.tagName}.${child.className}`)]);
 
   beforeAll(async () => {
     relay = await startRelay();
@@ -40,18 +43,25 @@ describe("the web chat with a model", () => {
     const bubble = owner.page.locator(".msg.ora").last();
     await expect.poll(() => bubble.innerText(), { timeout: 10_000 }).toContain("Your day:");
     expect(await bubble.getAttribute("aria-busy")).toBe("true"); // still streaming
+    // One button: Send is Stop while the answer streams.
+    const button = owner.page.locator(".composer button[type=submit]");
+    expect(await button.innerText()).toBe("Stop");
     await expect.poll(() => bubble.getAttribute("aria-busy"), { timeout: 10_000 }).toBeNull();
     expect(await bubble.locator("strong").innerText()).toBe("three");
     expect(await bubble.innerText()).toContain("three meetings, one call.");
+    expect(await button.innerText()).toBe("Send");
+    streamedShape = await shape(bubble);
     await screenshot(owner.page, "11-chat-streamed");
     expect(owner.errors).toEqual([]);
   });
 
-  it("picks up the latest conversation from the PC after a reload, and New starts another", async () => {
+  it("picks up the latest conversation from the PC after a reload, looking the same, and New starts another", async () => {
     await owner.page.reload();
     const mine = owner.page.locator(".msg.you p");
     await expect.poll(() => mine.allInnerTexts(), { timeout: 10_000 }).toContain("What is my day like?");
     expect(await owner.page.locator(".msg.ora strong").first().innerText()).toBe("three");
+    // A message from the history looks as it did when it streamed.
+    expect(await shape(owner.page.locator(".msg.ora").first())).toEqual(streamedShape);
     await owner.page.click("button.new-conversation");
     expect(await owner.page.locator(".msg").count()).toBe(0);
     expect(owner.errors).toEqual([]);

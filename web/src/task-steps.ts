@@ -6,13 +6,13 @@
 import type { Task } from "@ora/protocol";
 import type { Connection } from "./connection.js";
 import { clear, h } from "./dom.js";
-import { isOpen, TASK_STEP_WORDS } from "./task-words.js";
+import { isOpen, taskStepWords } from "./task-words.js";
 
 interface Watched {
   tool: string;
   line: HTMLElement;
   updatedAt: number;
-  onEnd?: (task: Task) => void;
+  onChange?: (task: Task) => void;
 }
 
 export class TaskSteps {
@@ -23,11 +23,11 @@ export class TaskSteps {
     connection.onReady(() => void this.catchUp());
   }
 
-  /** Follows a task in a step line; `onEnd` runs once, when it has ended. */
-  watch(id: string, tool: string, line: HTMLElement, onEnd?: (task: Task) => void): void {
+  /** Follows a task in a step line; `onChange` hears each new state, the last one when it has ended. */
+  watch(id: string, tool: string, line: HTMLElement, onChange?: (task: Task) => void): void {
     line.classList.add("task-step");
     line.dataset.task = id;
-    this.watched.set(id, { tool, line, updatedAt: 0, ...(onEnd ? { onEnd } : {}) });
+    this.watched.set(id, { tool, line, updatedAt: 0, ...(onChange ? { onChange } : {}) });
   }
 
   private apply(task: Task): void {
@@ -36,10 +36,10 @@ export class TaskSteps {
     watched.updatedAt = task.updatedAt;
     const detail = task.state === "failed" && task.error ? ` (${task.error.message})` : "";
     watched.line.className = `task-step ${task.state}`;
-    clear(watched.line, h("code", {}, watched.tool), ` ${TASK_STEP_WORDS[task.state]}${detail}`);
-    if (isOpen(task)) return;
-    this.watched.delete(task.id);
-    watched.onEnd?.(task);
+    watched.line.dataset.state = task.state;
+    clear(watched.line, h("code", {}, watched.tool), ` ${taskStepWords(task.state)}${detail}`);
+    if (!isOpen(task)) this.watched.delete(task.id);
+    watched.onChange?.(task);
   }
 
   private async catchUp(): Promise<void> {

@@ -3,8 +3,8 @@
  * ended (the result, or why it did not run). The states are the catalogue's (TASK_STATES).
  */
 import type { Task, TaskState } from "@ora/protocol";
-import { h } from "./dom.js";
-import { renderMarkdown } from "./markdown.js";
+import { resultView as viewByKind } from "./chat/results.js";
+import { t } from "./i18n/index.js";
 
 /** The state as a label (Tasks view). */
 export const TASK_LABELS = {
@@ -18,15 +18,18 @@ export const TASK_LABELS = {
 } as const satisfies Record<TaskState, string>;
 
 /** The state after a tool's name, as a chat step reads ("files.write denied by the owner"). */
-export const TASK_STEP_WORDS = {
-  waiting_approval: "waiting for the owner's approval — you'll be told",
-  running: "approved, running…",
-  done: "done",
-  failed: "failed",
-  denied: "denied by the owner",
-  expired: "expired: nobody approved it in time",
-  cancelled: "cancelled",
-} as const satisfies Record<TaskState, string>;
+export function taskStepWords(state: TaskState): string {
+  const words = {
+    waiting_approval: () => t("chat.task.waiting_approval"),
+    running: () => t("chat.task.running"),
+    done: () => t("chat.task.done"),
+    failed: () => t("chat.task.failed"),
+    denied: () => t("chat.task.denied"),
+    expired: () => t("chat.task.expired"),
+    cancelled: () => t("chat.task.cancelled"),
+  } satisfies Record<TaskState, () => string>;
+  return words[state]();
+}
 
 export function isOpen(task: Task): boolean {
   return task.state === "waiting_approval" || task.state === "running";
@@ -35,9 +38,12 @@ export function isOpen(task: Task): boolean {
 /** Why a task did not end as done, as a sentence; undefined while it is open or when it is done. */
 export function whyNot(task: Task): string | undefined {
   if (isOpen(task) || task.state === "done") return undefined;
-  const message = task.error?.message.trim() || TASK_STEP_WORDS[task.state];
-  const sentence = `${message[0]?.toUpperCase()}${message.slice(1)}${/[.!?]$/.test(message) ? "" : "."}`;
-  return task.state === "failed" ? `It ran but failed: ${sentence}` : sentence;
+  // The PC's words for these two are fixed (safety/tasks.ts): said here in the reader's language.
+  if (task.state === "denied") return t("chat.why.denied", { tool: task.tool });
+  if (task.state === "expired") return t("chat.why.expired", { tool: task.tool });
+  const message = task.error?.message.trim() || taskStepWords(task.state);
+  const sentence = `${message[0]?.toUpperCase()}${message.slice(1)}${/[.!?。]$/.test(message) ? "" : "."}`;
+  return task.state === "failed" ? t("chat.task.ranButFailed", { why: sentence }) : sentence;
 }
 
 /** A tool's result as text: its own words when it returned text, its JSON otherwise. */
@@ -46,9 +52,9 @@ export function resultText(result: unknown): string {
   return JSON.stringify(result, null, 2) ?? "(no result)";
 }
 
-/** The result in full, for the chat: text as Markdown (what the secretary's answers are), data as JSON. */
+/** The result in full, by its kind (chat/results.ts): text as Markdown, lists as lists, other data as JSON. */
 export function resultView(result: unknown): Node {
-  return typeof result === "string" ? renderMarkdown(result) : h("pre", { class: "result" }, resultText(result));
+  return viewByKind(result);
 }
 
 /** The first lines of a result, for a list. */

@@ -6,6 +6,7 @@ import { rules } from "./rules.js";
 import { lockdown } from "./lockdown.js";
 import { passkeys } from "./passkeys.js";
 import { errors } from "./errors.js";
+import { chat } from "./chat.js";
 
-export const en = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors };
+export const en = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat };
 export type Key = keyof typeof en;

@@ -7,5 +7,6 @@ import { rules } from "./rules.js";
 import { lockdown } from "./lockdown.js";
 import { passkeys } from "./passkeys.js";
 import { errors } from "./errors.js";
+import { chat } from "./chat.js";
 
-export const ja: Record<Key, string> = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors };
+export const ja: Record<Key, string> = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat };

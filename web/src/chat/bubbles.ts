@@ -1,0 +1,38 @@
+/**
+ * One message on screen, the same whether it came from the PC's history or was just streamed: the
+ * reader's on the right, ORA's on the left, each with its time. Who said it is for screen readers
+ * only; the side and colour say it to the eye.
+ */
+import { h } from "../dom.js";
+import { formatTime, t } from "../i18n/index.js";
+import { renderMarkdown } from "../markdown.js";
+
+/** A bubble of the reader's: their words as text, as written (line breaks kept). */
+export function yourBubble(text: string, at: number): HTMLElement {
+  return h("div", { class: "msg you" }, h("span", { class: "visually-hidden who" }, t("chat.you")), h("p", {}, text), stamp(at));
+}
+
+/** ORA's parts: the tool steps, the answer, any schedule cards. */
+export interface OraBubble {
+  element: HTMLElement;
+  steps: HTMLElement;
+  body: HTMLElement;
+  cards: HTMLElement;
+}
+
+export function oraBubble(at: number, content?: string): OraBubble {
+  const steps = h("ul", { class: "steps tool-steps" });
+  const body = h("div", { class: "body" }, content === undefined ? null : renderMarkdown(content));
+  const cards = h("div", { class: "schedule-cards" });
+  const element = h("div", { class: "msg ora" }, h("span", { class: "visually-hidden who" }, t("chat.ora")), steps, body, cards, stamp(at));
+  return { element, steps, body, cards };
+}
+
+/** A message as the PC's history keeps it. */
+export function said(role: "user" | "assistant", content: string, at: number): HTMLElement {
+  return role === "user" ? yourBubble(content, at) : oraBubble(at, content).element;
+}
+
+function stamp(at: number): HTMLElement {
+  return h("time", { class: "at", datetime: new Date(at).toISOString() }, formatTime(at));
+}
