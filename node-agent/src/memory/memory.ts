@@ -168,7 +168,7 @@ export class Memory {
    */
   private searchUnspaced(user: string, query: string, n: number, found: SearchHit[]): SearchHit[] {
     const words = query.match(/[\p{L}\p{N}\p{M}]+/gu)?.slice(0, UNSPACED_TERMS);
-    if (!words || !words.some((word) => UNSPACED.test(word))) return [];
+    if (!words?.some((word) => UNSPACED.test(word))) return [];
     const seen = new Set(found.map((hit) => hit.messageId));
     const rows = this.sql<
       unknown[],
