@@ -46,7 +46,8 @@ export function drawer(pane: HTMLElement, toggle: HTMLButtonElement, onOpen: () 
   toggle.addEventListener("click", () => (isOpen ? close() : open()));
   // On the document, so Escape closes it wherever focus went (a list drawn again, a click on the veil).
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && isOpen && !event.defaultPrevented) {
+    // A dialog opened from the drawer (a delete's confirmation) takes its own Escape.
+    if (event.key === "Escape" && isOpen && !event.defaultPrevented && !(event.target instanceof Element && event.target.closest("dialog"))) {
       event.preventDefault();
       close();
     }

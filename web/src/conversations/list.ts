@@ -66,7 +66,8 @@ export class ConversationList {
     if (this.items.length === 0) clear(this.element, h("li", { class: "empty muted" }, t("conversations.empty")));
     else clear(this.element, ...this.items.map((item) => this.row(item, item.id === current)));
     // Focus stays on the same button of the same conversation when the list is drawn again.
-    if (again?.[0] && again[1]) this.element.querySelector<HTMLElement>(`li[data-conversation="${CSS.escape(again[0])}"] button.${CSS.escape(again[1])}`)?.focus();
+    if (again?.[0] && again[1])
+      this.element.querySelector<HTMLElement>(`li[data-conversation="${CSS.escape(again[0])}"] button.${CSS.escape(again[1])}`)?.focus();
     this.options.changed();
   }
 
@@ -82,7 +83,13 @@ export class ConversationList {
     const title = titleOf(item.title);
     const opener = h(
       "button",
-      { type: "button", class: "open-conversation", "data-conversation": item.id, "aria-current": current ? "true" : undefined, onclick: () => this.options.open(item.id) },
+      {
+        type: "button",
+        class: "open-conversation",
+        "data-conversation": item.id,
+        "aria-current": current ? "true" : undefined,
+        onclick: () => this.options.open(item.id),
+      },
       h("span", { class: "title" }, title),
       h("span", { class: "when muted" }, formatRelative(item.updatedAt)),
     );
@@ -92,8 +99,28 @@ export class ConversationList {
       h(
         "span",
         { class: "actions" },
-        h("button", { type: "button", class: "icon rename", "aria-label": t("conversations.renameLabel", { title }), title: t("conversations.rename"), onclick: () => this.rename(row, item) }, icon("pencil")),
-        h("button", { type: "button", class: "icon delete", "aria-label": t("conversations.deleteLabel", { title }), title: t("conversations.delete"), onclick: () => this.confirmDelete(item) }, icon("trash")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon rename",
+            "aria-label": t("conversations.renameLabel", { title }),
+            title: t("conversations.rename"),
+            onclick: () => this.rename(row, item),
+          },
+          icon("pencil"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon delete",
+            "aria-label": t("conversations.deleteLabel", { title }),
+            title: t("conversations.delete"),
+            onclick: () => this.confirmDelete(item),
+          },
+          icon("trash"),
+        ),
       ),
     );
     return row;

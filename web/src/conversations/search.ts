@@ -22,11 +22,24 @@ export interface Search {
 }
 
 export function conversationSearch(connection: Connection, onActive: (active: boolean) => void, open: (conversation: string) => void): Search {
-  const field = h("input", { type: "search", id: "conversation-search", class: "search-field", autocomplete: "off", enterkeyhint: "search", placeholder: t("conversations.searchPlaceholder") });
+  const field = h("input", {
+    type: "search",
+    id: "conversation-search",
+    class: "search-field",
+    autocomplete: "off",
+    enterkeyhint: "search",
+    placeholder: t("conversations.searchPlaceholder"),
+  });
   const label = h("label", { for: "conversation-search", class: "visually-hidden" }, t("conversations.search"));
   const status = h("p", { class: "search-status muted", role: "status", "aria-live": "polite" });
   const results = h("ul", { class: "search-hits", hidden: true });
-  const form = h("form", { class: "conversation-search", role: "search", onsubmit: (event: Event) => (event.preventDefault(), void ask()) }, label, field, status);
+  const form = h(
+    "form",
+    { class: "conversation-search", role: "search", onsubmit: (event: Event) => (event.preventDefault(), void ask()) },
+    label,
+    field,
+    status,
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   let asked = 0;
   let active = false;
