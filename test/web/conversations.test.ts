@@ -164,6 +164,7 @@ describe("the conversations pane", () => {
   it("opens and closes the phone drawer from the keyboard, with what is behind it inert", async () => {
     await page.goto(`${relay.url}/c/${dinner}`);
     await expect.poll(() => page.locator(".msg.you p").allInnerTexts(), { timeout: 15_000 }).toEqual(["Plan dinner with Aiko on Saturday"]);
+    await screenshot(page, "conversations-phone-en-chat");
     await page.focus("button.show-conversations");
     expect(await page.getAttribute("button.show-conversations", "aria-expanded")).toBe("false");
     await page.keyboard.press("Enter");
@@ -243,6 +244,15 @@ describe("the conversations pane", () => {
       await page.emulateMedia({ colorScheme: "dark" });
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, "conversations-phone-ja-dark");
+      // An answer in an older conversation brings it to the top of the list.
+      await page.locator("#conversation-search").press("Escape");
+      await row(kyoto).locator("button.open-conversation").click();
+      await expect.poll(() => page.locator(".msg.you p").allInnerTexts()).toEqual(["Book the <b>train</b> to Kyoto for Friday"]);
+      await say("京都のホテルも探してください", "3件見つけました。");
+      await openDrawer();
+      await expect
+        .poll(() => page.locator("button.open-conversation .title").allInnerTexts())
+        .toEqual(["Kyoto trip", "来週の京都出張の新幹線を予約してください"]);
       expect(ja.errors).toEqual([]);
     } finally {
       page = owner.page;

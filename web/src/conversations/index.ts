@@ -114,6 +114,12 @@ export function mountConversations(connection: Connection, chat: ChatView): void
     if (conversation !== undefined && !list.knows(conversation)) void refresh();
   });
   connection.onPush((event) => event.event === "conversation" && void refresh());
+  // An answer that ends (its bubble stops being busy) moved its conversation to the top of the list.
+  new MutationObserver((changes) => changes.some((change) => change.oldValue === "true") && void refresh()).observe(chat.element, {
+    subtree: true,
+    attributeFilter: ["aria-busy"],
+    attributeOldValue: true,
+  });
 
   // Back and Forward move between the conversations this tab opened.
   addEventListener("popstate", () => {
