@@ -17,7 +17,7 @@ import { onLanguage, t } from "../i18n/index.js";
 import { conversationOf, conversationPath } from "../routes.js";
 import { drawer } from "./drawer.js";
 import { icon } from "./icons.js";
-import { ConversationList, titleOf } from "./list.js";
+import { ConversationList } from "./list.js";
 import { conversationSearch } from "./search.js";
 
 /** Puts the conversations pane into the chat's section, and its button into the chat's header row. */
@@ -148,5 +148,3 @@ export function mountConversations(connection: Connection, chat: ChatView): void
   showTitle();
   clear(list.element, h("li", { class: "empty muted" }, t("conversations.loading")));
 }
-
-export { titleOf };
