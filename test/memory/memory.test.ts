@@ -179,3 +179,15 @@ describe("memory", () => {
     expect(memory.history(OWNER, id, 5)).toHaveLength(5);
   });
 });
+
+describe("memory rename", () => {
+  it("renames only this user's conversation, on one line and within the title bound", () => {
+    const { memory } = tempMemory();
+    const id = memory.startConversation(OWNER, "first words");
+    expect(memory.rename(OWNER, id, " Trip\t to\nKyoto ")).toMatchObject({ id, title: "Trip to Kyoto", user: OWNER });
+    expect(memory.rename(OWNER, id, "x".repeat(500)).title).toHaveLength(MEMORY_LIMITS.titleChars);
+    expect(() => memory.rename(GUEST, id, "mine")).toThrow(expect.objectContaining({ code: "not_found" }));
+    expect(() => memory.rename(OWNER, id, " \n ")).toThrow(expect.objectContaining({ code: "bad_input" }));
+    expect(memory.conversations(OWNER)[0]!.title).toBe("x".repeat(MEMORY_LIMITS.titleChars));
+  });
+});

@@ -8,6 +8,7 @@
 import type { Role, Task } from "@ora/protocol";
 import { approvalsView } from "./approvals-view.js";
 import { chatView } from "./chat-view.js";
+import { mountConversations } from "./conversations/index.js";
 import { Connection, type ConnectionState } from "./connection.js";
 import { devicesView } from "./devices-view.js";
 import { lockdownView } from "./lockdown-view.js";
@@ -60,6 +61,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   const lockdown = lockdownView(connection);
   const chat = chatView(connection);
   chat.element.prepend(tools);
+  mountConversations(connection, chat);
 
   function addTab(tab: Tab, label: string, panel: HTMLElement, extra?: HTMLElement): void {
     const button = h("button", { type: "button", role: "tab", id: `tab-${tab}`, "aria-controls": `panel-${tab}`, onclick: () => show(tab) }, label, extra);

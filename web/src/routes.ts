@@ -31,3 +31,15 @@ export function linkTo(tab: Tab, item: string): string {
   const hash = `#${tab}/${item}`;
   return routeOf(hash) ? hash : `#${tab}`;
 }
+
+/**
+ * A conversation's own address, `/c/<id>` (a path, so it survives a reload: the relay serves
+ * index.html for every path that is not a file). The chat's tab is the one with no hash.
+ */
+export function conversationOf(pathname: string): string | undefined {
+  return /^\/c\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname)?.[1];
+}
+
+export function conversationPath(conversation: string | undefined): string {
+  return conversation !== undefined && conversationOf(`/c/${conversation}`) ? `/c/${conversation}` : "/";
+}

@@ -150,7 +150,65 @@ export class Memory {
          WHERE memory_messages_fts MATCH @match AND m.user = @user AND c.user = @user
          ORDER BY f.rank, m.id DESC LIMIT @n`,
     ).all({ match, user, n });
-    return rows.map((r) => ({ conversation: r.conversation, title: r.title, messageId: r.id, role: r.role, snippet: r.snippet, createdAt: r.created_at }));
+    const hits = rows.map((r) => ({
+      conversation: r.conversation,
+      title: r.title,
+      messageId: r.id,
+      role: r.role,
+      snippet: r.snippet,
+      createdAt: r.created_at,
+    }));
+    return hits.length < n ? [...hits, ...this.searchUnspaced(user, String(query).slice(0, L.queryChars), n - hits.length, hits)] : hits;
+  }
+
+  /**
+   * Japanese and Chinese are written without spaces, so FTS5's unicode61 tokenizer takes a whole
+   * sentence for one word and "会議" never matches "明日の会議は10時". Such words are looked up as
+   * substrings instead (all of them must appear), newest first, after the full-text hits.
+   */
+  private searchUnspaced(user: string, query: string, n: number, found: SearchHit[]): SearchHit[] {
+    const words = query.match(/[\p{L}\p{N}\p{M}]+/gu)?.slice(0, UNSPACED_TERMS);
+    if (!words?.some((word) => UNSPACED.test(word))) return [];
+    const seen = new Set(found.map((hit) => hit.messageId));
+    const rows = this.sql<
+      unknown[],
+      { id: number; conversation: string; title: string | null; role: StoredMessage["role"]; content: string; created_at: number }
+    >(
+      `SELECT m.id, m.conversation, c.title, m.role, m.content, m.created_at
+         FROM memory_messages m JOIN memory_conversations c ON c.id = m.conversation
+         WHERE m.user = ? AND c.user = ? ${words.map(() => "AND instr(m.content, ?) > 0").join(" ")}
+         ORDER BY m.id DESC LIMIT ?`,
+    ).all(user, user, ...words, n + seen.size);
+    return rows
+      .filter((r) => !seen.has(r.id))
+      .slice(0, n)
+      .map((r) => ({
+        conversation: r.conversation,
+        title: r.title,
+        messageId: r.id,
+        role: r.role,
+        snippet: marked(r.content, words),
+        createdAt: r.created_at,
+      }));
+  }
+
+  /**
+   * Gives one of this user's conversations a title of their own (it replaces the first words the
+   * title was made from); not_found when it is not this user's. Renaming is not activity: the
+   * conversation keeps its place in the list.
+   */
+  rename(user: string, conversation: string, title: string): ConversationSummary {
+    checkUser(user);
+    if (typeof conversation !== "string") throw new MemoryError("bad_input", "the conversation id must be text");
+    const clean = typeof title === "string" ? clip(oneLine(title), L.titleChars) : "";
+    if (clean === "") throw new MemoryError("bad_input", "the title must have some words");
+    return this.db.transaction(() => {
+      if (this.sql("UPDATE memory_conversations SET title = ? WHERE id = ? AND user = ?").run(clean, conversation, user).changes === 0) throw notFound();
+      const row = this.sql<[string, string], ConversationRow>(
+        "SELECT c.*, (SELECT count(*) FROM memory_messages m WHERE m.conversation = c.id) AS messages FROM memory_conversations c WHERE c.id = ? AND c.user = ?",
+      ).get(conversation, user)!;
+      return toSummary(row);
+    })();
   }
 
   /** Deletes one conversation, or all of this user's; returns how many conversations went. */
@@ -184,6 +242,20 @@ function optionalLabel(field: string, value: string | undefined): string | null 
   if (typeof value !== "string" || value.length > L.labelChars)
     throw new MemoryError("bad_input", `${field} must be text of at most ${L.labelChars} characters`);
   return value;
+}
+
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const UNSPACED_TERMS = 8;
+const SNIPPET_CHARS = 48;
+
+/** A short excerpt around the first of `words` in `content`, each occurrence in [brackets], like FTS5's snippet(). */
+function marked(content: string, words: string[]): string {
+  const flat = oneLine(content);
+  const first = Math.min(...words.map((word) => flat.indexOf(word)).filter((at) => at >= 0));
+  const start = Number.isFinite(first) ? Math.max(0, first - SNIPPET_CHARS / 3) : 0;
+  const excerpt = flat.slice(start, start + SNIPPET_CHARS);
+  const pattern = new RegExp(words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return `${start > 0 ? "…" : ""}${excerpt.replace(pattern, "[$&]")}${start + SNIPPET_CHARS < flat.length ? "…" : ""}`;
 }
 
 const notFound = () => new MemoryError("not_found", "no such conversation");

@@ -7,6 +7,7 @@ import { lockdown } from "./lockdown.js";
 import { passkeys } from "./passkeys.js";
 import { errors } from "./errors.js";
 import { chat } from "./chat.js";
+import { conversations } from "./conversations.js";
 
-export const en = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat };
+export const en = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat, ...conversations };
 export type Key = keyof typeof en;

@@ -8,5 +8,6 @@ import { lockdown } from "./lockdown.js";
 import { passkeys } from "./passkeys.js";
 import { errors } from "./errors.js";
 import { chat } from "./chat.js";
+import { conversations } from "./conversations.js";
 
-export const ja: Record<Key, string> = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat };
+export const ja: Record<Key, string> = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat, ...conversations };

@@ -1,0 +1,26 @@
+import type { conversations as en } from "../en/conversations.js";
+
+export const conversations = {
+  "conversations.heading": "会話",
+  "conversations.show": "会話一覧を表示",
+  "conversations.close": "会話一覧を閉じる",
+  "conversations.new": "新しい会話",
+  "conversations.untitled": "新しい会話",
+  "conversations.loading": "読み込み中…",
+  "conversations.empty": "まだ会話はありません。メッセージを送ると始まります。",
+  "conversations.rename": "名前を変更",
+  "conversations.renameLabel": "「{title}」の名前を変更",
+  "conversations.renameField": "新しい名前",
+  "conversations.delete": "削除",
+  "conversations.deleteLabel": "「{title}」を削除",
+  "conversations.confirmTitle": "この会話を削除しますか？",
+  "conversations.confirmBody": "「{title}」とそのメッセージをすべてPCから削除します。元に戻すことはできません。",
+  "conversations.confirmDelete": "削除する",
+  "conversations.cancel": "キャンセル",
+  "conversations.search": "会話を検索",
+  "conversations.searchPlaceholder": "会話を検索",
+  "conversations.hits.one": "{count}件見つかりました",
+  "conversations.hits.other": "{count}件見つかりました",
+  "conversations.noHits": "「{query}」に一致する会話はありません。",
+  "conversations.missing": "この会話はPCにありません。削除された可能性があります。",
+} satisfies Record<keyof typeof en, string>;
