@@ -66,10 +66,11 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
       asked.add(id);
       void devices.refresh();
     }
-    return id === saved.device ? `${devices.nameOf(id)} (${t("app.requester.self")})` : devices.nameOf(id);
+    return devices.nameOf(id);
   };
   const inbox = approvalsView(connection, {
     deviceName,
+    thisDevice: saved.device,
     onCount: (count) => {
       badge.hidden = count === 0;
       badge.textContent = String(count);

@@ -28,7 +28,10 @@ export interface Inbox {
   render(): void;
 }
 
-export function approvalsView(connection: Connection, options: { deviceName: (id: string) => string; onCount: (count: number) => void }): Inbox {
+export function approvalsView(
+  connection: Connection,
+  options: { deviceName: (id: string) => string; thisDevice: string; onCount: (count: number) => void },
+): Inbox {
   const list = h("div", { class: "approvals" });
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   // The last decision stays readable here: its card leaves the list at once (the PC's push says so too).
@@ -114,6 +117,8 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
           "dd",
           { class: "requester" },
           h("strong", {}, options.deviceName(approval.requester.device)),
+          approval.requester.device === options.thisDevice && " ",
+          approval.requester.device === options.thisDevice && h("span", { class: "this-device" }, t("app.thisDevice")),
           ` (${t(approval.requester.via === "discord" ? "approvals.viaDiscord" : "approvals.viaDevice", { role: roleWord(approval.requester.role) })})`,
         ),
         h("dt", {}, t("approvals.origin")),

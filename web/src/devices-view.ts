@@ -79,12 +79,15 @@ export function devicesView(connection: Connection, options: { backToSettings: (
       h(
         "p",
         { class: "device-meta muted" },
-        `${roleWord(row.role)} · ${row.state === "active" ? seen : t(STATE_WORDS[row.state])}`,
+        h("span", {}, roleWord(row.role)),
+        " · ",
+        h("span", {}, row.state === "active" ? seen : t(STATE_WORDS[row.state])),
+        row.pairedAt !== null && " · ",
         row.pairedAt !== null &&
           h(
             "span",
             { title: formatDateTime(Date.parse(row.pairedAt)) },
-            ` · ${t("devices.pairedAt", { when: formatDateTime(Date.parse(row.pairedAt), { hour: undefined, minute: undefined }) })}`,
+            t("devices.pairedAt", { when: formatDateTime(Date.parse(row.pairedAt), { hour: undefined, minute: undefined }) }),
           ),
       ),
       idChip(row.id, t("devices.id")),
