@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { axeViolations } from "./axe.js";
-import { launchChromium, offerPairing, phone, screenshot, type TestPage } from "./browser.js";
+import { launchChromium, offerPairing, phone, type TestPage } from "./browser.js";
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -37,9 +37,8 @@ describe("the app's frame, pairing, settings, devices and approvals", () => {
     ] as const) {
       await p.setViewportSize(viewport);
       await p.evaluate(() => window.scrollTo(0, 0));
-      // A phone's shot is its screen (a full-page one would draw the fixed tab bar mid-page).
-      if (size === "phone") await p.screenshot({ path: `test-results/web/shell-${name}-${size}.png` });
-      else await screenshot(p, `shell-${name}-${size}`);
+      // What the screen shows: a full-page shot would draw the fixed tab bar and the sticky composer mid-page.
+      await p.screenshot({ path: `test-results/web/shell-${name}-${size}.png` });
     }
   };
   const open = async (tab: string) => {
@@ -87,6 +86,8 @@ describe("the app's frame, pairing, settings, devices and approvals", () => {
     expect(await ja.page.getAttribute("html", "lang")).toBe("ja");
     await axeInBothThemes(ja.page);
     await shots(ja.page, "ja-pair");
+    await ja.page.emulateMedia({ colorScheme: "dark" });
+    await shots(ja.page, "ja-pair-dark");
   });
 
   it("pairs with the keyboard alone: Tab to the code, Tab past the name, Enter", async () => {
@@ -193,9 +194,14 @@ describe("the app's frame, pairing, settings, devices and approvals", () => {
     expect(await page.locator(".about-card .about-pc").innerText()).toBe(hostname().slice(0, 64) || "PC");
   });
 
-  it("renames this device from Settings, and the name stays after a reload", async () => {
+  it("renames this device from Settings (Escape cancels), and the name stays after a reload", async () => {
     await open("settings");
+    // Escape closes the form and gives the focus back to the button that opened it.
     await page.click("button.rename-self");
+    await page.keyboard.press("Escape");
+    expect(await page.locator(".this-device-card form").count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.className)).toContain("rename-self");
+    await page.keyboard.press("Enter");
     await page.fill(".this-device-card .new-name", "Kitchen phone");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator(".device-own-name").innerText()).toBe("Kitchen phone");

@@ -212,7 +212,11 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
         { class: "card revoked" },
         h("h2", {}, t("app.revoked.title")),
         h("p", {}, t("app.revoked.body")),
-        h("button", { type: "button", class: "primary", onclick: async () => (await forgetDevice(), onUnpaired()) }, t("app.revoked.pairAgain")),
+        h(
+          "button",
+          { type: "button", class: "primary", onclick: async () => (await forgetDevice(), stopRedrawing(), onUnpaired()) },
+          t("app.revoked.pairAgain"),
+        ),
       ),
     );
     nav.replaceChildren();
@@ -238,7 +242,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     tasks.render();
     if (role !== undefined) void Promise.allSettled([reminders.refresh(), lockdown.refresh(), settings.refresh()]);
   }
-  onLanguage(redraw);
+  const stopRedrawing = onLanguage(redraw);
 
   root.className = "frame";
   clear(

@@ -45,11 +45,11 @@ export function approvalsView(
   async function refresh(): Promise<void> {
     try {
       approvals = (await connection.request("approvals.list")).approvals;
-      loaded = true;
       status.textContent = "";
     } catch (error) {
       status.textContent = explain(error);
     }
+    loaded = true;
     render();
     await rules.refresh();
   }

@@ -107,13 +107,22 @@ export function settingsView(connection: Connection, saved: SavedDevice, options
       drawDevice();
       device.querySelector<HTMLInputElement>(".new-name")?.select();
     };
+    const stopRenaming = () => {
+      renaming = false;
+      drawDevice();
+      device.querySelector<HTMLButtonElement>(".rename-self")?.focus();
+    };
     const name = renaming
       ? h(
           "form",
-          { class: "rename-form", onsubmit: (event: Event) => (event.preventDefault(), void rename(input.value)) },
+          {
+            class: "rename-form",
+            onsubmit: (event: Event) => (event.preventDefault(), void rename(input.value)),
+            onkeydown: (event: Event) => (event as KeyboardEvent).key === "Escape" && stopRenaming(),
+          },
           input,
           h("button", { type: "submit", class: "primary" }, t("settings.device.save")),
-          h("button", { type: "button", onclick: () => ((renaming = false), drawDevice()) }, t("settings.device.cancel")),
+          h("button", { type: "button", onclick: stopRenaming }, t("settings.device.cancel")),
         )
       : h(
           "span",
