@@ -121,13 +121,15 @@ describe("the app's frame, pairing, settings, devices and approvals", () => {
     const tabs = page.locator(".tabbar [role=tab]:visible .tab-label");
     expect(await tabs.allInnerTexts()).toEqual(["Chat", "Tasks", "Reminders", "Approvals", "Settings"]);
     expect(await page.locator(".tools").count()).toBe(0);
-    for (let i = 0; i < 12; i++) {
+    // Without a model each answer is the long list of what works: a few make a page several screens long.
+    for (let i = 0; i < 5; i++) {
       await page.fill("#message", `Hello number ${i}`);
       await page.keyboard.press("Enter");
-      await page.locator(".msg.ora").nth(i).waitFor();
+      await page.locator(".msg.ora").nth(i).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.locator(".msg.ora[aria-busy]").count(), { timeout: 15_000 }).toBe(0);
     }
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeGreaterThan(PHONE.height * 1.5);
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeGreaterThan(PHONE.height * 3);
     const bar = (await page.locator(".tabbar").boundingBox())!;
     expect(Math.round(bar.y + bar.height)).toBe(PHONE.height);
     expect(bar.width).toBe(PHONE.width);

@@ -34,7 +34,7 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
     spellcheck: "false",
     required: true,
   });
-  const codeLabel = () => h("label", { for: "code" }, t("pair.codeLabel"));
+  const codeLabel = () => h("label", { for: "code" }, ...withCommand(t("pair.codeLabel", { command: MARK })));
   const button = h("button", { type: "submit", class: "primary" }, t("pair.submit"));
   let preset: PairingCode | undefined;
   let presetError: unknown;
@@ -72,7 +72,13 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
     "section",
     { class: "pair-intro", "aria-labelledby": "pair-how" },
     h("h2", { id: "pair-how" }, t("pair.how")),
-    h("ol", { class: "steps" }, h("li", {}, t("pair.step.code")), h("li", {}, t("pair.step.digits")), h("li", {}, t("pair.step.confirm"))),
+    h(
+      "ol",
+      { class: "steps" },
+      h("li", {}, ...withCommand(t("pair.step.code", { command: MARK }))),
+      h("li", {}, t("pair.step.digits")),
+      h("li", {}, t("pair.step.confirm")),
+    ),
     h("p", { class: "muted private" }, t("pair.private")),
     h("p", { class: "muted relay-line" }, `${t("pair.relay")}: `, h("span", { class: "relay" }, new URL(relay).host)),
   );
@@ -143,6 +149,14 @@ export function pairView(root: HTMLElement, options: { link: string | undefined;
       button.disabled = false;
     }
   }
+}
+
+/** Stands for the command in a sentence, so the sentence can show it as code (it never occurs in a catalogue). */
+const MARK = "\u0000";
+
+/** A sentence with the pairing command in it, the command as code that does not break across lines. */
+function withCommand(sentence: string): (string | HTMLElement)[] {
+  return sentence.split(MARK).flatMap((part, i) => (i === 0 ? [part] : [h("code", { class: "command" }, "ora-agent pair"), part]));
 }
 
 /** "Chrome on Android" / "AndroidのChrome": what a person would call this browser in a device list. */
