@@ -47,6 +47,7 @@ function sources(dir) {
 
 const app = await build({
   plugins: [zodMembers],
+  define: { CLIENT_VERSION: JSON.stringify(JSON.parse(readFileSync(join(web, "../node-agent/package.json"), "utf8")).version) },
   entryPoints: { app: join(web, "src/main.ts"), style: join(web, "src/style.css") },
   outdir: dist,
   entryNames: "[name]-[hash]",

@@ -1,9 +1,13 @@
 /**
- * The paired app: connection state at the top, then the tabs this device's role may use. Everyone
- * has the chat, their tasks, their reminders and the settings; approvals are for owners and sub-admins, the device
- * list for owners. The role comes from the PC itself (whoami), not from the relay. The address's
- * hash names the tab (routes.ts): notifications open `#approvals` and `#tasks/<id>`, the chat's
- * reminder cards `#reminders/<id>`.
+ * The paired app: the PC's name and whether it can be reached at the top, then the tabs this
+ * device's role may use. Everyone has the chat, their tasks, their reminders and the settings;
+ * approvals are for owners and sub-admins, the device list for owners. The role comes from the PC
+ * itself (whoami), not from the relay. The address's hash names the tab (routes.ts): notifications
+ * open `#approvals` and `#tasks/<id>`, the chat's reminder cards `#reminders/<id>`.
+ *
+ * On a phone the tabs are a bar at the bottom, in reach of a thumb, with at most five entries: the
+ * device list is then reached from Settings (styles/base.css hides its tab there). On a wider
+ * screen they are a column on the left, the device list included.
  */
 import type { Role, Task } from "@ora/protocol";
 import { approvalsView } from "./approvals-view.js";
@@ -11,60 +15,91 @@ import { chatView } from "./chat-view.js";
 import { mountConversations } from "./conversations/index.js";
 import { Connection, type ConnectionState } from "./connection.js";
 import { devicesView } from "./devices-view.js";
+import { append, clear, duration, h, icon } from "./dom.js";
+import { type Key, onLanguage, t } from "./i18n/index.js";
 import { lockdownView } from "./lockdown-view.js";
-import { append, clear, duration, h } from "./dom.js";
 import { openedHash } from "./notification.js";
 import { remindersView } from "./reminders-view.js";
 import { type Route, routeOf, type Tab } from "./routes.js";
 import { settingsView } from "./settings-view.js";
 import { forgetDevice, type SavedDevice } from "./store.js";
 import { tasksView } from "./tasks-view.js";
-import { t } from "./i18n/index.js";
+
+const TAB_LABELS: Record<Tab, Key> = {
+  chat: "app.tab.chat",
+  tasks: "app.tab.tasks",
+  reminders: "app.tab.reminders",
+  approvals: "app.tab.approvals",
+  devices: "app.tab.devices",
+  settings: "app.tab.settings",
+};
+
+export interface PcInfo {
+  name: string;
+  version: string;
+}
 
 export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () => void): void {
   const connection = new Connection(saved);
-  const state = h("span", { class: "state", role: "status", "aria-live": "polite" });
-  const retry = h("button", { type: "button", class: "link", hidden: true, onclick: () => connection.retryNow() }, "Retry now");
-  const badge = h("span", { class: "badge", hidden: true, "aria-label": "approvals waiting" });
+  const remembered = `ora.pc.${saved.node}`;
+  let pc: PcInfo | undefined = recall(remembered);
+  let connectionState: ConnectionState = connection.state;
+  let revoked = false;
+
+  const pcName = h("h1", { class: "pc-name" });
+  const stateWord = h("span", { class: "state-word" });
+  const state = h("span", { class: "state", role: "status", "aria-live": "polite" }, h("span", { class: "dot", "aria-hidden": "true" }), stateWord);
+  const retry = h("button", { type: "button", class: "link retry", hidden: true, onclick: () => connection.retryNow() });
+  const badge = h("span", { class: "badge", hidden: true });
   const tabs = new Map<Tab, HTMLButtonElement>();
   const panels = new Map<Tab, HTMLElement>();
-  const nav = h("nav", { role: "tablist", "aria-label": "Sections" });
+  const nav = h("nav", { class: "tabbar", role: "tablist" });
   const main = h("main", {});
   let role: Role | undefined;
-  const tools = h("details", { class: "tools" }, h("summary", {}, "Tools you may use"), h("p", { class: "muted" }, "Loading…"));
 
-  const devices = devicesView(connection);
+  const devices = devicesView(connection, { backToSettings: () => show("settings") });
   // A device paired after the list was loaded is named once the list is loaded again.
   const asked = new Set<string>();
   const deviceName = (id: string) => {
     // Requests from the PC's Discord channel carry the Discord user's id, not a paired device's.
-    if (id.startsWith("discord:")) return `Discord user ${id.slice("discord:".length)}`;
+    if (id.startsWith("discord:")) return t("app.requester.discord", { id: id.slice("discord:".length) });
     if (role === "owner" && !devices.knows(id) && !asked.has(id)) {
       asked.add(id);
       void devices.refresh();
     }
-    return id === saved.device ? `${devices.nameOf(id)} (this device)` : devices.nameOf(id);
+    return devices.nameOf(id);
   };
   const inbox = approvalsView(connection, {
     deviceName,
+    thisDevice: saved.device,
     onCount: (count) => {
       badge.hidden = count === 0;
       badge.textContent = String(count);
+      badge.setAttribute("aria-label", t("app.badge", { count }));
     },
   });
   const requesterName = (task: Task) =>
-    task.requester.via === "local" ? "the PC's command line" : task.requester.device === saved.device ? "this device" : deviceName(task.requester.device);
+    task.requester.via === "local"
+      ? t("app.requester.local")
+      : task.requester.device === saved.device
+        ? t("app.requester.self")
+        : deviceName(task.requester.device);
   const tasks = tasksView(connection, { requesterName, decides: () => role !== "guest", openApprovals: () => show("approvals") });
   devices.onChange(() => (inbox.render(), tasks.render()));
   const reminders = remindersView(connection);
-  const settings = settingsView(connection, saved);
+  const settings = settingsView(connection, saved, { openDevices: () => show("devices") });
   const lockdown = lockdownView(connection);
   const chat = chatView(connection);
-  chat.element.prepend(tools);
   mountConversations(connection, chat);
 
-  function addTab(tab: Tab, label: string, panel: HTMLElement, extra?: HTMLElement): void {
-    const button = h("button", { type: "button", role: "tab", id: `tab-${tab}`, "aria-controls": `panel-${tab}`, onclick: () => show(tab) }, label, extra);
+  function addTab(tab: Tab, panel: HTMLElement, extra?: HTMLElement): void {
+    const button = h(
+      "button",
+      { type: "button", role: "tab", id: `tab-${tab}`, class: `tab tab-${tab}`, "aria-controls": `panel-${tab}`, onclick: () => show(tab) },
+      icon(tab),
+      h("span", { class: "tab-label" }, t(TAB_LABELS[tab])),
+      extra,
+    );
     panel.id = `panel-${tab}`;
     panel.setAttribute("role", "tabpanel");
     panel.setAttribute("aria-labelledby", button.id);
@@ -77,12 +112,26 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   function show(tab: Tab): void {
     for (const [name, button] of tabs) {
       button.setAttribute("aria-selected", String(name === tab));
+      // Only the selected tab is in the Tab order; the arrow keys move between tabs (ARIA tabs pattern).
+      button.tabIndex = name === tab ? 0 : -1;
       panels.get(name)!.hidden = name !== tab;
     }
-    tabs.get(tab)?.scrollIntoView({ block: "nearest", inline: "nearest" });
     // The address says where the person is, so a reload comes back here (replaceState: no hashchange).
     history.replaceState(null, "", tab === "chat" ? location.pathname : `#${tab}`);
   }
+
+  // Left/Right (and Up/Down in the side column) move between tabs, Home/End to the first and last.
+  nav.addEventListener("keydown", (event) => {
+    const order = [...tabs.values()].filter((button) => button.offsetParent !== null);
+    const at = order.indexOf(document.activeElement as HTMLButtonElement);
+    if (at < 0) return;
+    const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: order.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = order[(next + order.length) % order.length]!;
+    target.focus();
+    target.click();
+  });
 
   /** Opens a route: its tab when this role has it (a guest's "approvals" becomes its tasks), and the item it names. */
   function open(route: Route): void {
@@ -101,13 +150,14 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     main.replaceChildren();
     tabs.clear();
     panels.clear();
-    addTab("chat", "Chat", chat.element);
-    addTab("tasks", "Tasks", tasks.element);
-    addTab("reminders", "Reminders", reminders.element);
-    if (next !== "guest") addTab("approvals", "Approvals", inbox.element, badge);
-    if (next === "owner") addTab("devices", "Devices", devices.element);
-    addTab("settings", "Settings", settings.element);
-    if (next === "owner") settings.element.append(lockdown.card);
+    addTab("chat", chat.element);
+    addTab("tasks", tasks.element);
+    addTab("reminders", reminders.element);
+    if (next !== "guest") addTab("approvals", inbox.element, badge);
+    if (next === "owner") addTab("devices", devices.element);
+    addTab("settings", settings.element);
+    settings.setRole(next);
+    if (next === "owner") settings.addCard(lockdown.card);
     else lockdown.card.remove();
     open(routeOf(location.hash) ?? { tab: selected ?? "chat" });
   }
@@ -127,6 +177,7 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   // While waiting to reconnect, the line counts down to the next attempt.
   let countdown: ReturnType<typeof setInterval> | undefined;
   connection.onState((s) => {
+    connectionState = s;
     describe(state, s, saved);
     clearInterval(countdown);
     if (s.phase === "waiting") countdown = setInterval(() => describe(state, s, saved), 1000);
@@ -136,13 +187,13 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   connection.onReady(async () => {
     try {
       const who = await connection.request("whoami");
+      if (who.pc) {
+        pc = who.pc;
+        remember(remembered, who.pc);
+        drawPcName();
+        settings.setPc(who.pc);
+      }
       setRole(who.role);
-      const list = (await connection.request("tools.list")).tools;
-      clear(
-        tools,
-        h("summary", {}, `Tools you may use (${list.length})`),
-        h("ul", {}, ...list.map((t) => h("li", {}, h("code", {}, t.name), ` ${t.risk}${t.needsApproval ? ", needs approval" : ""}: ${t.description}`))),
-      );
       if (who.role === "owner") await devices.refresh();
       if (who.role !== "guest") await inbox.refresh();
       await tasks.refresh();
@@ -155,37 +206,95 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   });
 
   function showRevoked(): void {
+    revoked = true;
     clear(
       main,
       h(
         "section",
         { class: "card revoked" },
-        h("h2", {}, "This device no longer has access"),
-        h("p", {}, "It was removed from your PC's devices (or its access expired). To use it again, pair it anew."),
-        h("button", { type: "button", class: "primary", onclick: async () => (await forgetDevice(), onUnpaired()) }, "Pair again"),
+        h("h2", {}, t("app.revoked.title")),
+        h("p", {}, t("app.revoked.body")),
+        h(
+          "button",
+          { type: "button", class: "primary", onclick: async () => (await forgetDevice(), stopRedrawing(), onUnpaired()) },
+          t("app.revoked.pairAgain"),
+        ),
       ),
     );
     nav.replaceChildren();
   }
 
+  function drawPcName(): void {
+    pcName.textContent = pc?.name ?? t("app.name");
+    document.title = pc ? `${pc.name} · ${t("app.name")}` : t("app.name");
+  }
+
+  /** The frame's own words again, then each view's, in the language just chosen. */
+  function redraw(): void {
+    drawPcName();
+    describe(state, connectionState, saved);
+    retry.textContent = t("app.retry");
+    nav.setAttribute("aria-label", t("app.tabs"));
+    for (const [tab, button] of tabs) button.querySelector(".tab-label")!.textContent = t(TAB_LABELS[tab]);
+    badge.setAttribute("aria-label", t("app.badge", { count: Number(badge.textContent) }));
+    if (revoked) return showRevoked();
+    settings.render();
+    devices.render();
+    inbox.render();
+    tasks.render();
+    if (role !== undefined) void Promise.allSettled([reminders.refresh(), lockdown.refresh(), settings.refresh()]);
+  }
+  const stopRedrawing = onLanguage(redraw);
+
+  root.className = "frame";
   clear(
     root,
-    h("header", { class: "top" }, h("h1", {}, t("app.name")), h("span", { class: "who muted" }, saved.name), state, retry),
+    h("header", { class: "top" }, h("img", { src: "/icon.svg", alt: "", class: "brand", width: 28, height: 28 }), pcName, state, retry),
     lockdown.banner,
     nav,
     main,
   );
+  redraw();
+  if (pc) settings.setPc(pc);
   setRole(saved.role);
   void settings.refresh();
   connection.start();
 }
 
-/** The connection line: whether the relay and, through it, the PC can be reached. */
+/** The connection in a word beside a dot, with the whole sentence for a pointer's hover. */
 function describe(element: HTMLElement, state: ConnectionState, saved: SavedDevice): void {
-  element.className = `state ${state.phase === "connected" ? (state.pcOnline ? "online" : "pc-offline") : state.phase}`;
-  if (state.phase === "connected") element.textContent = state.pcOnline ? "PC online" : "PC offline: it will answer once it is back";
-  else if (state.phase === "connecting") element.textContent = `Connecting to ${new URL(saved.relay).host}…`;
-  else if (state.phase === "waiting")
-    element.textContent = `Relay unreachable; trying again in ${duration(Math.max(0, (state.retryAt ?? Date.now()) - Date.now()))}`;
-  else element.textContent = "Access ended";
+  const phase = state.phase === "connected" ? (state.pcOnline ? "online" : "pc-offline") : state.phase;
+  element.className = `state ${phase}`;
+  const left = duration(Math.max(0, (state.retryAt ?? Date.now()) - Date.now()));
+  const [word, sentence] =
+    phase === "online"
+      ? [t("app.state.online"), t("app.state.online")]
+      : phase === "pc-offline"
+        ? [t("app.state.pcOffline"), t("app.state.pcOfflineLong")]
+        : phase === "connecting"
+          ? [t("app.state.connecting"), t("app.state.connectingLong", { relay: new URL(saved.relay).host })]
+          : phase === "waiting"
+            ? [t("app.state.waiting", { time: left }), t("app.state.waitingLong", { time: left })]
+            : [t("app.state.revoked"), t("app.state.revoked")];
+  element.querySelector(".state-word")!.textContent = word;
+  element.title = sentence;
+}
+
+function recall(key: string): PcInfo | undefined {
+  try {
+    const value = JSON.parse(localStorage.getItem(key) ?? "null") as unknown;
+    if (value && typeof value === "object" && "name" in value && "version" in value && typeof value.name === "string" && typeof value.version === "string")
+      return { name: value.name, version: value.version };
+  } catch {
+    // Nothing remembered, or storage refused: the name comes with the first whoami.
+  }
+  return undefined;
+}
+
+function remember(key: string, pc: PcInfo): void {
+  try {
+    localStorage.setItem(key, JSON.stringify({ name: pc.name, version: pc.version }));
+  } catch {
+    // Storage refused: the header waits for whoami next time.
+  }
 }

@@ -7,11 +7,18 @@
  */
 import type { ApprovalView } from "@ora/protocol";
 import type { Connection } from "./connection.js";
-import { append, clear, duration, h } from "./dom.js";
+import { clear, duration, h } from "./dom.js";
 import { explain } from "./errors.js";
 import { type AlwaysChoice, alwaysAllow } from "./always-allow.js";
 import { atThePc, confirmWithPasskey, passkeyWords } from "./passkey.js";
+import { formatDateTime, type Key, t } from "./i18n/index.js";
+import { roleWord } from "./roles.js";
 import { rulesSection } from "./rules-view.js";
+
+const RISK_WORDS: Record<ApprovalView["risk"], Key> = {
+  HIGH: "approvals.risk.HIGH",
+  CRITICAL: "approvals.risk.CRITICAL",
+};
 
 export interface Inbox {
   element: HTMLElement;
@@ -21,14 +28,19 @@ export interface Inbox {
   render(): void;
 }
 
-export function approvalsView(connection: Connection, options: { deviceName: (id: string) => string; onCount: (count: number) => void }): Inbox {
+export function approvalsView(
+  connection: Connection,
+  options: { deviceName: (id: string) => string; thisDevice: string; onCount: (count: number) => void },
+): Inbox {
   const list = h("div", { class: "approvals" });
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   // The last decision stays readable here: its card leaves the list at once (the PC's push says so too).
   const notice = h("p", { class: "notice", role: "status", "aria-live": "polite" });
   const rules = rulesSection(connection, options.deviceName);
-  const element = h("section", { class: "inbox", "aria-label": "Approvals" }, h("h2", {}, "Waiting for your decision"), notice, status, list, rules.element);
+  const heading = h("h2", {});
+  const element = h("section", { class: "inbox" }, heading, notice, status, list, rules.element);
   let approvals: ApprovalView[] = [];
+  let loaded = false;
 
   async function refresh(): Promise<void> {
     try {
@@ -37,14 +49,18 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     } catch (error) {
       status.textContent = explain(error);
     }
+    loaded = true;
     render();
     await rules.refresh();
   }
 
   function render(): void {
+    heading.textContent = t("approvals.title");
+    element.setAttribute("aria-label", t("app.tab.approvals"));
     approvals = approvals.filter((a) => a.expiresAt > Date.now());
     options.onCount(approvals.length);
-    if (approvals.length === 0) return clear(list, h("p", { class: "empty" }, "Nothing is waiting for you."));
+    if (!loaded) return clear(list, h("p", { class: "empty" }, t("app.loading")));
+    if (approvals.length === 0) return clear(list, h("p", { class: "empty" }, t("approvals.empty")));
     clear(list, ...approvals.map(card));
   }
 
@@ -56,7 +72,7 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
       const buttons = [...item.querySelectorAll("button")];
       for (const b of buttons) b.disabled = true;
       try {
-        if (verdict === "approve" && passkey) message.textContent = "Confirm with your fingerprint, face or screen lock…";
+        if (verdict === "approve" && passkey) message.textContent = t("approvals.confirming");
         const assertion = verdict === "approve" && passkey ? await confirmWithPasskey(connection, { purpose: "approve", approval: approval.id }) : undefined;
         const { status: outcome } = await connection.request("approvals.decide", {
           id: approval.id,
@@ -66,10 +82,10 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
         });
         notice.textContent =
           outcome !== "approved"
-            ? `Denied ${approval.tool}.`
+            ? t("approvals.denied", { tool: approval.tool })
             : always
-              ? `Approved ${approval.tool}, and always allowed as shown under Always allowed.`
-              : `Approved ${approval.tool}: it runs once.`;
+              ? t("approvals.approvedAlways", { tool: approval.tool })
+              : t("approvals.approved", { tool: approval.tool });
         approvals = approvals.filter((a) => a.id !== approval.id);
         render();
       } catch (error) {
@@ -79,45 +95,47 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     };
     const item = h(
       "article",
-      { class: `approval risk-${approval.risk.toLowerCase()}`, "data-id": approval.id, "aria-label": `${approval.tool}, ${approval.risk}` },
+      {
+        class: `approval risk-${approval.risk.toLowerCase()}`,
+        "data-id": approval.id,
+        "aria-label": t("approvals.label", { tool: approval.tool, risk: t(RISK_WORDS[approval.risk]) }),
+      },
       h(
         "header",
         {},
         h("code", { class: "tool" }, approval.tool),
         " ",
-        h("span", { class: `risk ${approval.risk.toLowerCase()}` }, approval.risk),
-        " ",
-        h("span", { class: "muted" }, "time left "),
-        left,
+        h("span", { class: `risk ${approval.risk.toLowerCase()}` }, t(RISK_WORDS[approval.risk])),
+        h("span", { class: "time-left muted" }, `${t("approvals.timeLeft")} `, left),
       ),
-      h("pre", { class: "args", "aria-label": "Exact arguments" }, JSON.stringify(approval.args, null, 2)),
+      h("pre", { class: "args", "aria-label": t("approvals.args") }, JSON.stringify(approval.args, null, 2)),
       h(
         "dl",
         {},
-        h("dt", {}, "Asked by"),
+        h("dt", {}, t("approvals.askedBy")),
         h(
           "dd",
           { class: "requester" },
           h("strong", {}, options.deviceName(approval.requester.device)),
-          ` (${approval.requester.role} ${approval.requester.via === "discord" ? "on Discord" : "device"})`,
+          approval.requester.device === options.thisDevice && " ",
+          approval.requester.device === options.thisDevice && h("span", { class: "this-device" }, t("app.thisDevice")),
+          ` (${t(approval.requester.via === "discord" ? "approvals.viaDiscord" : "approvals.viaDevice", { role: roleWord(approval.requester.role) })})`,
         ),
-        h("dt", {}, "What led to it"),
+        h("dt", {}, t("approvals.origin")),
         h("dd", { class: "origin" }, approval.origin),
-        h("dt", {}, "Asked at"),
-        h("dd", {}, new Date(approval.createdAt).toLocaleTimeString()),
+        h("dt", {}, t("approvals.askedAt")),
+        h("dd", {}, formatDateTime(approval.createdAt)),
       ),
-      passkey &&
-        h(
-          "p",
-          { class: "pc-route muted" },
-          "Approving needs this device's passkey. No passkey here? Approve at the PC: ",
-          h("code", { class: "pc-command" }, atThePc(approval.id)),
-        ),
+      passkey && h("p", { class: "pc-route muted" }, `${t("approvals.passkeyNeeded")} `, h("code", { class: "pc-command" }, atThePc(approval.id))),
       h(
         "div",
         { class: "actions" },
-        h("button", { type: "button", class: "approve primary", onclick: () => void decide("approve") }, passkey ? "Approve with passkey" : "Approve"),
-        h("button", { type: "button", class: "deny", onclick: () => void decide("deny") }, "Deny"),
+        h(
+          "button",
+          { type: "button", class: "approve primary", onclick: () => void decide("approve") },
+          t(passkey ? "approvals.approvePasskey" : "approvals.approve"),
+        ),
+        h("button", { type: "button", class: "deny", onclick: () => void decide("deny") }, t("approvals.deny")),
       ),
       approval.risk === "HIGH" && alwaysAllow(approval, options.deviceName(approval.requester.device), (always) => void decide("approve", always)),
       message,
@@ -138,6 +156,6 @@ export function approvalsView(connection: Connection, options: { deviceName: (id
     }
     if (expired) render();
   }, 1000);
-  append(list, h("p", { class: "empty" }, "Loading…"));
+  render();
   return { element, refresh, render };
 }

@@ -1,9 +1,14 @@
 /** Entry point: the app when this browser is paired, the pairing screen when not (or at /pair). */
 import { appView } from "./app.js";
+import { currentLanguage } from "./i18n/index.js";
 import { pairView } from "./pair-view.js";
 import { routeOf } from "./routes.js";
 import { loadDevice } from "./store.js";
+import { applyTheme } from "./theme.js";
 
+// The reader's theme and language before anything is drawn, so nothing flashes in the other one.
+applyTheme();
+document.documentElement.lang = currentLanguage();
 const root = document.getElementById("app")!;
 // A pairing link's code is read once and leaves the address bar and history before anything else.
 // The app's own addresses (#tasks/…, #approvals) are no codes: they stay for the app to open.

@@ -8,6 +8,24 @@ import { passkeys } from "./passkeys.js";
 import { errors } from "./errors.js";
 import { chat } from "./chat.js";
 import { conversations } from "./conversations.js";
+import { approvals } from "./approvals.js";
+import { devices } from "./devices.js";
+import { pair } from "./pair.js";
+import { settings } from "./settings.js";
 
-export const en = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat, ...conversations };
+export const en = {
+  ...app,
+  ...tasks,
+  ...reminders,
+  ...rules,
+  ...lockdown,
+  ...passkeys,
+  ...errors,
+  ...chat,
+  ...conversations,
+  ...approvals,
+  ...devices,
+  ...pair,
+  ...settings,
+};
 export type Key = keyof typeof en;

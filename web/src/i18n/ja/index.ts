@@ -9,5 +9,23 @@ import { passkeys } from "./passkeys.js";
 import { errors } from "./errors.js";
 import { chat } from "./chat.js";
 import { conversations } from "./conversations.js";
+import { approvals } from "./approvals.js";
+import { devices } from "./devices.js";
+import { pair } from "./pair.js";
+import { settings } from "./settings.js";
 
-export const ja: Record<Key, string> = { ...app, ...tasks, ...reminders, ...rules, ...lockdown, ...passkeys, ...errors, ...chat, ...conversations };
+export const ja: Record<Key, string> = {
+  ...app,
+  ...tasks,
+  ...reminders,
+  ...rules,
+  ...lockdown,
+  ...passkeys,
+  ...errors,
+  ...chat,
+  ...conversations,
+  ...approvals,
+  ...devices,
+  ...pair,
+  ...settings,
+};

@@ -1,0 +1,23 @@
+/** The approvals inbox of owner and sub-admin devices. */
+export const approvals = {
+  "approvals.title": "Waiting for your decision",
+  "approvals.empty": "Nothing is waiting for you.",
+  "approvals.label": "{tool}, {risk}",
+  "approvals.timeLeft": "time left",
+  "approvals.args": "Exact arguments",
+  "approvals.askedBy": "Asked by",
+  "approvals.viaDevice": "{role} device",
+  "approvals.viaDiscord": "{role} on Discord",
+  "approvals.origin": "What led to it",
+  "approvals.askedAt": "Asked at",
+  "approvals.passkeyNeeded": "Approving needs this device's passkey. No passkey here? Approve at the PC:",
+  "approvals.approve": "Approve",
+  "approvals.approvePasskey": "Approve with passkey",
+  "approvals.deny": "Deny",
+  "approvals.confirming": "Confirm with your fingerprint, face or screen lock…",
+  "approvals.denied": "Denied {tool}.",
+  "approvals.approved": "Approved {tool}: it runs once.",
+  "approvals.approvedAlways": "Approved {tool}, and always allowed as shown under Always allowed.",
+  "approvals.risk.HIGH": "HIGH",
+  "approvals.risk.CRITICAL": "CRITICAL",
+};

@@ -1,0 +1,26 @@
+/** The pairing page: who ORA is, what happens, the code and this device's name. */
+export const pair = {
+  "pair.title": "Pair this browser with your PC",
+  "pair.private": "End-to-end encrypted: the relay in between cannot read what you and your PC say.",
+  "pair.already": "This browser is already paired. Pairing again replaces that pairing.",
+  "pair.how": "What happens",
+  "pair.step.code": "Enter the code your PC shows. On the PC, run {command} to get one.",
+  "pair.step.digits": "You will both see six digits: check that they are the same on both screens.",
+  "pair.step.confirm": "Your PC will ask its owner to confirm this device. Then you are in.",
+  "pair.relay": "Relay",
+  "pair.linkCode": "Pairing code from the link:",
+  "pair.codeLabel": "Pairing code (shown by {command})",
+  "pair.nameLabel": "Name for this device",
+  "pair.nameHint": "Shown in your PC's device list.",
+  "pair.submit": "Pair",
+  "pair.connecting": "Connecting to the relay…",
+  "pair.compare": "Compare these digits with your PC's screen:",
+  "pair.waiting": "Waiting for the PC's owner to confirm…",
+  "pair.badLink": "This link cannot be used here. {why} You can type a code instead.",
+  "pair.otherRelay": "It belongs to another relay: open it as it is.",
+  "pair.noOffer": "No pairing code with that number is waiting: it expired, or it was already used. Make a new one on the PC (ora-agent pair).",
+  "pair.keyFallback":
+    "This browser cannot keep the device key inside its crypto module (no WebCrypto X25519), so the key is stored in this site's storage where scripts of this site could read it.",
+  "pair.defaultName": "{browser} on {os}",
+  "pair.browser": "Browser",
+};
