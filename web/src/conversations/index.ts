@@ -62,14 +62,16 @@ export function mountConversations(connection: Connection, chat: ChatView): void
 
   const toggle = h("button", { type: "button", class: "icon show-conversations", "aria-controls": pane.id }, icon("list"));
   const title = h("h2", { class: "conversation-title" });
-  const bar = h("div", { class: "conversation-bar" }, toggle, title);
+  // One header row for the chat: the list's button and the conversation's title before the chat's own controls.
+  chat.header.classList.add("conversation-bar");
+  chat.header.prepend(toggle, title);
   const panes = drawer(pane, toggle, () => {
     (panel.querySelector<HTMLElement>("button.open-conversation[aria-current]") ?? search.field).focus();
     void list.refresh().catch(() => undefined);
   });
 
   // The chat's own children move into one column beside the pane.
-  const column = h("div", { class: "chat-main" }, bar, ...chat.element.children);
+  const column = h("div", { class: "chat-main" }, ...chat.element.children);
   chat.element.classList.add("with-conversations");
   chat.element.replaceChildren(pane, column);
 
