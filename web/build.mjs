@@ -12,41 +12,12 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync, gzipSync } from "node:zlib";
 
-import * as zod from "zod/v4";
-
 const web = dirname(fileURLToPath(import.meta.url));
 const dist = join(web, "dist");
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-/**
- * The protocol library imports `{ z } from "zod"`, a namespace object that keeps all of zod in the
- * bundle (~440 KiB minified, every locale included). For the browser, `z` becomes a plain object of
- * just the members the protocol's sources use, so esbuild drops the rest; the schemas are the same.
- */
-const zodMembers = {
-  name: "zod-members",
-  setup(b) {
-    b.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "zod-members" }));
-    b.onLoad({ filter: /.*/, namespace: "zod-members" }, () => {
-      const members = [
-        ...new Set(sources(join(web, "../protocol/src")).flatMap((text) => [...text.matchAll(/\bz\.([a-z][A-Za-z]*)\b/g)].map((m) => m[1]))),
-      ].filter((m) => m in zod); // type-only names (z.infer, z.input, z.ZodType…) have no runtime value
-      const imports = members.map((m, i) => `${m} as m${i}`).join(", ");
-      const object = members.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ");
-      return { contents: `import { ${imports} } from "zod/v4";\nexport const z = { ${object} };\n`, resolveDir: web, loader: "js" };
-    });
-  },
-};
-
-function sources(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [readFileSync(join(dir, entry.name), "utf8")] : [],
-  );
-}
-
 const app = await build({
-  plugins: [zodMembers],
   entryPoints: { app: join(web, "src/main.ts"), style: join(web, "src/style.css") },
   outdir: dist,
   entryNames: "[name]-[hash]",

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /**
  * One enum of stable error codes for everything the relay (and the HTTP API) can refuse. Codes are

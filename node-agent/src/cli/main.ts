@@ -25,6 +25,10 @@ import { secretsCommand } from "./secrets.js";
 import { tasksCommand } from "./tasks.js";
 import { updateCommand } from "./update.js";
 import { AGENT_VERSION } from "../version.js";
+import { useEnglishSchemaMessages } from "@ora/protocol";
+
+// Relay answers and frames are checked with the protocol's schemas: English messages when they fail.
+useEnglishSchemaMessages();
 
 const COMMANDS: Record<string, Command> = {
   start: startCommand,
