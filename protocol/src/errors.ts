@@ -96,3 +96,11 @@ export type CloseCodeName = keyof typeof CloseCode;
 /** Every HTTP refusal's body (frames carry the same two fields in their `err`). */
 export const ErrorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** A pairing code or link that cannot be read (here, not in pairing-code.ts, so that recognising one does not load the word list). */
+export class PairingCodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PairingCodeError";
+  }
+}

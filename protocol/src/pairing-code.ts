@@ -10,17 +10,11 @@
  */
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 import { Nameplate } from "./pairing-frames.js";
+import { PairingCodeError } from "./errors.js";
 
 export const SECRET_WORDS = 3;
 const INDEX = new Map(wordlist.map((word, i) => [word, i]));
 const BY_PREFIX = new Map(wordlist.map((word) => [word.slice(0, 4), word]));
-
-export class PairingCodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PairingCodeError";
-  }
-}
 
 export interface PairingCode {
   nameplate: string;
