@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { EVENTS, METHODS } from "@ora/protocol";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain ES module of the build, without type declarations
 import { duplicatePackages, packageOf } from "../../web/bundle-report.mjs";
@@ -58,6 +59,17 @@ describe("the web bundle", () => {
     expect(report.lazy.filter((name) => text(name).includes(wordList))).toHaveLength(1);
     // zod/mini in the browser carries no locale: messages are the agent's and relay's business.
     expect(readdirSync(dist).filter((name) => name.endsWith(".js") && text(name).includes("Too big: expected"))).toEqual([]);
+  });
+
+  it("leaves the method catalogue's descriptions for people out of the page", () => {
+    const scripts = readdirSync(dist)
+      .filter((name) => name.endsWith(".js"))
+      .map(text)
+      .join("\n");
+    const descriptions = [...Object.values(METHODS), ...Object.values(EVENTS)].map((spec) => spec.description);
+    expect(descriptions.length).toBeGreaterThan(40);
+    expect(descriptions.filter((description) => scripts.includes(description.slice(0, 40)))).toEqual([]);
+    expect(scripts).toContain("passkeys.remove"); // the catalogue itself is there
   });
 
   it("precaches every script chunk in the service worker", () => {
