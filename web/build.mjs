@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
  * Builds the web client into web/dist, which the relay serves as Workers static assets
- * (wrangler.toml [assets]): the app bundled with the protocol library by esbuild under hashed names,
- * index.html pointing at them, the service worker with the list of shell files, the manifest,
- * icons (PNG drawn here, so no binary lives in the repository) and the _headers file.
- * Prints the bundle's size, raw and gzipped (docs/BENCH.md records it).
+ * (wrangler.toml [assets]): the app bundled with the protocol library by esbuild, split into hashed
+ * chunks (what loads by `import()` — pairing, passkeys, Markdown — comes after start), index.html
+ * loading the entry and preloading its static imports, the service worker with the list of shell files
+ * (every chunk), the manifest, icons (PNG drawn here, so no binary lives in the repository) and the
+ * _headers file. Prints each script's size and the initial and total JS, raw and gzipped, and writes
+ * them to web/dist-report.json (docs/BENCH.md records them); refuses a bundle holding one npm package
+ * twice. ORA_METAFILE=<file> also saves esbuild's metafile, to see what each chunk holds.
  */
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
