@@ -24,16 +24,17 @@
  *                        worker/src/mux/pending.ts, so a memory-only variant no longer differs)
  *            --no-write  do not update the generated section of docs/BENCH.md
  *            --max-sec N hard deadline for the whole bench (1500)
- *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary,approvals,reminders,lockdown (all)
+ *            --only LIST phases to run, comma-separated: relay,e2ee,pairing,tools,secretary,approvals,reminders,lockdown,web (all)
  *            --approval-runs N  measured HIGH calls in the approvals phase (100, after a tenth as many)
  *            --reminder-runs N  reminders the awake agent delivers in the reminders phase (20, after a tenth as many)
  *            --reminder-deposits N  reminders the relay sends for the stopped agent in the reminders phase (5)
  *            --lockdown-runs N  lockdowns per session count (20 and 100 other sessions) in the lockdown phase (10)
+ *            --web-runs N  measured reloads of the paired web client per CPU speed in the web phase (20)
  *            --pairings N    pairings in the pairing phase (10)
  *            --secretary-runs N  measured chats of each kind in the secretary phase (200, after a tenth as many)
  *            --pieces N      text pieces the fake model streams per answer in the secretary phase (20)
  *            --quiet-wait N  before each phase, wait up to N s for other processes to use < 0.3 cores (120)
- * The secretary, approvals, reminders and lockdown phases write their own sections of docs/BENCH.md; the others write "Results".
+ * The secretary, approvals, reminders, lockdown and web phases write their own sections of docs/BENCH.md; the others write "Results".
  * Stops everything it started: workers are disposed, child processes are stopped by their PID.
  */
 import { execFileSync } from "node:child_process";
@@ -49,6 +50,7 @@ import { benchLockdown, renderLockdown } from "./lib/lockdown.mjs";
 import { benchReminders, renderReminders } from "./lib/reminders.mjs";
 import { benchSecretary, renderSecretary } from "./lib/secretary.mjs";
 import { killAllSync, stopAll } from "./lib/procs.mjs";
+import { benchWeb, renderWeb } from "./lib/web.mjs";
 import { childPids, procStat, startBare, startNodeRelay, startOra } from "./lib/targets.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -75,9 +77,9 @@ const LATENCY_TOTAL = option("latency-total", 2_000);
 const MAX_SEC = option("max-sec", 1500);
 const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
 const DIAG = argv.includes("--diag");
-const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals", "reminders", "lockdown"];
+const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals", "reminders", "lockdown", "web"];
 /** Phases that write a section of docs/BENCH.md of their own. */
-const OWN_SECTION = ["secretary", "approvals", "reminders", "lockdown"];
+const OWN_SECTION = ["secretary", "approvals", "reminders", "lockdown", "web"];
 const ONLY = option("only", PHASES, (v) => (v.split(",").every((p) => PHASES.includes(p)) ? v.split(",") : undefined));
 const PAIRINGS = option("pairings", 10);
 const SECRETARY_RUNS = option("secretary-runs", 200);
@@ -85,6 +87,7 @@ const APPROVAL_RUNS = option("approval-runs", 100);
 const REMINDER_RUNS = option("reminder-runs", 20);
 const REMINDER_DEPOSITS = option("reminder-deposits", 5);
 const LOCKDOWN_RUNS = option("lockdown-runs", 10);
+const WEB_RUNS = option("web-runs", 20);
 const PIECES = option("pieces", 20);
 const QUIET_WAIT = option("quiet-wait", 120);
 const WRITE = !argv.includes("--no-write");
@@ -545,6 +548,8 @@ const REMINDERS_START = "<!-- bench:reminders:start (written by `npm run bench -
 const REMINDERS_END = "<!-- bench:reminders:end -->";
 const LOCKDOWN_START = "<!-- bench:lockdown:start (written by `npm run bench -- --only lockdown` and full runs) -->";
 const LOCKDOWN_END = "<!-- bench:lockdown:end -->";
+const WEB_START = "<!-- bench:web:start (written by `npm run bench -- --only web` and full runs) -->";
+const WEB_END = "<!-- bench:web:end -->";
 
 /** Replaces the text between `start` and `end` in docs/BENCH.md (appends the section if they are missing). */
 function writeSection(start, end, report, what) {
@@ -630,6 +635,11 @@ async function main() {
     lockdown = await withLoad(() => benchLockdown(unstable_startWorker, { counts: [20, 100], runs: LOCKDOWN_RUNS, log, track }));
     await stopTargets();
   }
+  let web;
+  if (ONLY.includes("web")) {
+    await awaitQuiet("web");
+    web = await withLoad(() => benchWeb(unstable_startWorker, { runs: WEB_RUNS, log, track }));
+  }
   const machine = machineInfo();
   if (ONLY.some((p) => !OWN_SECTION.includes(p))) {
     const report = renderReport(results, extra, machine, (Date.now() - started) / 1000);
@@ -659,6 +669,11 @@ async function main() {
     const report = renderLockdown(lockdown, machine);
     process.stdout.write(`\n${report}\n`);
     if (WRITE) writeSection(LOCKDOWN_START, LOCKDOWN_END, report, "lockdown");
+  }
+  if (web) {
+    const report = renderWeb(web, machine);
+    process.stdout.write(`\n${report}\n`);
+    if (WRITE) writeSection(WEB_START, WEB_END, report, "web");
   }
 }
 

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
  * Builds the web client into web/dist, which the relay serves as Workers static assets
- * (wrangler.toml [assets]): the app bundled with the protocol library by esbuild under hashed names,
- * index.html pointing at them, the service worker with the list of shell files, the manifest,
- * icons (PNG drawn here, so no binary lives in the repository) and the _headers file.
- * Prints the bundle's size, raw and gzipped (docs/BENCH.md records it).
+ * (wrangler.toml [assets]): the app bundled with the protocol library by esbuild, split into hashed
+ * chunks (what loads by `import()` — pairing, passkeys, Markdown — comes after start), index.html
+ * loading the entry and preloading its static imports, the service worker with the list of shell files
+ * (every chunk), the manifest, icons (PNG drawn here, so no binary lives in the repository) and the
+ * _headers file. Prints each script's size and the initial and total JS, raw and gzipped, and writes
+ * them to web/dist-report.json (docs/BENCH.md records them); refuses a bundle holding one npm package
+ * twice. ORA_METAFILE=<file> also saves esbuild's metafile, to see what each chunk holds.
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deflateSync, gzipSync } from "node:zlib";
-
-import * as zod from "zod/v4";
+import { deflateSync } from "node:zlib";
+import { bundleReport, duplicatePackages, sizeOf } from "./bundle-report.mjs";
 
 const web = dirname(fileURLToPath(import.meta.url));
 const dist = join(web, "dist");
@@ -20,55 +23,68 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 /**
- * The protocol library imports `{ z } from "zod"`, a namespace object that keeps all of zod in the
- * bundle (~440 KiB minified, every locale included). For the browser, `z` becomes a plain object of
- * just the members the protocol's sources use, so esbuild drops the rest; the schemas are the same.
+ * The method catalogue's one-line descriptions are for people reading the catalogue (and the docs
+ * test), never read in the browser: the build leaves them out of the page (about 4 KiB). Every
+ * `description:` with a string literal in protocol/dist/methods goes; a schema field of that name
+ * (`description: z.string()`) stays.
  */
-const zodMembers = {
-  name: "zod-members",
+const withoutMethodDescriptions = {
+  name: "without-method-descriptions",
   setup(b) {
-    b.onResolve({ filter: /^zod$/ }, () => ({ path: "zod", namespace: "zod-members" }));
-    b.onLoad({ filter: /.*/, namespace: "zod-members" }, () => {
-      const members = [
-        ...new Set(sources(join(web, "../protocol/src")).flatMap((text) => [...text.matchAll(/\bz\.([a-z][A-Za-z]*)\b/g)].map((m) => m[1]))),
-      ].filter((m) => m in zod); // type-only names (z.infer, z.input, z.ZodType…) have no runtime value
-      const imports = members.map((m, i) => `${m} as m${i}`).join(", ");
-      const object = members.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ");
-      return { contents: `import { ${imports} } from "zod/v4";\nexport const z = { ${object} };\n`, resolveDir: web, loader: "js" };
-    });
+    b.onLoad({ filter: /[\\/]protocol[\\/]dist[\\/]methods[\\/][^\\/]+\.js$/ }, ({ path }) => ({
+      contents: readFileSync(path, "utf8").replace(/^\s*description: (?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'),\n/gm, ""),
+      loader: "js",
+    }));
   },
 };
 
-function sources(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [readFileSync(join(dir, entry.name), "utf8")] : [],
-  );
-}
-
 const app = await build({
-  plugins: [zodMembers],
+  plugins: [withoutMethodDescriptions],
   define: { CLIENT_VERSION: JSON.stringify(JSON.parse(readFileSync(join(web, "../node-agent/package.json"), "utf8")).version) },
   entryPoints: { app: join(web, "src/main.ts"), style: join(web, "src/style.css") },
   outdir: dist,
   entryNames: "[name]-[hash]",
+  chunkNames: "chunk-[hash]",
   bundle: true,
+  splitting: true,
   minify: true,
   format: "esm",
   target: "es2022",
   sourcemap: "linked",
   metafile: true,
+  // Module scripts are always read as UTF-8: Japanese text stays 3 bytes a character, not a 6-byte \u escape.
+  charset: "utf8",
   legalComments: "none",
   logLevel: "warning",
 });
-const outputs = Object.keys(app.metafile.outputs).map((path) => basename(path));
-const script = outputs.find((name) => /^app-.*\.js$/.test(name));
-const style = outputs.find((name) => /^style-.*\.css$/.test(name));
+if (process.env.ORA_METAFILE) writeFileSync(process.env.ORA_METAFILE, JSON.stringify(app.metafile));
+const duplicates = duplicatePackages(app.metafile, web);
+if (duplicates.length) {
+  for (const { name, copies } of duplicates) process.stderr.write(`web bundle: ${name} appears ${copies.length} times: ${copies.join(", ")}\n`);
+  process.exit(1);
+}
+const report = bundleReport(app.metafile, web);
+const script = report.entry;
+const style = Object.keys(app.metafile.outputs)
+  .map((path) => basename(path))
+  .find((name) => /^style-.*\.css$/.test(name));
 
-writeFileSync(join(dist, "index.html"), readFileSync(join(web, "static/index.html"), "utf8").replace("%SCRIPT%", script).replace("%STYLE%", style));
+// The entry's static imports are fetched at once (modulepreload) instead of after the entry is parsed.
+const preloads = report.initial
+  .filter((name) => name !== script)
+  .map((name) => `<link rel="modulepreload" href="/${name}">\n`)
+  .join("");
+const page = readFileSync(join(web, "static/index.html"), "utf8").replace("%STYLE%", style);
+writeFileSync(
+  join(dist, "index.html"),
+  page.replace(/<script type="module" src="\/%SCRIPT%"><\/script>/, `${preloads}<script type="module" src="/${script}"></script>`),
+);
 for (const file of ["manifest.webmanifest", "icon.svg", "_headers"]) copyFileSync(join(web, "static", file), join(dist, file));
 for (const size of [192, 512]) writeFileSync(join(dist, `icon-${size}.png`), icon(size));
 
-const shell = ["/", `/${script}`, `/${style}`, "/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"];
+// Every chunk is precached, the lazy ones too: a feature first opened offline still loads.
+const scripts = [...report.initial, ...report.lazy];
+const shell = ["/", ...scripts.map((name) => `/${name}`), `/${style}`, "/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png"];
 await build({
   entryPoints: [join(web, "src/sw.ts")],
   outfile: join(dist, "sw.js"),
@@ -76,15 +92,17 @@ await build({
   minify: true,
   format: "iife",
   target: "es2022",
-  define: { SHELL: JSON.stringify(shell), VERSION: JSON.stringify(script.slice(4, -3)) },
+  define: { SHELL: JSON.stringify(shell), VERSION: JSON.stringify(createHash("sha256").update(shell.join("\n")).digest("hex").slice(0, 12)) },
   logLevel: "warning",
 });
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-for (const name of [script, style]) {
-  const bytes = readFileSync(join(dist, name));
-  process.stdout.write(`web/dist/${name}  ${kb(bytes.length)}  (${kb(gzipSync(bytes, { level: 9 }).length)} gzip)\n`);
-}
+const line = (label, { raw, gzip }) => process.stdout.write(`${label.padEnd(34)} ${kb(raw).padStart(10)}  (${kb(gzip)} gzip)\n`);
+for (const name of scripts) line(`web/dist/${name}${report.initial.includes(name) ? "" : " (lazy)"}`, report.sizes[name]);
+line(`web/dist/${style}`, sizeOf(join(dist, style)));
+line("initial JS (index.html + imports)", report.initialSize);
+line("all JS", report.totalSize);
+writeFileSync(join(web, "dist-report.json"), `${JSON.stringify(report, null, 2)}\n`);
 
 /** The app icon: a light ring on the brand colour, anti-aliased, as a PNG (RGBA, no filter). */
 function icon(size) {

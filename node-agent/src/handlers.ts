@@ -15,10 +15,14 @@ import {
   type Params,
   type Requester,
   type Result,
+  useEnglishSchemaMessages,
 } from "@ora/protocol";
 import { setTimeout as sleep } from "node:timers/promises";
 import { hostname } from "node:os";
 import { AGENT_VERSION } from "./version.js";
+
+// Parameter errors go back to the device as text: English messages, not zod/mini's bare "Invalid input".
+useEnglishSchemaMessages();
 
 /** Who is calling, from this PC's own records: the requester, and how people should see it named. */
 export interface Caller {

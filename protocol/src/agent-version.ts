@@ -4,7 +4,7 @@
  * never changes the order (§10). Anything else is not a version. Strict on purpose: whether a Node is
  * refused hangs on this comparison, so "v1.2", "1.2" or "latest" are rejected rather than guessed at.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** The regular expression suggested by semver.org, unchanged. */
 const SEMVER =
@@ -33,7 +33,7 @@ export function isAgentVersion(text: string): boolean {
 }
 
 /** A version as it travels in frames and files. */
-export const AgentVersion = z.string().max(64).refine(isAgentVersion, "not a MAJOR.MINOR.PATCH version");
+export const AgentVersion = z.string().check(z.maxLength(64), z.refine(isAgentVersion, "not a MAJOR.MINOR.PATCH version"));
 
 /** Negative when a < b, 0 when they are equal in precedence, positive when a > b. Throws on a non-version. */
 export function compareAgentVersions(a: string, b: string): number {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /**
  * One enum of stable error codes for everything the relay (and the HTTP API) can refuse. Codes are
@@ -96,3 +96,20 @@ export type CloseCodeName = keyof typeof CloseCode;
 /** Every HTTP refusal's body (frames carry the same two fields in their `err`). */
 export const ErrorBody = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Why a typed code or link was refused, for clients that word it in their own language. */
+export const PAIRING_CODE_REASONS = ["bad_link", "no_code", "no_nameplate", "no_words", "word_count", "unknown_word"] as const;
+export type PairingCodeReason = (typeof PAIRING_CODE_REASONS)[number];
+
+/** A pairing code or link that cannot be read (here, not in pairing-code.ts, so that recognising one does not load the word list). */
+export class PairingCodeError extends Error {
+  constructor(
+    message: string,
+    readonly reason: PairingCodeReason,
+    /** The word that is not a code word (reason "unknown_word"). */
+    readonly word?: string,
+  ) {
+    super(message);
+    this.name = "PairingCodeError";
+  }
+}

@@ -55,7 +55,7 @@
  *   session: a stream in flight fails with `slow_consumer` and pushes are dropped. Other sessions never
  *   wait for a slow one. Ack at least every windowBytes / 4.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AgentVersion } from "./agent-version.js";
 import { CANCEL_REASONS, ERROR_CODES } from "./errors.js";
 
@@ -67,22 +67,22 @@ export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
 /** A client's request id: chosen by the client, unique among its own pending requests. */
-export const RequestId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/);
+export const RequestId = z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,64}$/));
 /** The relay's id for a forwarded request, unique within a Node. */
-export const RelayId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-export const DeviceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const Version = z.number().int().min(0).max(65535);
+export const RelayId = z.number().check(z.int(), z.gte(1), z.lte(Number.MAX_SAFE_INTEGER));
+export const SessionId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
+export const DeviceId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
+const Version = z.number().check(z.int(), z.gte(0), z.lte(65535));
 const ErrorCodeSchema = z.enum(ERROR_CODES);
-const Message = z.string().max(200);
+const Message = z.string().check(z.maxLength(200));
 
 export const Limits = z.object({
-  maxMessageBytes: z.number().int(),
-  maxPending: z.number().int(),
-  maxPendingPerSession: z.number().int(),
+  maxMessageBytes: z.number().check(z.int()),
+  maxPending: z.number().check(z.int()),
+  maxPendingPerSession: z.number().check(z.int()),
   timeoutSec: z.number(),
   streamMaxSec: z.number(),
-  windowBytes: z.number().int(),
+  windowBytes: z.number().check(z.int()),
 });
 export type Limits = z.infer<typeof Limits>;
 
@@ -94,7 +94,7 @@ export const ClientFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("hello"), v: Version }),
   z.object({ t: z.literal("req"), id: RequestId }),
   z.object({ t: z.literal("cancel"), id: RequestId }),
-  z.object({ t: z.literal("ack"), bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.object({ t: z.literal("ack"), bytes: z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)) }),
   z.object({ t: z.literal("rotate") }),
   Ping,
 ]);
@@ -110,13 +110,13 @@ export const RelayToClientFrame = z.discriminatedUnion("t", [
     role: Role,
     online: z.boolean(),
     limits: Limits,
-    rotate: z.boolean().optional(),
+    rotate: z.optional(z.boolean()),
   }),
-  z.object({ t: z.literal("rotated"), credential: z.string().regex(/^ora_dev_[A-Za-z0-9_-]{40,120}$/) }),
+  z.object({ t: z.literal("rotated"), credential: z.string().check(z.regex(/^ora_dev_[A-Za-z0-9_-]{40,120}$/)) }),
   z.object({ t: z.literal("res"), id: RequestId }),
   z.object({ t: z.literal("chunk"), id: RequestId }),
   z.object({ t: z.literal("end"), id: RequestId }),
-  z.object({ t: z.literal("err"), id: RequestId.optional(), code: ErrorCodeSchema, message: Message }),
+  z.object({ t: z.literal("err"), id: z.optional(RequestId), code: ErrorCodeSchema, message: Message }),
   z.object({ t: z.literal("push") }),
   z.object({ t: z.literal("node"), online: z.boolean() }),
   Pong,
@@ -128,7 +128,7 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
 
 /** agent → relay */
 export const AgentFrame = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("hello"), v: Version, agent: z.string().max(64).optional() }),
+  z.object({ t: z.literal("hello"), v: Version, agent: z.optional(z.string().check(z.maxLength(64))) }),
   z.object({ t: z.literal("res"), rid: RelayId }),
   z.object({ t: z.literal("chunk"), rid: RelayId }),
   z.object({ t: z.literal("end"), rid: RelayId }),
@@ -141,7 +141,7 @@ export type AgentFrame = z.infer<typeof AgentFrame>;
  * The agent releases the relay's operator vouches for (ORA_AGENT_LATEST, ORA_AGENT_MINIMUM): in the
  * agent's welcome, and in the `upgrade_required` refusal of an agent older than the minimum.
  */
-export const AgentReleases = z.object({ agentLatest: AgentVersion.optional(), agentMinimum: AgentVersion.optional() });
+export const AgentReleases = z.object({ agentLatest: z.optional(AgentVersion), agentMinimum: z.optional(AgentVersion) });
 export type AgentReleases = z.infer<typeof AgentReleases>;
 
 /** relay → agent */
@@ -156,8 +156,8 @@ export const RelayToAgentFrame = z.discriminatedUnion("t", [
   }),
   z.object({ t: z.literal("req"), rid: RelayId, s: SessionId, dev: DeviceId, role: Role }),
   z.object({ t: z.literal("cancel"), rid: RelayId, reason: z.enum(CANCEL_REASONS) }),
-  SessionInfo.extend({ t: z.literal("session"), open: z.boolean() }),
-  z.object({ t: z.literal("err"), rid: RelayId.optional(), code: ErrorCodeSchema, message: Message, ...AgentReleases.shape }),
+  z.extend(SessionInfo, { t: z.literal("session"), open: z.boolean() }),
+  z.object({ t: z.literal("err"), rid: z.optional(RelayId), code: ErrorCodeSchema, message: Message, ...AgentReleases.shape }),
   Pong,
 ]);
 export type RelayToAgentFrame = z.infer<typeof RelayToAgentFrame>;
@@ -178,7 +178,7 @@ export type Decoded<T> = { ok: true; header: T; payload: string | undefined } | 
  * frame can be wrong comes back as a message fit to send to the peer. `id` is the header's raw `id`
  * or `rid` when one could be read, so that an error can still point at the request.
  */
-export function decodeFrame<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
+export function decodeFrame<T>(text: string, schema: z.ZodMiniType<T>): Decoded<T> {
   const newline = text.indexOf("\n");
   const headerEnd = newline === -1 ? text.length : newline;
   if (headerEnd > MAX_HEADER_CHARS) return { ok: false, message: `header longer than ${MAX_HEADER_CHARS} characters` };

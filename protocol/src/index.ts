@@ -19,3 +19,4 @@ export * from "./pair-client.js";
 export * from "./crypto/aead.js";
 export * from "./methods/index.js";
 export * from "./reconnect.js";
+export * from "./schema-messages.js";

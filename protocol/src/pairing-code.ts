@@ -10,26 +10,11 @@
  */
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 import { Nameplate } from "./pairing-frames.js";
+import { PairingCodeError } from "./errors.js";
 
 export const SECRET_WORDS = 3;
 const INDEX = new Map(wordlist.map((word, i) => [word, i]));
 const BY_PREFIX = new Map(wordlist.map((word) => [word.slice(0, 4), word]));
-
-/** Why a typed code or link was refused, for clients that word it in their own language. */
-export const PAIRING_CODE_REASONS = ["bad_link", "no_code", "no_nameplate", "no_words", "word_count", "unknown_word"] as const;
-export type PairingCodeReason = (typeof PAIRING_CODE_REASONS)[number];
-
-export class PairingCodeError extends Error {
-  constructor(
-    message: string,
-    readonly reason: PairingCodeReason,
-    /** The word that is not a code word (reason "unknown_word"). */
-    readonly word?: string,
-  ) {
-    super(message);
-    this.name = "PairingCodeError";
-  }
-}
 
 export interface PairingCode {
   nameplate: string;

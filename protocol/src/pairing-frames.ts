@@ -25,7 +25,7 @@
  * the relay's alarm, and vanish when their host disconnects. Claims are rate-limited per nameplate,
  * per Node and per client address.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ERROR_CODES } from "./errors.js";
 
 export const PAIR_TTL = { minSec: 30, defaultSec: 300, maxSec: 3600 } as const;
@@ -44,12 +44,12 @@ export const PairCloseCode = {
   ABORTED: 4022, // the other end went away or broke the message limits; the offer is burnt
 } as const;
 
-export const Nameplate = z.string().regex(/^[1-9][0-9]{0,5}$/);
-const Version = z.number().int().min(0).max(65535);
+export const Nameplate = z.string().check(z.regex(/^[1-9][0-9]{0,5}$/));
+const Version = z.number().check(z.int(), z.gte(0), z.lte(65535));
 
 /** host → relay */
 export const PairHostFrame = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("offer"), v: Version, ttl: z.number().int().min(PAIR_TTL.minSec).max(PAIR_TTL.maxSec) }),
+  z.object({ t: z.literal("offer"), v: Version, ttl: z.number().check(z.int(), z.gte(PAIR_TTL.minSec), z.lte(PAIR_TTL.maxSec)) }),
   z.object({ t: z.literal("msg") }),
   z.object({ t: z.literal("done"), ok: z.boolean() }),
 ]);
@@ -61,9 +61,9 @@ export type PairClaimFrame = z.infer<typeof PairClaimFrame>;
 
 /** relay → host or claimant */
 export const RelayToPairFrame = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("offer"), nameplate: Nameplate, expiresAt: z.number().int() }),
+  z.object({ t: z.literal("offer"), nameplate: Nameplate, expiresAt: z.number().check(z.int()) }),
   z.object({ t: z.literal("peer") }),
   z.object({ t: z.literal("msg") }),
-  z.object({ t: z.literal("err"), code: z.enum(ERROR_CODES), message: z.string().max(200) }),
+  z.object({ t: z.literal("err"), code: z.enum(ERROR_CODES), message: z.string().check(z.maxLength(200)) }),
 ]);
 export type RelayToPairFrame = z.infer<typeof RelayToPairFrame>;

@@ -7,12 +7,12 @@
  *   chunk     any JSON value, in order, followed by an `end` whose payload is an answer
  *   push      {"event":"…","data":…}
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { APP_ERROR_CODES } from "./errors.js";
 
 export const RequestPayload = z.object({
-  method: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/),
-  params: z.unknown().optional(),
+  method: z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,63}$/)),
+  params: z.optional(z.unknown()),
 });
 export type RequestPayload = z.infer<typeof RequestPayload>;
 
@@ -20,12 +20,12 @@ export const AnswerPayload = z.union([
   z.object({ ok: z.literal(true), result: z.unknown() }),
   z.object({
     ok: z.literal(false),
-    error: z.object({ code: z.enum(APP_ERROR_CODES), message: z.string().max(500) }),
+    error: z.object({ code: z.enum(APP_ERROR_CODES), message: z.string().check(z.maxLength(500)) }),
   }),
 ]);
 export type AnswerPayload = z.infer<typeof AnswerPayload>;
 
-export const PushPayload = z.object({ event: z.string().max(64), data: z.unknown().optional() });
+export const PushPayload = z.object({ event: z.string().check(z.maxLength(64)), data: z.optional(z.unknown()) });
 export type PushPayload = z.infer<typeof PushPayload>;
 
 /** Parses a payload as JSON; undefined for a missing or malformed one (the caller decides what that means). */
@@ -45,7 +45,7 @@ export function parsePayload(text: string | undefined): unknown {
  */
 export const SealedRequest = z.object({ k: z.literal("req"), body: RequestPayload });
 export type SealedRequest = z.infer<typeof SealedRequest>;
-export const SealedReply = z.object({ k: z.enum(["res", "chunk", "end"]), re: z.number().int().min(1), body: z.unknown() });
+export const SealedReply = z.object({ k: z.enum(["res", "chunk", "end"]), re: z.number().check(z.int(), z.gte(1)), body: z.unknown() });
 export type SealedReply = z.infer<typeof SealedReply>;
 export const SealedPush = z.object({ k: z.literal("push"), body: PushPayload });
 export type SealedPush = z.infer<typeof SealedPush>;

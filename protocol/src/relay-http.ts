@@ -37,42 +37,38 @@
  * Readers ignore keys they do not know (zod objects strip them), so adding a field to an answer is
  * compatible; renaming or removing one is not, and then PROTOCOL_VERSION says so.
  */
-import { z, type input } from "zod";
+import * as z from "zod/mini";
+import type { input } from "zod/mini";
 import { DeviceId, Role } from "./frames.js";
 import { PushSubscription } from "./methods/notifications.js";
 
 /** Milliseconds since the epoch. */
-const Millis = z.number().int().nonnegative();
-const Count = z.number().int().nonnegative();
+const Millis = z.number().check(z.int(), z.nonnegative());
+const Count = z.number().check(z.int(), z.nonnegative());
 
-export const NodeId = z.string().regex(/^[0-9a-f]{32}$/);
-export const DeviceName = z.string().trim().min(1).max(64);
+export const NodeId = z.string().check(z.regex(/^[0-9a-f]{32}$/));
+export const DeviceName = z.string().check(z.trim(), z.minLength(1), z.maxLength(64));
 
 /** A client device as the relay's device API lists it (never with its credential, which is shown once). */
 export const Device = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   name: z.string(),
   role: Role,
   createdAt: Millis,
-  expiresAt: Millis.nullable(),
-  revokedAt: Millis.nullable(),
-  lastSeen: Millis.nullable(),
+  expiresAt: z.nullable(Millis),
+  revokedAt: z.nullable(Millis),
+  lastSeen: z.nullable(Millis),
 });
 export type Device = z.infer<typeof Device>;
 
 export const MintDeviceBody = z.object({
   name: DeviceName,
   role: Role,
-  expiresInSec: z
-    .number()
-    .int()
-    .min(60)
-    .max(5 * 365 * 86_400)
-    .optional(),
+  expiresInSec: z.optional(z.number().check(z.int(), z.gte(60), z.lte(5 * 365 * 86_400))),
 });
 export type MintDeviceBody = z.infer<typeof MintDeviceBody>;
 
-export const MintedDevice = Device.extend({ credential: z.string().min(1) });
+export const MintedDevice = z.extend(Device, { credential: z.string().check(z.minLength(1)) });
 export type MintedDevice = z.infer<typeof MintedDevice>;
 
 export const DeviceList = z.object({ devices: z.array(Device) });
@@ -83,35 +79,36 @@ export type ClosedSessions = z.infer<typeof ClosedSessions>;
 
 /** One row of a Node's relay-side trail: metadata only (docs/OPERATIONS.md lists the kinds). */
 export const AuditEntry = z.object({
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   at: Millis,
   // A string, not an enum: the relay may record new kinds, and a reader shows them as they come.
-  kind: z.string().min(1),
-  device: z.string().nullable(),
-  detail: z.string().nullable(),
+  kind: z.string().check(z.minLength(1)),
+  device: z.nullable(z.string()),
+  detail: z.nullable(z.string()),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
 export const AuditPage = z.object({
   entries: z.array(AuditEntry),
   /** Pass as `before` for the next (older) page; null on the last page. */
-  before: z.number().int().positive().nullable(),
+  before: z.nullable(z.number().check(z.int(), z.positive())),
 });
 export type AuditPage = z.infer<typeof AuditPage>;
 
 /** Page sizes are lenient: anything that is not a number means the default, the rest is clamped. */
-const PageLimit = z
-  .string()
-  .optional()
-  .transform((limit) => Math.min(500, Math.max(1, Math.floor(Number(limit ?? 100)) || 100)));
+const PageLimit = z.pipe(
+  z.optional(z.string()),
+  z.transform((limit) => Math.min(500, Math.max(1, Math.floor(Number(limit ?? 100)) || 100))),
+);
 
 const AuditQuery = z.object({
   limit: PageLimit,
   before: z
-    .string()
-    .optional()
-    .transform((before) => (before === undefined ? undefined : Number(before)))
-    .refine((before) => before === undefined || (Number.isSafeInteger(before) && before > 0)),
+    .pipe(
+      z.optional(z.string()),
+      z.transform((before) => (before === undefined ? undefined : Number(before))),
+    )
+    .check(z.refine((before) => before === undefined || (Number.isSafeInteger(before) && before > 0))),
 });
 
 export const NodeSummary = z.object({ id: NodeId, createdAt: Millis });
@@ -120,7 +117,7 @@ export type NodeSummary = z.infer<typeof NodeSummary>;
 export const NodeList = z.object({
   nodes: z.array(NodeSummary),
   /** Pass as `cursor` for the next page; null on the last page. */
-  cursor: z.string().nullable(),
+  cursor: z.nullable(z.string()),
 });
 export type NodeList = z.infer<typeof NodeList>;
 
@@ -129,7 +126,7 @@ export type NodeList = z.infer<typeof NodeList>;
  * counter the relay adds reaches the operator before this list names it.
  */
 export const MetricsSnapshot = z.looseObject({
-  node: NodeId.nullable(),
+  node: z.nullable(NodeId),
   connected: z.boolean(),
   sessions: Count,
   pending: Count,
@@ -151,18 +148,18 @@ export const MetricsSnapshot = z.looseObject({
   /** Counts per latency bucket. */
   latencyMs: z.array(Count),
   /** Web Push by outcome (sent, gone, refused_origin, rate_limited…); docs/OPERATIONS.md lists them. */
-  push: z.record(z.string(), Count).optional(),
+  push: z.optional(z.record(z.string(), Count)),
   /** Reminder deposits: held now, and sent, withdrawn, refused, failed, retried so far. */
-  deposits: z.record(z.string(), Count).optional(),
+  deposits: z.optional(z.record(z.string(), Count)),
   /** Lockdown: active (0 or 1), entered, lifted, closedSessions, refusedSessions, refusedPairings. */
-  lockdown: z.record(z.string(), Count).optional(),
+  lockdown: z.optional(z.record(z.string(), Count)),
 });
 export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>;
 
 export const Health = z.object({ ok: z.literal(true), errorCodes: Count });
 export type Health = z.infer<typeof Health>;
 
-export const NodeRegistered = z.object({ nodeId: NodeId, credential: z.string().min(1) });
+export const NodeRegistered = z.object({ nodeId: NodeId, credential: z.string().check(z.minLength(1)) });
 export type NodeRegistered = z.infer<typeof NodeRegistered>;
 
 // ---- Web Push (RFC 8030 + RFC 8291 + RFC 8292): the agent encrypts, the relay signs and forwards ----
@@ -173,7 +170,7 @@ export const PUSH_MAX_BYTES = 4096;
 export const PUSH_MAX_TTL_SEC = 28 * 86_400;
 
 /** The relay's VAPID public key (RFC 8292 §3.2): base64url of the uncompressed P-256 point. */
-export const VapidKey = z.object({ publicKey: z.string().regex(/^[A-Za-z0-9_-]{87}$/) });
+export const VapidKey = z.object({ publicKey: z.string().check(z.regex(/^[A-Za-z0-9_-]{87}$/)) });
 export type VapidKey = z.infer<typeof VapidKey>;
 
 export const PushEndpointBody = z.object({ endpoint: PushSubscription.shape.endpoint });
@@ -190,18 +187,12 @@ export const PUSH_URGENCIES = ["very-low", "low", "normal", "high"] as const;
 /** One message for a device's push subscription: ciphertext only (RFC 8291 aes128gcm), never plaintext. */
 export const PushMessageBody = z.object({
   /** The encrypted body, base64url; at most PUSH_MAX_BYTES once decoded. */
-  payload: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .max(Math.ceil((PUSH_MAX_BYTES * 4) / 3)),
+  payload: z.string().check(z.regex(/^[A-Za-z0-9_-]+$/), z.maxLength(Math.ceil((PUSH_MAX_BYTES * 4) / 3))),
   /** Seconds the push service keeps the message for a device that is offline (RFC 8030 §5.2). */
-  ttl: z.number().int().min(0).max(PUSH_MAX_TTL_SEC),
-  urgency: z.enum(PUSH_URGENCIES).default("normal"),
+  ttl: z.number().check(z.int(), z.gte(0), z.lte(PUSH_MAX_TTL_SEC)),
+  urgency: z._default(z.enum(PUSH_URGENCIES), "normal"),
   /** A newer message with the same topic replaces an undelivered one (RFC 8030 §5.4). */
-  topic: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/)
-    .optional(),
+  topic: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/))),
 });
 export type PushMessageBody = z.infer<typeof PushMessageBody>;
 
@@ -219,16 +210,13 @@ export const DEPOSIT_MAX_DEVICES = 10;
 export const DEPOSIT_MAX_AHEAD_MS = PUSH_MAX_TTL_SEC * 1000;
 
 /** Chosen by the agent, opaque to the relay (it says nothing of the schedule). */
-export const DepositId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+export const DepositId = z.string().check(z.regex(/^[A-Za-z0-9_-]{8,64}$/));
 
 export const DepositBody = z.object({
   /** When the relay sends it, unless the agent withdrew it first (ms since the epoch). */
-  dueAt: z.number().int().positive(),
+  dueAt: z.number().check(z.int(), z.positive()),
   /** One sealed message per device, as sendPush takes it. */
-  messages: z
-    .array(PushMessageBody.extend({ device: DeviceId }))
-    .min(1)
-    .max(DEPOSIT_MAX_DEVICES),
+  messages: z.array(z.extend(PushMessageBody, { device: DeviceId })).check(z.minLength(1), z.maxLength(DEPOSIT_MAX_DEVICES)),
 });
 export type DepositBody = z.infer<typeof DepositBody>;
 export type DepositBodyInput = input<typeof DepositBody>;
@@ -241,21 +229,21 @@ export type DepositSet = z.infer<typeof DepositSet>;
  * no message reached a push service; `sent`: the relay already sent it (or has begun to), at `sentAt`;
  * `unknown`: no such deposit (never made, or forgotten a week after it was sent).
  */
-export const DepositWithdrawn = z.object({ state: z.enum(["withdrawn", "sent", "unknown"]), sentAt: z.number().optional() });
+export const DepositWithdrawn = z.object({ state: z.enum(["withdrawn", "sent", "unknown"]), sentAt: z.optional(z.number()) });
 export type DepositWithdrawn = z.infer<typeof DepositWithdrawn>;
 
 // ---- Lockdown: the owner stopped everything; the relay keeps only the invoking device's sessions ----
 
 export const LockdownBody = z.object({
   /** The device whose sessions stay open (the owner device that asked); absent: none stays. */
-  keepDevice: DeviceId.optional(),
+  keepDevice: z.optional(DeviceId),
 });
 export type LockdownBody = z.infer<typeof LockdownBody>;
 
 export const LockdownState = z.object({
   locked: z.boolean(),
   /** When the relay's lockdown began (ms); null when not locked. Entering again keeps the first time. */
-  since: Millis.nullable(),
+  since: z.nullable(Millis),
   /** Client sessions closed by this call. */
   closedSessions: Count,
 });
@@ -265,12 +253,12 @@ export interface HttpRoute {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Hono's syntax: `:name` is a path parameter. */
   readonly path: string;
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
   /** The message of the 400 `bad_request` when the body or the query does not fit. */
   readonly invalid?: string;
   readonly status: 200 | 201;
-  readonly response: z.ZodType;
+  readonly response: z.ZodMiniType;
 }
 
 export const RELAY_HTTP = {
@@ -335,7 +323,7 @@ export const RELAY_HTTP = {
   adminNodes: {
     method: "GET",
     path: "/v1/admin/nodes",
-    query: z.object({ limit: PageLimit, cursor: z.string().optional() }),
+    query: z.object({ limit: PageLimit, cursor: z.optional(z.string()) }),
     status: 200,
     response: NodeList,
   },
@@ -353,7 +341,7 @@ export const RELAY_HTTP = {
 /** What a success of `route` answers, once parsed. */
 export type ResponseOf<R extends HttpRoute> = z.infer<R["response"]>;
 /** What a request to `route` sends as its JSON body. */
-export type BodyOf<R extends HttpRoute> = R["body"] extends z.ZodType ? input<R["body"]> : never;
+export type BodyOf<R extends HttpRoute> = R["body"] extends z.ZodMiniType ? input<R["body"]> : never;
 
 /** The names of a path's `:name` parameters. */
 export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`

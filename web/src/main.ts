@@ -1,7 +1,6 @@
 /** Entry point: the app when this browser is paired, the pairing screen when not (or at /pair). */
 import { appView } from "./app.js";
 import { currentLanguage } from "./i18n/index.js";
-import { pairView } from "./pair-view.js";
 import { routeOf } from "./routes.js";
 import { loadDevice } from "./store.js";
 import { applyTheme } from "./theme.js";
@@ -18,8 +17,9 @@ if (link !== undefined) history.replaceState(null, "", location.pathname);
 async function route(): Promise<void> {
   const saved = await loadDevice();
   const pairing = location.pathname === "/pair" || !saved;
+  // Pairing happens once: its key exchange and word list load only when it is needed.
   if (pairing)
-    return pairView(root, {
+    return (await import("./pair-view.js")).pairView(root, {
       link,
       alreadyPaired: saved !== undefined,
       onPaired: (device) => (history.replaceState(null, "", "/"), appView(root, device, route)),

@@ -1,56 +1,29 @@
 /**
- * Markdown from the secretary, rendered so that it cannot run script: marked turns Markdown into
- * HTML with raw HTML shown as text, then DOMPurify removes anything active (event handlers,
- * javascript: links, forms, frames) and hands back DOM nodes, never a string for innerHTML.
- * Images are shown as links and never loaded: an answer shaped by a web page or a file could
- * otherwise leak your data in an image URL the moment it is displayed.
+ * Markdown from the secretary, made safe by markdown/render.ts (marked, then DOMPurify). Those two
+ * libraries are a third of the app's script, and the chat can show its first words without them: they
+ * load right after start, and until then a message shows as plain text (a text node, never HTML),
+ * which is replaced by its rendered Markdown the moment the renderer arrives.
  */
-import DOMPurify, { type Config } from "dompurify";
-import { Marked } from "marked";
+import type { renderMarkdown as Render } from "./markdown/render.js";
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+let render: typeof Render | undefined;
+const waiting = new Set<Text>();
 
-const marked = new Marked({
-  gfm: true,
-  breaks: true,
-  async: false,
-  renderer: {
-    html: ({ text }) => escapeHtml(text),
-    image: ({ href, text }) => `<a href="${escapeHtml(href)}">${escapeHtml(text || "image")}</a>`,
+/** Resolves once Markdown renders (or the renderer could not load: the text stays plain). */
+export const markdownReady: Promise<void> = import("./markdown/render.js").then(
+  (module) => {
+    render = module.renderMarkdown;
+    for (const node of waiting) if (node.parentNode) node.replaceWith(render(node.data));
+    waiting.clear();
   },
-});
-
-DOMPurify.addHook("afterSanitizeAttributes", (node) => {
-  if (node.tagName === "A") {
-    node.setAttribute("target", "_blank");
-    node.setAttribute("rel", "noopener noreferrer");
-  }
-});
-
-const PURIFY: Config & { RETURN_DOM_FRAGMENT: true } = {
-  RETURN_DOM_FRAGMENT: true,
-  FORBID_TAGS: [
-    "img",
-    "style",
-    "form",
-    "input",
-    "button",
-    "textarea",
-    "select",
-    "iframe",
-    "object",
-    "embed",
-    "svg",
-    "math",
-    "video",
-    "audio",
-    "source",
-    "picture",
-  ],
-  FORBID_ATTR: ["style", "srcset"],
-  ALLOW_DATA_ATTR: false,
-};
+  () => waiting.clear(),
+);
 
 export function renderMarkdown(text: string): DocumentFragment {
-  return DOMPurify.sanitize(marked.parse(text) as string, PURIFY);
+  if (render) return render(text);
+  const node = document.createTextNode(text);
+  waiting.add(node);
+  const fragment = document.createDocumentFragment();
+  fragment.append(node);
+  return fragment;
 }

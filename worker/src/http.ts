@@ -6,7 +6,7 @@ import { BEARER_SUBPROTOCOL_PREFIX, type ErrorBody, type ErrorCode, type HttpRou
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import type { Env } from "./env.js";
 import type { NodeObject } from "./node/node-object.js";
 
@@ -26,8 +26,8 @@ export function httpError(status: ContentfulStatusCode, code: ErrorCode, message
   throw new HTTPException(status, { res: Response.json({ code, message } satisfies ErrorBody, { status }) });
 }
 
-type BodyRoute = HttpRoute & { body: z.ZodType<object> };
-type QueryRoute = HttpRoute & { query: z.ZodType<object> };
+type BodyRoute = HttpRoute & { body: z.ZodMiniType<object> };
+type QueryRoute = HttpRoute & { query: z.ZodMiniType<object> };
 
 /**
  * Checks a route's JSON body against its schema, whatever the Content-Type says (the API has never

@@ -3,7 +3,7 @@
  * itself (the credential's tag, see credentials.ts) and only then picks the Node's Durable Object
  * from the verified credential, never from an id the caller merely claims.
  */
-import { DEPOSIT_MAX_DEVICES, ERROR_CODES, Nameplate, PairCloseCode, RELAY_HTTP as API } from "@ora/protocol";
+import { DEPOSIT_MAX_DEVICES, ERROR_CODES, Nameplate, PairCloseCode, RELAY_HTTP as API, useEnglishSchemaMessages } from "@ora/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
@@ -15,6 +15,9 @@ import { answer, answerChecked, bearer, httpError, validBody, validQuery, type R
 import { registerLockdownRoutes } from "./node/lockdown-routes.js";
 import { registerPushRoutes } from "./push/routes.js";
 import { registryOf } from "./registry.js";
+
+// Frame and body errors are answered as text: English messages, not zod/mini's bare "Invalid input".
+useEnglishSchemaMessages();
 
 export { NodeObject } from "./node/node-object.js";
 export { Registry } from "./registry.js";

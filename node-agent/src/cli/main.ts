@@ -5,6 +5,10 @@ import type { Command } from "./command.js";
 import { COMMON_HELP, COMMON_OPTIONS } from "./common-options.js";
 import { UserError } from "../errors.js";
 import { AGENT_VERSION } from "../version.js";
+import { useEnglishSchemaMessages } from "@ora/protocol";
+
+// Relay answers and frames are checked with the protocol's schemas: English messages when they fail.
+useEnglishSchemaMessages();
 
 /**
  * Each command's module is loaded only when it runs: `ora-agent --help` and light commands like

@@ -24,7 +24,7 @@ import {
   type PushMessageBody,
   type PushSent,
 } from "@ora/protocol";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { UserError } from "../errors.js";
 
 /**
@@ -52,7 +52,7 @@ interface CallOptions<R extends HttpRoute> {
   timeoutMs?: number;
 }
 
-async function call<S extends z.ZodType, R extends HttpRoute>(relay: string, route: R & { response: S }, options: CallOptions<R>): Promise<z.output<S>> {
+async function call<S extends z.ZodMiniType, R extends HttpRoute>(relay: string, route: R & { response: S }, options: CallOptions<R>): Promise<z.output<S>> {
   const headers = new Headers();
   if (options.credential) headers.set("Authorization", `Bearer ${options.credential}`);
   if (options.body !== undefined) headers.set("Content-Type", "application/json");

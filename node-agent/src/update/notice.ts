@@ -18,10 +18,10 @@ import { readJson, writePrivateJson } from "../state.js";
 const ReleaseNews = z.object({
   /** When the relay last said it. */
   heardAt: z.string(),
-  latest: AgentVersion.optional(),
-  minimum: AgentVersion.optional(),
+  latest: z.optional(AgentVersion),
+  minimum: z.optional(AgentVersion),
   /** The newer version the owner's devices were told about. */
-  announced: AgentVersion.optional(),
+  announced: z.optional(AgentVersion),
 });
 export type ReleaseNews = z.infer<typeof ReleaseNews>;
 

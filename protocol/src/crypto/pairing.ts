@@ -24,7 +24,7 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, randomBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { fromBase64Url, toBase64Url } from "../encoding.js";
 import { DeviceId, Role } from "../frames.js";
 import { cpaceInitiator, cpaceResponder, type CpaceState } from "./cpace.js";
@@ -45,27 +45,24 @@ export class PairingError extends Error {
   }
 }
 
-const B64 = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]+$/)
-  .max(2048);
+const B64 = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/), z.maxLength(2048));
 export const PairM1 = z.object({ v: z.literal(PAIRING_VERSION), sid: B64, ya: B64 });
 export const PairM2 = z.object({ yb: B64, mac: B64, box: B64 });
 export const PairM3 = z.union([z.object({ mac: B64, box: B64 }), z.object({ refused: z.literal(true) })]);
 export const PairM4 = z.object({ ok: z.literal(true) });
 
 /** What the guest tells the host about itself. */
-export const GuestInfo = z.object({ name: z.string().min(1).max(64), publicKey: B64 });
+export const GuestInfo = z.object({ name: z.string().check(z.minLength(1), z.maxLength(64)), publicKey: B64 });
 export type GuestInfo = z.infer<typeof GuestInfo>;
 
 /** What the host grants the guest: everything it needs to connect and to recognise its agent. */
 export const PairingGrant = z.object({
-  relay: z.string().url().max(200),
-  node: z.string().max(64),
+  relay: z.string().check(z.url(), z.maxLength(200)),
+  node: z.string().check(z.maxLength(64)),
   device: DeviceId,
-  credential: z.string().regex(/^ora_dev_[A-Za-z0-9_-]{40,120}$/),
+  credential: z.string().check(z.regex(/^ora_dev_[A-Za-z0-9_-]{40,120}$/)),
   role: Role,
-  name: z.string().max(64),
+  name: z.string().check(z.maxLength(64)),
   agentPublicKey: B64,
 });
 export type PairingGrant = z.infer<typeof PairingGrant>;
@@ -212,7 +209,7 @@ function bytes(text: string): Uint8Array {
   return value;
 }
 
-function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
+function parse<T>(schema: z.ZodMiniType<T>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new PairingError("malformed", "a pairing message is malformed");
   return parsed.data;

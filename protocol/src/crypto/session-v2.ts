@@ -22,7 +22,7 @@
  * fresh per handshake and wiped after Split: recorded traffic stays sealed if a long-term key leaks later.
  */
 import { utf8ToBytes } from "@noble/hashes/utils.js";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { fromBase64Url, toBase64Url } from "../encoding.js";
 import type { StaticKey } from "./keys.js";
 import { KKHandshake } from "./noise.js";
@@ -36,8 +36,8 @@ const CONFIRMATION = "ora e2e v2 ready";
 const MESSAGE_1_BYTES = 32 + 16;
 const MESSAGE_2_BYTES = 32 + CONFIRMATION.length + 16;
 
-const base64url = (bytes: number) => z.string().length(Math.ceil((bytes * 4) / 3));
-export const HandshakeHelloV2 = z.object({ e2e: z.literal(2), dev: z.string().min(1).max(64), m: base64url(MESSAGE_1_BYTES) });
+const base64url = (bytes: number) => z.string().check(z.length(Math.ceil((bytes * 4) / 3)));
+export const HandshakeHelloV2 = z.object({ e2e: z.literal(2), dev: z.string().check(z.minLength(1), z.maxLength(64)), m: base64url(MESSAGE_1_BYTES) });
 export type HandshakeHelloV2 = z.infer<typeof HandshakeHelloV2>;
 export const HandshakeAnswerV2 = z.object({ e2e: z.literal(2), m: base64url(MESSAGE_2_BYTES) });
 export type HandshakeAnswerV2 = z.infer<typeof HandshakeAnswerV2>;

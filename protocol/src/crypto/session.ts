@@ -32,7 +32,7 @@
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { fromBase64Url, toBase64Url } from "../encoding.js";
 import { sessionAead, type SessionAead } from "./aead.js";
 import { dh, generateKeyPair, KEY_BYTES, type StaticKey } from "./keys.js";
@@ -54,10 +54,10 @@ export class SecureChannelError extends Error {
   }
 }
 
-const Key = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-export const HandshakeHello = z.object({ e2e: z.literal(V1), dev: z.string().min(1).max(64), e: Key });
+const Key = z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/));
+export const HandshakeHello = z.object({ e2e: z.literal(V1), dev: z.string().check(z.minLength(1), z.maxLength(64)), e: Key });
 export type HandshakeHello = z.infer<typeof HandshakeHello>;
-export const HandshakeAnswer = z.object({ e2e: z.literal(V1), e: Key, c: z.string().max(200) });
+export const HandshakeAnswer = z.object({ e2e: z.literal(V1), e: Key, c: z.string().check(z.maxLength(200)) });
 export type HandshakeAnswer = z.infer<typeof HandshakeAnswer>;
 
 /** One direction-pair of a session: seals what this end sends, opens what the other end sent. */

@@ -3,14 +3,14 @@
  * own request, never text inside a conversation. The PC's own command line (`ora-agent approve`) calls
  * the same methods through the local control socket, as the local owner.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DECIDERS, method } from "./define.js";
 import { PasskeyAssertion } from "./passkeys.js";
 import { AlwaysRequest, Rule } from "./rules.js";
 import { Approval, ApprovalStatus, ApprovalView } from "./schemas.js";
 
 /** A CRITICAL approval's one-time code: six digits, shown only on the owner's channel. */
-export const ApprovalCode = z.string().regex(/^\d{6}$/, "a code is 6 digits");
+export const ApprovalCode = z.string().check(z.regex(/^\d{6}$/, "a code is 6 digits"));
 
 export const approvalMethods = {
   "approvals.list": method({
@@ -24,14 +24,14 @@ export const approvalMethods = {
       "Approves or denies one approval; CRITICAL needs a passkey assertion from a device (the one-time code only at the PC). With `always` (HIGH only), also makes a standing rule for later calls like it.",
     roles: DECIDERS,
     params: z.object({
-      id: z.string().min(1).max(64),
+      id: z.string().check(z.minLength(1), z.maxLength(64)),
       verdict: z.enum(["approve", "deny"]),
-      code: ApprovalCode.optional(),
+      code: z.optional(ApprovalCode),
       /** The answer to `passkeys.challenge {purpose: "approve", approval: id}`. */
-      assertion: PasskeyAssertion.optional(),
-      always: AlwaysRequest.optional(),
+      assertion: z.optional(PasskeyAssertion),
+      always: z.optional(AlwaysRequest),
     }),
-    result: z.object({ id: z.string(), status: ApprovalStatus, rule: Rule.optional() }),
+    result: z.object({ id: z.string(), status: ApprovalStatus, rule: z.optional(Rule) }),
   }),
 };
 

@@ -2,7 +2,7 @@
  * The secretary: a message in, streamed text and tool steps out; and the conversations the PC keeps
  * (each user sees only their own).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { EVERYONE, method } from "./define.js";
 import { ApprovalRisk, ToolInfo } from "./schemas.js";
 import { Schedule } from "./schedules.js";
@@ -17,12 +17,12 @@ export const ChatChunk = z.union([
     type: z.literal("tool"),
     name: z.string(),
     status: z.enum(TOOL_STEP_STATUSES),
-    approval: z.object({ id: z.string(), risk: ApprovalRisk, expiresAt: z.number() }).optional(),
+    approval: z.optional(z.object({ id: z.string(), risk: ApprovalRisk, expiresAt: z.number() })),
     /** The durable task a waiting call became; the conversation goes on when it ends. */
-    task: z.string().optional(),
+    task: z.optional(z.string()),
     /** A schedule the step made (schedule.create, schedule.job): clients show its exact time. */
-    schedule: Schedule.optional(),
-    error: z.string().optional(),
+    schedule: z.optional(Schedule),
+    error: z.optional(z.string()),
   }),
 ]);
 export type ChatChunk = z.infer<typeof ChatChunk>;
@@ -47,32 +47,32 @@ export const NOTICE_KEYS = [
 ] as const;
 export const ChatNotice = z.object({
   key: z.enum(NOTICE_KEYS),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  params: z.optional(z.record(z.string(), z.union([z.string(), z.number()]))),
 });
 export type ChatNotice = z.infer<typeof ChatNotice>;
 
 export const ChatResult = z.object({
   text: z.string(),
   /** A direct command's answer by key (ChatNotice); absent when the secretary wrote the text. */
-  notice: ChatNotice.optional(),
+  notice: z.optional(ChatNotice),
   /** The conversation this turn belongs to (absent for direct commands, which are not kept). */
-  conversation: z.string().optional(),
+  conversation: z.optional(z.string()),
   /** Which provider and model answered ("openai:gpt-4o-mini"); null when none is configured. */
-  model: z.string().nullable().optional(),
-  steps: z.number().int().optional(),
-  stopped: z.enum(["max_steps", "max_tokens"]).optional(),
+  model: z.optional(z.nullable(z.string())),
+  steps: z.optional(z.number().check(z.int())),
+  stopped: z.optional(z.enum(["max_steps", "max_tokens"])),
   /** `/tools`: the tools listed. */
-  tools: z.array(ToolInfo).optional(),
+  tools: z.optional(z.array(ToolInfo)),
   /** `/run`: the tool's result. */
-  result: z.unknown().optional(),
+  result: z.optional(z.unknown()),
   /** `/run` of a tool that waits for an approval: the task it became. */
-  task: Task.optional(),
+  task: z.optional(Task),
   /** `/remind`: what was scheduled, at exactly which time. */
-  schedule: Schedule.optional(),
+  schedule: z.optional(Schedule),
 });
 export type ChatResult = z.infer<typeof ChatResult>;
 
-export const ConversationSummary = z.object({ id: z.string(), title: z.string().nullable(), updatedAt: z.number(), messages: z.number().int() });
+export const ConversationSummary = z.object({ id: z.string(), title: z.nullable(z.string()), updatedAt: z.number(), messages: z.number().check(z.int()) });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
 export const chatMethods = {
@@ -80,14 +80,14 @@ export const chatMethods = {
     description:
       "A message to the secretary (streams text and tool steps); direct commands (/tools, /run, /remind, /reminders, /help) work with or without a model.",
     roles: EVERYONE,
-    params: z.object({ text: z.string().min(1).max(32_000), conversation: z.string().max(64).optional() }),
+    params: z.object({ text: z.string().check(z.minLength(1), z.maxLength(32_000)), conversation: z.optional(z.string().check(z.maxLength(64))) }),
     chunk: ChatChunk,
     result: ChatResult,
   }),
   "conversations.list": method({
     description: "Your conversations, most recent first.",
     roles: EVERYONE,
-    params: z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }),
+    params: z._default(z.object({ limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(200)), 50) }), { limit: 50 }),
     result: z.object({
       conversations: z.array(ConversationSummary),
     }),
@@ -95,29 +95,32 @@ export const chatMethods = {
   "conversations.rename": method({
     description: "Gives one of your conversations a title of your own.",
     roles: EVERYONE,
-    params: z.object({ conversation: z.string().max(64), title: z.string().trim().min(1).max(120) }),
+    params: z.object({ conversation: z.string().check(z.maxLength(64)), title: z.string().check(z.trim(), z.minLength(1), z.maxLength(120)) }),
     result: ConversationSummary,
   }),
   "conversations.delete": method({
     description: "Deletes one of your conversations and its messages, for good.",
     roles: EVERYONE,
-    params: z.object({ conversation: z.string().max(64) }),
+    params: z.object({ conversation: z.string().check(z.maxLength(64)) }),
     result: z.object({ deleted: z.boolean() }),
   }),
   "conversations.search": method({
     description: "Full-text search through your conversations, best matches first (matched words in [brackets] in the snippet).",
     roles: EVERYONE,
-    params: z.object({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(100).default(20) }),
+    params: z.object({
+      query: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+      limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+    }),
     result: z.object({
       hits: z.array(
-        z.object({ conversation: z.string(), title: z.string().nullable(), role: z.enum(["user", "assistant"]), snippet: z.string(), at: z.number() }),
+        z.object({ conversation: z.string(), title: z.nullable(z.string()), role: z.enum(["user", "assistant"]), snippet: z.string(), at: z.number() }),
       ),
     }),
   }),
   "conversations.history": method({
     description: "The messages of one of your conversations (what was said; tool steps left out), oldest first.",
     roles: EVERYONE,
-    params: z.object({ conversation: z.string().max(64), limit: z.number().int().min(1).max(500).default(200) }),
+    params: z.object({ conversation: z.string().check(z.maxLength(64)), limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(500)), 200) }),
     result: z.object({
       conversation: z.string(),
       messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string(), at: z.number() })),

@@ -3,7 +3,7 @@
  * (index.ts) holds one entry per method; the agent's handler registry, the typed client and the docs
  * test all read it, so a method's shape exists in exactly one place.
  */
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { Role } from "../frames.js";
 
 export interface MethodSpec {
@@ -11,15 +11,15 @@ export interface MethodSpec {
   description: string;
   /** The roles whose devices may call it; the agent refuses anyone else with `forbidden`. */
   roles: readonly Role[];
-  params: z.ZodType;
+  params: z.ZodMiniType;
   /** Present when the method streams chunks before its result. */
-  chunk?: z.ZodType;
-  result: z.ZodType;
+  chunk?: z.ZodMiniType;
+  result: z.ZodMiniType;
 }
 
 export interface EventSpec {
   description: string;
-  data: z.ZodType;
+  data: z.ZodMiniType;
 }
 
 export const EVERYONE = ["owner", "sub-admin", "guest"] as const satisfies readonly Role[];

@@ -1,5 +1,5 @@
 /** Diagnostics every agent answers: reachability, identity, round trips, streaming, cancellation. */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { Role } from "../frames.js";
 import { EVERYONE, method } from "./define.js";
 
@@ -14,7 +14,7 @@ export const diagnosticMethods = {
     description: "Who this PC takes the caller to be: device id, name and role from its pairing record; and the PC's own name and agent version.",
     roles: EVERYONE,
     params: z.unknown(),
-    result: z.object({ device: z.string(), name: z.string(), role: Role, pc: z.object({ name: z.string(), version: z.string() }).optional() }),
+    result: z.object({ device: z.string(), name: z.string(), role: Role, pc: z.optional(z.object({ name: z.string(), version: z.string() })) }),
   }),
   echo: method({
     description: "Returns its params unchanged.",
@@ -26,17 +26,17 @@ export const diagnosticMethods = {
     description: "Streams `text` back `count` times, `delayMs` apart.",
     roles: EVERYONE,
     params: z.object({
-      text: z.string().max(65_536),
-      count: z.number().int().min(1).max(10_000),
-      delayMs: z.number().int().min(0).max(10_000).default(0),
+      text: z.string().check(z.maxLength(65_536)),
+      count: z.number().check(z.int(), z.gte(1), z.lte(10_000)),
+      delayMs: z._default(z.number().check(z.int(), z.gte(0), z.lte(10_000)), 0),
     }),
-    chunk: z.object({ i: z.number().int(), text: z.string() }),
-    result: z.object({ count: z.number().int() }),
+    chunk: z.object({ i: z.number().check(z.int()), text: z.string() }),
+    result: z.object({ count: z.number().check(z.int()) }),
   }),
   sleep: method({
     description: "Waits `ms` milliseconds (at most a minute); stops at once when cancelled.",
     roles: EVERYONE,
-    params: z.object({ ms: z.number().int().min(0).max(60_000) }),
-    result: z.object({ slept: z.number().int() }),
+    params: z.object({ ms: z.number().check(z.int(), z.gte(0), z.lte(60_000)) }),
+    result: z.object({ slept: z.number().check(z.int()) }),
   }),
 };

@@ -8,7 +8,7 @@
  * the handler's result against the schema, and clients get the method typed. docs/PROTOCOL.md lists
  * every method (a test keeps the two in step).
  */
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { approvalEvents, approvalMethods } from "./approvals.js";
 import { chatEvents, chatMethods } from "./chat.js";
 import type { EventSpec, MethodSpec } from "./define.js";
@@ -45,7 +45,7 @@ export type ParamsInput<M extends MethodName> = z.input<Methods[M]["params"]>;
 /** What a handler receives (validated, defaults applied). */
 export type Params<M extends MethodName> = z.output<Methods[M]["params"]>;
 export type Result<M extends MethodName> = z.output<Methods[M]["result"]>;
-export type Chunk<M extends MethodName> = Methods[M] extends { chunk: infer C extends z.ZodType } ? z.output<C> : never;
+export type Chunk<M extends MethodName> = Methods[M] extends { chunk: infer C extends z.ZodMiniType } ? z.output<C> : never;
 
 export type Events = typeof EVENTS;
 export type EventName = keyof Events;

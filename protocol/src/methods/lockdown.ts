@@ -5,15 +5,15 @@
  * closes every session but the invoking device's and refuses pairing. Only the PC ends it (`ora-agent
  * unlock`), or an owner device that proves itself with a passkey.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { EVERYONE, method, OWNERS } from "./define.js";
 
 export const LockdownStatus = z.object({
   locked: z.boolean(),
   /** When it began (ms since the epoch); null when not locked. */
-  since: z.number().nullable(),
+  since: z.nullable(z.number()),
   /** Who entered it, in words ("the local CLI", "owner (owner, device d…)"); null when not locked. */
-  by: z.string().nullable(),
+  by: z.nullable(z.string()),
 });
 export type LockdownStatus = z.infer<typeof LockdownStatus>;
 
@@ -21,21 +21,21 @@ export const lockdownMethods = {
   "lockdown.enter": method({
     description: "Locks the PC down at once (owners): cancels what waits, pauses schedules, refuses HIGH/CRITICAL and closes every other session.",
     roles: OWNERS,
-    params: z.object({}).default({}),
+    params: z._default(z.object({}), {}),
     result: z.object({
       lockdown: LockdownStatus,
       /** True when it was already locked (entering again changes nothing but the relay's copy). */
       already: z.boolean(),
       /** Waiting tasks cancelled now (their approvals withdrawn). */
-      cancelledTasks: z.number().int().nonnegative(),
+      cancelledTasks: z.number().check(z.int(), z.nonnegative()),
       /** Sessions the relay closed; null when the relay could not be told (the agent tries again as it reconnects). */
-      closedSessions: z.number().int().nonnegative().nullable(),
+      closedSessions: z.nullable(z.number().check(z.int(), z.nonnegative())),
     }),
   }),
   "lockdown.exit": method({
     description: "Ends the lockdown: from a device only with a passkey's proof (the PC's own command line needs none).",
     roles: OWNERS,
-    params: z.object({ proof: z.unknown().optional() }).default({}),
+    params: z._default(z.object({ proof: z.optional(z.unknown()) }), {}),
     result: z.object({ lockdown: LockdownStatus }),
   }),
   "lockdown.status": method({

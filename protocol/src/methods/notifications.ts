@@ -3,19 +3,19 @@
  * subscription to the PC over the sealed session; the PC encrypts every notification to it, and the
  * relay only learns the endpoint URL and forwards ciphertext.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { EVERYONE, method } from "./define.js";
 
-const Base64Url = z.string().regex(/^[A-Za-z0-9_-]+$/);
+const Base64Url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/));
 
 /** A browser's PushSubscription as `toJSON()` gives it (expirationTime left out). */
 export const PushSubscription = z.object({
-  endpoint: z.url({ protocol: /^https?$/ }).max(2048),
+  endpoint: z.url({ protocol: /^https?$/ }).check(z.maxLength(2048)),
   keys: z.object({
     /** The subscription's P-256 public key, uncompressed (65 bytes → 87 base64url characters). */
-    p256dh: Base64Url.length(87),
+    p256dh: Base64Url.check(z.length(87)),
     /** The 16-byte auth secret (22 base64url characters). */
-    auth: Base64Url.length(22),
+    auth: Base64Url.check(z.length(22)),
   }),
 });
 export type PushSubscription = z.infer<typeof PushSubscription>;
@@ -46,11 +46,11 @@ export const notificationMethods = {
  * secret or a CRITICAL code: it can be read on a locked screen.
  */
 export const NotificationBody = z.object({
-  title: z.string().max(120),
-  body: z.string().max(400),
+  title: z.string().check(z.maxLength(120)),
+  body: z.string().check(z.maxLength(400)),
   /** Where tapping it leads, inside the web client: "/#approvals", "/#tasks/<id>". */
-  url: z.string().regex(/^\/#[A-Za-z0-9/_.-]*$/),
+  url: z.string().check(z.regex(/^\/#[A-Za-z0-9/_.-]*$/)),
   /** Notifications with the same tag replace each other (one per approval or task). */
-  tag: z.string().max(64),
+  tag: z.string().check(z.maxLength(64)),
 });
 export type NotificationBody = z.infer<typeof NotificationBody>;

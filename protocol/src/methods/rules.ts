@@ -3,7 +3,7 @@
  * while approving a HIGH call (approvals.decide with `always`), so the same question is not asked
  * again and again. Owners list and change every rule; a sub-admin the rules it made; guests none.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DECIDERS, method } from "./define.js";
 import { Requester } from "./schemas.js";
 
@@ -11,12 +11,15 @@ import { Requester } from "./schemas.js";
 export const MAX_RULE_DAYS = 30;
 
 /** What a decider asks for: a folder (file tools), a host (web.fetch), or, left out, exactly these arguments. */
-export const RuleScopeRequest = z.union([z.object({ path: z.string().max(4096) }).strict(), z.object({ host: z.string().min(1).max(300) }).strict()]);
+export const RuleScopeRequest = z.union([
+  z.strictObject({ path: z.string().check(z.maxLength(4096)) }),
+  z.strictObject({ host: z.string().check(z.minLength(1), z.maxLength(300)) }),
+]);
 
 export const AlwaysRequest = z.object({
   /** When the rule ends, in ms since the epoch: at most 30 days from now. */
-  until: z.number().int(),
-  scope: RuleScopeRequest.optional(),
+  until: z.number().check(z.int()),
+  scope: z.optional(RuleScopeRequest),
 });
 
 export const RuleScope = z.union([
@@ -39,19 +42,19 @@ export const Rule = z.object({
   createdBy: z.string(),
   createdAt: z.number(),
   expiresAt: z.number(),
-  revokedAt: z.number().nullable(),
+  revokedAt: z.nullable(z.number()),
   uses: z.number(),
-  lastUsedAt: z.number().nullable(),
+  lastUsedAt: z.nullable(z.number()),
 });
 export type Rule = z.infer<typeof Rule>;
 
-const RuleId = z.string().min(1).max(64);
+const RuleId = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const ruleMethods = {
   "rules.list": method({
     description: "Standing rules this device may see: every rule for owners, its own for a sub-admin (all: revoked and expired ones too).",
     roles: DECIDERS,
-    params: z.object({ all: z.boolean().default(false) }).default({ all: false }),
+    params: z._default(z.object({ all: z._default(z.boolean(), false) }), { all: false }),
     result: z.object({ rules: z.array(Rule) }),
   }),
   "rules.revoke": method({
@@ -63,7 +66,7 @@ export const ruleMethods = {
   "rules.update": method({
     description: "Moves a live rule's end: sooner, or later up to 30 days from now.",
     roles: DECIDERS,
-    params: z.object({ id: RuleId, until: z.number().int() }),
+    params: z.object({ id: RuleId, until: z.number().check(z.int()) }),
     result: z.object({ rule: Rule }),
   }),
 };

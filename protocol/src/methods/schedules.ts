@@ -4,7 +4,7 @@
  * a job is a prompt the secretary runs as its user, through the same policy as a chat message. Every
  * occurrence that comes due is one run, with its own id, that happens at most once.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { EVERYONE, method } from "./define.js";
 
 export const SCHEDULE_ACTIONS = ["reminder", "job"] as const;
@@ -22,7 +22,7 @@ export const Schedule = z.object({
   text: z.string(),
   kind: z.enum(["once", "recurring"]),
   /** The cron pattern of a recurring schedule (minute hour day month weekday), read in `timeZone`. */
-  cron: z.string().nullable(),
+  cron: z.nullable(z.string()),
   /** The IANA time zone its times are read in ("Europe/Paris"). */
   timeZone: z.string(),
   /** How it was asked for, as understood ("every Monday at 08:00", "in 20 minutes"). */
@@ -32,7 +32,7 @@ export const Schedule = z.object({
   /** The user it belongs to ("owner", or a guest's device id). */
   user: z.string(),
   /** The next due time (ms since the epoch); null once it will not run again. */
-  nextAt: z.number().nullable(),
+  nextAt: z.nullable(z.number()),
   createdAt: z.number(),
   updatedAt: z.number(),
 });
@@ -50,24 +50,27 @@ export const ScheduleRun = z.object({
   text: z.string(),
   dueAt: z.number(),
   startedAt: z.number(),
-  finishedAt: z.number().nullable(),
+  finishedAt: z.nullable(z.number()),
   state: RunState,
   /** How late it ran (ms); 0 when on time. */
   lateMs: z.number(),
   /** Who put the notification on the lock screen: this PC, or the relay from a deposit while the PC slept. */
-  notifiedBy: z.enum(["agent", "relay"]).nullable(),
+  notifiedBy: z.nullable(z.enum(["agent", "relay"])),
   /** What happened, in words ("late by 2 h", the job's answer, why it failed). */
-  detail: z.string().nullable(),
+  detail: z.nullable(z.string()),
 });
 export type ScheduleRun = z.infer<typeof ScheduleRun>;
 
-const Id = z.string().min(1).max(64);
+const Id = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const scheduleMethods = {
   "schedules.list": method({
     description: "Your reminders and scheduled jobs (active first, then finished), with recent runs, newest first.",
     roles: EVERYONE,
-    params: z.object({ runs: z.number().int().min(0).max(200).default(50), finished: z.boolean().default(true) }).default({ runs: 50, finished: true }),
+    params: z._default(z.object({ runs: z._default(z.number().check(z.int(), z.gte(0), z.lte(200)), 50), finished: z._default(z.boolean(), true) }), {
+      runs: 50,
+      finished: true,
+    }),
     result: z.object({ schedules: z.array(Schedule), runs: z.array(ScheduleRun) }),
   }),
   "schedules.create": method({
@@ -75,11 +78,11 @@ export const scheduleMethods = {
       'Schedules a reminder (or, with action "job", a prompt the secretary runs then) from words like "tomorrow 9am", "in 20 minutes", "every monday 8:00" or a cron pattern; answers with the exact time understood.',
     roles: EVERYONE,
     params: z.object({
-      when: z.string().min(1).max(200),
-      text: z.string().min(1).max(2000),
-      action: ScheduleAction.default("reminder"),
-      timeZone: z.string().min(1).max(64).optional(),
-      catchUp: CatchUp.optional(),
+      when: z.string().check(z.minLength(1), z.maxLength(200)),
+      text: z.string().check(z.minLength(1), z.maxLength(2000)),
+      action: z._default(ScheduleAction, "reminder"),
+      timeZone: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+      catchUp: z.optional(CatchUp),
     }),
     result: z.object({ schedule: Schedule, understood: z.string() }),
   }),
@@ -94,6 +97,6 @@ export const scheduleMethods = {
 export const scheduleEvents = {
   schedule: {
     description: "A schedule was created, ran or was cancelled; sent to its user's devices.",
-    data: z.object({ schedule: Schedule, run: ScheduleRun.optional() }),
+    data: z.object({ schedule: Schedule, run: z.optional(ScheduleRun) }),
   },
 };

@@ -1,5 +1,5 @@
 /** The shapes several methods share: who asks, tools and their risk, approvals, devices. */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DeviceId, Role } from "../frames.js";
 
 export const RISKS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -16,7 +16,7 @@ export const Requester = z.object({
   /** How the request reached the PC: a paired device through the relay, this PC's command line, or a chat app. */
   via: z.enum(["relay", "local", "discord"]),
   /** The relay session; for Discord, the channel the message came from. */
-  session: z.string().optional(),
+  session: z.optional(z.string()),
 });
 export type Requester = z.infer<typeof Requester>;
 
@@ -58,7 +58,7 @@ export type Approval = z.infer<typeof Approval>;
  * An approval as shown to a decider; `code` only on the PC's own command line, for pending CRITICAL
  * approvals; `needsPasskey` when approving it from this device needs a passkey assertion.
  */
-export const ApprovalView = Approval.extend({ code: z.string().optional(), needsPasskey: z.boolean().optional() });
+export const ApprovalView = z.extend(Approval, { code: z.optional(z.string()), needsPasskey: z.optional(z.boolean()) });
 export type ApprovalView = z.infer<typeof ApprovalView>;
 
 /** The step a call streams while it waits for an owner's decision. */
@@ -74,7 +74,7 @@ export const DeviceRow = z.object({
   name: z.string(),
   role: Role,
   state: z.enum(DEVICE_STATES),
-  pairedAt: z.string().nullable(),
-  lastSeen: z.string().nullable(),
+  pairedAt: z.nullable(z.string()),
+  lastSeen: z.nullable(z.string()),
 });
 export type DeviceRow = z.infer<typeof DeviceRow>;

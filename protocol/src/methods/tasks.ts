@@ -4,7 +4,7 @@
  * runs exactly once when the owner decides, keeps its result, and its requester is told (a `task`
  * push to its open sessions, and a notification).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { APP_ERROR_CODES } from "../errors.js";
 import { EVERYONE, method } from "./define.js";
 import { ApprovalRisk, Requester } from "./schemas.js";
@@ -23,18 +23,18 @@ export const Task = z.object({
   risk: ApprovalRisk,
   requester: Requester,
   /** The conversation the call came from, when a chat made it. */
-  conversation: z.string().nullable(),
+  conversation: z.nullable(z.string()),
   /** The approval it waits on (an approval belongs to exactly one task). */
   approval: z.string(),
   createdAt: z.number(),
   updatedAt: z.number(),
   /** Until when the approval may be given; the task expires then. */
   expiresAt: z.number(),
-  finishedAt: z.number().nullable(),
+  finishedAt: z.nullable(z.number()),
   /** The tool's result, once done. */
-  result: z.unknown().optional(),
+  result: z.optional(z.unknown()),
   /** Why it did not finish as done. */
-  error: z.object({ code: z.enum(APP_ERROR_CODES), message: z.string() }).optional(),
+  error: z.optional(z.object({ code: z.enum(APP_ERROR_CODES), message: z.string() })),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -42,19 +42,22 @@ export const taskMethods = {
   "tasks.list": method({
     description: "Your tasks, newest first (owners see everyone's); `open` for those still waiting or running.",
     roles: EVERYONE,
-    params: z.object({ open: z.boolean().default(false), limit: z.number().int().min(1).max(200).default(50) }).default({ open: false, limit: 50 }),
+    params: z._default(z.object({ open: z._default(z.boolean(), false), limit: z._default(z.number().check(z.int(), z.gte(1), z.lte(200)), 50) }), {
+      open: false,
+      limit: 50,
+    }),
     result: z.object({ tasks: z.array(Task) }),
   }),
   "tasks.get": method({
     description: "One of your tasks (owners: any task), with its result once it has one.",
     roles: EVERYONE,
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) }),
     result: z.object({ task: Task }),
   }),
   "tasks.cancel": method({
     description: "Cancels a task that has not run yet (its requester or an owner); its approval is withdrawn.",
     roles: EVERYONE,
-    params: z.object({ id: z.string().min(1).max(64) }),
+    params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) }),
     result: z.object({ task: Task }),
   }),
 };

@@ -2,7 +2,7 @@
  * Tools: what this requester may use, and calling one. Both go through the agent's one enforcement
  * point; a call that needs an owner's approval streams a waiting step first.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { EVERYONE, method } from "./define.js";
 import { ToolInfo } from "./schemas.js";
 import { Task } from "./tasks.js";
@@ -27,7 +27,7 @@ export const toolMethods = {
   "tools.call": method({
     description: "Runs a tool through the enforcement point, or, when it needs an owner's approval, answers at once with the waiting task.",
     roles: EVERYONE,
-    params: z.object({ name: z.string().max(200), args: z.unknown().optional() }),
+    params: z.object({ name: z.string().check(z.maxLength(200)), args: z.optional(z.unknown()) }),
     result: ToolCallResult,
   }),
 };
