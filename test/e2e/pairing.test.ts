@@ -6,6 +6,7 @@ import { generateKeyPair, OraClient, pairDevice, PairingCodeError, staticKey } f
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_BIN, newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { AGENT_VERSION } from "../../node-agent/src/version.js";
 import { open, until } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 
@@ -58,7 +59,12 @@ describe("pairing a device with the PC", () => {
     expect(pair.output()).toMatch(/Paired "Pixel 9" as owner/);
     expect(paired.grant).toMatchObject({ role: "owner", name: "Pixel 9", node: agent.node().nodeId });
     const client = await OraClient.connect({ identity: paired.identity });
-    expect(await client.request("whoami")).toEqual({ device: paired.grant.device, name: "Pixel 9", role: "owner" });
+    expect(await client.request("whoami")).toEqual({
+      device: paired.grant.device,
+      name: "Pixel 9",
+      role: "owner",
+      pc: { name: expect.any(String), version: AGENT_VERSION },
+    });
     client.close();
   });
 

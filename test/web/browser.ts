@@ -92,7 +92,7 @@ export async function offerPairing(relay: string, stateDir: string, args: string
 export async function pairByLink(page: Page, url: string, name: string): Promise<void> {
   await page.goto(url);
   await page.fill("#device-name", name);
-  await page.click("button:has-text('Pair')");
+  await page.click("form button[type=submit]");
   await page.waitForSelector(".state.online", { timeout: 15_000 });
 }
 

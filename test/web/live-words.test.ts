@@ -22,8 +22,8 @@ Object.assign(globalThis, { document: { documentElement: { lang: "" }, createTex
 describe("words that follow the reader's language", () => {
   afterEach(() => chooseLanguage("en"));
 
-  it("says a heading, an attribute and a status sentence again after a change of language", () => {
-    chooseLanguage("en");
+  it("says a heading, an attribute and a status sentence again after a change of language", async () => {
+    await chooseLanguage("en");
     const heading = words("tasks.title");
     const input = wordsIn(new FakeElement() as unknown as Element, { placeholder: "reminders.when-hint" }) as unknown as FakeElement;
     const line = new FakeElement();
@@ -36,7 +36,7 @@ describe("words that follow the reader's language", () => {
     ]);
     expect(line.classes.has("error")).toBe(true);
 
-    chooseLanguage("ja");
+    await chooseLanguage("ja");
     expect([heading.textContent, input.attributes.get("placeholder"), line.textContent]).toEqual([
       "タスク",
       "明日9時 · 20分後",

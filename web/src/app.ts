@@ -9,21 +9,16 @@
  * device list is then reached from Settings (styles/base.css hides its tab there). On a wider
  * screen they are a column on the left, the device list included.
  */
-import type { Role, Task } from "@ora/protocol";
-import { approvalsView } from "./approvals-view.js";
+import type { Role } from "@ora/protocol";
 import { chatView } from "./chat-view.js";
 import { mountConversations } from "./conversations/index.js";
 import { Connection, type ConnectionState } from "./connection.js";
-import { devicesView } from "./devices-view.js";
 import { append, clear, duration, h, icon } from "./dom.js";
 import { type Key, onLanguage, t } from "./i18n/index.js";
-import { lockdownView } from "./lockdown-view.js";
 import { openedHash } from "./notification.js";
-import { remindersView } from "./reminders-view.js";
 import { type Route, routeOf, type Tab } from "./routes.js";
-import { settingsView } from "./settings-view.js";
 import { forgetDevice, type SavedDevice } from "./store.js";
-import { tasksView } from "./tasks-view.js";
+import type { Views } from "./views.js";
 
 const TAB_LABELS: Record<Tab, Key> = {
   chat: "app.tab.chat",
@@ -57,38 +52,32 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   const main = h("main", {});
   let role: Role | undefined;
 
-  const devices = devicesView(connection, { backToSettings: () => show("settings") });
-  // A device paired after the list was loaded is named once the list is loaded again.
-  const asked = new Set<string>();
-  const deviceName = (id: string) => {
-    // Requests from the PC's Discord channel carry the Discord user's id, not a paired device's.
-    if (id.startsWith("discord:")) return t("app.requester.discord", { id: id.slice("discord:".length) });
-    if (role === "owner" && !devices.knows(id) && !asked.has(id)) {
-      asked.add(id);
-      void devices.refresh();
-    }
-    return devices.nameOf(id);
-  };
-  const inbox = approvalsView(connection, {
-    deviceName,
-    thisDevice: saved.device,
-    onCount: (count) => {
-      badge.hidden = count === 0;
-      badge.textContent = String(count);
-      badge.setAttribute("aria-label", t("app.badge", { count }));
-    },
+  // Everything but the chat comes in its own chunk, mounted into its panel once it is there.
+  const slots = { tasks: h("div", {}), reminders: h("div", {}), approvals: h("div", {}), devices: h("div", {}), settings: h("div", {}) };
+  const banner = h("div", { class: "banner-slot" });
+  let views: Views | undefined;
+  const viewsReady: Promise<Views> = import("./views.js").then(({ createViews }) => {
+    const made = createViews(connection, saved, {
+      show: (tab) => show(tab),
+      role: () => role,
+      onCount: (count) => {
+        badge.hidden = count === 0;
+        badge.textContent = String(count);
+        badge.setAttribute("aria-label", t("app.badge", { count }));
+      },
+    });
+    views = made;
+    slots.tasks.append(made.tasks.element);
+    slots.reminders.append(made.reminders.element);
+    slots.approvals.append(made.inbox.element);
+    slots.devices.append(made.devices.element);
+    slots.settings.append(made.settings.element);
+    banner.append(made.lockdown.banner);
+    if (pc) made.settings.setPc(pc);
+    if (role !== undefined) applyRole(made, role);
+    void made.settings.refresh();
+    return made;
   });
-  const requesterName = (task: Task) =>
-    task.requester.via === "local"
-      ? t("app.requester.local")
-      : task.requester.device === saved.device
-        ? t("app.requester.self")
-        : deviceName(task.requester.device);
-  const tasks = tasksView(connection, { requesterName, decides: () => role !== "guest", openApprovals: () => show("approvals") });
-  devices.onChange(() => (inbox.render(), tasks.render()));
-  const reminders = remindersView(connection);
-  const settings = settingsView(connection, saved, { openDevices: () => show("devices") });
-  const lockdown = lockdownView(connection);
   const chat = chatView(connection);
   mountConversations(connection, chat);
 
@@ -137,8 +126,8 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   function open(route: Route): void {
     const tab = tabs.has(route.tab) ? route.tab : "tasks";
     show(tab);
-    if (tab === "tasks") tasks.highlight(route.item);
-    if (tab === "reminders") reminders.highlight(route.item);
+    if (tab === "tasks") void viewsReady.then((v) => v.tasks.highlight(route.item));
+    if (tab === "reminders") void viewsReady.then((v) => v.reminders.highlight(route.item));
     if (route.item) history.replaceState(null, "", `#${tab}/${route.item}`);
   }
 
@@ -151,15 +140,20 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     tabs.clear();
     panels.clear();
     addTab("chat", chat.element);
-    addTab("tasks", tasks.element);
-    addTab("reminders", reminders.element);
-    if (next !== "guest") addTab("approvals", inbox.element, badge);
-    if (next === "owner") addTab("devices", devices.element);
-    addTab("settings", settings.element);
-    settings.setRole(next);
-    if (next === "owner") settings.addCard(lockdown.card);
-    else lockdown.card.remove();
+    addTab("tasks", slots.tasks);
+    addTab("reminders", slots.reminders);
+    if (next !== "guest") addTab("approvals", slots.approvals, badge);
+    if (next === "owner") addTab("devices", slots.devices);
+    addTab("settings", slots.settings);
+    if (views) applyRole(views, next);
     open(routeOf(location.hash) ?? { tab: selected ?? "chat" });
+  }
+
+  /** What the role changes inside the views: settings' cards, and the lockdown card for owners. */
+  function applyRole(v: Views, next: Role): void {
+    v.settings.setRole(next);
+    if (next === "owner") v.settings.addCard(v.lockdown.card);
+    else v.lockdown.card.remove();
   }
 
   // A notification clicked while the app is open: the service worker says where to go.
@@ -191,15 +185,16 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
         pc = who.pc;
         remember(remembered, who.pc);
         drawPcName();
-        settings.setPc(who.pc);
       }
       setRole(who.role);
-      if (who.role === "owner") await devices.refresh();
-      if (who.role !== "guest") await inbox.refresh();
-      await tasks.refresh();
-      await reminders.refresh();
-      await settings.refresh();
-      await lockdown.refresh();
+      const v = await viewsReady;
+      if (who.pc) v.settings.setPc(who.pc);
+      if (who.role === "owner") await v.devices.refresh();
+      if (who.role !== "guest") await v.inbox.refresh();
+      await v.tasks.refresh();
+      await v.reminders.refresh();
+      await v.settings.refresh();
+      await v.lockdown.refresh();
     } catch {
       // The PC may be offline: the state line says so, and the next ready event loads again.
     }
@@ -238,11 +233,12 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
     for (const [tab, button] of tabs) button.querySelector(".tab-label")!.textContent = t(TAB_LABELS[tab]);
     badge.setAttribute("aria-label", t("app.badge", { count: Number(badge.textContent) }));
     if (revoked) return showRevoked();
-    settings.render();
-    devices.render();
-    inbox.render();
-    tasks.render();
-    if (role !== undefined) void Promise.allSettled([reminders.refresh(), lockdown.refresh(), settings.refresh()]);
+    if (!views) return;
+    views.settings.render();
+    views.devices.render();
+    views.inbox.render();
+    views.tasks.render();
+    if (role !== undefined) void Promise.allSettled([views.reminders.refresh(), views.lockdown.refresh(), views.settings.refresh()]);
   }
   const stopRedrawing = onLanguage(redraw);
 
@@ -250,14 +246,12 @@ export function appView(root: HTMLElement, saved: SavedDevice, onUnpaired: () =>
   clear(
     root,
     h("header", { class: "top" }, h("img", { src: "/icon.svg", alt: "", class: "brand", width: 28, height: 28 }), pcName, state, retry),
-    lockdown.banner,
+    banner,
     nav,
     main,
   );
   redraw();
-  if (pc) settings.setPc(pc);
   setRole(saved.role);
-  void settings.refresh();
   connection.start();
 }
 

@@ -1,6 +1,6 @@
 /** Entry point: the app when this browser is paired, the pairing screen when not (or at /pair). */
 import { appView } from "./app.js";
-import { currentLanguage } from "./i18n/index.js";
+import { currentLanguage, languageReady } from "./i18n/index.js";
 import { routeOf } from "./routes.js";
 import { loadDevice } from "./store.js";
 import { applyTheme } from "./theme.js";
@@ -15,7 +15,7 @@ const link = location.hash.length > 1 && !routeOf(location.hash) ? location.href
 if (link !== undefined) history.replaceState(null, "", location.pathname);
 
 async function route(): Promise<void> {
-  const saved = await loadDevice();
+  const [saved] = await Promise.all([loadDevice(), languageReady]);
   const pairing = location.pathname === "/pair" || !saved;
   // Pairing happens once: its key exchange and word list load only when it is needed.
   if (pairing)

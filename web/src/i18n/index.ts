@@ -4,20 +4,30 @@
  * is the reader's choice in Settings, else the first of the browser's languages we speak, else
  * English. Dates and times go through `Intl` in that language and the device's own time zone.
  * test/web/i18n.test.ts fails when a key is missing in either language or their placeholders differ.
+ *
+ * Only the reader's language is loaded (each catalogue is its own chunk): main.ts waits for
+ * `languageReady` before drawing, and a change of language loads the other one first.
  */
-import { en, type Key } from "./en/index.js";
-import { ja } from "./ja/index.js";
+import type { Key } from "./en/index.js";
 
 export type { Key };
 export const LANGUAGES = ["en", "ja"] as const;
 export type Language = (typeof LANGUAGES)[number];
 export type Params = Record<string, string | number>;
 
-const CATALOGUES: Record<Language, Record<Key, string>> = { en, ja };
+const CATALOGUES: Partial<Record<Language, Record<Key, string>>> = {};
 const OVERRIDE = "ora.language";
 
 let language: Language = pick(typeof navigator === "undefined" ? [] : navigator.languages, storedOverride());
 const listeners = new Set<(language: Language) => void>();
+
+/** Loads one language's catalogue (once). */
+async function load(which: Language): Promise<void> {
+  CATALOGUES[which] ??= which === "ja" ? (await import("./ja/index.js")).ja : (await import("./en/index.js")).en;
+}
+
+/** Settles once the reader's language can be shown. */
+export const languageReady: Promise<void> = load(language);
 
 /** The first of the reader's languages that ORA speaks ("ja-JP" → ja), English otherwise; a stored choice wins. */
 export function pick(preferred: readonly string[], override?: string | null): Language {
@@ -33,8 +43,8 @@ export function currentLanguage(): Language {
   return language;
 }
 
-/** The reader's own choice (null: follow the browser), remembered on this device. */
-export function chooseLanguage(choice: Language | null): void {
+/** The reader's own choice (null: follow the browser), remembered on this device; settles once it is shown. */
+export async function chooseLanguage(choice: Language | null): Promise<void> {
   try {
     if (choice === null) localStorage.removeItem(OVERRIDE);
     else localStorage.setItem(OVERRIDE, choice);
@@ -42,6 +52,7 @@ export function chooseLanguage(choice: Language | null): void {
     // Storage refused (private mode): the choice lasts until the page is closed.
   }
   const next = pick(navigator.languages, choice);
+  await load(next);
   document.documentElement.lang = next;
   if (next === language) return;
   language = next;
@@ -61,7 +72,7 @@ export function onLanguage(listener: (language: Language) => void): () => void {
 
 /** The sentence for `key` in the reader's language, with `{name}` placeholders filled in. */
 export function t(key: Key, params?: Params): string {
-  const template = CATALOGUES[language][key] ?? en[key] ?? key;
+  const template = CATALOGUES[language]?.[key] ?? CATALOGUES.en?.[key] ?? key;
   return params ? template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : template;
 }
 
@@ -69,7 +80,7 @@ export function t(key: Key, params?: Params): string {
 export function plural(key: string, count: number, params?: Params): string {
   const rule = new Intl.PluralRules(language).select(count);
   const candidate = `${key}.${rule}` as Key;
-  const chosen = candidate in en ? candidate : (`${key}.other` as Key);
+  const chosen = candidate in (CATALOGUES[language] ?? {}) ? candidate : (`${key}.other` as Key);
   return t(chosen, { count: formatNumber(count), ...params });
 }
 
