@@ -168,7 +168,7 @@ describe("the web client", () => {
     // The answer comes at once: the call waits as a task, and its step says so.
     expect(await answered(bubble)).toMatch(/waits for the owner's approval as task/);
     const step = bubble.locator(".task-step");
-    expect(await step.innerText()).toMatch(/files\.write HIGH: waiting for the owner's approval — you'll be told/);
+    expect(await step.innerText()).toMatch(/files\.write HIGH · waiting for approval/);
     await expect.poll(() => sharedOwner.page.locator(".badge").innerText(), { timeout: 10_000 }).toBe("1");
     await sharedOwner.page.click("#tab-approvals");
     const card = sharedOwner.page.locator(".approval").first();

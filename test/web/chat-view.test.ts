@@ -204,7 +204,7 @@ describe("the chat view", () => {
   it("follows a waiting call in place — waiting, then done with its result — and drops the waiting words", async () => {
     const bubble = await say(en.page, `/run files.write ${JSON.stringify({ root: 0, path: "a.txt", content: "hello" })}`);
     const step = bubble.locator(".task-step");
-    expect(await step.innerText()).toBe("files.write HIGH: waiting for the owner's approval — you'll be told");
+    expect(await step.innerText()).toBe("files.write HIGH · waiting for approval");
     const body = await bubble.locator(".body").innerText();
     expect(body).toMatch(
       /^files\.write \(HIGH\) waits for the owner's approval as task \S+\. It runs once approved \(until .+\), and you'll be told how it ends\.$/,
@@ -270,9 +270,9 @@ describe("the chat view", () => {
     expect(await help.locator(".body strong").first().innerText()).toBe("コマンド");
     expect(await help.locator(".body li").first().innerText()).toBe("/tools — ここで使えるツールとリスクの一覧");
     const waiting = await say(page, `/run files.write ${JSON.stringify({ root: 0, path: "b.txt", content: "こんにちは" })}`);
-    expect(await waiting.locator(".task-step").innerText()).toBe("files.write HIGH: オーナーの承認待ちです（決まり次第お知らせします）");
+    expect(await waiting.locator(".task-step").innerText()).toBe("files.write 高リスク・承認待ち");
     expect(await waiting.locator(".body").innerText()).toMatch(
-      /^files\.write（HIGH）はオーナーの承認待ちです（タスク \S+）。\d+月\d+日 \d+:\d\d までに承認されると実行され、結果をお知らせします。$/,
+      /^files\.write（高リスク）はオーナーの承認待ちです（タスク \S+）。\d+月\d+日 \d+:\d\d までに承認されると実行され、結果をお知らせします。$/,
     );
     const tools = await say(page, "/tools");
     expect(await tools.locator(".tool-group h3").allInnerTexts()).toEqual(["低リスク", "中リスク", "高リスク", "重大リスク"]);

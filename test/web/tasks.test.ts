@@ -150,7 +150,7 @@ describe("tasks in the web client", () => {
     await guest.page.waitForSelector(".state.online", { timeout: 15_000 });
     const bubble = await say(guest, "Please save c.txt for me");
     const step = bubble.locator(".task-step");
-    expect(await step.innerText()).toBe("files.write HIGH: waiting for the owner's approval — you'll be told");
+    expect(await step.innerText()).toBe("files.write HIGH · waiting for approval");
     expect(await bubble.locator(".body").innerText()).toContain("I asked the owner to approve saving c.txt");
     await shoot(guest.page, "13-chat-waiting-step");
 

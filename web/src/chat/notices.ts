@@ -30,6 +30,9 @@ export function noticeView(notice: ChatNotice): DocumentFragment {
   // backtick), everything else has Markdown's punctuation escaped.
   for (const [name, value] of Object.entries(notice.params ?? {}))
     params[name] = IN_CODE.has(name) ? String(value).replaceAll("`", "'") : escapeMarkdown(String(value));
+  // A risk is said in the reader's words (高リスク), like everywhere else in the app.
+  const risk = notice.params?.risk;
+  if (risk === "HIGH" || risk === "CRITICAL") params.risk = t(`approvals.risk.${risk}`);
   const expiresAt = notice.params?.expiresAt;
   if (typeof expiresAt === "number") params.expires = formatDateTime(expiresAt);
   const text = t(KEYS[notice.key], params);

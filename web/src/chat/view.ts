@@ -8,7 +8,7 @@
  * afterwards, its words arrive as a `conversation` push. The PC keeps the history (per user): on
  * opening, the latest conversation is picked up where it was left; "New conversation" starts another.
  */
-import type { ChatChunk, ChatResult, Schedule, Task } from "@ora/protocol";
+import type { ApprovalRisk, ChatChunk, ChatResult, Schedule, Task } from "@ora/protocol";
 import type { Connection } from "../connection.js";
 import { append, clear, h } from "../dom.js";
 import { onLanguage, t } from "../i18n/index.js";
@@ -210,8 +210,8 @@ function card(bubble: OraBubble, schedule: Schedule): void {
   if (![...bubble.cards.children].some((c) => c instanceof HTMLElement && c.dataset.schedule === schedule.id)) append(bubble.cards, scheduleCard(schedule));
 }
 
-function waitingWords(risk: string): string {
-  return t("chat.step.waiting", { risk });
+function waitingWords(risk: ApprovalRisk): string {
+  return t("chat.step.waiting", { risk: t(`approvals.risk.${risk}`) });
 }
 
 /** One line per tool call: a call's later status replaces its "running" line. */

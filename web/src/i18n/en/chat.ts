@@ -30,7 +30,7 @@ export const chat = {
   "chat.empty.noteExample": '/run notes.add {"text":"buy milk"}',
 
   "chat.step.running": "running…",
-  "chat.step.waiting": "{risk}: waiting for the owner's approval — you'll be told",
+  "chat.step.waiting": "{risk} · waiting for approval",
   "chat.step.done": "done",
   "chat.step.refused": "refused",
   "chat.task.waiting_approval": "waiting for the owner's approval — you'll be told",

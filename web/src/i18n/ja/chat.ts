@@ -31,7 +31,7 @@ export const chat = {
   "chat.empty.noteExample": '/run notes.add {"text":"牛乳を買う"}',
 
   "chat.step.running": "実行中…",
-  "chat.step.waiting": "{risk}: オーナーの承認待ちです（決まり次第お知らせします）",
+  "chat.step.waiting": "{risk}・承認待ち",
   "chat.step.done": "完了",
   "chat.step.refused": "拒否されました",
   "chat.task.waiting_approval": "オーナーの承認待ちです（決まり次第お知らせします）",
