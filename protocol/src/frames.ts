@@ -47,7 +47,9 @@
  *
  *   Either peer may send {"t":"ping"}; the runtime answers {"t":"pong"} without waking the relay.
  *   Errors are {"t":"err","code":…,"message":…} with `id` (client) or `rid` (agent) when they concern
- *   one request. A request ends with exactly one of: res, end, err.
+ *   one request. A request ends with exactly one of: res, end, err. A request that reuses the id of
+ *   one still pending is refused with {"t":"err","dup":"a1","code":"id_in_use"}: under `dup`, so the
+ *   pending one keeps its single ending.
  *
  *   Flow control. The relay cannot see how much a client's socket has buffered, so each client acks
  *   the cumulative UTF-8 bytes of every frame it has received from the relay (pong excepted). When
@@ -116,7 +118,9 @@ export const RelayToClientFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("res"), id: RequestId }),
   z.object({ t: z.literal("chunk"), id: RequestId }),
   z.object({ t: z.literal("end"), id: RequestId }),
-  z.object({ t: z.literal("err"), id: z.optional(RequestId), code: ErrorCodeSchema, message: Message }),
+  // `dup`: the refused request reused the id of one still pending (`id_in_use`). It is not `id`, so the
+  // pending request keeps its one ending.
+  z.object({ t: z.literal("err"), id: z.optional(RequestId), dup: z.optional(RequestId), code: ErrorCodeSchema, message: Message }),
   z.object({ t: z.literal("push") }),
   z.object({ t: z.literal("node"), online: z.boolean() }),
   Pong,

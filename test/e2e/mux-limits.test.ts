@@ -27,7 +27,8 @@ describe("pending limits and request ids", () => {
     alice.request("a1", "echo", 1);
     const forwarded = await agent.next(isReq);
     alice.request("a1", "echo", 2);
-    expect((await alice.outcome("a1")).header).toMatchObject({ t: "err", code: "id_in_use" });
+    // Under `dup`, not `id`: the first a1 still ends once, with its own answer.
+    expect((await alice.nextOf("err")).header).toEqual({ t: "err", dup: "a1", code: "id_in_use", message: expect.any(String) });
     agent.send(encodeFrame({ t: "res", rid: forwarded.header.rid }, answer(1)));
     expect((await alice.outcome("a1")).header.t).toBe("res");
     // Once answered, the id is free again.

@@ -107,7 +107,7 @@ describe("ora-agent and ora-protocol installed from their tarballs", () => {
     expect(await exit).toBe(0);
     expect(output).toContain(`Verification digits: ${digits}`);
     expect(grant).toMatchObject({ role: "owner", name: "Installed client", node: agent.node().nodeId });
-    expect(whoami).toEqual({ device: grant.device, name: "Installed client", role: "owner" });
+    expect(whoami).toEqual({ device: grant.device, name: "Installed client", role: "owner", pc: { name: expect.any(String), version: expect.any(String) } });
 
     const devices = await run(bin, ["devices", "--json", "--state-dir", stateDir], work);
     expect(JSON.parse(devices.stdout).map((d: { name: string }) => d.name)).toContain("Installed client");

@@ -55,7 +55,7 @@ export function normal(frame: Sent, toAgent: boolean): string | null {
     case "end":
       return `${h.t}:${h.id}`;
     case "err":
-      return toAgent ? `err:${h.code}` : `err:${h.id ?? "-"}:${h.code}`;
+      return toAgent ? `err:${h.code}` : `err:${h.id ?? (h.dup === undefined ? "-" : `dup=${h.dup}`)}:${h.code}`;
     case "req":
       return `req:${h.s}`;
     case "cancel":

@@ -194,7 +194,7 @@ const request = (pick: number, id: string) =>
     const label = `${c.name} requests ${id}`;
     if (!c.hello) m.expect(c.name, `err:${id}:hello_required`);
     else if (!m.agent?.hello) m.expect(c.name, `err:${id}:node_offline`);
-    else if (m.openOf(slot).some((q) => q.id === id)) m.expect(c.name, `err:${id}:id_in_use`);
+    else if (m.openOf(slot).some((q) => q.id === id)) m.expect(c.name, `err:dup=${id}:id_in_use`);
     else if (m.requests.size >= m.limits.maxPending || m.openOf(slot).length >= m.limits.maxPendingPerSession) m.expect(c.name, `err:${id}:pending_limit`);
     else {
       m.expect(m.agent.name, `req:${c.sid}`);

@@ -66,7 +66,7 @@ it("keeps the metrics counters across eviction once the alarm has flushed them",
   alice.requestRaw("x", "{}");
   await agentA.nextOf("req");
   alice.requestRaw("x", "{}");
-  await alice.outcome("x"); // id_in_use
+  await alice.nextOf("err"); // id_in_use
 
   expect(await runDurableObjectAlarm(node.stub)).toBe(true);
   const flushed = await metrics(node);

@@ -102,7 +102,8 @@ describe("routing", () => {
     alice.requestRaw("a1", "first");
     const req = await agentA.nextOf("req");
     alice.requestRaw("a1", "second");
-    expect((await alice.outcome("a1")).header).toMatchObject({ t: "err", id: "a1", code: "id_in_use" });
+    // Under `dup`, not `id`: a1 is still pending and must end once, by its answer.
+    expect((await alice.nextOf("err")).header).toEqual({ t: "err", dup: "a1", code: "id_in_use", message: expect.any(String) });
     expect(await agentA.drain(["session"])).toEqual([]);
 
     agentA.send(encodeFrame({ t: "res", rid: req.header.rid }, "done"));

@@ -200,7 +200,11 @@ export class Mux<S> {
   private onRequest(peer: ClientPeer<S>, id: string, payload: string | undefined, bytes: number): void {
     const agent = this.conns.agent;
     if (!agent?.hello) return this.reject(peer, "node_offline", "the agent is not connected", id);
-    if (this.pending.has(peer.sid, id)) return this.reject(peer, "id_in_use", "a request with this id is already pending", id);
+    if (this.pending.has(peer.sid, id)) {
+      // Not under `id`: that request is still pending and will end once, by its own answer.
+      this.metrics.reject("id_in_use");
+      return this.conns.send(peer, encodeFrame({ t: "err", dup: id, code: "id_in_use", message: "a request with this id is already pending" }));
+    }
     if (this.pending.size >= this.config.maxPending) return this.reject(peer, "pending_limit", "the Node has too many pending requests", id);
     if (this.pending.sessionCount(peer.sid) >= this.config.maxPendingPerSession) {
       return this.reject(peer, "pending_limit", "this session has too many pending requests", id);
