@@ -5,10 +5,6 @@ import type { Command } from "./command.js";
 import { COMMON_HELP, COMMON_OPTIONS } from "./common-options.js";
 import { UserError } from "../errors.js";
 import { AGENT_VERSION } from "../version.js";
-import { useEnglishSchemaMessages } from "@ora/protocol";
-
-// Relay answers and frames are checked with the protocol's schemas: English messages when they fail.
-useEnglishSchemaMessages();
 
 /**
  * Each command's module is loaded only when it runs: `ora-agent --help` and light commands like
@@ -102,7 +98,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   let command: Command | undefined;
   try {
-    command = await entry.load();
+    // Relay answers and frames are checked with the protocol's schemas (English messages when they
+    // fail); the protocol, and with it the schema library, loads with the command, not for --help.
+    const [loaded, { useEnglishSchemaMessages }] = await Promise.all([entry.load(), import("@ora/protocol")]);
+    useEnglishSchemaMessages();
+    command = loaded;
     const { values, positionals } = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     if (values.help) {
       process.stdout.write(`${command.usage}\n\n${COMMON_HELP}\n`);
