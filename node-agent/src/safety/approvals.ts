@@ -18,11 +18,12 @@
 import type { Approval, ApprovalRisk, ApprovalStatus, ApprovalView, AppErrorCode, EventData } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
-import { randomInt } from "node:crypto";
 import { CodeLockouts, codeHash, codeMatches, newCode } from "./approval-codes.js";
 import type { Audit } from "./audit.js";
 import type { PolicyConfig } from "./policy-config.js";
-import { requesterFromColumns, requesterKey, type RequesterColumns } from "./requester.js";
+import { binding, type Row, toApproval } from "./approval-rows.js";
+import { newId } from "./ids.js";
+import { requesterFromColumns, requesterKey } from "./requester.js";
 import { ToolError, type Requester } from "./tool.js";
 
 export type { Approval, ApprovalRisk, ApprovalStatus, ApprovalView } from "@ora/protocol";
@@ -61,20 +62,6 @@ export class ApprovalError extends Error {
   }
 }
 
-interface Row extends RequesterColumns {
-  id: string;
-  tool: string;
-  args_json: string;
-  args_hash: string;
-  risk: ApprovalRisk;
-  origin: string;
-  created_at: number;
-  expires_at: number;
-  status: ApprovalStatus;
-  code_hash: string | null;
-  code_attempts: number;
-}
-
 export interface OpenRequest {
   tool: string;
   /** Canonical JSON of the arguments (the approval shows them and binds to their hash). */
@@ -91,9 +78,6 @@ export interface OpenRequest {
  * long after the PC wakes (and at once when anyone asks, since every decision sweeps first).
  */
 const MAX_TIMER_MS = 60_000;
-
-const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32: no i, l, o, u to misread
-const ID_LENGTH = 8;
 
 export class Approvals {
   private readonly events = new EventEmitter();
@@ -353,7 +337,7 @@ export class Approvals {
 function whyNot(row: Row, decider: Requester): string | null {
   if (decider.role === "guest") return "guests cannot decide approvals";
   if (row.risk === "CRITICAL" && decider.role !== "owner") return "only the owner can decide CRITICAL approvals";
-  if (decider.role === "sub-admin" && requesterKey(decider) === requesterKey(fromRow(row))) return "a sub-admin cannot decide its own request";
+  if (decider.role === "sub-admin" && requesterKey(decider) === requesterKey(requesterFromColumns(row))) return "a sub-admin cannot decide its own request";
   return null;
 }
 
@@ -371,32 +355,4 @@ function checkPasskey(row: Row, decision: Decision, decider: Requester): void {
   if (proof.device !== decider.device || proof.purpose !== "approve" || proof.approval !== row.id || proof.argsHash !== row.args_hash) {
     throw new ApprovalError("passkey_refused", `the passkey assertion was not made for approval ${row.id} on this device`);
   }
-}
-
-function binding(requester: Requester): [string, string, string, string] {
-  return [requester.device, requester.role, requester.user, requester.via];
-}
-
-const fromRow = requesterFromColumns;
-
-function toApproval(row: Row): Approval {
-  return {
-    id: row.id,
-    tool: row.tool,
-    args: JSON.parse(row.args_json),
-    argsHash: row.args_hash,
-    risk: row.risk,
-    requester: fromRow(row),
-    origin: row.origin,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    status: row.status,
-    needsCode: row.risk === "CRITICAL",
-  };
-}
-
-export function newId(): string {
-  let id = "";
-  for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
 }

@@ -14,7 +14,8 @@
 import type { ApprovalStatus, Rule } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { basename } from "node:path";
-import { ApprovalError, newId, type Approvals, type PasskeyProof } from "./approvals.js";
+import { ApprovalError, type Approvals, type PasskeyProof } from "./approvals.js";
+import { newId } from "./ids.js";
 import type { Audit } from "./audit.js";
 import type { ModuleMigrations } from "./db.js";
 import { callSubject, normaliseHost, pathScope, ScopeError, scopeFolder, scopeKindOf, scopeMatches, type StoredScope } from "./rule-scopes.js";

@@ -12,7 +12,8 @@
 import { type AppErrorCode, type Approval, FINAL_TASK_STATES, type Requester, type Task, type TaskState } from "@ora/protocol";
 import type Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
-import { type ApprovalEvent, type Approvals, newId } from "./approvals.js";
+import type { ApprovalEvent, Approvals } from "./approvals.js";
+import { newId } from "./ids.js";
 import type { Audit } from "./audit.js";
 import { requesterFromColumns, requesterKey, type RequesterColumns } from "./requester.js";
 

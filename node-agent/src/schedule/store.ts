@@ -6,7 +6,7 @@
  */
 import type { Requester, Schedule, ScheduleRun } from "@ora/protocol";
 import type Database from "better-sqlite3";
-import { newId } from "../safety/approvals.js";
+import { newId } from "../safety/ids.js";
 import type { RequesterColumns } from "../safety/requester.js";
 import { nextOccurrence, type When } from "./when.js";
 
