@@ -53,6 +53,8 @@ export const APP_ERROR_CODES = [
   "passkey_required", // approving this from a device needs a passkey assertion (a code works only at the PC)
   "passkey_refused", // the passkey assertion did not verify: wrong challenge, replayed, no user verification, another device's
   "locked_down", // the PC is in lockdown: HIGH and CRITICAL calls are refused until the owner unlocks it
+  "conflict", // a file changed while it was being downloaded, or an upload piece is not where the upload stands
+  "checksum_mismatch", // the bytes that arrived do not have the SHA-256 the transfer announced
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 

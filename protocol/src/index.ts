@@ -19,4 +19,5 @@ export * from "./pair-client.js";
 export * from "./crypto/aead.js";
 export * from "./methods/index.js";
 export * from "./reconnect.js";
+export * from "./transfer.js";
 export * from "./schema-messages.js";

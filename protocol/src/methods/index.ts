@@ -14,6 +14,7 @@ import { chatEvents, chatMethods } from "./chat.js";
 import type { EventSpec, MethodSpec } from "./define.js";
 import { deviceMethods } from "./devices.js";
 import { diagnosticMethods } from "./diagnostics.js";
+import { fileMethods } from "./files.js";
 import { lockdownEvents, lockdownMethods } from "./lockdown.js";
 import { notificationMethods } from "./notifications.js";
 import { passkeyMethods } from "./passkeys.js";
@@ -25,6 +26,7 @@ import { toolMethods } from "./tools.js";
 export const METHODS = {
   ...diagnosticMethods,
   ...toolMethods,
+  ...fileMethods,
   ...approvalMethods,
   ...chatMethods,
   ...deviceMethods,
@@ -57,6 +59,7 @@ export function isMethodName(name: string): name is MethodName {
 
 export { ApprovalCode } from "./approvals.js";
 export { ChatChunk, ChatNotice, ChatResult, ConversationSummary, NOTICE_KEYS, TOOL_STEP_STATUSES } from "./chat.js";
+export { DEFAULT_FILE_MAX_BYTES, FILE_PIECE_BYTES, FILE_PIECE_MAX_BYTES, FilePiece, PlacedFile, UploadId } from "./files.js";
 export { DECIDERS, EVERYONE, OWNERS, type EventSpec, type MethodSpec } from "./define.js";
 export { NotificationBody, PushSubscription } from "./notifications.js";
 export {

@@ -1,0 +1,206 @@
+/**
+ * Files between a client and its PC (methods/files.ts), for every client alike: the web app, the
+ * terminal client and the tests. A transfer keeps a few piece requests in flight (enough to fill the
+ * path, few enough that memory stays flat: at most `inFlight` pieces are held at once), hashes what
+ * passes with SHA-256 as it goes, and rides over a dropped connection: when a piece fails because
+ * the PC or the connection went away, it asks `connect` for a client again and goes on from the
+ * last piece that arrived.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { type OraClient, OraError } from "./client.js";
+import { fromBase64Url, toBase64Url } from "./encoding.js";
+import { FILE_PIECE_BYTES, type PlacedFile, type Task } from "./methods/index.js";
+
+/** An incremental SHA-256, as @noble/hashes makes it. */
+export type Hasher = ReturnType<typeof sha256.create>;
+export const newHasher = (): Hasher => sha256.create();
+
+/** Gives the current client: the same one while it lives, a fresh one after the connection dropped. */
+export type Connect = () => OraClient | Promise<OraClient>;
+
+export interface TransferOptions {
+  /** A shared folder by name or index; the PC's first one when left out. */
+  root?: string | number;
+  path: string;
+  signal?: AbortSignal;
+  /** Told after every piece, and once at the start. */
+  onProgress?: (done: number, total: number) => void;
+  pieceBytes?: number;
+  /** Pieces requested ahead of the one being written. */
+  inFlight?: number;
+  /** How often a piece is tried again after the connection went away before the transfer fails. */
+  retries?: number;
+}
+
+export interface DownloadOptions extends TransferOptions {
+  /** Takes the file's bytes in order; a returned promise holds further pieces back until it settles. */
+  write: (bytes: Uint8Array, offset: number) => void | Promise<void>;
+  /**
+   * Go on with a download that stopped: the bytes up to `offset` are already written, of the file
+   * `version`, and `hasher` has seen exactly them.
+   */
+  resume?: { offset: number; version: string; hasher: Hasher };
+}
+
+export interface Downloaded {
+  name: string;
+  size: number;
+  version: string;
+  sha256: string;
+}
+
+/** Errors after which the same piece may be asked for again on a new connection. */
+const TRANSIENT: ReadonlySet<string> = new Set(["node_offline", "timeout", "handshake_failed"]);
+
+/** Downloads a file piece by piece; rejects with `checksum_mismatch` when the bytes are not the PC's file. */
+export async function download(connect: Connect, options: DownloadOptions): Promise<Downloaded> {
+  const pieceBytes = options.pieceBytes ?? FILE_PIECE_BYTES;
+  const ask = retrying(connect, options);
+  const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
+  const hasher = options.resume?.hasher ?? newHasher();
+  let offset = options.resume?.offset ?? 0;
+  const first = await ask((client) =>
+    client.request(
+      "files.download",
+      { ...where, offset, length: pieceBytes, ...(options.resume ? { version: options.resume.version } : {}) },
+      { signal: options.signal },
+    ),
+  );
+  const { name, size, version } = first;
+  options.onProgress?.(offset, size);
+  // Later pieces are asked for ahead; each is written (and hashed) in order.
+  const ahead: Promise<typeof first>[] = [];
+  let next = offset + pieceBytes;
+  const fill = () => {
+    while (ahead.length < (options.inFlight ?? 4) && next < size) {
+      const at = next;
+      const piece = ask((client) => client.request("files.download", { ...where, offset: at, length: pieceBytes, version }, { signal: options.signal }));
+      piece.catch(() => undefined); // seen when its turn comes
+      ahead.push(piece);
+      next += pieceBytes;
+    }
+  };
+  let piece = first;
+  for (;;) {
+    fill();
+    if (piece.offset !== offset) throw new OraError("bad_answer", `asked for the piece at ${offset}, got ${piece.offset}`);
+    const bytes = fromBase64Url(piece.data);
+    if (bytes === null) throw new OraError("bad_answer", "a piece is not base64url");
+    hasher.update(bytes);
+    await options.write(bytes, offset);
+    offset += bytes.length;
+    options.onProgress?.(offset, size);
+    if (piece.eof || offset >= size) {
+      const digest = bytesToHex(hasher.digest());
+      if (piece.sha256 !== undefined && piece.sha256 !== digest)
+        throw new OraError("checksum_mismatch", "the downloaded bytes do not match the file's SHA-256 on the PC");
+      return { name, size, version, sha256: piece.sha256 ?? digest };
+    }
+    const following = ahead.shift();
+    if (!following) throw new OraError("bad_answer", "the file ended before its size");
+    piece = await following;
+  }
+}
+
+/** Where an upload's bytes come from: a File in a browser, a file handle in Node. */
+export interface UploadSource {
+  size: number;
+  read: (offset: number, length: number) => Promise<Uint8Array>;
+}
+
+export interface UploadOptions extends TransferOptions {
+  source: UploadSource;
+  /** The source's SHA-256, when already known; otherwise it is read once to compute it. */
+  sha256?: string;
+  overwrite?: boolean;
+  /** Told while the source is read for its SHA-256 (before any byte is sent). */
+  onHashing?: (done: number, total: number) => void;
+}
+
+export type Uploaded = { status: "done"; file: PlacedFile } | { status: "waiting"; task: Task };
+
+/** SHA-256 of a source, read piece by piece. */
+export async function hashSource(source: UploadSource, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<string> {
+  const hasher = newHasher();
+  for (let offset = 0; offset < source.size; ) {
+    signal?.throwIfAborted();
+    const bytes = await source.read(offset, Math.min(4 * FILE_PIECE_BYTES, source.size - offset));
+    if (bytes.length === 0) throw new OraError("failed", "the file to send became shorter while it was read");
+    hasher.update(bytes);
+    offset += bytes.length;
+    onProgress?.(offset, source.size);
+  }
+  return bytesToHex(hasher.digest());
+}
+
+/**
+ * Sends a file; the PC checks the SHA-256 and places it (through an approval when its policy asks
+ * for one: then the result is `waiting` with the task). A dropped connection resumes where the PC
+ * says the upload stands; a cancelled one is deleted on the PC.
+ */
+export async function upload(connect: Connect, options: UploadOptions): Promise<Uploaded> {
+  const { source } = options;
+  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, options.signal));
+  const ask = retrying(connect, options);
+  const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
+  const begin = () =>
+    ask((client) => client.request("files.upload.begin", { ...where, size: source.size, sha256: sha, overwrite: options.overwrite ?? false }));
+  let started = await begin();
+  const id = started.upload;
+  const pieceBytes = Math.min(options.pieceBytes ?? FILE_PIECE_BYTES, started.pieceBytes);
+  try {
+    let sent = started.received;
+    options.onProgress?.(sent, source.size);
+    while (sent < source.size) {
+      const inFlight: Promise<{ received: number }>[] = [];
+      let at = sent;
+      try {
+        // Pieces go out in order on one connection and the PC takes them in that order.
+        while (inFlight.length < (options.inFlight ?? 4) && at < source.size) {
+          const bytes = await source.read(at, Math.min(pieceBytes, source.size - at));
+          if (bytes.length === 0) throw new OraError("failed", "the file to send became shorter while it was sent");
+          const offset = at;
+          const data = toBase64Url(bytes);
+          const client = await connect();
+          inFlight.push(client.request("files.upload.piece", { upload: id, offset, data }, { signal: options.signal }));
+          at += bytes.length;
+        }
+        for (const piece of inFlight) {
+          sent = (await piece).received;
+          options.onProgress?.(sent, source.size);
+        }
+      } catch (error) {
+        await Promise.allSettled(inFlight);
+        if (!(error instanceof OraError) || !(TRANSIENT.has(error.code) || error.code === "conflict")) throw error;
+        // Where does the PC stand? Asking again resumes the same upload.
+        started = await begin();
+        if (started.upload !== id) throw new OraError("failed", "the PC no longer has this upload");
+        sent = started.received;
+      }
+    }
+    return await ask((client) => client.request("files.upload.finish", { upload: id }));
+  } catch (error) {
+    if (options.signal?.aborted) {
+      const client = await connect();
+      await client.request("files.upload.cancel", { upload: id }).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+/** Runs one request, asking for a fresh client and trying again when the connection went away. */
+function retrying(connect: Connect, options: TransferOptions) {
+  const retries = options.retries ?? 5;
+  return async <T>(call: (client: OraClient) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      options.signal?.throwIfAborted();
+      try {
+        return await call(await connect());
+      } catch (error) {
+        if (attempt >= retries || options.signal?.aborted || !(error instanceof OraError) || !TRANSIENT.has(error.code)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 250 * 2 ** attempt)));
+      }
+    }
+  };
+}
