@@ -34,6 +34,8 @@ export const errors = {
   "errors.passkey_required": "Approving this from a device needs this device's passkey (Settings → Passkey for approvals), or approve it at the PC.",
   "errors.passkey_refused": "The PC did not accept the passkey. Nothing was approved; try again.",
   "errors.locked_down": "Your PC is in lockdown: risky actions, new pairings and other devices are blocked until the owner unlocks it at the PC.",
+  "errors.conflict": "The file changed on the PC while it was being sent. Start again to get the new version.",
+  "errors.checksum_mismatch": "The file did not arrive intact (its checksum differs). Nothing was saved; send it again.",
   "errors.tampered": "An answer failed its end-to-end check and was dropped. Something between you and your PC may be interfering.",
   "errors.handshake_failed": "Could not prove that the other end is your PC. Something may be interfering; do not trust this connection.",
   "errors.bad_answer": "Your PC answered in a way this app does not understand. Reload the page; if it persists, update ORA on the PC.",
