@@ -33,8 +33,12 @@ export interface Caller {
 
 export interface HandlerContext<M extends MethodName = MethodName> extends Caller {
   signal: AbortSignal;
-  /** Sends one stream chunk to the caller; the return value becomes the stream's final answer. */
-  emit(chunk: Chunk<M>): void;
+  /**
+   * Sends one stream chunk to the caller (the handler's return value becomes the stream's final
+   * answer). Settles once the chunk went: a handler that awaits it produces no faster than the
+   * caller reads (stream credit); chunks not awaited wait in order.
+   */
+  emit(chunk: Chunk<M>): Promise<void>;
 }
 
 export type Handler<M extends MethodName> = (params: Params<M>, context: HandlerContext<M>) => Result<M> | Promise<Result<M>>;
@@ -51,7 +55,7 @@ export class HandlerError extends Error {
 
 export interface Dispatch {
   signal: AbortSignal;
-  emit(chunk: unknown): void;
+  emit(chunk: unknown): void | Promise<void>;
   /** Told of an error no handler meant to show (its message stays on this PC). */
   onUnexpected?(error: unknown): void;
 }
@@ -83,7 +87,8 @@ export class HandlerRegistry {
       if (!handler) throw new HandlerError("unknown_method", `no method ${method}`);
       const parsed = spec.params.safeParse(params);
       if (!parsed.success) throw new HandlerError("bad_params", parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "));
-      const result = await handler(parsed.data as Params<MethodName>, { ...caller, signal: options.signal, emit: options.emit });
+      const emit = async (chunk: unknown) => options.emit(chunk);
+      const result = await handler(parsed.data as Params<MethodName>, { ...caller, signal: options.signal, emit });
       return { ok: true, result };
     } catch (error) {
       if (error instanceof HandlerError) return { ok: false, error: { code: error.code, message: error.message.slice(0, 500) } };
@@ -109,7 +114,7 @@ export function builtinHandlers(): HandlerRegistry {
       for (let i = 0; i < count; i++) {
         if (delayMs > 0) await sleep(delayMs, undefined, { signal });
         signal.throwIfAborted();
-        emit({ i, text });
+        await emit({ i, text });
       }
       return { count };
     })

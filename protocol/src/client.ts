@@ -61,14 +61,22 @@ export interface Welcome {
 interface Pending {
   /** The seq of the sealed request: every sealed reply must name it. */
   seq: number;
-  onChunk?: (chunk: unknown) => void;
+  onChunk?: (chunk: unknown) => unknown;
+  /** Stream credit: chunk payload bytes taken by the caller, and the credit granted so far. */
+  consumed: number;
+  granted: number;
   resolve: (result: unknown) => void;
   reject: (error: OraError) => void;
 }
 
 export interface RequestOptions<C = unknown> {
   signal?: AbortSignal;
-  onChunk?: (chunk: C) => void;
+  /**
+   * Takes each streamed chunk. A returned promise holds the stream back: the agent gets more credit
+   * only for chunks whose promise settled, so a slow reader slows the agent down rather than failing.
+   * Any other return value is ignored.
+   */
+  onChunk?: (chunk: C) => unknown;
 }
 
 /** A method's params may be left out when its schema accepts nothing. */
@@ -152,7 +160,7 @@ export class OraClient {
       socket.addEventListener("message", onFirst);
       socket.addEventListener("close", onEarlyClose);
       socket.addEventListener("error", onError);
-      socket.addEventListener("open", () => socket.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION })));
+      socket.addEventListener("open", () => socket.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, credit: true })));
     });
   }
 
@@ -171,8 +179,8 @@ export class OraClient {
         ? {
             onChunk: (chunk: unknown) => {
               const parsed = chunkSchema?.safeParse(chunk);
-              if (parsed?.success) onChunk(parsed.data as Chunk<M>);
-              else throw new OraError("bad_answer", `the agent streamed a ${method} chunk this client does not understand`);
+              if (parsed?.success) return onChunk(parsed.data as Chunk<M>);
+              throw new OraError("bad_answer", `the agent streamed a ${method} chunk this client does not understand`);
             },
           }
         : {}),
@@ -195,9 +203,12 @@ export class OraClient {
       options.signal?.addEventListener("abort", onAbort, { once: true });
       const done = () => options.signal?.removeEventListener("abort", onAbort);
       const { payload, seq } = channel.seal({ k: "req", body: { method, params } });
+      const window = this.welcome.limits.streamWindowBytes ?? 0;
       this.pending.set(id, {
         seq,
         onChunk: options.onChunk,
+        consumed: 0,
+        granted: window,
         resolve: (value) => (done(), resolve(value)),
         reject: (error) => (done(), reject(error)),
       });
@@ -238,7 +249,7 @@ export class OraClient {
   /** Sends a handshake hello as the session's next request and waits for the answer, in clear. */
   private exchange(hello: object): Promise<unknown> {
     const id = `hs${this.nextId++}`;
-    const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { seq: 0, resolve, reject }));
+    const answer = new Promise<unknown>((resolve, reject) => this.pending.set(id, { seq: 0, consumed: 0, granted: 0, resolve, reject }));
     this.socket.send(encodeFrame({ t: "req", id }, JSON.stringify(hello)));
     return answer;
   }
@@ -361,21 +372,41 @@ export class OraClient {
       return entry.reject(new OraError("tampered", "an answer failed end-to-end verification"));
     }
     if (kind === "chunk") {
-      try {
-        return entry.onChunk?.(sealed.data.body);
-      } catch (error) {
-        // The caller could not take this chunk (request() parses each with the catalogue): the
-        // request ends here for the caller, and the agent is told to stop.
+      const bytes = payload?.length ?? 0;
+      // The caller could not take this chunk (request() parses each with the catalogue): the
+      // request ends here for the caller, and the agent is told to stop.
+      const refuse = (error: unknown) => {
+        if (this.pending.get(id) !== entry) return;
         this.pending.delete(id);
         this.socket.send(encodeFrame({ t: "cancel", id }));
-        return entry.reject(error instanceof OraError ? error : new OraError("bad_answer", "a streamed chunk could not be handled"));
+        entry.reject(error instanceof OraError ? error : new OraError("bad_answer", "a streamed chunk could not be handled"));
+      };
+      try {
+        const taken = entry.onChunk?.(sealed.data.body);
+        if (taken instanceof Promise) taken.then(() => this.consume(id, entry, bytes), refuse);
+        else this.consume(id, entry, bytes);
+      } catch (error) {
+        refuse(error);
       }
+      return;
     }
     this.pending.delete(id);
     const answer = AnswerPayload.safeParse(sealed.data.body);
     if (!answer.success) return entry.reject(new OraError("bad_frame", "the agent sent an answer that is not valid"));
     if (answer.data.ok) entry.resolve(answer.data.result);
     else entry.reject(new OraError(answer.data.error.code, answer.data.error.message));
+  }
+
+  /**
+   * Stream credit (docs/PROTOCOL.md, flow control): once the caller took half a window since the
+   * last grant, the agent may go a whole window past what was taken.
+   */
+  private consume(id: string, entry: Pending, bytes: number): void {
+    const window = this.welcome.limits.streamWindowBytes;
+    entry.consumed += bytes;
+    if (window === undefined || this.pending.get(id) !== entry || entry.granted - entry.consumed > window / 2) return;
+    entry.granted = entry.consumed + window;
+    this.socket.send(encodeFrame({ t: "credit", id, bytes: entry.granted }));
   }
 
   /** Flow control: tell the relay what has been consumed, at least every quarter window. */

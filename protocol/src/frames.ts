@@ -16,7 +16,8 @@
  *   Agent (exactly one live connection per Node; a newer one replaces the older, which is closed with
  *   CloseCode.REPLACED):
  *     agent → relay  WebSocket upgrade GET /v1/node/connect, Authorization: Bearer ora_node_…
- *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/<version>"}   before the handshake deadline
+ *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/<version>","credit":true}   before the
+ *                    handshake deadline; credit: it honours stream credit (see flow control)
  *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…],
  *                    "agentLatest":"1.4.0","agentMinimum":"1.2.0"}     both optional: the operator's
  *                                                            newest agent release and oldest safe one
@@ -28,12 +29,13 @@
  *     agent → relay  {"t":"res","rid":7}\n<payload>                       a single answer, or
  *     agent → relay  {"t":"chunk","rid":7}\n<payload> … {"t":"end","rid":7}\n<payload>   a stream
  *     relay → agent  {"t":"cancel","rid":7,"reason":"timeout"}           stop work; answers are dropped
+ *     relay → agent  {"t":"credit","rid":7,"bytes":N}                    the client's stream credit
  *     agent → relay  {"t":"push","to":"<session>"|"*"}\n<payload>          unsolicited, to one or all sessions
  *
  *   Client session (a device with a credential minted by its Node):
  *     client → relay WebSocket upgrade GET /v1/client/connect with Sec-WebSocket-Protocol
  *                    "ora.v1, ora.bearer.<credential>" (browsers) or Authorization: Bearer (others)
- *     client → relay {"t":"hello","v":1}
+ *     client → relay {"t":"hello","v":1,"credit":true}      credit: it grants stream credit
  *     relay → client {"t":"welcome","v":1,"session":"…","device":"…","role":"…","online":true,"limits":{…},
  *                    "rotate":true}                        rotate: the credential is due for rotation
  *     client → relay {"t":"rotate"}                          swap this device's credential for a fresh one
@@ -43,6 +45,7 @@
  *     relay → client {"t":"res","id":"a1"}\n<payload> | chunk … end | {"t":"err","id":"a1","code":…}
  *     client → relay {"t":"cancel","id":"a1"}               the relay answers err "cancelled"
  *     client → relay {"t":"ack","bytes":N}                  flow control, see below
+ *     client → relay {"t":"credit","id":"a1","bytes":N}     stream credit, see below
  *     relay → client {"t":"push"}\n<payload>, {"t":"node","online":true|false}
  *
  *   Either peer may send {"t":"ping"}; the runtime answers {"t":"pong"} without waking the relay.
@@ -51,11 +54,21 @@
  *   one still pending is refused with {"t":"err","dup":"a1","code":"id_in_use"}: under `dup`, so the
  *   pending one keeps its single ending.
  *
- *   Flow control. The relay cannot see how much a client's socket has buffered, so each client acks
- *   the cumulative UTF-8 bytes of every frame it has received from the relay (pong excepted). When
- *   the unacknowledged bytes would pass `limits.windowBytes`, the relay stops forwarding to that
- *   session: a stream in flight fails with `slow_consumer` and pushes are dropped. Other sessions never
- *   wait for a slow one. Ack at least every windowBytes / 4.
+ *   Flow control, in two layers.
+ *   Stream credit paces a sender: the agent may send a stream's chunks while the payload bytes of the
+ *   chunks it sent are below the credit the client granted for that request, which starts at
+ *   `limits.streamWindowBytes` and grows with every {"t":"credit","id","bytes":N} (N: the cumulative
+ *   chunk payload bytes the client will take; a smaller N than before changes nothing). A client
+ *   grants as it consumes (consumed + streamWindowBytes, at least every half window), so a stream
+ *   goes as fast as its reader and never further ahead than a window (plus the chunk under way). The
+ *   relay forwards credit to an agent that said `credit` in its hello, and tells the agent which
+ *   sessions grant it (`credit` in session info); with a client or relay that does not, the agent
+ *   sends without waiting.
+ *   The session window stops a reader that stopped: each client acks the cumulative UTF-8 bytes of
+ *   every frame it has received from the relay (pong excepted). When the unacknowledged bytes would
+ *   pass `limits.windowBytes`, the relay stops forwarding to that session: a stream in flight fails
+ *   with `slow_consumer` and pushes are dropped. Other sessions never wait for a slow one. Ack at
+ *   least every windowBytes / 4.
  */
 import * as z from "zod/mini";
 import { AgentVersion } from "./agent-version.js";
@@ -85,6 +98,8 @@ export const Limits = z.object({
   timeoutSec: z.number(),
   streamMaxSec: z.number(),
   windowBytes: z.number().check(z.int()),
+  /** A stream's window (see "Flow control"); absent from relays that predate stream credit. */
+  streamWindowBytes: z.optional(z.number().check(z.int())),
 });
 export type Limits = z.infer<typeof Limits>;
 
@@ -92,11 +107,15 @@ const Ping = z.object({ t: z.literal("ping") });
 const Pong = z.object({ t: z.literal("pong") });
 
 /** client → relay */
+const Bytes = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
+
 export const ClientFrame = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("hello"), v: Version }),
+  // credit: this client grants stream credit (it sends `credit` frames); absent means it does not.
+  z.object({ t: z.literal("hello"), v: Version, credit: z.optional(z.boolean()) }),
   z.object({ t: z.literal("req"), id: RequestId }),
   z.object({ t: z.literal("cancel"), id: RequestId }),
-  z.object({ t: z.literal("ack"), bytes: z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)) }),
+  z.object({ t: z.literal("ack"), bytes: Bytes }),
+  z.object({ t: z.literal("credit"), id: RequestId, bytes: Bytes }),
   z.object({ t: z.literal("rotate") }),
   Ping,
 ]);
@@ -127,12 +146,14 @@ export const RelayToClientFrame = z.discriminatedUnion("t", [
 ]);
 export type RelayToClientFrame = z.infer<typeof RelayToClientFrame>;
 
-export const SessionInfo = z.object({ s: SessionId, dev: DeviceId, role: Role });
+/** `credit`: the session's client grants stream credit, so the agent waits for it (see "Flow control"). */
+export const SessionInfo = z.object({ s: SessionId, dev: DeviceId, role: Role, credit: z.optional(z.boolean()) });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
 /** agent → relay */
 export const AgentFrame = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("hello"), v: Version, agent: z.optional(z.string().check(z.maxLength(64))) }),
+  // credit: this agent honours stream credit, so the relay forwards the clients' credit frames.
+  z.object({ t: z.literal("hello"), v: Version, agent: z.optional(z.string().check(z.maxLength(64))), credit: z.optional(z.boolean()) }),
   z.object({ t: z.literal("res"), rid: RelayId }),
   z.object({ t: z.literal("chunk"), rid: RelayId }),
   z.object({ t: z.literal("end"), rid: RelayId }),
@@ -160,6 +181,7 @@ export const RelayToAgentFrame = z.discriminatedUnion("t", [
   }),
   z.object({ t: z.literal("req"), rid: RelayId, s: SessionId, dev: DeviceId, role: Role }),
   z.object({ t: z.literal("cancel"), rid: RelayId, reason: z.enum(CANCEL_REASONS) }),
+  z.object({ t: z.literal("credit"), rid: RelayId, bytes: Bytes }),
   z.extend(SessionInfo, { t: z.literal("session"), open: z.boolean() }),
   z.object({ t: z.literal("err"), rid: z.optional(RelayId), code: ErrorCodeSchema, message: Message, ...AgentReleases.shape }),
   Pong,

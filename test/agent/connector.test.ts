@@ -11,7 +11,7 @@ import { newStateDir } from "../helpers/agent.js";
 import { DeviceCrypto } from "../helpers/device.js";
 import { Peer, until } from "../helpers/peer.js";
 
-const LIMITS = { maxMessageBytes: 1 << 20, maxPending: 8, maxPendingPerSession: 2, timeoutSec: 30, streamMaxSec: 600, windowBytes: 4 << 20 };
+const LIMITS = { maxMessageBytes: 1 << 20, maxPending: 8, maxPendingPerSession: 2, timeoutSec: 30, streamMaxSec: 600, windowBytes: 4 << 20, streamWindowBytes: 64 << 10 };
 const quiet = createLogger("error", () => undefined);
 
 interface FakeRelay {
@@ -53,7 +53,7 @@ async function fakeRelay(onConnection: (peer: Peer) => Promise<void> = welcome):
 
 async function welcome(peer: Peer): Promise<void> {
   const hello = await peer.next((f) => f.header.t === "hello");
-  expect(hello.header).toMatchObject({ v: PROTOCOL_VERSION, agent: expect.stringMatching(/^ora-agent\//) });
+  expect(hello.header).toMatchObject({ v: PROTOCOL_VERSION, agent: expect.stringMatching(/^ora-agent\//), credit: true });
   peer.send(encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: "n1", limits: LIMITS, sessions: [] }));
 }
 
@@ -242,5 +242,40 @@ describe("agent connector", () => {
     void connector(relay, states).run();
     await until(() => states.some((s) => s.status === "connected"), 3000, "connected");
     expect(states.find((s) => s.status === "connected")).toMatchObject({ releases: { agentLatest: "99.1.0", agentMinimum: "0.0.1" } });
+  });
+
+  describe("stream credit", () => {
+    /** A stream of 40 chunks of ~11 KB sealed, against a 64 KiB window: a handful fit before the agent must wait. */
+    async function stalledStream(credit: boolean) {
+      const { side, dir } = await connected();
+      const device = new DeviceCrypto(dir);
+      side.send(encodeFrame({ t: "session", s: "s1", dev: device.id, role: "owner", open: true, ...(credit ? { credit: true } : {}) }));
+      const req = await secureSession(side, device);
+      side.send(req(7, "echo.stream", { text: "x".repeat(8000), count: 40 }));
+      // The whole stream is one chain of microtasks on the agent: had it not waited, every chunk
+      // would be on the wire before it even reads the ping.
+      const first = await side.next((f) => f.header.rid === 7 && f.header.t === "chunk");
+      side.send(req(8, "ping"));
+      await side.next((f) => f.header.rid === 8);
+      const chunks = [first, ...side.frames.filter((f) => f.header.rid === 7 && f.header.t === "chunk")];
+      return { side, device, sizes: chunks.map((f) => f.payload!.length), first: device.open(first.payload).body.i };
+    }
+
+    it("holds a stream once its window is used until the client grants more, then finishes it in order", async () => {
+      const { side, device, sizes, first } = await stalledStream(true);
+      // It went while what it had sent was below the window: the window is used, by the last chunk.
+      const total = sizes.reduce((a, b) => a + b, 0);
+      expect(total).toBeGreaterThanOrEqual(LIMITS.streamWindowBytes);
+      expect(total - sizes.at(-1)!).toBeLessThan(LIMITS.streamWindowBytes);
+      side.send(encodeFrame({ t: "credit", rid: 7, bytes: 10 << 20 }));
+      await side.next((f) => f.header.rid === 7 && f.header.t === "end");
+      const chunks = side.frames.filter((f) => f.header.rid === 7 && f.header.t === "chunk").map((f) => device.open(f.payload).body.i);
+      expect([first, ...chunks]).toEqual([...Array(40).keys()]);
+    });
+
+    it("sends without waiting to a session whose client grants no credit (an older client)", async () => {
+      const { sizes } = await stalledStream(false);
+      expect(sizes).toHaveLength(40);
+    });
   });
 });

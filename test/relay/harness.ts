@@ -15,6 +15,7 @@ export const CONFIG: MuxConfig = {
   streamMaxSec: 12,
   maxMessageBytes: 1024,
   windowBytes: 1024,
+  streamWindowBytes: 256,
   helloTimeoutSec: 3,
   agentReleases: {},
 };

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { FLUSH_MS } from "../../worker/src/mux/mux.js";
 import { CONFIG, device, Harness, helloAgent, helloClient, type FakeSocket } from "./harness.js";
 
-const LIMIT_FIELDS = ["maxMessageBytes", "maxPending", "maxPendingPerSession", "streamMaxSec", "timeoutSec", "windowBytes"];
+const LIMIT_FIELDS = ["maxMessageBytes", "maxPending", "maxPendingPerSession", "streamMaxSec", "streamWindowBytes", "timeoutSec", "windowBytes"];
 
 function request(h: Harness, client: FakeSocket, agent: FakeSocket, id: string, payload = "{}"): number {
   h.send(client, encodeFrame({ t: "req", id }, payload));

@@ -21,6 +21,7 @@ export interface Env {
   ORA_RELAY_STREAM_MAX_SEC?: string;
   ORA_RELAY_MAX_MESSAGE_BYTES?: string;
   ORA_RELAY_WINDOW_BYTES?: string;
+  ORA_RELAY_STREAM_WINDOW_BYTES?: string;
   ORA_RELAY_HELLO_TIMEOUT_SEC?: string;
   ORA_REGISTER_LIMIT_PER_HOUR?: string;
   ORA_PAIR_MAX_OFFERS?: string;
@@ -49,6 +50,7 @@ export interface Env {
 }
 
 export interface RelayConfig extends Limits {
+  streamWindowBytes: number;
   helloTimeoutSec: number;
   registerLimitPerHour: number;
   agentReleases: AgentReleases;
@@ -68,13 +70,17 @@ function setting(value: string | undefined, fallback: number, min: number, max: 
 export function relayConfig(env: Env): RelayConfig {
   const maxPending = Math.floor(setting(env.ORA_RELAY_MAX_PENDING, 1024, 1, 100_000));
   const maxMessageBytes = Math.floor(setting(env.ORA_RELAY_MAX_MESSAGE_BYTES, 1024 * 1024, 1024, WORKERD_MESSAGE_CAP));
+  const windowBytes = Math.floor(setting(env.ORA_RELAY_WINDOW_BYTES, 4 * maxMessageBytes, maxMessageBytes, 256 * 1024 * 1024));
   return {
     maxPending,
     maxPendingPerSession: Math.floor(setting(env.ORA_RELAY_MAX_PENDING_PER_SESSION, Math.max(1, Math.ceil(maxPending / 4)), 1, maxPending)),
     timeoutSec: setting(env.ORA_RELAY_CLIENT_TIMEOUT_SEC, 30, 0.05, 3600),
     streamMaxSec: setting(env.ORA_RELAY_STREAM_MAX_SEC, 600, 0.05, 86_400),
     maxMessageBytes,
-    windowBytes: Math.floor(setting(env.ORA_RELAY_WINDOW_BYTES, 4 * maxMessageBytes, maxMessageBytes, 256 * 1024 * 1024)),
+    windowBytes,
+    // A stream goes at most this far ahead of its reader: an eighth of the session window by default,
+    // so that several streams of one session fit in it with the acknowledgement lag to spare.
+    streamWindowBytes: Math.floor(setting(env.ORA_RELAY_STREAM_WINDOW_BYTES, windowBytes / 8, 1024, windowBytes / 2)),
     helloTimeoutSec: setting(env.ORA_RELAY_HELLO_TIMEOUT_SEC, 10, 0.05, 120),
     registerLimitPerHour: Math.floor(setting(env.ORA_REGISTER_LIMIT_PER_HOUR, 20, 1, 100_000)),
     agentReleases: agentReleases(env.ORA_AGENT_LATEST, env.ORA_AGENT_MINIMUM),

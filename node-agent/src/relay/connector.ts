@@ -32,6 +32,7 @@ import type { HandlerRegistry } from "../handlers.js";
 import { userOf } from "../safety/requester.js";
 import type { Logger } from "../log.js";
 import { AGENT_NAME, AGENT_VERSION } from "../version.js";
+import { StreamWindow } from "./stream-window.js";
 
 /** How many relay ids are remembered for at-most-once execution. */
 const SEEN_LIMIT = 10_000;
@@ -67,7 +68,9 @@ export interface ConnectorOptions {
 
 export class Connector {
   private socket: WebSocket | null = null;
-  private readonly inflight = new Map<number, AbortController>();
+  private readonly inflight = new Map<number, { controller: AbortController; window?: StreamWindow }>();
+  /** Every stream's initial credit, from the relay's welcome (undefined: the relay grants none). */
+  private streamWindow: number | undefined;
   private readonly seen = new Set<number>();
   readonly sessions = new Map<string, SessionInfo>();
   private readonly reconnector: Reconnector;
@@ -143,7 +146,7 @@ export class Connector {
         res.resume();
         resolve(outcome(welcomed, fatal, `HTTP ${res.statusCode}`));
       });
-      ws.on("open", () => ws.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: AGENT_NAME })));
+      ws.on("open", () => ws.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: AGENT_NAME, credit: true })));
       ws.on("message", (data, isBinary) => {
         const text = isBinary ? "" : data.toString();
         if (text === PONG_FRAME) {
@@ -158,6 +161,7 @@ export class Connector {
             welcomed = true;
             lastPong = Date.now();
             this.sessions.clear();
+            this.streamWindow = header.limits.streamWindowBytes;
             this.options.secure.forgetAll();
             for (const s of header.sessions) this.sessions.set(s.s, s);
             this.options.log.info("connected", { node: header.node, sessions: header.sessions.length });
@@ -168,7 +172,7 @@ export class Connector {
               releases: { agentLatest: header.agentLatest, agentMinimum: header.agentMinimum },
             });
           case "session":
-            if (header.open) this.sessions.set(header.s, { s: header.s, dev: header.dev, role: header.role });
+            if (header.open) this.sessions.set(header.s, { s: header.s, dev: header.dev, role: header.role, credit: header.credit });
             else {
               this.sessions.delete(header.s);
               this.options.secure.forget(header.s);
@@ -177,7 +181,10 @@ export class Connector {
           case "req":
             return void this.execute(ws, header, frame.payload);
           case "cancel":
-            this.inflight.get(header.rid)?.abort();
+            this.inflight.get(header.rid)?.controller.abort();
+            return;
+          case "credit":
+            this.inflight.get(header.rid)?.window?.grant(header.bytes);
             return;
           case "err":
             // The close that follows ends the attempt; this says what to install.
@@ -190,7 +197,7 @@ export class Connector {
       ws.on("error", (error) => this.options.log.debug("socket error", { error: error.message }));
       ws.on("close", (code, reason) => {
         clearInterval(heartbeat);
-        for (const controller of this.inflight.values()) controller.abort();
+        for (const { controller } of this.inflight.values()) controller.abort();
         this.inflight.clear();
         this.options.secure.forgetAll();
         if (code === CloseCode.REPLACED) fatal = "another connection of this Node took over (is a second agent running?)";
@@ -212,7 +219,8 @@ export class Connector {
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
 
     const controller = new AbortController();
-    this.inflight.set(rid, controller);
+    const running: { controller: AbortController; window?: StreamWindow } = { controller };
+    this.inflight.set(rid, running);
     const started = performance.now();
     const incoming = await this.options.secure.receive(sid, request.dev, payload);
     if (incoming.kind !== "request") {
@@ -229,11 +237,16 @@ export class Connector {
     const method = incoming.request.method;
     let status = "ok";
     let streamed = false;
-    const send = (t: "res" | "chunk" | "end", body: unknown) => {
-      if (controller.signal.aborted || ws.readyState !== WebSocket.OPEN) return;
+    // Sealed when sent, not when emitted: the channel's sequence numbers follow the wire's order.
+    const send = (t: "res" | "chunk" | "end", body: unknown): number => {
+      if (controller.signal.aborted || ws.readyState !== WebSocket.OPEN) return 0;
       const sealed = this.options.secure.seal(sid, { k: t, re: seq, body });
-      if (sealed !== undefined) ws.send(encodeFrame({ t, rid }, sealed));
+      if (sealed === undefined) return 0;
+      ws.send(encodeFrame({ t, rid }, sealed));
+      return sealed.length;
     };
+    const credit = this.sessions.get(sid)?.credit ? this.streamWindow : undefined;
+    const window = (running.window = new StreamWindow(credit, controller.signal));
     try {
       const answer = await this.options.handlers.dispatch(
         method,
@@ -243,12 +256,13 @@ export class Connector {
           signal: controller.signal,
           emit: (chunk) => {
             streamed = true;
-            send("chunk", chunk);
+            return window.send(() => send("chunk", chunk));
           },
           onUnexpected: (error) => this.options.log.error("handler failed", { rid, error: error instanceof Error ? error.message : String(error) }),
         },
       );
       if (!answer.ok) status = answer.error.code;
+      await window.drained();
       send(streamed ? "end" : "res", answer);
     } finally {
       this.inflight.delete(rid);

@@ -22,6 +22,7 @@ export function announcedLimits(config: Limits): Limits {
     streamMaxSec: config.streamMaxSec,
     maxMessageBytes: config.maxMessageBytes,
     windowBytes: config.windowBytes,
+    streamWindowBytes: config.streamWindowBytes,
   };
 }
 

@@ -33,7 +33,7 @@ import { agentReleaseProblem, announcedLimits, versionProblem } from "./handshak
 import { emptyCounters, Metrics } from "./metrics.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
 import { Connections } from "./connections.js";
-import { attachmentOf, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
+import { attachmentOf, sessionInfo, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
 import type { MuxPort, MuxRecords, MuxStore } from "./ports.js";
 
 /** After this many invalid frames a connection is closed: a broken or hostile peer gets no more replies. */
@@ -42,6 +42,7 @@ const MAX_BAD_FRAMES = 16;
 export const FLUSH_MS = 1000;
 
 export interface MuxConfig extends Limits {
+  streamWindowBytes: number;
   helloTimeoutSec: number;
   /** Announced in every agent's welcome; an agent older than the minimum is refused. */
   agentReleases: AgentReleases;
@@ -157,7 +158,7 @@ export class Mux<S> {
     if (bytes > this.config.maxMessageBytes)
       return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
-    if (header.t === "hello") return this.clientHello(peer, header.v);
+    if (header.t === "hello") return this.clientHello(peer, header.v, header.credit === true);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "id" in header ? header.id : undefined);
     switch (header.t) {
       case "req":
@@ -171,6 +172,8 @@ export class Mux<S> {
       case "ack":
         peer.acked = Math.min(peer.sent, Math.max(peer.acked, header.bytes));
         return;
+      case "credit":
+        return this.onCredit(peer, header.id, header.bytes);
       case "rotate":
         return this.rotate(peer);
     }
@@ -183,9 +186,10 @@ export class Mux<S> {
     this.conns.send(peer, encodeFrame({ t: "rotated", credential: result.credential }));
   }
 
-  private clientHello(peer: ClientPeer<S>, version: number): void {
+  private clientHello(peer: ClientPeer<S>, version: number, credit: boolean): void {
     if (!this.versionOk(peer, version) || peer.hello) return;
     peer.hello = true;
+    if (credit) peer.credit = true;
     this.port.save(peer.socket, attachmentOf(peer));
     this.conns.sessions.set(peer.sid, peer);
     const online = this.conns.agent?.hello ?? false;
@@ -194,7 +198,15 @@ export class Mux<S> {
       peer,
       encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits, ...rotate }),
     );
-    if (this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: true }));
+    if (this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", ...sessionInfo(peer), open: true }));
+  }
+
+  /** A client's stream credit, to the agent under the relay's id; only an agent that honours it hears it. */
+  private onCredit(peer: ClientPeer<S>, id: string, bytes: number): void {
+    const entry = this.pending.find(peer.sid, id);
+    const agent = this.conns.agent;
+    if (!entry || !agent?.hello || !agent.credit) return;
+    this.conns.send(agent, encodeFrame({ t: "credit", rid: entry.rid, bytes }));
   }
 
   private onRequest(peer: ClientPeer<S>, id: string, payload: string | undefined, bytes: number): void {
@@ -229,7 +241,7 @@ export class Mux<S> {
       return;
     }
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
-    if (header.t === "hello") return this.agentHello(peer, header.v, header.agent);
+    if (header.t === "hello") return this.agentHello(peer, header.v, header.agent, header.credit === true);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "rid" in header ? header.rid : undefined);
     if (peer !== this.conns.agent) return; // a replaced connection's last words are not forwarded
     const bytesOfPayload = payloadBytes(message, frame.payload, bytes);
@@ -237,7 +249,7 @@ export class Mux<S> {
     return this.onAnswer(header.t, header.rid, frame.payload, bytesOfPayload);
   }
 
-  private agentHello(peer: AgentPeer<S>, version: number, agent: string | undefined): void {
+  private agentHello(peer: AgentPeer<S>, version: number, agent: string | undefined, credit: boolean): void {
     if (!this.versionOk(peer, version) || peer.hello) return;
     const releases = this.config.agentReleases;
     const tooOld = agentReleaseProblem(agent, releases);
@@ -249,8 +261,9 @@ export class Mux<S> {
       return;
     }
     peer.hello = true;
+    if (credit) peer.credit = true;
     this.port.save(peer.socket, attachmentOf(peer));
-    const sessions = [...this.conns.sessions.values()].map((s) => ({ s: s.sid, dev: s.dev, role: s.role }));
+    const sessions = [...this.conns.sessions.values()].map(sessionInfo);
     this.conns.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.records.nodeId(), limits: this.limits, sessions, ...releases }));
     this.conns.broadcast(encodeFrame({ t: "node", online: true }));
   }
@@ -357,8 +370,7 @@ export class Mux<S> {
       this.pending.remove(entry);
       if (this.conns.agent) this.conns.send(this.conns.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
     }
-    if (peer.hello && this.conns.agent?.hello)
-      this.conns.send(this.conns.agent, encodeFrame({ t: "session", s: peer.sid, dev: peer.dev, role: peer.role, open: false }));
+    if (peer.hello && this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", ...sessionInfo(peer), open: false }));
   }
 
   /** Every pending request fails with node_offline and every session learns the Node is offline. */

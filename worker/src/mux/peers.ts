@@ -6,6 +6,8 @@ export interface AgentAttachment {
   conn: string;
   hello: boolean;
   openedAt: number;
+  /** It said `credit` in its hello: clients' stream credit is forwarded to it. */
+  credit?: boolean;
 }
 export interface ClientAttachment {
   kind: "client";
@@ -16,6 +18,8 @@ export interface ClientAttachment {
   openedAt: number;
   /** The credential's absolute expiry (ms): the session ends then, even if it is still open. */
   until: number | null;
+  /** It said `credit` in its hello: it grants stream credit, so the agent waits for it. */
+  credit?: boolean;
 }
 export type Attachment = AgentAttachment | ClientAttachment;
 
@@ -26,6 +30,20 @@ export type AgentPeer<S> = Peer<S> & AgentAttachment;
 
 export function attachmentOf<S>(peer: Peer<S>): Attachment {
   return peer.kind === "agent"
-    ? { kind: "agent", conn: peer.conn, hello: peer.hello, openedAt: peer.openedAt }
-    : { kind: "client", sid: peer.sid, dev: peer.dev, role: peer.role, hello: peer.hello, openedAt: peer.openedAt, until: peer.until };
+    ? { kind: "agent", conn: peer.conn, hello: peer.hello, openedAt: peer.openedAt, ...(peer.credit ? { credit: true } : {}) }
+    : {
+        kind: "client",
+        sid: peer.sid,
+        dev: peer.dev,
+        role: peer.role,
+        hello: peer.hello,
+        openedAt: peer.openedAt,
+        until: peer.until,
+        ...(peer.credit ? { credit: true } : {}),
+      };
+}
+
+/** How the agent learns of a session: who it is, and whether its client grants stream credit. */
+export function sessionInfo<S>(peer: ClientPeer<S>): { s: string; dev: string; role: Role; credit?: true } {
+  return { s: peer.sid, dev: peer.dev, role: peer.role, ...(peer.credit ? { credit: true as const } : {}) };
 }
