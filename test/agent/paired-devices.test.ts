@@ -19,7 +19,7 @@ function elsewhere(stateDir: string, code: string): void {
   execFileSync(process.execPath, ["--input-type=module", "-e", script]);
 }
 
-async function securedSession(stateDir: string, sessions: SecureSessions, device: DeviceCrypto, sid: string): Promise<void> {
+async function securedSession(sessions: SecureSessions, device: DeviceCrypto, sid: string): Promise<void> {
   const incoming = await sessions.receive(sid, device.id, await device.hello());
   expect(incoming.kind).toBe("handshake");
   await device.finish(JSON.stringify(incoming.kind === "handshake" ? incoming.answer : null));
@@ -32,8 +32,8 @@ describe("the paired-device cache", () => {
     const sessions = new SecureSessions(loadOrCreateIdentity(stateDir), new PairedDevices(stateDir));
     const phone = new DeviceCrypto(stateDir, "phone", "owner", 2);
     const tablet = new DeviceCrypto(stateDir, "tablet", "owner", 2);
-    await securedSession(stateDir, sessions, phone, "s1");
-    await securedSession(stateDir, sessions, tablet, "s2");
+    await securedSession(sessions, phone, "s1");
+    await securedSession(sessions, tablet, "s2");
     // Many lookups from the cache, then a revoke from another process, then the next request at once.
     for (let i = 0; i < 50; i++) expect(await sessions.receive("s1", "phone", phone.seal("ping").payload)).toMatchObject({ kind: "request" });
     const sealed = phone.seal("ping").payload;
