@@ -17,7 +17,7 @@ async function portable(): Promise<Encoding> {
   vi.resetModules();
   vi.stubGlobal("Buffer", undefined);
   try {
-    return await import("../../protocol/src/encoding.js?portable");
+    return await import("../../protocol/src/encoding.js");
   } finally {
     vi.unstubAllGlobals();
   }
