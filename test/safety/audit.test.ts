@@ -8,6 +8,7 @@ function filled(rows = 5): { db: Database.Database; audit: Audit } {
   const db = openDatabase(tempStateDir());
   const audit = new Audit(db);
   for (let i = 0; i < rows; i++) audit.record({ event: "request", who: i % 2 ? gus : alice, tool: `tool.${i}`, argsHash: "ab".repeat(32), status: "received" });
+  audit.flush();
   return { db, audit };
 }
 
@@ -66,7 +67,9 @@ describe("the audit chain", () => {
   it("keeps the chain intact across reopening the database", () => {
     const dir = tempStateDir();
     const first = openDatabase(dir);
-    new Audit(first).record({ event: "request", status: "received" });
+    const before = new Audit(first);
+    before.record({ event: "request", status: "received" });
+    before.close();
     first.close();
     const again = openDatabase(dir);
     const audit = new Audit(again);

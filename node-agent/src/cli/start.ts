@@ -76,6 +76,7 @@ zone than this PC's.`,
       tools: [...builtinTools({ sandbox }), ...mcp.tools],
       toolConfig,
       migrations: [MEMORY_MIGRATIONS, NOTIFY_MIGRATIONS, SCHEDULE_MIGRATIONS, DISCORD_MIGRATIONS, PASSKEY_MIGRATIONS],
+      onAuditError: (error) => log.error("could not write the audit trail", { error: error instanceof Error ? error.message : String(error) }),
     });
     const providers = loadProviders(config.stateDir, process.env);
     const provider = chatProviderFrom(providers.usable);

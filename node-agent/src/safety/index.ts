@@ -40,6 +40,8 @@ export interface SafetyOptions {
   now?: () => number;
   /** True while every standing rule is suspended (a lockdown); rules apply again once it is false. */
   rulesSuspended?: () => boolean;
+  /** Told when a timed group commit of audit rows fails (they stay queued and are tried again). */
+  onAuditError?: (error: unknown) => void;
 }
 
 export interface Safety {
@@ -70,7 +72,7 @@ export function createSafety(options: SafetyOptions): Safety {
   const toolConfig = options.toolConfig ?? toolConfigFor(stateDir, env);
   const toolMigrations = tools.flatMap((tool) => (tool.migrations ? [tool.migrations] : []));
   const db = openDatabase(stateDir, [RULES_MIGRATIONS, ...toolMigrations, ...(options.migrations ?? [])]);
-  const audit = new Audit(db, now);
+  const audit = new Audit(db, now, options.onAuditError ? { onError: options.onAuditError } : {});
   const approvals = new Approvals(db, policy, audit, now);
   let tasks: Tasks | undefined;
   let lockdown: Lockdown | undefined;
@@ -114,6 +116,7 @@ export function createSafety(options: SafetyOptions): Safety {
       lockdown.close();
       tasks.close();
       approvals.close();
+      audit.close();
       db.close();
     },
   };

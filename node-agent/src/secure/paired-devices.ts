@@ -3,10 +3,16 @@
  * This list, not the relay, decides who a device is and what role it has: the relay's word is only
  * used for routing. `ora-agent pair` adds to it and `ora-agent revoke` removes from it while the agent
  * runs in another process, so the agent re-reads the file whenever it changed.
+ *
+ * Every instance for one file shares one parsed copy, keyed by id with its key decoded: a write in this
+ * process drops it for all of them at once. A change by another process is caught by one stat per lookup (about 1 µs,
+ * no allocation, no exception when the file is missing), compared with the copy's: a device revoked
+ * elsewhere stops counting at the very next request. A file-change watcher would save that stat but
+ * reports asynchronously, which leaves a window in which a revoked device still counts.
  */
 import { DeviceId, fromBase64Url, Role } from "@ora/protocol";
-import { statSync } from "node:fs";
-import { join } from "node:path";
+import { type Stats, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { z } from "zod";
 import { readJson, writePrivateJson } from "../state.js";
 
@@ -20,25 +26,43 @@ export const PairedDevice = z.object({
 export type PairedDevice = z.infer<typeof PairedDevice>;
 const DevicesFile = z.object({ devices: z.array(PairedDevice) });
 
+type KnownDevice = PairedDevice & { key: Uint8Array };
+
+/** One parsed devices.json and the stat it was read under. */
+interface Snapshot {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  devices: PairedDevice[];
+  byId: Map<string, KnownDevice>;
+}
+
+const MISSING = { ino: -1, size: -1, mtimeMs: -1, ctimeMs: -1 };
+const snapshots = new Map<string, Snapshot>();
+
+function snapshot(stat: Pick<Stats, "ino" | "size" | "mtimeMs" | "ctimeMs">, devices: PairedDevice[]): Snapshot {
+  const byId = new Map<string, KnownDevice>();
+  for (const device of devices) {
+    const key = fromBase64Url(device.publicKey);
+    if (key) byId.set(device.id, { ...device, key });
+  }
+  return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, devices, byId };
+}
+
 export class PairedDevices {
-  private cache: PairedDevice[] = [];
-  private stamp = "";
+  readonly path: string;
 
-  constructor(private readonly stateDir: string) {}
-
-  get path(): string {
-    return join(this.stateDir, "devices.json");
+  constructor(stateDir: string) {
+    this.path = resolve(stateDir, "devices.json");
   }
 
   list(): PairedDevice[] {
-    this.refresh();
-    return [...this.cache];
+    return [...this.current().devices];
   }
 
-  get(id: string): (PairedDevice & { key: Uint8Array }) | undefined {
-    const device = this.list().find((d) => d.id === id);
-    const key = device && fromBase64Url(device.publicKey);
-    return device && key ? { ...device, key } : undefined;
+  get(id: string): KnownDevice | undefined {
+    return this.current().byId.get(id);
   }
 
   add(device: PairedDevice): void {
@@ -62,19 +86,17 @@ export class PairedDevices {
 
   private write(devices: PairedDevice[]): void {
     writePrivateJson(this.path, { devices });
-    this.stamp = "";
+    // Read back at the next lookup, not stored from here: a stat taken now could already be another
+    // process's newer file, which would then pass for this content.
+    snapshots.delete(this.path);
   }
 
-  private refresh(): void {
-    let stamp: string;
-    try {
-      const stat = statSync(this.path);
-      stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-    } catch {
-      stamp = "none";
-    }
-    if (stamp === this.stamp) return;
-    this.cache = readJson(this.path, DevicesFile)?.devices ?? [];
-    this.stamp = stamp;
+  private current(): Snapshot {
+    const stat = statSync(this.path, { throwIfNoEntry: false }) ?? MISSING;
+    const known = snapshots.get(this.path);
+    if (known && known.ino === stat.ino && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ctimeMs === stat.ctimeMs) return known;
+    const fresh = snapshot(stat, stat === MISSING ? [] : (readJson(this.path, DevicesFile)?.devices ?? []));
+    snapshots.set(this.path, fresh);
+    return fresh;
   }
 }
