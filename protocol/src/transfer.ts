@@ -41,6 +41,8 @@ export interface DownloadOptions extends TransferOptions {
    * `version`, and `hasher` has seen exactly them.
    */
   resume?: { offset: number; version: string; hasher: Hasher };
+  /** Told once the first piece arrived: the file's name, size and version (what a later `resume` needs). */
+  onStart?: (file: { name: string; size: number; version: string }) => void;
 }
 
 export interface Downloaded {
@@ -68,6 +70,7 @@ export async function download(connect: Connect, options: DownloadOptions): Prom
     ),
   );
   const { name, size, version } = first;
+  options.onStart?.({ name, size, version });
   options.onProgress?.(offset, size);
   // Later pieces are asked for ahead; each is written (and hashed) in order.
   const ahead: Promise<typeof first>[] = [];
@@ -140,48 +143,59 @@ export async function hashSource(source: UploadSource, onProgress?: (done: numbe
  * says the upload stands; a cancelled one is deleted on the PC.
  */
 export async function upload(connect: Connect, options: UploadOptions): Promise<Uploaded> {
-  const { source } = options;
-  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, options.signal));
+  const { source, signal } = options;
+  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, signal));
   const ask = retrying(connect, options);
   const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
   const begin = () =>
-    ask((client) => client.request("files.upload.begin", { ...where, size: source.size, sha256: sha, overwrite: options.overwrite ?? false }));
+    ask((client) =>
+      client.request("files.upload.begin", { ...where, size: source.size, sha256: sha, overwrite: options.overwrite ?? false }, signal ? { signal } : {}),
+    );
   let started = await begin();
   const id = started.upload;
   const pieceBytes = Math.min(options.pieceBytes ?? FILE_PIECE_BYTES, started.pieceBytes);
+  const retries = options.retries ?? 5;
   try {
     let sent = started.received;
     options.onProgress?.(sent, source.size);
+    // Failures in a row without a piece getting through: past `retries`, the upload gives up.
+    let failures = 0;
     while (sent < source.size) {
-      const inFlight: Promise<{ received: number }>[] = [];
-      let at = sent;
+      const window: Promise<{ received: number }>[] = [];
       try {
-        // Pieces go out in order on one connection and the PC takes them in that order.
-        while (inFlight.length < (options.inFlight ?? 4) && at < source.size) {
+        // Pieces go out in order on one connection, and the PC applies them in that order; a piece
+        // answered makes room for the next, so `inFlight` stay on the way without waiting for a batch.
+        const client = await connect();
+        let at = sent;
+        const sendNext = async () => {
           const bytes = await source.read(at, Math.min(pieceBytes, source.size - at));
           if (bytes.length === 0) throw new OraError("failed", "the file to send became shorter while it was sent");
-          const offset = at;
-          const data = toBase64Url(bytes);
-          const client = await connect();
-          inFlight.push(client.request("files.upload.piece", { upload: id, offset, data }, { signal: options.signal }));
+          const piece = client.request("files.upload.piece", { upload: id, offset: at, data: toBase64Url(bytes) }, signal ? { signal } : {});
+          piece.catch(() => undefined); // seen when its turn comes
+          window.push(piece);
           at += bytes.length;
-        }
-        for (const piece of inFlight) {
-          sent = (await piece).received;
+        };
+        while (window.length < (options.inFlight ?? 4) && at < source.size) await sendNext();
+        while (window.length > 0) {
+          sent = (await window.shift()!).received;
+          failures = 0;
           options.onProgress?.(sent, source.size);
+          if (at < source.size) await sendNext();
         }
       } catch (error) {
-        await Promise.allSettled(inFlight);
-        if (!(error instanceof OraError) || !(TRANSIENT.has(error.code) || error.code === "conflict")) throw error;
+        await Promise.allSettled(window);
+        if (signal?.aborted || !(error instanceof OraError) || !(TRANSIENT.has(error.code) || error.code === "conflict") || ++failures > retries) throw error;
+        if (TRANSIENT.has(error.code)) await pause(failures - 1, signal);
         // Where does the PC stand? Asking again resumes the same upload.
         started = await begin();
         if (started.upload !== id) throw new OraError("failed", "the PC no longer has this upload");
         sent = started.received;
       }
     }
-    return await ask((client) => client.request("files.upload.finish", { upload: id }));
+    return await ask((client) => client.request("files.upload.finish", { upload: id }, signal ? { signal } : {}));
   } catch (error) {
-    if (options.signal?.aborted) {
+    if (signal?.aborted) {
+      // The cancel itself must not be cut short by the signal that asked for it.
       const client = await connect();
       await client.request("files.upload.cancel", { upload: id }).catch(() => undefined);
     }
@@ -199,8 +213,21 @@ function retrying(connect: Connect, options: TransferOptions) {
         return await call(await connect());
       } catch (error) {
         if (attempt >= retries || options.signal?.aborted || !(error instanceof OraError) || !TRANSIENT.has(error.code)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 250 * 2 ** attempt)));
+        await pause(attempt, options.signal);
       }
     }
   };
+}
+
+/** Waits before trying again: 250 ms, then twice as long each time, at most 8 s; cut short by an abort. */
+function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(8000, 250 * 2 ** attempt));
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

@@ -12,7 +12,6 @@ import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { readJson, writePrivateJson } from "../state.js";
-import type { Requester } from "../safety/tool.js";
 import type { StagedFiles } from "../tools/upload.js";
 
 export const STAGING_TTL_MS = 24 * 3600_000;
