@@ -83,7 +83,8 @@ export async function getFile(dir: string, cli: CommandLine, args: string[], fla
         },
         onProgress: (done, total) => bar.update(done, total),
         write: async (bytes, offset) => {
-          for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written, bytes.length - written, offset + written)).bytesWritten;
+          for (let written = 0; written < bytes.length; )
+            written += (await handle.write(bytes, written, bytes.length - written, offset + written)).bytesWritten;
           if (state) state.offset = offset + bytes.length;
         },
       });
@@ -208,10 +209,7 @@ export async function putFile(dir: string, cli: CommandLine, args: string[], fla
 function explainTransfer(error: unknown, what: string): unknown {
   if (!(error instanceof OraError)) return error;
   const words: Partial<Record<OraError["code"], string>> = {
-    conflict:
-      what === "remote get"
-        ? `the file changed on the PC while it was downloaded; run the command again (${error.message})`
-        : `${error.message}`,
+    conflict: what === "remote get" ? `the file changed on the PC while it was downloaded; run the command again (${error.message})` : `${error.message}`,
     checksum_mismatch: "the bytes that arrived do not have the file's SHA-256; nothing was kept, run the command again",
   };
   const word = words[error.code];
