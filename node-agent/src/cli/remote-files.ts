@@ -16,7 +16,7 @@ import { ProgressBar } from "../remote/progress.js";
 import { reconnecting } from "../remote/reconnecting.js";
 import { readJson, writePrivateJson } from "../state.js";
 import type { CommandLine } from "./invocation.js";
-import { explainCall, explainConnection } from "./remote.js";
+import { explainCall, explainConnection } from "./remote-errors.js";
 
 type Flags = Record<string, string | boolean | undefined>;
 

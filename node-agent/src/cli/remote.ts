@@ -4,6 +4,7 @@ import { resolveConfig } from "../config.js";
 import { identityOf, readDevice, remoteDir, saveDevice, updateCredential, type DeviceFile } from "../remote/device-file.js";
 import { UserError } from "../errors.js";
 import { escapeControls } from "../text.js";
+import { explainCall, explainConnection, OFFLINE } from "./remote-errors.js";
 import { taskLine } from "./task-line.js";
 import type { Command } from "./command.js";
 import { cli as commandLine, type CommandLine } from "./invocation.js";
@@ -154,8 +155,6 @@ async function withClient(dir: string, cli: CommandLine, method: string, use: (c
   }
 }
 
-const OFFLINE = "the PC is offline: is its agent running (ora-agent start on that PC)?";
-
 /** The relay's refusals of a pairing code. */
 function explainPairing(error: unknown): unknown {
   if (!(error instanceof OraError)) return error;
@@ -167,29 +166,6 @@ function explainPairing(error: unknown): unknown {
     rate_limited: "too many attempts; wait a minute and try again",
   };
   return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
-}
-
-/** Refusals before any call: this device, its relay, the PC's identity. */
-export function explainConnection(error: unknown): unknown {
-  if (!(error instanceof OraError)) return error;
-  const words: Partial<Record<OraError["code"], string>> = {
-    unauthorized: "the relay no longer accepts this device (revoked or expired), or cannot be reached: check the relay, or pair again",
-    node_offline: OFFLINE,
-    handshake_failed: "the PC could not prove its identity: this device may have been removed on the PC; pair again",
-  };
-  return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
-}
-
-/** Refusals of one call: the same code means different things from different methods, so the message is the refuser's own. */
-export function explainCall(error: unknown, method: string): unknown {
-  if (!(error instanceof OraError)) return error;
-  const words: Partial<Record<OraError["code"], string>> = {
-    unauthorized: "the relay no longer accepts this device (revoked or expired): pair again",
-    node_offline: "the PC went offline before it answered",
-    handshake_failed: "the PC could not prove its identity: this device may have been removed on the PC; pair again",
-    tampered: "an answer failed end-to-end verification (something between here and the PC altered it)",
-  };
-  return new UserError(`${method}: ${words[error.code] ?? error.message} [${error.code}]`, 3);
 }
 
 function parseJson(text: string | undefined): unknown {
