@@ -140,6 +140,20 @@ describe("files between a device and its PC", () => {
     tasks.stop();
   });
 
+  it("deletes the staged file when the owner denies placing it", async () => {
+    const bytes = randomBytes(300 * 1024);
+    const tasks = watchTasks(owner);
+    const outcome = await upload(() => owner, { path: "in/denied.bin", source: sourceOf(bytes) });
+    if (outcome.status !== "waiting") throw new Error("placed without an approval");
+    const id = (await approvalFor(owner, "files.upload")).args as { upload: string };
+    expect(stagedFor(stateDir, id.upload)).toHaveLength(2);
+    await owner.request("approvals.decide", { id: outcome.task.approval, verdict: "deny" });
+    expect(await tasks.ended(outcome.task.id)).toMatchObject({ state: "denied" });
+    expect(stagedFor(stateDir, id.upload)).toEqual([]);
+    expect(existsSync(join(root, "in/denied.bin"))).toBe(false);
+    tasks.stop();
+  });
+
   it("goes on after the connection dropped mid-upload, under the same upload, and ends byte-exact", async () => {
     const bytes = randomBytes(4 * MIB);
     const link = droppable(ownerId);
