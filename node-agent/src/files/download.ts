@@ -14,7 +14,7 @@ import { canonicalJson, type Safety, sha256Hex } from "../safety/index.js";
 import { ToolError, type ToolConfig } from "../safety/tool.js";
 import { openReadable, pickRoot } from "../tools/paths.js";
 import { allowFileTool } from "./access.js";
-import { hashFile } from "./hash.js";
+import { hashFile } from "../tools/file-hash.js";
 
 /** Whole-file digests kept for re-downloads: enough for a few files in flight, small either way. */
 const HASHES_KEPT = 64;

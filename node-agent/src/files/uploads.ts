@@ -13,7 +13,7 @@ import type { ToolConfig } from "../safety/tool.js";
 import { pickRoot, writeTarget } from "../tools/paths.js";
 import type { UploadArgs } from "../tools/upload.js";
 import { allowFileTool } from "./access.js";
-import { hashFile } from "./hash.js";
+import { hashFile } from "../tools/file-hash.js";
 import type { FileSettings } from "./settings.js";
 import type { Staging, StagedUpload } from "./staging.js";
 

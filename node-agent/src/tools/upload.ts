@@ -9,7 +9,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import { z } from "zod";
-import { copyFile, hashFile } from "../files/hash.js";
+import { copyFile, hashFile } from "./file-hash.js";
 import { ToolError, type Requester, type Tool } from "../safety/tool.js";
 import { RelPath, RootRef, fsError, openWritable, pickRoot, rootExists } from "./paths.js";
 
