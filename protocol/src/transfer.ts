@@ -12,9 +12,15 @@ import { type OraClient, OraError } from "./client.js";
 import { fromBase64Url, toBase64Url } from "./encoding.js";
 import { FILE_PIECE_BYTES, type PlacedFile, type Task } from "./methods/index.js";
 
-/** An incremental SHA-256, as @noble/hashes makes it. */
-export type Hasher = ReturnType<typeof sha256.create>;
-export const newHasher = (): Hasher => sha256.create();
+/**
+ * An incremental SHA-256. @noble/hashes' runs everywhere (newHasher); it hashes some 25 MiB/s, so a
+ * Node client passes node:crypto's (`() => createHash("sha256")`, many times faster) as `hasher`.
+ */
+export interface Hasher {
+  update(bytes: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+export const newHasher = () => sha256.create();
 
 /** Gives the current client: the same one while it lives, a fresh one after the connection dropped. */
 export type Connect = () => OraClient | Promise<OraClient>;
@@ -27,8 +33,10 @@ export interface TransferOptions {
   /** Told after every piece, and once at the start. */
   onProgress?: (done: number, total: number) => void;
   pieceBytes?: number;
-  /** Pieces requested ahead of the one being written. */
+  /** Pieces requested ahead of the one being written (fewer when the relay's flow window is small). */
   inFlight?: number;
+  /** Makes the SHA-256 the transfer checks with (newHasher when left out). */
+  hasher?: () => Hasher;
   /** How often a piece is tried again after the connection went away before the transfer fails. */
   retries?: number;
 }
@@ -59,8 +67,9 @@ const TRANSIENT: ReadonlySet<string> = new Set(["node_offline", "timeout", "hand
 export async function download(connect: Connect, options: DownloadOptions): Promise<Downloaded> {
   const pieceBytes = options.pieceBytes ?? FILE_PIECE_BYTES;
   const ask = retrying(connect, options);
+  const inFlight = fitInFlight(await ask(async (client) => client), options.inFlight ?? 4, pieceBytes);
   const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
-  const hasher = options.resume?.hasher ?? newHasher();
+  const hasher = options.resume?.hasher ?? (options.hasher ?? newHasher)();
   let offset = options.resume?.offset ?? 0;
   const first = await ask((client) =>
     client.request(
@@ -76,7 +85,7 @@ export async function download(connect: Connect, options: DownloadOptions): Prom
   const ahead: Promise<typeof first>[] = [];
   let next = offset + pieceBytes;
   const fill = () => {
-    while (ahead.length < (options.inFlight ?? 4) && next < size) {
+    while (ahead.length < inFlight && next < size) {
       const at = next;
       const piece = ask((client) => client.request("files.download", { ...where, offset: at, length: pieceBytes, version }, { signal: options.signal }));
       piece.catch(() => undefined); // seen when its turn comes
@@ -124,8 +133,13 @@ export interface UploadOptions extends TransferOptions {
 export type Uploaded = { status: "done"; file: PlacedFile } | { status: "waiting"; task: Task };
 
 /** SHA-256 of a source, read piece by piece. */
-export async function hashSource(source: UploadSource, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<string> {
-  const hasher = newHasher();
+export async function hashSource(
+  source: UploadSource,
+  onProgress?: (done: number, total: number) => void,
+  signal?: AbortSignal,
+  create: () => Hasher = newHasher,
+): Promise<string> {
+  const hasher = create();
   for (let offset = 0; offset < source.size; ) {
     signal?.throwIfAborted();
     const bytes = await source.read(offset, Math.min(4 * FILE_PIECE_BYTES, source.size - offset));
@@ -144,7 +158,7 @@ export async function hashSource(source: UploadSource, onProgress?: (done: numbe
  */
 export async function upload(connect: Connect, options: UploadOptions): Promise<Uploaded> {
   const { source, signal } = options;
-  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, signal));
+  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, signal, options.hasher));
   const ask = retrying(connect, options);
   const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
   const begin = () =>
@@ -154,6 +168,7 @@ export async function upload(connect: Connect, options: UploadOptions): Promise<
   let started = await begin();
   const id = started.upload;
   const pieceBytes = Math.min(options.pieceBytes ?? FILE_PIECE_BYTES, started.pieceBytes);
+  const inFlight = fitInFlight(await ask(async (client) => client), options.inFlight ?? 4, pieceBytes);
   const retries = options.retries ?? 5;
   try {
     let sent = started.received;
@@ -175,7 +190,7 @@ export async function upload(connect: Connect, options: UploadOptions): Promise<
           window.push(piece);
           at += bytes.length;
         };
-        while (window.length < (options.inFlight ?? 4) && at < source.size) await sendNext();
+        while (window.length < inFlight && at < source.size) await sendNext();
         while (window.length > 0) {
           sent = (await window.shift()!).received;
           failures = 0;
@@ -201,6 +216,18 @@ export async function upload(connect: Connect, options: UploadOptions): Promise<
     }
     throw error;
   }
+}
+
+/**
+ * As many pieces in flight as asked for, but no more than the relay lets through: their sealed,
+ * base64 answers must stay well inside the relay's flow window (it cuts a session whose unread bytes
+ * pass it, and a busy client acknowledges late) and its pending requests per session.
+ */
+function fitInFlight(client: OraClient, asked: number, pieceBytes: number): number {
+  const limits = client.welcome?.limits;
+  if (!limits) return Math.max(1, asked);
+  const sealed = Math.ceil((pieceBytes * 4) / 3) + 1024;
+  return Math.max(1, Math.min(asked, Math.floor(limits.windowBytes / 2 / sealed), limits.maxPendingPerSession - 1));
 }
 
 /** Runs one request, asking for a fresh client and trying again when the connection went away. */

@@ -87,6 +87,13 @@ describe("files between a device and its PC", () => {
     expect(pieces.length).toBe(Math.ceil(big.length / (256 * 1024)));
   });
 
+  it("keeps no more pieces in flight than the relay's flow window lets through, whatever the caller asks", async () => {
+    const received = Buffer.alloc(big.length);
+    const done = await download(() => owner, { path: "big.bin", inFlight: 32, write: (bytes, offset) => void received.set(bytes, offset) });
+    expect(done.sha256).toBe(sha(big));
+    expect(received.equals(big)).toBe(true);
+  });
+
   it("refuses with conflict a file that changed while it was downloaded", async () => {
     writeFileSync(join(root, "growing.log"), randomBytes(2 * MIB));
     const write = (_bytes: Uint8Array, offset: number) => {
