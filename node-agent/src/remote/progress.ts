@@ -16,7 +16,7 @@ export class ProgressBar {
   private readonly tty: boolean;
   private readonly now: () => number;
   private started: { at: number; done: number } | undefined;
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private lastTenth = -1;
   private drawn = false;
 
