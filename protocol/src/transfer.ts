@@ -12,9 +12,15 @@ import { type OraClient, OraError } from "./client.js";
 import { fromBase64Url, toBase64Url } from "./encoding.js";
 import { FILE_PIECE_BYTES, type PlacedFile, type Task } from "./methods/index.js";
 
-/** An incremental SHA-256, as @noble/hashes makes it. */
-export type Hasher = ReturnType<typeof sha256.create>;
-export const newHasher = (): Hasher => sha256.create();
+/**
+ * An incremental SHA-256. @noble/hashes' runs everywhere (newHasher); it hashes some 25 MiB/s, so a
+ * Node client passes node:crypto's (`() => createHash("sha256")`, many times faster) as `hasher`.
+ */
+export interface Hasher {
+  update(bytes: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+export const newHasher = () => sha256.create();
 
 /** Gives the current client: the same one while it lives, a fresh one after the connection dropped. */
 export type Connect = () => OraClient | Promise<OraClient>;
@@ -27,8 +33,10 @@ export interface TransferOptions {
   /** Told after every piece, and once at the start. */
   onProgress?: (done: number, total: number) => void;
   pieceBytes?: number;
-  /** Pieces requested ahead of the one being written. */
+  /** Pieces requested ahead of the one being written (fewer when the relay's flow window is small). */
   inFlight?: number;
+  /** Makes the SHA-256 the transfer checks with (newHasher when left out). */
+  hasher?: () => Hasher;
   /** How often a piece is tried again after the connection went away before the transfer fails. */
   retries?: number;
 }
@@ -41,6 +49,8 @@ export interface DownloadOptions extends TransferOptions {
    * `version`, and `hasher` has seen exactly them.
    */
   resume?: { offset: number; version: string; hasher: Hasher };
+  /** Told once the first piece arrived: the file's name, size and version (what a later `resume` needs). */
+  onStart?: (file: { name: string; size: number; version: string }) => void;
 }
 
 export interface Downloaded {
@@ -57,8 +67,9 @@ const TRANSIENT: ReadonlySet<string> = new Set(["node_offline", "timeout", "hand
 export async function download(connect: Connect, options: DownloadOptions): Promise<Downloaded> {
   const pieceBytes = options.pieceBytes ?? FILE_PIECE_BYTES;
   const ask = retrying(connect, options);
+  const inFlight = fitInFlight(await ask(async (client) => client), options.inFlight ?? 4, pieceBytes);
   const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
-  const hasher = options.resume?.hasher ?? newHasher();
+  const hasher = options.resume?.hasher ?? (options.hasher ?? newHasher)();
   let offset = options.resume?.offset ?? 0;
   const first = await ask((client) =>
     client.request(
@@ -68,12 +79,13 @@ export async function download(connect: Connect, options: DownloadOptions): Prom
     ),
   );
   const { name, size, version } = first;
+  options.onStart?.({ name, size, version });
   options.onProgress?.(offset, size);
   // Later pieces are asked for ahead; each is written (and hashed) in order.
   const ahead: Promise<typeof first>[] = [];
   let next = offset + pieceBytes;
   const fill = () => {
-    while (ahead.length < (options.inFlight ?? 4) && next < size) {
+    while (ahead.length < inFlight && next < size) {
       const at = next;
       const piece = ask((client) => client.request("files.download", { ...where, offset: at, length: pieceBytes, version }, { signal: options.signal }));
       piece.catch(() => undefined); // seen when its turn comes
@@ -121,8 +133,13 @@ export interface UploadOptions extends TransferOptions {
 export type Uploaded = { status: "done"; file: PlacedFile } | { status: "waiting"; task: Task };
 
 /** SHA-256 of a source, read piece by piece. */
-export async function hashSource(source: UploadSource, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<string> {
-  const hasher = newHasher();
+export async function hashSource(
+  source: UploadSource,
+  onProgress?: (done: number, total: number) => void,
+  signal?: AbortSignal,
+  create: () => Hasher = newHasher,
+): Promise<string> {
+  const hasher = create();
   for (let offset = 0; offset < source.size; ) {
     signal?.throwIfAborted();
     const bytes = await source.read(offset, Math.min(4 * FILE_PIECE_BYTES, source.size - offset));
@@ -140,53 +157,77 @@ export async function hashSource(source: UploadSource, onProgress?: (done: numbe
  * says the upload stands; a cancelled one is deleted on the PC.
  */
 export async function upload(connect: Connect, options: UploadOptions): Promise<Uploaded> {
-  const { source } = options;
-  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, options.signal));
+  const { source, signal } = options;
+  const sha = options.sha256 ?? (await hashSource(source, options.onHashing, signal, options.hasher));
   const ask = retrying(connect, options);
   const where = options.root === undefined ? { path: options.path } : { root: options.root, path: options.path };
   const begin = () =>
-    ask((client) => client.request("files.upload.begin", { ...where, size: source.size, sha256: sha, overwrite: options.overwrite ?? false }));
+    ask((client) =>
+      client.request("files.upload.begin", { ...where, size: source.size, sha256: sha, overwrite: options.overwrite ?? false }, signal ? { signal } : {}),
+    );
   let started = await begin();
   const id = started.upload;
   const pieceBytes = Math.min(options.pieceBytes ?? FILE_PIECE_BYTES, started.pieceBytes);
+  const inFlight = fitInFlight(await ask(async (client) => client), options.inFlight ?? 4, pieceBytes);
+  const retries = options.retries ?? 5;
   try {
     let sent = started.received;
     options.onProgress?.(sent, source.size);
+    // Failures in a row without a piece getting through: past `retries`, the upload gives up.
+    let failures = 0;
     while (sent < source.size) {
-      const inFlight: Promise<{ received: number }>[] = [];
-      let at = sent;
+      const window: Promise<{ received: number }>[] = [];
       try {
-        // Pieces go out in order on one connection and the PC takes them in that order.
-        while (inFlight.length < (options.inFlight ?? 4) && at < source.size) {
+        // Pieces go out in order on one connection, and the PC applies them in that order; a piece
+        // answered makes room for the next, so `inFlight` stay on the way without waiting for a batch.
+        const client = await connect();
+        let at = sent;
+        const sendNext = async () => {
           const bytes = await source.read(at, Math.min(pieceBytes, source.size - at));
           if (bytes.length === 0) throw new OraError("failed", "the file to send became shorter while it was sent");
-          const offset = at;
-          const data = toBase64Url(bytes);
-          const client = await connect();
-          inFlight.push(client.request("files.upload.piece", { upload: id, offset, data }, { signal: options.signal }));
+          const piece = client.request("files.upload.piece", { upload: id, offset: at, data: toBase64Url(bytes) }, signal ? { signal } : {});
+          piece.catch(() => undefined); // seen when its turn comes
+          window.push(piece);
           at += bytes.length;
-        }
-        for (const piece of inFlight) {
-          sent = (await piece).received;
+        };
+        while (window.length < inFlight && at < source.size) await sendNext();
+        while (window.length > 0) {
+          sent = (await window.shift()!).received;
+          failures = 0;
           options.onProgress?.(sent, source.size);
+          if (at < source.size) await sendNext();
         }
       } catch (error) {
-        await Promise.allSettled(inFlight);
-        if (!(error instanceof OraError) || !(TRANSIENT.has(error.code) || error.code === "conflict")) throw error;
+        await Promise.allSettled(window);
+        if (signal?.aborted || !(error instanceof OraError) || !(TRANSIENT.has(error.code) || error.code === "conflict") || ++failures > retries) throw error;
+        if (TRANSIENT.has(error.code)) await pause(failures - 1, signal);
         // Where does the PC stand? Asking again resumes the same upload.
         started = await begin();
         if (started.upload !== id) throw new OraError("failed", "the PC no longer has this upload");
         sent = started.received;
       }
     }
-    return await ask((client) => client.request("files.upload.finish", { upload: id }));
+    return await ask((client) => client.request("files.upload.finish", { upload: id }, signal ? { signal } : {}));
   } catch (error) {
-    if (options.signal?.aborted) {
+    if (signal?.aborted) {
+      // The cancel itself must not be cut short by the signal that asked for it.
       const client = await connect();
       await client.request("files.upload.cancel", { upload: id }).catch(() => undefined);
     }
     throw error;
   }
+}
+
+/**
+ * As many pieces in flight as asked for, but no more than the relay lets through: their sealed,
+ * base64 answers must stay well inside the relay's flow window (it cuts a session whose unread bytes
+ * pass it, and a busy client acknowledges late) and its pending requests per session.
+ */
+function fitInFlight(client: OraClient, asked: number, pieceBytes: number): number {
+  const limits = client.welcome?.limits;
+  if (!limits) return Math.max(1, asked);
+  const sealed = Math.ceil((pieceBytes * 4) / 3) + 1024;
+  return Math.max(1, Math.min(asked, Math.floor(limits.windowBytes / 2 / sealed), limits.maxPendingPerSession - 1));
 }
 
 /** Runs one request, asking for a fresh client and trying again when the connection went away. */
@@ -199,8 +240,21 @@ function retrying(connect: Connect, options: TransferOptions) {
         return await call(await connect());
       } catch (error) {
         if (attempt >= retries || options.signal?.aborted || !(error instanceof OraError) || !TRANSIENT.has(error.code)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 250 * 2 ** attempt)));
+        await pause(attempt, options.signal);
       }
     }
   };
+}
+
+/** Waits before trying again: 250 ms, then twice as long each time, at most 8 s; cut short by an abort. */
+function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(8000, 250 * 2 ** attempt));
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   devices: { summary: "list paired devices; rotate, rename or revoke one", load: async () => (await import("./devices.js")).devicesCommand },
   revoke: { summary: "end a paired device's access at once (revoke <device>)", load: async () => (await import("./devices.js")).revokeCommand },
   remote: {
-    summary: "use a secretary on another PC from this terminal (remote pair | ask | call | status)",
+    summary: "use a secretary on another PC from this terminal (remote pair | ask | call | get | put | status)",
     load: async () => (await import("./remote.js")).remoteCommand,
   },
   approvals: { summary: "list the tool calls waiting for your approval", load: async () => (await import("./approvals.js")).approvalsCommand },

@@ -4,6 +4,7 @@ import { resolveConfig } from "../config.js";
 import { identityOf, readDevice, remoteDir, saveDevice, updateCredential, type DeviceFile } from "../remote/device-file.js";
 import { UserError } from "../errors.js";
 import { escapeControls } from "../text.js";
+import { explainCall, explainConnection, OFFLINE } from "./remote-errors.js";
 import { taskLine } from "./task-line.js";
 import type { Command } from "./command.js";
 import { cli as commandLine, type CommandLine } from "./invocation.js";
@@ -13,6 +14,8 @@ export const remoteCommand: Command = {
        ora-agent remote ask "<message>"
        ora-agent remote call <method> [<json params>]
        ora-agent remote tasks [--all]
+       ora-agent remote get <path> [<destination>] [--root <folder>] [--overwrite]
+       ora-agent remote put <file> [<path>] [--root <folder>] [--overwrite]
        ora-agent remote status
 
 This computer becomes a paired device of another PC's agent, end to end
@@ -24,9 +27,20 @@ in their own directory (--state-dir, env ORA_REMOTE_DIR; default
 A call that needs the PC owner's approval becomes a task on that PC: "ask" says
 so at once, and "remote tasks" shows how your tasks ended (--all: finished ones too).
 
+"get" downloads a file from the PC's shared folders (ORA_TOOL_ROOTS there; the
+first one unless --root names another by folder name or number) into the
+destination (default: its name, here). It writes <destination>.part as it goes;
+when a download stops (Ctrl-C, a dropped connection), the same command again
+goes on from there. "put" sends a file into a shared folder (default path: its
+name); placing it needs the PC owner's approval, as writing a file does, and
+"put" says when it waits for one. A stopped "put" goes on when run again; Ctrl-C
+cancels it on the PC. Progress goes to stderr.
+
   --name <name>        how this computer introduces itself (default: its host name)
+  --root <folder>      get/put: the PC's shared folder, by folder name or number (default: the first)
+  --overwrite          get: replace the local file; put: replace the file on the PC
   --json               print results as JSON`,
-  options: { name: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" } },
+  options: { name: { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" }, root: { type: "string" }, overwrite: { type: "boolean" } },
   async run({ flags, positionals }) {
     const dir = remoteDir(flags["state-dir"] as string | undefined);
     // Only the device directory matters once paired: the relay is in it.
@@ -69,6 +83,12 @@ so at once, and "remote tasks" shows how your tasks ended (--all: finished ones 
           if (tasks.length === 0) return void process.stdout.write(flags.all === true ? "no tasks\n" : "no open tasks (--all shows finished ones)\n");
           for (const task of tasks) process.stdout.write(`${taskLine(task)}\n`);
         });
+      case "get":
+      case "put": {
+        if (!device) throw new UserError(`not paired yet (no device in ${dir}); run ${cli("remote pair")} <code>`);
+        const files = await import("./remote-files.js");
+        return action === "get" ? files.getFile(dir, cli, rest, flags) : files.putFile(dir, cli, rest, flags);
+      }
       case "status":
         return withClient(dir, cli, "ping", async (client) => {
           await client.request("ping");
@@ -77,7 +97,7 @@ so at once, and "remote tasks" shows how your tasks ended (--all: finished ones 
       default:
         throw new UserError(
           action === undefined
-            ? `which action? pair, ask, call, tasks or status (${cli("remote --help")})`
+            ? `which action? pair, ask, call, tasks, get, put or status (${cli("remote --help")})`
             : `unknown remote action "${action}" (${cli("remote --help")})`,
         );
     }
@@ -135,8 +155,6 @@ async function withClient(dir: string, cli: CommandLine, method: string, use: (c
   }
 }
 
-const OFFLINE = "the PC is offline: is its agent running (ora-agent start on that PC)?";
-
 /** The relay's refusals of a pairing code. */
 function explainPairing(error: unknown): unknown {
   if (!(error instanceof OraError)) return error;
@@ -148,29 +166,6 @@ function explainPairing(error: unknown): unknown {
     rate_limited: "too many attempts; wait a minute and try again",
   };
   return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
-}
-
-/** Refusals before any call: this device, its relay, the PC's identity. */
-function explainConnection(error: unknown): unknown {
-  if (!(error instanceof OraError)) return error;
-  const words: Partial<Record<OraError["code"], string>> = {
-    unauthorized: "the relay no longer accepts this device (revoked or expired), or cannot be reached: check the relay, or pair again",
-    node_offline: OFFLINE,
-    handshake_failed: "the PC could not prove its identity: this device may have been removed on the PC; pair again",
-  };
-  return new UserError(`${words[error.code] ?? error.message} [${error.code}]`, 3);
-}
-
-/** Refusals of one call: the same code means different things from different methods, so the message is the refuser's own. */
-function explainCall(error: unknown, method: string): unknown {
-  if (!(error instanceof OraError)) return error;
-  const words: Partial<Record<OraError["code"], string>> = {
-    unauthorized: "the relay no longer accepts this device (revoked or expired): pair again",
-    node_offline: "the PC went offline before it answered",
-    handshake_failed: "the PC could not prove its identity: this device may have been removed on the PC; pair again",
-    tampered: "an answer failed end-to-end verification (something between here and the PC altered it)",
-  };
-  return new UserError(`${method}: ${words[error.code] ?? error.message} [${error.code}]`, 3);
 }
 
 function parseJson(text: string | undefined): unknown {
