@@ -1,0 +1,21 @@
+/** Files between the phone and the PC: attaching to a message, downloading from a result. */
+export const files = {
+  "files.attach": "Attach files",
+  "files.tray": "Files for the next message",
+  "files.progress": "Progress of {name}",
+  "files.hashing": "Preparing… {percent}",
+  "files.sending": "Sending… {percent}",
+  "files.placing": "Saving on the PC…",
+  "files.waiting": "Waiting for approval to save it on the PC",
+  "files.ready": "On the PC, ready to send",
+  "files.renamed": "On the PC as {name}, ready to send",
+  "files.remove": "Remove {name}",
+  "files.retry": "Send {name} again",
+  "files.notReady": "Wait until the files are on your PC, or remove them.",
+  "files.failedBlock": "A file could not be sent. Send it again or remove it.",
+  "files.download": "Download {name}",
+  "files.downloading": "Downloading… {percent}",
+  "files.stop": "Stop downloading {name}",
+  "files.saved": "Saved {name}.",
+  "files.stopped": "Download stopped.",
+};
