@@ -17,6 +17,7 @@ import { registerConversationMethods } from "../methods/conversations.js";
 import { registerRuleMethods } from "../methods/rules.js";
 import { startLockdown } from "../lockdown/index.js";
 import { registerDeviceMethods } from "../methods/devices.js";
+import { registerFileMethods } from "../files/index.js";
 import { registerTaskMethods } from "../methods/tasks.js";
 import { registerToolMethods } from "../methods/tools.js";
 import { NOTIFY_MIGRATIONS, startNotifications } from "../notify/index.js";
@@ -95,6 +96,7 @@ zone than this PC's.`,
     const memory = new Memory(safety.db);
     registerConversationMethods(handlers, memory);
     registerTaskMethods(handlers, safety);
+    registerFileMethods(handlers, safety, toolConfig, process.env);
     const notifications = startNotifications({ node, safety, handlers, paired: new PairedDevices(config.stateDir), log });
     const releases = releaseAnnouncer({
       stateDir: config.stateDir,

@@ -59,6 +59,8 @@ export interface Safety {
   /** This profile's named secrets, in the store ORA_SECRETS picks (the keychain is asked on first use). */
   readonly secrets: Secrets;
   register(tool: Tool): void;
+  /** The tool registered under exactly this name, for methods that ask the policy about one (policy.ts judge). */
+  findTool(name: string): Tool | undefined;
   listTools(requester: Requester): ToolInfo[];
   callTool(requester: Requester, name: unknown, rawArgs: unknown, options: CallOptions): Promise<CallOutcome>;
   close(): void;
@@ -108,6 +110,7 @@ export function createSafety(options: SafetyOptions): Safety {
       if (tool.migrations) throw new Error(`tool ${tool.name} has migrations: pass it to createSafety so they run on open`);
       registry.register(tool);
     },
+    findTool: (name) => registry.find(name),
     listTools: (requester) => registry.listTools(requester),
     callTool: (requester, name, rawArgs, callOptions) => registry.callTool(requester, name, rawArgs, callOptions),
     close: () => {

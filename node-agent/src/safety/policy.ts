@@ -27,7 +27,7 @@ export function judge(requester: Requester, tool: Tool | undefined, config: Poli
   if (guest) {
     if (!tool.guestVisible) return notFound();
     if (config.profile === "private" && tool.risk !== "LOW") return notFound();
-    if (config.profile === "shared" && !config.sharedGuestAllowedTools.has(tool.name)) return notFound();
+    if (config.profile === "shared" && !config.sharedGuestAllowedTools.has(tool.allowlistedAs ?? tool.name)) return notFound();
   }
   if (tool.risk === "CRITICAL" && config.profile === "shared" && !config.sharedAllowCritical) {
     return guest ? notFound() : { kind: "refuse", code: "denied", message: "CRITICAL tools are off in the shared profile (ORA_SHARED_ALLOW_CRITICAL)" };

@@ -1,7 +1,7 @@
 /**
  * What a standing rule covers, with exact semantics and no patterns typed by anyone:
  *
- *   path   file tools (files.read, files.list, files.write): the call's real path, resolved as the
+ *   path   file tools (files.read, files.list, files.write, files.upload): the call's real path, resolved as the
  *          tool resolves it (root, then segments with "." and empty ones dropped, ".." refused, then
  *          every symlink), lies at or below the rule's real folder, compared whole segment by whole
  *          segment ("notes" never covers "notes2/x").
@@ -23,7 +23,7 @@ export type ScopeKind = "path" | "host" | "args";
 /** How a rule's scope is stored. `root` and `path` are real: `path` relative to `root`, "" for the whole folder. */
 export type StoredScope = { kind: "path"; root: string; path: string } | { kind: "host"; host: string } | { kind: "args"; argsHash: string };
 
-const PATH_TOOLS: ReadonlySet<string> = new Set(["files.read", "files.list", "files.write"]);
+const PATH_TOOLS: ReadonlySet<string> = new Set(["files.read", "files.list", "files.write", "files.upload"]);
 const HOST_TOOLS: ReadonlySet<string> = new Set(["web.fetch"]);
 
 /** The kind of scope a rule for `tool` may have besides exact arguments. */

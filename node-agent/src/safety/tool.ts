@@ -48,6 +48,11 @@ export interface Tool<A = any> {
   risk: Risk;
   /** False: a guest never sees or calls it, whatever the allowlist says. */
   guestVisible: boolean;
+  /**
+   * The allowlist entry (ORA_SHARED_GUEST_ALLOWED_TOOLS) that lets a guest use it, when it is another
+   * tool's: placing an uploaded file is writing a file, so it rides on `files.write`.
+   */
+  allowlistedAs?: string;
   /** Tables this tool keeps in the profile's database (see db.ts); createSafety applies them on open. */
   migrations?: ModuleMigrations;
   /**
@@ -58,7 +63,7 @@ export interface Tool<A = any> {
   run(args: A, context: ToolContext): Promise<unknown> | unknown;
 }
 
-export const TOOL_ERROR_CODES = ["bad_args", "denied", "not_found", "failed", "too_large", "timeout", "rate_limited", "locked_down"] as const;
+export const TOOL_ERROR_CODES = ["bad_args", "denied", "not_found", "failed", "too_large", "timeout", "rate_limited", "locked_down", "conflict"] as const;
 export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
 
 /** A refusal or failure whose message is safe to show the requester. */

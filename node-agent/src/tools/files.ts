@@ -3,21 +3,15 @@
  * followed for reading only when their real target stays inside the root; writing never goes through
  * a symlink or a hard link, since either may point at a file outside the root.
  */
-import { constants } from "node:fs";
-import { lstat, open, opendir, type FileHandle } from "node:fs/promises";
+import { lstat, opendir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ToolError, type Tool } from "../safety/tool.js";
-import { RelPath, RootRef, assertOpenedInside, fsError, pickRoot, realInside, rootExists, splitRelative } from "./paths.js";
+import { RelPath, RootRef, fsError, openReadable, openWritable, pickRoot, realInside, rootExists, splitRelative } from "./paths.js";
 
 export const READ_MAX_BYTES = 1024 * 1024;
 export const WRITE_MAX_BYTES = 1024 * 1024;
 export const LIST_MAX_ENTRIES = 1000;
-
-// Windows has no O_NOFOLLOW or O_NONBLOCK; there the lstat checks and realpath carry the weight.
-const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-// Opening a FIFO for reading blocks until a writer appears; non-blocking open returns at once.
-const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 const shownPath = (path: string) => (path === "" ? "." : path);
 
@@ -85,20 +79,10 @@ export const filesRead: Tool<z.infer<typeof ReadArgs>> = {
   precheck: rootExists,
   async run({ root: ref, path, maxBytes, encoding }, { config }) {
     const root = pickRoot(config.roots, ref);
-    const real = await realInside(config, root, splitRelative(path), path);
-    let file: FileHandle;
+    const { file, stat } = await openReadable(config, root, path);
     try {
-      // realpath resolved every link, so the final component must not be one now.
-      file = await open(real, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-    } catch (err) {
-      throw fsError(err, path);
-    }
-    try {
-      const stat = await file.stat();
-      if (stat.isDirectory()) throw new ToolError("bad_args", `"${path}" is a folder: use files.list`);
-      if (!stat.isFile()) throw new ToolError("bad_args", `"${path}" is not a regular file`);
-      await assertOpenedInside(config, file.fd, root, path);
-      const buffer = Buffer.alloc(Math.min(maxBytes, stat.size));
+      const size = Number(stat.size);
+      const buffer = Buffer.alloc(Math.min(maxBytes, size));
       let filled = 0;
       while (filled < buffer.length) {
         const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
@@ -108,9 +92,9 @@ export const filesRead: Tool<z.infer<typeof ReadArgs>> = {
       const bytes = buffer.subarray(0, filled);
       return {
         path,
-        size: stat.size,
+        size,
         bytes: filled,
-        truncated: stat.size > filled,
+        truncated: size > filled,
         encoding,
         content: encoding === "base64" ? bytes.toString("base64") : bytes.toString("utf8"),
       };
@@ -143,49 +127,16 @@ export const filesWrite: Tool<z.infer<typeof WriteArgs>> = {
   precheck: rootExists,
   async run({ root: ref, path, content, encoding, mode }, { config }) {
     const root = pickRoot(config.roots, ref);
-    const segments = splitRelative(path);
-    const name = segments.at(-1);
-    if (name === undefined) throw new ToolError("bad_args", "name a file to write, not the root");
     const data = decode(content, encoding);
     if (data.length > WRITE_MAX_BYTES) throw new ToolError("too_large", `the content is ${data.length} bytes; at most ${WRITE_MAX_BYTES} may be written`);
-    const parent = await realInside(config, root, segments.slice(0, -1), path);
-    const target = join(parent, name);
-
-    const existing = await lstat(target).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw fsError(err, path);
-    });
-    if (existing?.isSymbolicLink()) throw new ToolError("denied", `"${path}" is a symbolic link; refusing to write through it`);
-    if (existing?.isDirectory()) throw new ToolError("bad_args", `"${path}" is a folder`);
-    if (existing && mode === "create") throw new ToolError("bad_args", `"${path}" already exists: use mode overwrite or append`);
-
-    // No O_TRUNC: the file is only emptied after the checks on the opened descriptor have passed.
-    const flags =
-      constants.O_WRONLY |
-      constants.O_CREAT |
-      O_NOFOLLOW |
-      O_NONBLOCK |
-      (mode === "create" ? constants.O_EXCL : 0) |
-      (mode === "append" ? constants.O_APPEND : 0);
-    let file: FileHandle;
+    const { file, created } = await openWritable(config, root, path, mode);
     try {
-      file = await open(target, flags);
-    } catch (err) {
-      throw fsError(err, path);
-    }
-    try {
-      const stat = await file.stat();
-      if (!stat.isFile()) throw new ToolError("bad_args", `"${path}" is not a regular file`);
-      // A hard link shares its contents with another name, which may lie outside the root.
-      if (stat.nlink > 1) throw new ToolError("denied", `"${path}" has other hard links; refusing to write to it`);
-      await assertOpenedInside(config, file.fd, root, path);
-      if (mode === "overwrite") await file.truncate(0);
       let written = 0;
       while (written < data.length) {
         const { bytesWritten } = await file.write(data, written, data.length - written, mode === "append" ? null : written);
         written += bytesWritten;
       }
-      return { path, bytes: written, created: existing === undefined };
+      return { path, bytes: written, created };
     } catch (err) {
       throw fsError(err, path);
     } finally {

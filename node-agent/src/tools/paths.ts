@@ -4,7 +4,8 @@
  * drive or UNC forms, no control characters), then its real path, after every symlink, must still lie
  * inside the root's real path. Error messages only ever show the path the requester typed.
  */
-import { readlink, realpath } from "node:fs/promises";
+import { type BigIntStats, constants } from "node:fs";
+import { type FileHandle, lstat, open, readlink, realpath } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { within } from "../safety/tool-config.js";
@@ -116,5 +117,95 @@ export function fsError(err: unknown, shown: string): ToolError {
       return new ToolError("failed", "the disk is full");
     default:
       return new ToolError("failed", `"${shown}" could not be accessed${code ? ` (${code})` : ""}`);
+  }
+}
+
+// Windows has no O_NOFOLLOW or O_NONBLOCK; there the lstat checks and realpath carry the weight.
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+// Opening a FIFO for reading blocks until a writer appears; non-blocking open returns at once.
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/**
+ * Opens a regular file inside `root` for reading, following symlinks only when their real target
+ * stays inside. The caller closes it. `stat` is taken from the open descriptor (nanosecond times).
+ */
+export async function openReadable(config: ToolConfig, root: string, path: string): Promise<{ file: FileHandle; stat: BigIntStats; real: string }> {
+  const real = await realInside(config, root, splitRelative(path), path);
+  let file: FileHandle;
+  try {
+    // realpath resolved every link, so the final component must not be one now.
+    file = await open(real, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (err) {
+    throw fsError(err, path);
+  }
+  try {
+    const stat = await file.stat({ bigint: true });
+    if (stat.isDirectory()) throw new ToolError("bad_args", `"${path}" is a folder`);
+    if (!stat.isFile()) throw new ToolError("bad_args", `"${path}" is not a regular file`);
+    await assertOpenedInside(config, file.fd, root, path);
+    return { file, stat, real };
+  } catch (err) {
+    await file.close();
+    throw fsError(err, path);
+  }
+}
+
+export type WriteMode = "create" | "overwrite" | "append";
+
+/** Where a new or replaced file would go: its parent's real path inside the root, and what is there now. */
+export async function writeTarget(config: ToolConfig, root: string, path: string): Promise<{ target: string; existing: BigIntStats | undefined }> {
+  const segments = splitRelative(path);
+  const name = segments.at(-1);
+  if (name === undefined) throw new ToolError("bad_args", "name a file to write, not the root");
+  const parent = await realInside(config, root, segments.slice(0, -1), path);
+  const target = join(parent, name);
+  const existing = await lstat(target, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw fsError(err, path);
+  });
+  if (existing?.isSymbolicLink()) throw new ToolError("denied", `"${path}" is a symbolic link; refusing to write through it`);
+  if (existing?.isDirectory()) throw new ToolError("bad_args", `"${path}" is a folder`);
+  return { target, existing };
+}
+
+/**
+ * Opens a file inside `root` for writing, never through a symlink or a hard link (either may point at
+ * a file outside the root). `create` refuses a file that exists; `overwrite` empties it, only once
+ * the checks on the opened descriptor have passed. The caller closes it.
+ */
+export async function openWritable(
+  config: ToolConfig,
+  root: string,
+  path: string,
+  mode: WriteMode,
+  exists = () => new ToolError("bad_args", `"${path}" already exists: use mode overwrite or append`),
+): Promise<{ file: FileHandle; created: boolean }> {
+  const { target, existing } = await writeTarget(config, root, path);
+  if (existing && mode === "create") throw exists();
+  // No O_TRUNC: the file is only emptied after the checks on the opened descriptor have passed.
+  const flags =
+    constants.O_WRONLY |
+    constants.O_CREAT |
+    O_NOFOLLOW |
+    O_NONBLOCK |
+    (mode === "create" ? constants.O_EXCL : 0) |
+    (mode === "append" ? constants.O_APPEND : 0);
+  let file: FileHandle;
+  try {
+    file = await open(target, flags);
+  } catch (err) {
+    throw fsError(err, path);
+  }
+  try {
+    const stat = await file.stat();
+    if (!stat.isFile()) throw new ToolError("bad_args", `"${path}" is not a regular file`);
+    // A hard link shares its contents with another name, which may lie outside the root.
+    if (stat.nlink > 1) throw new ToolError("denied", `"${path}" has other hard links; refusing to write to it`);
+    await assertOpenedInside(config, file.fd, root, path);
+    if (mode === "overwrite") await file.truncate(0);
+    return { file, created: existing === undefined };
+  } catch (err) {
+    await file.close();
+    throw fsError(err, path);
   }
 }
