@@ -1,6 +1,6 @@
 /**
  * Files attached to the next message. Each one goes to the PC as soon as it is chosen, into the
- * first shared folder under ORA/ (read once for its SHA-256, then sent in pieces:
+ * first shared folder under ORA/ when it has one, else at its top (read once for its SHA-256, then sent in pieces:
  * protocol/src/transfer.ts), shown as a chip with its progress. When placing it waits for the
  * owner's approval (as writing a file does), the chip follows that task's pushes. Once the message is
  * sent, every file on the PC becomes a line the secretary reads and its file tools can open.
@@ -137,8 +137,9 @@ export class Attachments {
     try {
       item.sha256 ??= await hashSource(source, (done, total) => set({ kind: "hashing", done, total }), signal);
       set({ kind: "sending", done: 0, total: item.file.size });
+      let folder = `${FOLDER}/`;
       for (let n = 1; ; n++) {
-        const path = `${FOLDER}/${numbered(item.name, n)}`;
+        const path = `${folder}${numbered(item.name, n)}`;
         try {
           const sent = await upload(() => this.connection.live(), {
             path,
@@ -151,8 +152,15 @@ export class Attachments {
           else set({ kind: "waiting", task: sent.task.id });
           return;
         } catch (error) {
+          if (!(error instanceof OraError)) throw error;
+          // No ORA folder in the shared folder: the file goes to its top instead.
+          if (error.code === "not_found" && folder && n === 1) {
+            folder = "";
+            n = 0;
+            continue;
+          }
           // A name taken on the PC: never overwritten, the next number is tried instead.
-          if (!(error instanceof OraError && error.code === "conflict") || n >= RENAMES) throw error;
+          if (error.code !== "conflict" || n >= RENAMES) throw error;
         }
       }
     } catch (error) {
