@@ -74,7 +74,8 @@ describe("files between the phone and the PC", () => {
     return bubble;
   };
   /** Both sizes the app is made for. */
-  const shoot = async (page: Page, name: string) => {
+  const shoot = async (page: Page, name: string, colorScheme: "light" | "dark" = "light") => {
+    await page.emulateMedia({ colorScheme });
     await screenshot(page, name, { fullPage: false });
     await page.setViewportSize({ width: 1280, height: 800 });
     await screenshot(page, `${name}-desktop`, { fullPage: false });
@@ -155,7 +156,10 @@ describe("files between the phone and the PC", () => {
     const bubble = en.page.locator(".msg.ora").first();
     await expect.poll(() => bubble.getAttribute("aria-busy"), { timeout: 15_000 }).toBeNull();
     const line = `Attached file: "ORA/photo.jpg" in the shared folder "${basename(root)}" (3.0 MB)`;
-    expect(await en.page.locator(".msg.you p").innerText()).toBe(`Summarise this\n\n${line}`);
+    // The reader sees the file by its name; the model reads where it is.
+    expect(await en.page.locator(".msg.you p").innerText()).toBe("Summarise this");
+    expect(await en.page.locator(".msg.you .attached .attached-name").allInnerTexts()).toEqual(["photo.jpg"]);
+    expect(await en.page.locator(".msg.you .attached .item-meta").innerText()).toBe("3.0 MB");
     const asked = JSON.stringify(fake.requests.at(-1)?.body.messages);
     expect(asked).toContain(JSON.stringify(`Summarise this\n\n${line}`).slice(1, -1));
     expect(await en.page.locator(".attachment").count()).toBe(0);
@@ -200,7 +204,7 @@ describe("files between the phone and the PC", () => {
     await expect.poll(() => item.getAttribute("data-state"), { timeout: 15_000 }).toBe("waiting");
     await decide(en.page, "deny");
     await expect.poll(() => item.getAttribute("data-state"), { timeout: 10_000 }).toBe("failed");
-    expect(await item.locator(".attachment-status").innerText()).toMatch(/denied/i);
+    expect(await item.locator(".attachment-status").innerText()).toBe("Not saved: the owner did not approve it.");
     await en.page.fill("#message", "Here it is");
     await en.page.keyboard.press("Enter");
     expect(await en.page.locator(".attachment-note").innerText()).toBe("A file could not be sent. Send it again or remove it.");
@@ -301,8 +305,7 @@ describe("files between the phone and the PC", () => {
     await ja.page.keyboard.press("Enter");
     expect(await ja.page.locator(".attachment-note").innerText()).toBe("ファイルがPCに届くまでお待ちいただくか、添付を取り消してください。");
     await axeBoth(ja.page);
-    await ja.page.emulateMedia({ colorScheme: "dark" });
-    await shoot(ja.page, "83-files-ja");
+    await shoot(ja.page, "83-files-ja", "dark");
     await item.getByRole("button", { name: "領収書-2026年11月分.pdf を取り消す" }).click();
     // Its approval is withdrawn with it.
     await expect.poll(() => en.page.locator(".badge").isHidden(), { timeout: 10_000 }).toBe(true);

@@ -14,6 +14,7 @@ import { clear, h, icon } from "../dom.js";
 import { explain } from "../errors.js";
 import { onLanguage, t } from "../i18n/index.js";
 import { isOpen, whyNot } from "../task-words.js";
+import { referenceLine } from "./reference.js";
 
 /** Where attachments go in the shared folder. */
 export const FOLDER = "ORA";
@@ -114,7 +115,7 @@ export class Attachments {
   take(): string[] | undefined {
     if (this.items.some((item) => item.state.kind === "failed")) return void (this.note.textContent = t("files.failedBlock"));
     if (this.items.some((item) => item.state.kind !== "ready")) return void (this.note.textContent = t("files.notReady"));
-    const lines = this.items.flatMap((item) => (item.state.kind === "ready" ? [reference(item.state.file)] : []));
+    const lines = this.items.flatMap((item) => (item.state.kind === "ready" ? [referenceLine(item.state.file)] : []));
     for (const item of this.items.splice(0)) item.element.remove();
     this.note.textContent = "";
     return lines;
@@ -173,10 +174,7 @@ export class Attachments {
     const item = this.items.find((one) => one.state.kind === "waiting" && one.state.task === task.id);
     if (!item || isOpen(task)) return;
     const placed = PlacedFile.safeParse(task.result);
-    item.state =
-      task.state === "done" && placed.success
-        ? { kind: "ready", file: placed.data }
-        : { kind: "failed", why: whyNot(task) ?? explain(new OraError("failed", "")) };
+    item.state = task.state === "done" && placed.success ? { kind: "ready", file: placed.data } : { kind: "failed", why: refused(task) };
     this.draw(item);
     this.announce(item);
   }
@@ -277,13 +275,9 @@ export function numbered(name: string, n: number): string {
   return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
 }
 
-/** The line the secretary reads: where the file is (as its file tools take it) and how large, in English like its tools. */
-export function reference(file: PlacedFile): string {
-  return `Attached file: "${file.path}" in the shared folder "${file.root}" (${englishSize(file.size)})`;
-}
-
-function englishSize(size: number): string {
-  if (size < 1024) return `${size} B`;
-  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
-  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+/** Why placing it did not happen, said of the file rather than of the tool that would have placed it. */
+function refused(task: Task): string {
+  if (task.state === "denied") return t("files.denied");
+  if (task.state === "expired") return t("files.expired");
+  return whyNot(task) ?? t("files.expired");
 }
