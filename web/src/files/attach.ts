@@ -113,8 +113,12 @@ export class Attachments {
    * while one is still on its way or could not be sent (the tray says so and the message waits).
    */
   take(): string[] | undefined {
-    if (this.items.some((item) => item.state.kind === "failed")) return void (this.note.textContent = t("files.failedBlock"));
-    if (this.items.some((item) => item.state.kind !== "ready")) return void (this.note.textContent = t("files.notReady"));
+    const failed = this.items.some((item) => item.state.kind === "failed");
+    if (failed || this.items.some((item) => item.state.kind !== "ready")) {
+      this.note.textContent = failed ? t("files.failedBlock") : t("files.notReady");
+      this.note.classList.toggle("error", failed);
+      return undefined;
+    }
     const lines = this.items.flatMap((item) => (item.state.kind === "ready" ? [referenceLine(item.state.file)] : []));
     for (const item of this.items.splice(0)) item.element.remove();
     this.note.textContent = "";
