@@ -56,6 +56,12 @@ export class Connection {
     return this.client.request(method, ...args);
   }
 
+  /** The session's client itself, for a loop that paces its own requests (file transfers); node_offline when there is none. */
+  live(): OraClient {
+    if (!this.client) throw new OraError("node_offline", "not connected");
+    return this.client;
+  }
+
   onState(listener: (state: ConnectionState) => void): () => void {
     this.stateListeners.add(listener);
     listener(this.state);

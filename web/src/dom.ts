@@ -84,6 +84,10 @@ const ICONS = {
   settings: "M4 7h9M17 7h3M4 17h3M11 17h9M15 5v4M9 15v4",
   copy: "M9 9h10v11H9zM5 15V4h10",
   back: "M15 5l-7 7 7 7",
+  attach: "M20 11.5l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4L15 7.1",
+  download: "M12 4v11M7 10.5l5 5 5-5M5 20h14",
+  close: "M6 6l12 12M18 6L6 18",
+  retry: "M4 12a8 8 0 1 0 2.4-5.7M4 4v4.5h4.5",
 } as const;
 
 /** A line icon from ICONS, drawn in the text colour; decorative (the label beside it says what it is). */

@@ -3,9 +3,10 @@
  * and folder entries as lists, a file's text as text, a fetched page as its title and an excerpt, a
  * program's output as output, anything else as JSON (open when short, folded when long). Text from
  * the PC always goes in as text; the one exception is a result that is itself text, which is the
- * secretary's Markdown (markdown.ts sanitises it).
+ * secretary's Markdown (markdown.ts sanitises it). In the chat, each file of a folder or a file read
+ * has a download button (the chat's log handles its click: web/src/files/save.ts).
  */
-import { h } from "../dom.js";
+import { h, icon } from "../dom.js";
 import { explain } from "../errors.js";
 import { formatDateTime, formatNumber, plural, t } from "../i18n/index.js";
 import { renderMarkdown } from "../markdown.js";
@@ -35,14 +36,31 @@ interface Entry {
 }
 const isEntry = (value: unknown): value is Entry => isObject(value) && isString(value.name) && isString(value.type);
 
+/** Where files of a result can be downloaded from: the shared folder the call named (the first when none). */
+export interface Downloads {
+  root?: string | number;
+}
+
+/** The shared folder a `/run files.list|files.read {…}` named, for its result's download buttons. */
+export function downloadsOf(text: string): Downloads | undefined {
+  const run = /^\/run\s+files\.(?:list|read)(?:\s+(\{[\s\S]*\}))?\s*$/.exec(text.trim());
+  if (!run) return undefined;
+  try {
+    const root: unknown = run[1] ? JSON.parse(run[1]).root : undefined;
+    return typeof root === "string" || typeof root === "number" ? { root } : {};
+  } catch {
+    return undefined;
+  }
+}
+
 /** The result of any tool call, in the chat or in a task's outcome. */
-export function resultView(result: unknown): Node {
+export function resultView(result: unknown, downloads?: Downloads): Node {
   if (isString(result)) return renderMarkdown(result);
   if (result === undefined || result === null) return h("p", {}, t("chat.result.done"));
   if (isObject(result)) {
     if (arrayOf(result.notes, isNote)) return notesView(result.notes);
-    if (isString(result.path) && arrayOf(result.entries, isEntry)) return folderView(result.path, result.entries, result.truncated === true);
-    if (isString(result.path) && isString(result.content) && isNumber(result.size)) return fileView(result);
+    if (isString(result.path) && arrayOf(result.entries, isEntry)) return folderView(result.path, result.entries, result.truncated === true, downloads);
+    if (isString(result.path) && isString(result.content) && isNumber(result.size)) return fileView(result, downloads);
     if (isString(result.url) && isString(result.text) && isNumber(result.status)) return pageView(result);
     if (isString(result.stdout) && isString(result.stderr) && "exitCode" in result) return programView(result);
     if (isString(result.path) && isNumber(result.bytes) && typeof result.created === "boolean") return writtenView(result.path, result.bytes, result.created);
@@ -78,7 +96,7 @@ function notesView(notes: Note[]): HTMLElement {
   );
 }
 
-function folderView(path: string, entries: Entry[], truncated: boolean): HTMLElement {
+function folderView(path: string, entries: Entry[], truncated: boolean, downloads?: Downloads): HTMLElement {
   return h(
     "div",
     { class: "result folder-result" },
@@ -94,6 +112,7 @@ function folderView(path: string, entries: Entry[], truncated: boolean): HTMLEle
               { class: `entry-${entry.type}` },
               h("span", { class: "item-text" }, entry.type === "dir" ? `${entry.name}/` : entry.name),
               h("span", { class: "item-meta" }, entry.type === "dir" ? t("chat.result.folder") : isNumber(entry.size) ? bytes(entry.size) : ""),
+              entry.type === "file" && downloads && downloadButton(downloads, path === "." || path === "" ? entry.name : `${path}/${entry.name}`, entry.name),
             ),
           ),
         ),
@@ -101,12 +120,19 @@ function folderView(path: string, entries: Entry[], truncated: boolean): HTMLEle
   );
 }
 
-function fileView(file: Fields): HTMLElement {
+function fileView(file: Fields, downloads?: Downloads): HTMLElement {
   const base64 = file.encoding === "base64";
+  const path = String(file.path);
   return h(
     "div",
     { class: "result file-result" },
-    h("p", { class: "result-head" }, h("code", {}, String(file.path)), h("span", { class: "item-meta" }, bytes(Number(file.size)))),
+    h(
+      "p",
+      { class: "result-head" },
+      h("code", {}, path),
+      h("span", { class: "item-meta" }, bytes(Number(file.size))),
+      downloads && downloadButton(downloads, path, path.split("/").pop() || path),
+    ),
     base64
       ? h("p", { class: "result-note" }, t("chat.result.binary", { bytes: formatNumber(Number(file.bytes ?? 0)) }))
       : h("pre", { class: "file-text" }, String(file.content)),
@@ -197,7 +223,26 @@ function decodeEntities(text: string): string {
   });
 }
 
-function bytes(size: number): string {
+/** A file's download button: what to fetch rides on it, the chat's log handles the click. */
+function downloadButton(downloads: Downloads, path: string, name: string): HTMLElement {
+  const label = t("files.download", { name });
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "file-download",
+      "data-path": path,
+      "data-name": name,
+      "data-root": downloads.root === undefined ? undefined : JSON.stringify(downloads.root),
+      "aria-label": label,
+      title: label,
+    },
+    icon("download"),
+  );
+}
+
+/** A size as people read it: "26 B", "3.4 KB", "2.3 MB". */
+export function bytes(size: number): string {
   if (!Number.isFinite(size)) return "";
   if (size < 1024) return t("chat.result.bytes", { count: formatNumber(size) });
   if (size < 1024 * 1024) return t("chat.result.kilobytes", { count: formatNumber(Math.round(size / 102.4) / 10) });

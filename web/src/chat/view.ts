@@ -7,9 +7,12 @@
  * answer) changes in place as the task's pushes say how it goes; when the secretary goes on by itself
  * afterwards, its words arrive as a `conversation` push. The PC keeps the history (per user): on
  * opening, the latest conversation is picked up where it was left; "New conversation" starts another.
+ * Files attached in the composer go to the PC first and reach the secretary as lines naming them;
+ * files in results download to the device (web/src/files/, loaded when first used).
  */
 import type { ApprovalRisk, ChatChunk, ChatResult, Schedule, Task } from "@ora/protocol";
 import type { Connection } from "../connection.js";
+import type { Attachments } from "../files/attach.js";
 import { append, clear, h } from "../dom.js";
 import { onLanguage, t } from "../i18n/index.js";
 import { renderMarkdown } from "../markdown.js";
@@ -20,7 +23,7 @@ import { type OraBubble, oraBubble, said, yourBubble } from "./bubbles.js";
 import { composer } from "./composer.js";
 import { emptyState } from "./empty.js";
 import { noticeView } from "./notices.js";
-import { errorView, resultView } from "./results.js";
+import { type Downloads, downloadsOf, errorView, resultView } from "./results.js";
 import { FollowScroll } from "./scroll.js";
 import { toolsView } from "./tools.js";
 
@@ -48,9 +51,15 @@ export function chatView(connection: Connection): ChatView {
   let inFlight: AbortController | undefined;
   const taskSteps = new TaskSteps(connection);
   const log = h("div", { class: "log", role: "log", "aria-live": "polite" });
+  let attachments: Promise<Attachments> | undefined;
+  let attached: Attachments | undefined;
   const write = composer(
-    (text) => void ask(text),
+    (text) => send(text),
     () => inFlight?.abort(),
+    (files) => {
+      attachments ??= import("../files/attach.js").then(({ Attachments }) => (attached = new Attachments(connection, write.tray, () => write.input.focus())));
+      void attachments.then((tray) => tray.add(files));
+    },
   );
   const empty = emptyState((text) => write.fill(text));
   const freshLabel = h("span", { class: "label" });
@@ -80,6 +89,21 @@ export function chatView(connection: Connection): ChatView {
   };
   relabel();
   onLanguage(relabel);
+
+  /** The message with a line for each attached file; false (the box keeps the words) while a file is not on the PC yet. */
+  function send(text: string): boolean {
+    if (inFlight) return false;
+    const lines = attached ? attached.take() : [];
+    if (lines === undefined || (!text && lines.length === 0)) return false;
+    void ask([text, lines.join("\n")].filter(Boolean).join("\n\n"));
+    return true;
+  }
+
+  // A file's download button in a result (results.ts).
+  log.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button.file-download") : null;
+    if (button instanceof HTMLButtonElement) void import("../files/save.js").then(({ saveFromPc }) => saveFromPc(connection, button));
+  });
 
   async function ask(text: string): Promise<void> {
     if (inFlight) return;
@@ -114,7 +138,7 @@ export function chatView(connection: Connection): ChatView {
       const answer = await connection.request("chat", { text, ...(conversation ? { conversation } : {}) }, { signal: controller.signal, onChunk });
       setConversation(answer.conversation ?? conversation);
       cancelAnimationFrame(frame);
-      clear(bubble.body, answerView(answer));
+      clear(bubble.body, answerView(answer, downloadsOf(text)));
       if (answer.task) waitingRun(answer.task, bubble);
       if (answer.schedule) card(bubble, answer.schedule);
       if (answer.model === null) bubble.element.classList.add("no-model");
@@ -198,10 +222,10 @@ export function chatView(connection: Connection): ChatView {
 }
 
 /** The answer's body: a command's list or notice from the catalogue, a tool's result by kind, else the secretary's Markdown. */
-function answerView(answer: ChatResult): Node {
+function answerView(answer: ChatResult, downloads?: Downloads): Node {
   if (answer.tools && answer.tools.length > 0) return toolsView(answer.tools);
   if (answer.notice) return answer.notice.key === "reminder_set" && answer.schedule ? document.createDocumentFragment() : noticeView(answer.notice);
-  if ("result" in answer) return resultView(answer.result);
+  if ("result" in answer) return resultView(answer.result, downloads);
   return renderMarkdown(answer.text);
 }
 

@@ -12,6 +12,7 @@ import { approvals } from "./approvals.js";
 import { devices } from "./devices.js";
 import { pair } from "./pair.js";
 import { settings } from "./settings.js";
+import { files } from "./files.js";
 
 export const en = {
   ...app,
@@ -27,5 +28,6 @@ export const en = {
   ...devices,
   ...pair,
   ...settings,
+  ...files,
 };
 export type Key = keyof typeof en;

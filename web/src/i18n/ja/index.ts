@@ -13,6 +13,7 @@ import { approvals } from "./approvals.js";
 import { devices } from "./devices.js";
 import { pair } from "./pair.js";
 import { settings } from "./settings.js";
+import { files } from "./files.js";
 
 export const ja: Record<Key, string> = {
   ...app,
@@ -28,4 +29,5 @@ export const ja: Record<Key, string> = {
   ...devices,
   ...pair,
   ...settings,
+  ...files,
 };
