@@ -11,7 +11,15 @@ import { newStateDir } from "../helpers/agent.js";
 import { DeviceCrypto } from "../helpers/device.js";
 import { Peer, until } from "../helpers/peer.js";
 
-const LIMITS = { maxMessageBytes: 1 << 20, maxPending: 8, maxPendingPerSession: 2, timeoutSec: 30, streamMaxSec: 600, windowBytes: 4 << 20, streamWindowBytes: 64 << 10 };
+const LIMITS = {
+  maxMessageBytes: 1 << 20,
+  maxPending: 8,
+  maxPendingPerSession: 2,
+  timeoutSec: 30,
+  streamMaxSec: 600,
+  windowBytes: 4 << 20,
+  streamWindowBytes: 64 << 10,
+};
 const quiet = createLogger("error", () => undefined);
 
 interface FakeRelay {

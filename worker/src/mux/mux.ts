@@ -33,7 +33,16 @@ import { agentReleaseProblem, announcedLimits, versionProblem } from "./handshak
 import { emptyCounters, Metrics } from "./metrics.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
 import { Connections } from "./connections.js";
-import { attachmentOf, sessionInfo, type AgentAttachment, type AgentPeer, type Attachment, type ClientAttachment, type ClientPeer, type Peer } from "./peers.js";
+import {
+  attachmentOf,
+  sessionInfo,
+  type AgentAttachment,
+  type AgentPeer,
+  type Attachment,
+  type ClientAttachment,
+  type ClientPeer,
+  type Peer,
+} from "./peers.js";
 import type { MuxPort, MuxRecords, MuxStore } from "./ports.js";
 
 /** After this many invalid frames a connection is closed: a broken or hostile peer gets no more replies. */
