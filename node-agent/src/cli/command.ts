@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import type { MethodName, ParamsInput, Result } from "@ora/protocol";
 import { type AgentConfig, type ConfigFlags, resolveConfig } from "../config.js";
-import { AgentNotRunning, controlRequest } from "../control/client.js";
 import { UserError } from "../errors.js";
 import { processAlive, readNodeFile, readStatus } from "../state.js";
 import { cli, type CommandLine, shellQuote } from "./invocation.js";
@@ -44,6 +43,8 @@ export function configFrom(flags: Record<string, string | boolean | undefined>, 
 
 /** One request to the running agent of this state directory; when none runs, says how to start it. */
 export async function askAgent<M extends MethodName>(config: CliConfig, method: M, params: ParamsInput<M>): Promise<Result<M>> {
+  // Loaded here: it brings the protocol's catalogue, which commands that never ask the agent skip.
+  const { AgentNotRunning, controlRequest } = await import("../control/client.js");
   try {
     return await controlRequest(config.stateDir, method, params);
   } catch (error) {

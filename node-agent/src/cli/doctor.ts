@@ -7,7 +7,7 @@ import { redact } from "../log.js";
 import { toolConfigFor } from "../safety/tool-config.js";
 import { detectSandbox } from "../tools/sandbox/index.js";
 import { processAlive, readNodeFile, readStatus } from "../state.js";
-import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
+import { newerAgentLine, newerRelease, readReleaseNews } from "../update/release-news.js";
 import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";

@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Relay answers and frames are checked with the protocol's schemas (English messages when they
     // fail); the protocol, and with it the schema library, loads with the command, not for --help.
-    const [loaded, { useEnglishSchemaMessages }] = await Promise.all([entry.load(), import("@ora/protocol")]);
+    const [loaded, { useEnglishSchemaMessages }] = await Promise.all([entry.load(), import("@ora/protocol/schema-messages")]);
     useEnglishSchemaMessages();
     command = loaded;
     const { values, positionals } = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });

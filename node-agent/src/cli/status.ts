@@ -1,6 +1,6 @@
 import { openSecrets } from "../safety/secrets.js";
 import { processAlive, readNodeFile, readStatus } from "../state.js";
-import { newerAgentLine, newerRelease, readReleaseNews } from "../update/notice.js";
+import { newerAgentLine, newerRelease, readReleaseNews } from "../update/release-news.js";
 import { AGENT_VERSION } from "../version.js";
 import { UserError } from "../errors.js";
 import { configFrom, type Command } from "./command.js";

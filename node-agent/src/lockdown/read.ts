@@ -3,7 +3,7 @@ import type { LockdownStatus } from "@ora/protocol";
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { databasePath } from "../safety/db.js";
-import { readLockdown } from "../safety/lockdown.js";
+import { readLockdown } from "../safety/lockdown-state.js";
 
 export function lockdownOf(stateDir: string): LockdownStatus {
   const path = databasePath(stateDir);

@@ -13,19 +13,12 @@ import type Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
 import type { Approvals } from "./approvals.js";
 import type { Audit } from "./audit.js";
+import { KEY, readLockdown, type Stored } from "./lockdown-state.js";
 import { describeRequester } from "./requester.js";
 import { TaskError, type Tasks } from "./tasks.js";
 import type { Requester } from "./tool.js";
 
 export type { LockdownStatus } from "@ora/protocol";
-
-/** What the database keeps (meta key `lockdown`). */
-interface Stored {
-  since: number;
-  by: string;
-  /** The relay device whose sessions stay open: the owner device that entered it, if one did. */
-  keepDevice: string | null;
-}
 
 export interface Entered {
   status: LockdownStatus;
@@ -33,8 +26,6 @@ export interface Entered {
   cancelledTasks: number;
   keepDevice: string | null;
 }
-
-const KEY = "lockdown";
 
 export class Lockdown {
   private readonly events = new EventEmitter();
@@ -125,10 +116,4 @@ export class Lockdown {
   }
 }
 
-/** The lockdown as a command line reads it from the database, without the running agent. */
-export function readLockdown(db: Database.Database): LockdownStatus {
-  const row = db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(KEY);
-  if (!row) return { locked: false, since: null, by: null };
-  const stored = JSON.parse(row.value) as Stored;
-  return { locked: true, since: stored.since, by: stored.by };
-}
+export { readLockdown };

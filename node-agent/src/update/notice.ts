@@ -6,39 +6,16 @@
  * that reconnecting does not announce it again.
  */
 import { join } from "node:path";
-import { AgentVersion, compareAgentVersions, type AgentReleases, type NotificationBody } from "@ora/protocol";
-import { z } from "zod";
+import type { AgentReleases, NotificationBody } from "@ora/protocol";
 import type { Profile } from "../config.js";
 import type { Logger } from "../log.js";
 import { topicOf } from "../notify/events.js";
 import type { Delivery, Notifier } from "../notify/notifier.js";
 import type { PairedDevices } from "../secure/paired-devices.js";
-import { readJson, writePrivateJson } from "../state.js";
+import { writePrivateJson } from "../state.js";
+import { newerAgentLine, newerRelease, newsPath, readReleaseNews, type ReleaseNews } from "./release-news.js";
 
-const ReleaseNews = z.object({
-  /** When the relay last said it. */
-  heardAt: z.string(),
-  latest: z.optional(AgentVersion),
-  minimum: z.optional(AgentVersion),
-  /** The newer version the owner's devices were told about. */
-  announced: z.optional(AgentVersion),
-});
-export type ReleaseNews = z.infer<typeof ReleaseNews>;
-
-const newsPath = (stateDir: string) => join(stateDir, "agent-releases.json");
-
-export const readReleaseNews = (stateDir: string) => readJson(newsPath(stateDir), ReleaseNews);
-
-/** The newer release the relay last named, or null when this agent is as new (or nothing was heard). */
-export function newerRelease(news: ReleaseNews | null, current: string): string | null {
-  const latest = news?.latest;
-  return latest !== undefined && compareAgentVersions(latest, current) > 0 ? latest : null;
-}
-
-/** The one sentence every place that tells of a newer agent uses. */
-export function newerAgentLine(latest: string, current: string): string {
-  return `a newer agent is available: ${latest} (you have ${current}); run ora-agent update`;
-}
+export { newerAgentLine, newerRelease, readReleaseNews, type ReleaseNews };
 
 /**
  * Keeps what a welcome said. Returns the newer release it names, if any, and whether the owner has
