@@ -63,13 +63,15 @@ function binary(header: string | Uint8Array, payload: Uint8Array = new Uint8Arra
 }
 
 describe("binary frame codec", () => {
-  const schemas = [ClientFrame, AgentFrame, RelayToClientFrame, RelayToAgentFrame];
+  const decoders = [ClientFrame, AgentFrame, RelayToClientFrame, RelayToAgentFrame].map(
+    (schema) => (bytes: Uint8Array) => decodeBinaryFrame(bytes, schema as never),
+  );
 
   it("never throws on arbitrary bytes, whatever the schema, and refuses them with a message", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 1200 }), (bytes) => {
-        for (const schema of schemas) {
-          const decoded = decodeBinaryFrame(bytes, schema);
+        for (const decode of decoders) {
+          const decoded = decode(bytes);
           if (!decoded.ok) expect(decoded.message).toEqual(expect.any(String));
         }
       }),
@@ -84,8 +86,7 @@ describe("binary frame codec", () => {
         fc.integer({ min: 0, max: 0xffff }),
         fc.uint8Array({ maxLength: 64 }),
         (head, length, tail) => {
-          for (const frame of [binary(head, tail), binary(head, tail, length)])
-            for (const schema of schemas) expect(() => decodeBinaryFrame(frame, schema)).not.toThrow();
+          for (const frame of [binary(head, tail), binary(head, tail, length)]) for (const decode of decoders) expect(() => decode(frame)).not.toThrow();
         },
       ),
       { numRuns: 500 },
