@@ -253,7 +253,7 @@ const HEADER_LENGTH_BYTES = 2;
  * A binary data frame: [u16 big-endian header length][header JSON, UTF-8][payload bytes]. The payload
  * is copied once, into the frame; the relay's and the agents' headers are far below 64 KiB.
  */
-export function encodeBinaryFrame(header: object, payload: Uint8Array): Uint8Array {
+export function encodeBinaryFrame(header: object, payload: Uint8Array): Uint8Array<ArrayBuffer> {
   const head = encoder.encode(JSON.stringify(header));
   const frame = new Uint8Array(HEADER_LENGTH_BYTES + head.length + payload.length);
   frame[0] = head.length >>> 8;
@@ -287,6 +287,16 @@ export function decodeBinaryFrame<T>(bytes: Uint8Array, schema: z.ZodMiniType<T>
   if (!read.ok) return read;
   if (!DATA_FRAME_TYPES.includes((read.header as { t?: string }).t ?? "")) return { ok: false, message: "a control frame must be a text frame" };
   return { ok: true, header: read.header, payload: bytes.subarray(end) };
+}
+
+/**
+ * A WebSocket message's bytes when it is binary (an ArrayBuffer, or a view such as Node's Buffer),
+ * undefined when it is text.
+ */
+export function binaryMessage(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
 }
 
 /** A header's JSON read with `schema`; every failure as a message (and the raw id, when there is one). */
