@@ -75,8 +75,10 @@
  *   relay forwards credit to an agent that said `credit` in its hello, and tells the agent which
  *   sessions grant it (`credit` in session info); with a client or relay that does not, the agent
  *   sends without waiting.
- *   The session window stops a reader that stopped: each client acks the cumulative UTF-8 bytes of
- *   every frame it has received from the relay (pong excepted). When the unacknowledged bytes would
+ *   Both ends count a chunk's payload as it travels (text characters, or binary bytes); the relay
+ *   gives a binary agent a text client's credit as 3/4 of it, since it turned each 3 bytes into 4.
+ *   The session window stops a reader that stopped: each client acks the cumulative size of every
+ *   frame it has received from the relay (UTF-8 bytes of text, the length of binary; pong excepted). When the unacknowledged bytes would
  *   pass `limits.windowBytes`, the relay stops forwarding to that session: a stream in flight fails
  *   with `slow_consumer` and pushes are dropped. Other sessions never wait for a slow one. Ack at
  *   least every windowBytes / 4.
