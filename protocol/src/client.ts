@@ -10,7 +10,17 @@ import { beginHandshake, NO_SESSION_MESSAGE, type SecureChannel } from "./crypto
 import { beginHandshakeV2 } from "./crypto/session-v2.js";
 import type { StaticKey } from "./crypto/keys.js";
 import type { AnyErrorCode } from "./errors.js";
-import { decodeFrame, encodeFrame, PING_FRAME, PONG_FRAME, RelayToClientFrame, utf8Length } from "./frames.js";
+import {
+  binaryMessage,
+  decodeBinaryFrame,
+  decodeFrame,
+  encodeBinaryFrame,
+  encodeFrame,
+  PING_FRAME,
+  PONG_FRAME,
+  RelayToClientFrame,
+  utf8Length,
+} from "./frames.js";
 import type { Limits, Role } from "./frames.js";
 import { EVENTS, METHODS, type Chunk, type EventName, type EventData, type MethodName, type ParamsInput, type Result } from "./methods/index.js";
 import { AnswerPayload, parsePayload, SealedPush, SealedReply } from "./payload.js";
@@ -49,6 +59,9 @@ export interface ConnectOptions {
   onCredentialRotated?: (credential: string) => void | Promise<void>;
 }
 
+/** A data frame's payload as it arrived: text, or the bytes of a binary frame. */
+type Payload = string | Uint8Array | undefined;
+
 export interface Welcome {
   rotate?: boolean;
   session: string;
@@ -56,6 +69,8 @@ export interface Welcome {
   role: Role;
   online: boolean;
   limits: Limits;
+  /** The relay takes binary data frames from this session; an older relay does not say it (and refuses them). */
+  bin?: boolean;
 }
 
 interface Pending {
@@ -108,8 +123,8 @@ export class OraClient {
     private readonly options: ConnectOptions,
   ) {
     this.online = welcome.online;
-    this.acknowledge(welcomeText);
-    socket.addEventListener("message", (event) => this.onMessage(String(event.data)));
+    this.acknowledge(utf8Length(welcomeText));
+    socket.addEventListener("message", (event) => this.onMessage(event.data));
     socket.addEventListener("close", (event) => this.closed(event.code));
     if (welcome.rotate && options.onCredentialRotated) socket.send(encodeFrame({ t: "rotate" }));
     if (welcome.online) this.secureEarly();
@@ -129,6 +144,8 @@ export class OraClient {
     const url = new URL("/v1/client/connect", options.identity.relay);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const socket = new Impl(url, [SUBPROTOCOL, BEARER_SUBPROTOCOL_PREFIX + options.identity.credential]);
+    // Binary data frames as bytes, not as a Blob that could only be read asynchronously (and out of order).
+    socket.binaryType = "arraybuffer";
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new OraError("timeout", "no welcome from the relay")), options.timeoutMs ?? 10_000);
       const detach = () => {
@@ -143,7 +160,8 @@ export class OraClient {
         reject(error);
       };
       const onFirst = (event: MessageEvent) => {
-        const text = String(event.data);
+        if (typeof event.data !== "string") return fail(new OraError("bad_frame", "the relay's first frame is not text"));
+        const text = event.data;
         const frame = decodeFrame(text, RelayToClientFrame);
         if (!frame.ok) return fail(new OraError("bad_frame", frame.message));
         if (frame.header.t === "err") return fail(new OraError(frame.header.code, frame.header.message));
@@ -160,7 +178,7 @@ export class OraClient {
       socket.addEventListener("message", onFirst);
       socket.addEventListener("close", onEarlyClose);
       socket.addEventListener("error", onError);
-      socket.addEventListener("open", () => socket.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, credit: true })));
+      socket.addEventListener("open", () => socket.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, credit: true, bin: true })));
     });
   }
 
@@ -202,7 +220,7 @@ export class OraClient {
       const onAbort = () => this.socket.send(encodeFrame({ t: "cancel", id }));
       options.signal?.addEventListener("abort", onAbort, { once: true });
       const done = () => options.signal?.removeEventListener("abort", onAbort);
-      const { payload, seq } = channel.seal({ k: "req", body: { method, params } });
+      const { frame, seq } = this.sealed(channel, { t: "req", id }, { k: "req", body: { method, params } });
       const window = this.welcome.limits.streamWindowBytes ?? 0;
       this.pending.set(id, {
         seq,
@@ -212,8 +230,18 @@ export class OraClient {
         resolve: (value) => (done(), resolve(value)),
         reject: (error) => (done(), reject(error)),
       });
-      this.socket.send(encodeFrame({ t: "req", id }, payload));
+      this.socket.send(frame);
     });
+  }
+
+  /** A sealed request frame: binary when the relay takes binary frames, base64url text otherwise. */
+  private sealed(channel: SecureChannel, header: object, message: unknown): { frame: string | Uint8Array<ArrayBuffer>; seq: number } {
+    if (this.welcome.bin) {
+      const { bytes, seq } = channel.sealBytes(message);
+      return { frame: encodeBinaryFrame(header, bytes), seq };
+    }
+    const { payload, seq } = channel.seal(message);
+    return { frame: encodeFrame(header, payload), seq };
   }
 
   /**
@@ -298,9 +326,17 @@ export class OraClient {
     for (const listener of this.closeListeners) listener(code);
   }
 
-  private onMessage(text: string): void {
-    this.acknowledge(text);
-    const frame = decodeFrame(text, RelayToClientFrame);
+  private onMessage(data: unknown): void {
+    const bytes = binaryMessage(data);
+    let frame: ReturnType<typeof decodeFrame<RelayToClientFrame>> | ReturnType<typeof decodeBinaryFrame<RelayToClientFrame>>;
+    if (bytes) {
+      this.acknowledge(bytes.byteLength);
+      frame = decodeBinaryFrame(bytes, RelayToClientFrame);
+    } else {
+      const text = String(data);
+      if (text !== PONG_FRAME) this.acknowledge(utf8Length(text));
+      frame = decodeFrame(text, RelayToClientFrame);
+    }
     if (!frame.ok) return;
     const header = frame.header;
     switch (header.t) {
@@ -334,7 +370,7 @@ export class OraClient {
     this.current = undefined;
   }
 
-  private push(payload: string | undefined): void {
+  private push(payload: Payload): void {
     const sealed = SealedPush.safeParse(this.open(payload));
     if (!sealed.success) return; // a push that is not sealed by our agent is dropped unseen
     const { event, data } = sealed.data.body;
@@ -345,17 +381,17 @@ export class OraClient {
     for (const listener of this.pushListeners) listener(push);
   }
 
-  /** Opens a sealed payload with the current channel; undefined for anything that does not open. */
-  private open(payload: string | undefined): unknown {
+  /** Opens a sealed payload (text or bytes) with the current channel; undefined for anything that does not open. */
+  private open(payload: Payload): unknown {
     if (payload === undefined || !this.current) return undefined;
     try {
-      return this.current.open(payload).message;
+      return (typeof payload === "string" ? this.current.open(payload) : this.current.openBytes(payload)).message;
     } catch {
       return undefined;
     }
   }
 
-  private reply(kind: "res" | "end" | "chunk", id: string, payload: string | undefined): void {
+  private reply(kind: "res" | "end" | "chunk", id: string, payload: Payload): void {
     const entry = this.pending.get(id);
     if (!entry) return;
     if (entry.seq === 0) {
@@ -372,7 +408,8 @@ export class OraClient {
       return entry.reject(new OraError("tampered", "an answer failed end-to-end verification"));
     }
     if (kind === "chunk") {
-      const bytes = payload?.length ?? 0;
+      // Stream credit counts the payload in the form it travelled: text characters or binary bytes.
+      const bytes = typeof payload === "string" ? payload.length : (payload?.byteLength ?? 0);
       // The caller could not take this chunk (request() parses each with the catalogue): the
       // request ends here for the caller, and the agent is told to stop.
       const refuse = (error: unknown) => {
@@ -409,10 +446,12 @@ export class OraClient {
     this.socket.send(encodeFrame({ t: "credit", id, bytes: entry.granted }));
   }
 
-  /** Flow control: tell the relay what has been consumed, at least every quarter window. */
-  private acknowledge(text: string): void {
-    if (text === PONG_FRAME) return;
-    this.received += utf8Length(text);
+  /**
+   * Flow control: tell the relay what has been consumed (frames as they travelled: UTF-8 bytes of
+   * text, the length of binary), at least every quarter window.
+   */
+  private acknowledge(bytes: number): void {
+    this.received += bytes;
     if (this.received - this.acked >= this.welcome.limits.windowBytes / 4) {
       this.acked = this.received;
       this.socket.send(encodeFrame({ t: "ack", bytes: this.received }));

@@ -1,24 +1,33 @@
 /**
  * ORA wire protocol: the frames between client sessions, the relay and the agent.
  *
- * Framing. Every WebSocket message is one text frame:
+ * Framing. Every WebSocket message is one frame:
  *
- *     <header JSON>                control frame
- *     <header JSON>\n<payload>     data frame (req, res, chunk, end, push)
+ *     <header JSON>                                   control frame, text
+ *     <header JSON>\n<payload>                        data frame (req, res, chunk, end, push), text
+ *     [u16 BE header length][header JSON][payload]    data frame, binary
  *
  * The header is a small JSON object (at most MAX_HEADER_CHARS) whose `t` names the frame type. The
  * relay parses only the header: the payload is opaque to it, forwarded unchanged and never stored.
- * JSON.stringify never emits a raw newline, so the first "\n" always ends the header. Unknown header
- * keys are ignored (forward compatibility); unknown types are answered with `bad_frame`.
+ * JSON.stringify never emits a raw newline, so the first "\n" always ends a text frame's header.
+ * Unknown header keys are ignored (forward compatibility); unknown types are answered with `bad_frame`.
+ *
+ * Binary data frames carry a sealed payload as its raw bytes (seq ‖ ciphertext ‖ tag), where a text
+ * frame carries their base64url. A peer that says `"bin":true` in its hello reads them and, once the
+ * welcome says `"bin":true` too, may send them; control frames and the handshake's clear payloads stay
+ * text. The relay takes binary frames only from a peer that said bin (`bad_frame` otherwise) and
+ * forwards a data frame as binary to a peer that said bin, as text (payload = base64url of the bytes)
+ * to one that did not. Text data frames stay accepted until TEXT_DATA_ACCEPTED_UNTIL.
  *
  * Protocol flow
  *
  *   Agent (exactly one live connection per Node; a newer one replaces the older, which is closed with
  *   CloseCode.REPLACED):
  *     agent → relay  WebSocket upgrade GET /v1/node/connect, Authorization: Bearer ora_node_…
- *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/<version>","credit":true}   before the
- *                    handshake deadline; credit: it honours stream credit (see flow control)
- *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…],
+ *     agent → relay  {"t":"hello","v":1,"agent":"ora-agent/<version>","credit":true,"bin":true}   before
+ *                    the handshake deadline; credit: it honours stream credit (see flow control);
+ *                    bin: it reads binary data frames
+ *     relay → agent  {"t":"welcome","v":1,"node":"…","limits":{…},"sessions":[{s,dev,role}…],"bin":true,
  *                    "agentLatest":"1.4.0","agentMinimum":"1.2.0"}     both optional: the operator's
  *                                                            newest agent release and oldest safe one
  *     relay → agent  {"t":"err","code":"upgrade_required","message":…,"agentMinimum":"1.2.0",
@@ -35,9 +44,11 @@
  *   Client session (a device with a credential minted by its Node):
  *     client → relay WebSocket upgrade GET /v1/client/connect with Sec-WebSocket-Protocol
  *                    "ora.v1, ora.bearer.<credential>" (browsers) or Authorization: Bearer (others)
- *     client → relay {"t":"hello","v":1,"credit":true}      credit: it grants stream credit
+ *     client → relay {"t":"hello","v":1,"credit":true,"bin":true}   credit: it grants stream credit;
+ *                                                            bin: it reads binary data frames
  *     relay → client {"t":"welcome","v":1,"session":"…","device":"…","role":"…","online":true,"limits":{…},
- *                    "rotate":true}                        rotate: the credential is due for rotation
+ *                    "rotate":true,"bin":true}             rotate: the credential is due for rotation;
+ *                                                            bin: send data frames binary
  *     client → relay {"t":"rotate"}                          swap this device's credential for a fresh one
  *     relay → client {"t":"rotated","credential":"ora_dev_…"}  store it; the old one dies when the new is
  *                                                            first used (or after a short grace period)
@@ -64,8 +75,10 @@
  *   relay forwards credit to an agent that said `credit` in its hello, and tells the agent which
  *   sessions grant it (`credit` in session info); with a client or relay that does not, the agent
  *   sends without waiting.
- *   The session window stops a reader that stopped: each client acks the cumulative UTF-8 bytes of
- *   every frame it has received from the relay (pong excepted). When the unacknowledged bytes would
+ *   Both ends count a chunk's payload as it travels (text characters, or binary bytes); the relay
+ *   gives a binary agent a text client's credit as 3/4 of it, since it turned each 3 bytes into 4.
+ *   The session window stops a reader that stopped: each client acks the cumulative size of every
+ *   frame it has received from the relay (UTF-8 bytes of text, the length of binary; pong excepted). When the unacknowledged bytes would
  *   pass `limits.windowBytes`, the relay stops forwarding to that session: a stream in flight fails
  *   with `slow_consumer` and pushes are dropped. Other sessions never wait for a slow one. Ack at
  *   least every windowBytes / 4.
@@ -111,7 +124,8 @@ const Bytes = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)
 
 export const ClientFrame = z.discriminatedUnion("t", [
   // credit: this client grants stream credit (it sends `credit` frames); absent means it does not.
-  z.object({ t: z.literal("hello"), v: Version, credit: z.optional(z.boolean()) }),
+  // bin: it reads binary data frames and may send them (see "Framing").
+  z.object({ t: z.literal("hello"), v: Version, credit: z.optional(z.boolean()), bin: z.optional(z.boolean()) }),
   z.object({ t: z.literal("req"), id: RequestId }),
   z.object({ t: z.literal("cancel"), id: RequestId }),
   z.object({ t: z.literal("ack"), bytes: Bytes }),
@@ -132,6 +146,8 @@ export const RelayToClientFrame = z.discriminatedUnion("t", [
     online: z.boolean(),
     limits: Limits,
     rotate: z.optional(z.boolean()),
+    // The relay takes binary data frames from this session (it said bin): absent from older relays.
+    bin: z.optional(z.boolean()),
   }),
   z.object({ t: z.literal("rotated"), credential: z.string().check(z.regex(/^ora_dev_[A-Za-z0-9_-]{40,120}$/)) }),
   z.object({ t: z.literal("res"), id: RequestId }),
@@ -153,7 +169,14 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
 /** agent → relay */
 export const AgentFrame = z.discriminatedUnion("t", [
   // credit: this agent honours stream credit, so the relay forwards the clients' credit frames.
-  z.object({ t: z.literal("hello"), v: Version, agent: z.optional(z.string().check(z.maxLength(64))), credit: z.optional(z.boolean()) }),
+  // bin: this agent reads binary data frames and may send them.
+  z.object({
+    t: z.literal("hello"),
+    v: Version,
+    agent: z.optional(z.string().check(z.maxLength(64))),
+    credit: z.optional(z.boolean()),
+    bin: z.optional(z.boolean()),
+  }),
   z.object({ t: z.literal("res"), rid: RelayId }),
   z.object({ t: z.literal("chunk"), rid: RelayId }),
   z.object({ t: z.literal("end"), rid: RelayId }),
@@ -177,6 +200,8 @@ export const RelayToAgentFrame = z.discriminatedUnion("t", [
     node: z.string(),
     limits: Limits,
     sessions: z.array(SessionInfo),
+    // The relay takes binary data frames from this agent (it said bin): absent from older relays.
+    bin: z.optional(z.boolean()),
     ...AgentReleases.shape,
   }),
   z.object({ t: z.literal("req"), rid: RelayId, s: SessionId, dev: DeviceId, role: Role }),
@@ -208,9 +233,79 @@ export function decodeFrame<T>(text: string, schema: z.ZodMiniType<T>): Decoded<
   const newline = text.indexOf("\n");
   const headerEnd = newline === -1 ? text.length : newline;
   if (headerEnd > MAX_HEADER_CHARS) return { ok: false, message: `header longer than ${MAX_HEADER_CHARS} characters` };
+  const read = readHeader(newline === -1 ? text : text.slice(0, newline), schema);
+  if (!read.ok) return read;
+  return { ok: true, header: read.header, payload: newline === -1 ? undefined : text.slice(newline + 1) };
+}
+
+/** The frame types that carry a payload: the only ones that may travel as binary frames. */
+export const DATA_FRAME_TYPES: readonly string[] = ["req", "res", "chunk", "end", "push"];
+
+/**
+ * Peers that do not say `bin` in their hello send and receive data frames as text (the payload is the
+ * base64url of the bytes a binary frame carries). Relays and agents accept that form until this
+ * instant; the release after it may refuse it.
+ */
+export const TEXT_DATA_ACCEPTED_UNTIL = Date.parse("2027-06-01T00:00:00Z");
+
+/** A binary frame starts with its header's length in bytes, big-endian. */
+const HEADER_LENGTH_BYTES = 2;
+
+/**
+ * A binary data frame: [u16 big-endian header length][header JSON, UTF-8][payload bytes]. The payload
+ * is copied once, into the frame; the relay's and the agents' headers are far below 64 KiB.
+ */
+export function encodeBinaryFrame(header: object, payload: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = encoder.encode(JSON.stringify(header));
+  const frame = new Uint8Array(HEADER_LENGTH_BYTES + head.length + payload.length);
+  frame[0] = head.length >>> 8;
+  frame[1] = head.length & 0xff;
+  frame.set(head, HEADER_LENGTH_BYTES);
+  frame.set(payload, HEADER_LENGTH_BYTES + head.length);
+  return frame;
+}
+
+export type DecodedBinary<T> = { ok: true; header: T; payload: Uint8Array } | { ok: false; message: string; id?: unknown };
+
+/**
+ * decodeFrame's twin for binary frames: the same header schema and the same answers for a bad header,
+ * and the payload as a view of `bytes` (no copy). Never throws: a buffer too short for its header
+ * length, a header length past the end, a header that is not UTF-8 or not JSON, an unknown type and a
+ * control frame (which must be text) all come back as a message for a `bad_frame` answer.
+ */
+export function decodeBinaryFrame<T>(bytes: Uint8Array, schema: z.ZodMiniType<T>): DecodedBinary<T> {
+  if (bytes.length < HEADER_LENGTH_BYTES) return { ok: false, message: "binary frame shorter than its header length" };
+  const length = (bytes[0]! << 8) | bytes[1]!;
+  if (length > MAX_HEADER_CHARS) return { ok: false, message: `header longer than ${MAX_HEADER_CHARS} bytes` };
+  const end = HEADER_LENGTH_BYTES + length;
+  if (end > bytes.length) return { ok: false, message: "header length past the end of the frame" };
+  let text: string;
+  try {
+    text = strictDecoder.decode(bytes.subarray(HEADER_LENGTH_BYTES, end));
+  } catch {
+    return { ok: false, message: "header is not UTF-8" };
+  }
+  const read = readHeader(text, schema);
+  if (!read.ok) return read;
+  if (!DATA_FRAME_TYPES.includes((read.header as { t?: string }).t ?? "")) return { ok: false, message: "a control frame must be a text frame" };
+  return { ok: true, header: read.header, payload: bytes.subarray(end) };
+}
+
+/**
+ * A WebSocket message's bytes when it is binary (an ArrayBuffer, or a view such as Node's Buffer),
+ * undefined when it is text.
+ */
+export function binaryMessage(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}
+
+/** A header's JSON read with `schema`; every failure as a message (and the raw id, when there is one). */
+function readHeader<T>(text: string, schema: z.ZodMiniType<T>): { ok: true; header: T } | { ok: false; message: string; id?: unknown } {
   let raw: unknown;
   try {
-    raw = JSON.parse(newline === -1 ? text : text.slice(0, newline));
+    raw = JSON.parse(text);
   } catch {
     return { ok: false, message: "header is not JSON" };
   }
@@ -226,12 +321,13 @@ export function decodeFrame<T>(text: string, schema: z.ZodMiniType<T>): Decoded<
     const what = issue?.code === "invalid_union" && issue.path[0] === "t" ? "unknown frame type" : "invalid header";
     return { ok: false, message: `${what}${where}`, id };
   }
-  return { ok: true, header: parsed.data, payload: newline === -1 ? undefined : text.slice(newline + 1) };
+  return { ok: true, header: parsed.data };
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of ASCII, control characters included
 const NON_ASCII = /[^\x00-\x7f]/;
 const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * UTF-8 length of a string: what the relay meters and limits. Frames are almost always ASCII (JSON,

@@ -28,15 +28,20 @@ export type AnswerPayload = z.infer<typeof AnswerPayload>;
 export const PushPayload = z.object({ event: z.string().check(z.maxLength(64)), data: z.optional(z.unknown()) });
 export type PushPayload = z.infer<typeof PushPayload>;
 
-/** Parses a payload as JSON; undefined for a missing or malformed one (the caller decides what that means). */
-export function parsePayload(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
+/**
+ * Parses a payload as JSON; undefined for a missing or malformed one (the caller decides what that
+ * means). Clear payloads travel as text, but one that arrives in a binary frame reads the same.
+ */
+export function parsePayload(payload: string | Uint8Array | undefined): unknown {
+  if (payload === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return JSON.parse(typeof payload === "string" ? payload : utf8.decode(payload));
   } catch {
     return undefined;
   }
 }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * What a sealed payload (crypto/session.ts) holds. The kind travels inside the seal too, so the relay

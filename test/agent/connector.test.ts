@@ -2,7 +2,7 @@
  * The agent's connector against a scripted relay on loopback: what the agent must do even when the
  * relay misbehaves (duplicate deliveries), and how it reconnects or gives up.
  */
-import { CloseCode, encodeFrame, PROTOCOL_VERSION } from "@ora/protocol";
+import { CloseCode, encodeBinaryFrame, encodeFrame, fromBase64Url, PROTOCOL_VERSION } from "@ora/protocol";
 import { builtinHandlers, Connector, createLogger, loadOrCreateIdentity, PairedDevices, SecureSessions, type ConnectorState } from "ora-agent";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -103,6 +103,49 @@ async function connected(): Promise<{ relay: FakeRelay; side: Peer; dir: string 
   void connector(relay, [], dir).run();
   return { relay, side: await relay.next(), dir };
 }
+
+/** A relay side whose welcome says bin: it takes the agent's binary frames. */
+async function binaryWelcome(peer: Peer): Promise<void> {
+  const hello = await peer.next((f) => f.header.t === "hello");
+  expect(hello.header).toMatchObject({ credit: true, bin: true });
+  peer.send(encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: "n1", limits: LIMITS, sessions: [], bin: true }));
+}
+
+describe("agent connector, binary frames", () => {
+  it("says bin in its hello, reads binary requests and seals answers, chunks and pushes binary once the welcome says bin", async () => {
+    const relay = await fakeRelay(binaryWelcome);
+    cleanups.push(() => relay.close());
+    const dir = newStateDir();
+    const c = connector(relay, [], dir);
+    void c.run();
+    const side = await relay.next();
+    const device = new DeviceCrypto(dir);
+    // The handshake's answer stays text; everything sealed goes binary.
+    side.send(encodeFrame(header(1000), await device.hello()));
+    const hs = await side.next((f) => f.header.rid === 1000);
+    expect(hs.bytes).toBeUndefined();
+    await device.finish(hs.payload);
+    side.send(encodeBinaryFrame(header(1), fromBase64Url(device.seal("echo.stream", { text: "x", count: 2 }).payload)!));
+    const frames = [await side.next((f) => f.header.rid === 1 && f.header.t === "chunk"), await side.next((f) => f.header.rid === 1 && f.header.t === "chunk")];
+    frames.push(await side.next((f) => f.header.rid === 1 && f.header.t === "end"));
+    expect(frames.every((f) => f.bytes instanceof Uint8Array)).toBe(true);
+    expect(frames.map((f) => device.open(f.payload).k)).toEqual(["chunk", "chunk", "end"]);
+    expect(c.push("lockdown", { lockdown: { locked: false, since: null, by: null } })).toBe(1);
+    const push = await side.next((f) => f.header.t === "push");
+    expect(push.bytes).toBeInstanceOf(Uint8Array);
+    expect(device.open(push.payload)).toMatchObject({ k: "push", body: { event: "lockdown" } });
+  });
+
+  it("keeps to text with a relay whose welcome does not say bin, which would refuse binary frames", async () => {
+    const { side, dir } = await connected();
+    const device = new DeviceCrypto(dir);
+    const req = await secureSession(side, device);
+    side.send(req(2, "echo", "plain"));
+    const res = await side.next((f) => f.header.rid === 2);
+    expect(res.bytes).toBeUndefined();
+    expect(device.open(res.payload).body).toEqual({ ok: true, result: "plain" });
+  });
+});
 
 describe("agent connector", () => {
   it("sends its hello with the protocol version and the credential in the Authorization header", async () => {

@@ -62,6 +62,8 @@ describe("a relay in the middle", () => {
     const client = await connect();
     mitm.tamper = (direction, text) => [direction === "up" && isReq(text) ? flipPayloadBit(text) : text];
     await expect(client.request("echo", { note: CANARY })).rejects.toMatchObject({ code: "tampered" });
+    // The bit was flipped in the raw sealed bytes of a binary frame: the relay and both ends speak them.
+    expect(mitm.frames.filter((f) => f.direction === "up" && isReq(f.text)).at(-1)?.binary).toBe(true);
     mitm.tamper = (_d, text) => [text];
     expect(await client.request("echo", "after")).toBe("after"); // the session goes on
     client.close();
@@ -71,6 +73,7 @@ describe("a relay in the middle", () => {
     const client = await connect();
     mitm.tamper = (direction, text) => [direction === "down" && text.startsWith('{"t":"res"') ? flipPayloadBit(text) : text];
     await expect(client.request("echo", CANARY)).rejects.toBeInstanceOf(OraError);
+    expect(mitm.frames.filter((f) => f.direction === "down" && f.text.startsWith('{"t":"res"')).at(-1)?.binary).toBe(true);
     client.close();
   });
 

@@ -4,12 +4,30 @@
  * interface this class uses. Every wait has a timeout, so a missing frame fails the test with a
  * message instead of hanging it.
  */
-import { encodeFrame } from "@ora/protocol";
+import { binaryMessage, encodeFrame, toBase64Url } from "@ora/protocol";
 
 export interface Frame {
   header: Record<string, any>;
+  /** A binary frame's payload as base64url: what the text form of the same frame would carry. */
   payload: string | undefined;
+  /** A text frame as received; a binary frame's header. */
   text: string;
+  /** A binary frame's payload bytes; undefined for a text frame. */
+  bytes?: Uint8Array;
+}
+
+/** A received message read as a frame of either form (frames.ts): [u16 header length][header][payload] when binary. */
+function frameOf(data: unknown): Frame {
+  const binary = binaryMessage(data);
+  if (binary) {
+    const end = 2 + ((binary[0]! << 8) | binary[1]!);
+    const text = new TextDecoder().decode(binary.subarray(2, end));
+    const bytes = binary.slice(end);
+    return { header: JSON.parse(text), payload: toBase64Url(bytes), text, bytes };
+  }
+  const text = String(data);
+  const nl = text.indexOf("\n");
+  return { header: JSON.parse(nl === -1 ? text : text.slice(0, nl)), payload: nl === -1 ? undefined : text.slice(nl + 1), text };
 }
 
 /** The part of a WebSocket a fake peer uses: `ws` and workerd both have it. */
@@ -49,11 +67,8 @@ export class FakePeer<S extends PeerSocket = PeerSocket> {
       ws.addEventListener("close", (event: { code: number; reason: string }) => resolve({ code: event.code, reason: String(event.reason) }));
     });
     ws.addEventListener("message", (event: { data: unknown }) => {
-      // Binary frames are never part of the protocol: a peer only reads text.
-      if (typeof event.data !== "string") return;
-      const text = event.data;
-      const nl = text.indexOf("\n");
-      const frame: Frame = { header: JSON.parse(nl === -1 ? text : text.slice(0, nl)), payload: nl === -1 ? undefined : text.slice(nl + 1), text };
+      // A peer that did not say bin only ever gets text; one that did reads both forms.
+      const frame = frameOf(event.data);
       const waiter = this.waiters.find((w) => w.match(frame));
       if (waiter) {
         this.waiters = this.waiters.filter((w) => w !== waiter);

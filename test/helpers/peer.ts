@@ -44,18 +44,30 @@ export function open(name: string, relay: string, path: string, credential?: str
   return within(opened, WAIT_MS, `${name}'s socket to open`);
 }
 
-/** A client session that has completed its hello. */
-export async function client(name: string, relay: string, credential: string, via: "header" | "subprotocol" = "header"): Promise<Peer & { welcome: Frame }> {
+/**
+ * A client session that has completed its hello. It speaks the text protocol only, like a client from
+ * before binary frames, unless `hello` adds `bin: true`.
+ */
+export async function client(
+  name: string,
+  relay: string,
+  credential: string,
+  via: "header" | "subprotocol" = "header",
+  hello: object = {},
+): Promise<Peer & { welcome: Frame }> {
   const peer = await open(name, relay, "/v1/client/connect", credential, via);
-  peer.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION }));
+  peer.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, ...hello }));
   const welcome = await peer.next((f) => f.header.t === "welcome");
   return Object.assign(peer, { welcome });
 }
 
-/** A scripted agent connection, for rules the real agent is too well-behaved to exercise. */
-export async function scriptedAgent(name: string, relay: string, nodeCredential: string): Promise<Peer & { welcome: Frame }> {
+/**
+ * A scripted agent connection, for rules the real agent is too well-behaved to exercise. It speaks the
+ * text protocol only, like an agent from before binary frames, unless `hello` adds `bin: true`.
+ */
+export async function scriptedAgent(name: string, relay: string, nodeCredential: string, hello: object = {}): Promise<Peer & { welcome: Frame }> {
   const peer = await open(name, relay, "/v1/node/connect", nodeCredential);
-  peer.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: "scripted" }));
+  peer.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: "scripted", ...hello }));
   const welcome = await peer.next((f) => f.header.t === "welcome");
   return Object.assign(peer, { welcome });
 }

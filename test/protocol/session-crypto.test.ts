@@ -116,8 +116,37 @@ describe.each([2, 1] as const)("end-to-end sessions, handshake version %i", (ver
     expect(accepted.channel.open(payload).message).toEqual({ secret: "canary" });
   });
 
+  it("seals bytes that are exactly the text payload's base64url, and opens either form in one sequence", async () => {
+    const { hs, accepted } = await session(version);
+    const device = await hs.finish(accepted.answer);
+    const first = device.sealBytes({ n: 1 });
+    const second = device.seal({ n: 2 });
+    expect(first.seq).toBe(1);
+    expect(second.seq).toBe(2);
+    // The text form is the byte form's base64url: a relay can turn one into the other.
+    expect(accepted.channel.open(toBase64Url(first.bytes)).message).toEqual({ n: 1 });
+    expect(accepted.channel.openBytes(fromBase64Url(second.payload)!).message).toEqual({ n: 2 });
+    expect(() => accepted.channel.openBytes(first.bytes)).toThrow(/again or out of order/);
+  });
+
+  it("refuses a sealed binary payload with any single bit flipped as tampered", async () => {
+    const { hs, accepted } = await session(version);
+    const device = await hs.finish(accepted.answer);
+    const { bytes } = device.sealBytes({ secret: "canary" });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: bytes.length * 8 - 1 }), (bit) => {
+        const copy = bytes.slice();
+        copy[bit >> 3]! ^= 1 << (bit & 7);
+        expect(() => accepted.channel.openBytes(copy)).toThrow(expect.objectContaining({ reason: "tampered" }));
+      }),
+      { numRuns: 200 },
+    );
+    expect(accepted.channel.openBytes(bytes).message).toEqual({ secret: "canary" });
+  });
+
   it("refuses malformed payloads with typed errors", async () => {
     const { accepted } = await session(version);
+    for (const bad of [new Uint8Array(0), new Uint8Array(23)]) expect(() => accepted.channel.openBytes(bad)).toThrow(SecureChannelError);
     for (const bad of ["", "not base64!", "AAAA", toBase64Url(new Uint8Array(23))]) expect(() => accepted.channel.open(bad)).toThrow(SecureChannelError);
   });
 });

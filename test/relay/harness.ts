@@ -3,7 +3,7 @@
  * fake clock, one alarm slot that fires like the Durable Object's, and storage in memory that outlives
  * the core, so a test can evict the core and rebuild it as after hibernation.
  */
-import { encodeFrame, type Device, type Role } from "@ora/protocol";
+import { encodeFrame, toBase64Url, type Device, type Role } from "@ora/protocol";
 import { Mux, type MuxConfig } from "../../worker/src/mux/mux.js";
 import type { Attachment } from "../../worker/src/mux/peers.js";
 import type { MuxPort, MuxRecords, MuxStore, PendingRow, Rotation } from "../../worker/src/mux/ports.js";
@@ -22,8 +22,24 @@ export const CONFIG: MuxConfig = {
 
 export interface Sent {
   header: Record<string, any>;
+  /** A binary frame's payload as base64url: what the text form of the same frame carries. */
   payload: string | undefined;
+  /** A text frame as sent; a binary frame's header. */
   text: string;
+  /** A binary frame's payload bytes; undefined for a text frame. */
+  bytes?: Uint8Array;
+}
+
+/** What the relay sent, read as a peer reads it: [u16 header length][header][payload] when binary. */
+function received(data: string | Uint8Array): Sent {
+  if (typeof data !== "string") {
+    const end = 2 + ((data[0]! << 8) | data[1]!);
+    const text = new TextDecoder().decode(data.subarray(2, end));
+    const bytes = data.slice(end);
+    return { header: JSON.parse(text), payload: toBase64Url(bytes), text, bytes };
+  }
+  const nl = data.indexOf("\n");
+  return { header: JSON.parse(nl === -1 ? data : data.slice(0, nl)), payload: nl === -1 ? undefined : data.slice(nl + 1), text: data };
 }
 
 /** One end of a connection as the relay sees it; `inbox` is everything the relay sent to it. */
@@ -118,10 +134,9 @@ export class Harness {
   readonly open = new Set<FakeSocket>();
   mux: Mux<FakeSocket>;
   private readonly port: MuxPort<FakeSocket> = {
-    send: (socket, text) => {
+    send: (socket, data) => {
       if (socket.closed) return false;
-      const nl = text.indexOf("\n");
-      socket.inbox.push({ header: JSON.parse(nl === -1 ? text : text.slice(0, nl)), payload: nl === -1 ? undefined : text.slice(nl + 1), text });
+      socket.inbox.push(received(data));
       return true;
     },
     close: (socket, code, reason) => {
@@ -161,9 +176,11 @@ export class Harness {
    * A frame from a peer, dispatched as the Durable Object does: only to a connection the mux holds. A
    * socket the relay closed may still deliver frames it sent before it saw the close.
    */
-  send(socket: FakeSocket, text: string): void {
+  send(socket: FakeSocket, frame: string | Uint8Array): void {
     const peer = this.mux.peer(socket);
-    if (peer) void this.mux.onMessage(peer, text);
+    // The runtime hands binary messages over as an ArrayBuffer of their own.
+    const message = typeof frame === "string" ? frame : frame.slice().buffer;
+    if (peer) void this.mux.onMessage(peer, message);
   }
 
   /** The peer closes its end. */
@@ -224,19 +241,19 @@ export class Harness {
   }
 }
 
-/** A client that has said hello; returns its socket and session id. */
-export function helloClient(h: Harness, name: string, dev = device(`dev-${name}`)): { socket: FakeSocket; sid: string } {
+/** A client that has said hello (with `extra` in it: credit, bin); returns its socket and session id. */
+export function helloClient(h: Harness, name: string, dev = device(`dev-${name}`), extra: object = {}): { socket: FakeSocket; sid: string } {
   const socket = h.connectClient(name, dev);
-  h.send(socket, encodeFrame({ t: "hello", v: 1 }));
+  h.send(socket, encodeFrame({ t: "hello", v: 1, ...extra }));
   const welcome = socket.take().find((f) => f.header.t === "welcome");
   if (!welcome) throw new Error(`${name} got no welcome`);
   return { socket, sid: welcome.header.session };
 }
 
-/** An agent that has said hello. */
-export function helloAgent(h: Harness, name = "agent"): FakeSocket {
+/** An agent that has said hello (with `extra` in it: credit, bin). */
+export function helloAgent(h: Harness, name = "agent", extra: object = {}): FakeSocket {
   const socket = h.connectAgent(name);
-  h.send(socket, encodeFrame({ t: "hello", v: 1 }));
+  h.send(socket, encodeFrame({ t: "hello", v: 1, ...extra }));
   if (!socket.take().some((f) => f.header.t === "welcome")) throw new Error(`${name} got no welcome`);
   return socket;
 }

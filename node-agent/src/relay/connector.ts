@@ -9,7 +9,9 @@
 import {
   type AgentReleases,
   CloseCode,
+  decodeBinaryFrame,
   decodeFrame,
+  encodeBinaryFrame,
   encodeFrame,
   PING_FRAME,
   PONG_FRAME,
@@ -71,6 +73,8 @@ export class Connector {
   private readonly inflight = new Map<number, { controller: AbortController; window?: StreamWindow }>();
   /** Every stream's initial credit, from the relay's welcome (undefined: the relay grants none). */
   private streamWindow: number | undefined;
+  /** The relay's welcome said bin: sealed payloads go as binary frames (an older relay refuses them). */
+  private binary = false;
   private readonly seen = new Set<number>();
   readonly sessions = new Map<string, SessionInfo>();
   private readonly reconnector: Reconnector;
@@ -101,12 +105,32 @@ export class Connector {
     let sent = 0;
     for (const { sid, device } of this.options.secure.secured()) {
       if (!to(device)) continue;
-      const sealed = this.options.secure.seal(sid, { k: "push", body: { event, data } });
-      if (sealed === undefined) continue;
-      socket.send(encodeFrame({ t: "push", to: sid }, sealed));
-      sent++;
+      if (this.sendSealed(socket, { t: "push", to: sid }, sid, { k: "push", body: { event, data } }) !== undefined) sent++;
     }
     return sent;
+  }
+
+  /**
+   * Seals `message` for session `sid` and sends it under `header`: binary when the relay takes binary
+   * frames, as base64url text otherwise. Returns the payload bytes sent (in the form they travel, as
+   * the client counts them for stream credit), or undefined when the session has no channel.
+   */
+  private sendSealed(
+    ws: WebSocket,
+    header: object,
+    sid: string,
+    message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown },
+  ): number | undefined {
+    if (this.binary) {
+      const sealed = this.options.secure.sealBytes(sid, message);
+      if (sealed === undefined) return undefined;
+      ws.send(encodeBinaryFrame(header, sealed));
+      return sealed.byteLength;
+    }
+    const sealed = this.options.secure.seal(sid, message);
+    if (sealed === undefined) return undefined;
+    ws.send(encodeFrame(header, sealed));
+    return sealed.length;
   }
 
   private reconnecting(state: ReconnectState): void {
@@ -146,14 +170,14 @@ export class Connector {
         res.resume();
         resolve(outcome(welcomed, fatal, `HTTP ${res.statusCode}`));
       });
-      ws.on("open", () => ws.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: AGENT_NAME, credit: true })));
+      ws.on("open", () => ws.send(encodeFrame({ t: "hello", v: PROTOCOL_VERSION, agent: AGENT_NAME, credit: true, bin: true })));
       ws.on("message", (data, isBinary) => {
         const text = isBinary ? "" : data.toString();
         if (text === PONG_FRAME) {
           lastPong = Date.now();
           return;
         }
-        const frame = decodeFrame(text, RelayToAgentFrame);
+        const frame = isBinary ? decodeBinaryFrame(bytesOf(data), RelayToAgentFrame) : decodeFrame(text, RelayToAgentFrame);
         if (!frame.ok) return this.options.log.warn("ignoring an invalid frame from the relay", { why: frame.message });
         const header = frame.header;
         switch (header.t) {
@@ -162,6 +186,7 @@ export class Connector {
             lastPong = Date.now();
             this.sessions.clear();
             this.streamWindow = header.limits.streamWindowBytes;
+            this.binary = header.bin === true;
             this.options.secure.forgetAll();
             for (const s of header.sessions) this.sessions.set(s.s, s);
             this.options.log.info("connected", { node: header.node, sessions: header.sessions.length });
@@ -211,7 +236,7 @@ export class Connector {
   private async execute(
     ws: WebSocket,
     request: { rid: number; s: string; dev: string; role: SessionInfo["role"] },
-    payload: string | undefined,
+    payload: string | Uint8Array | undefined,
   ): Promise<void> {
     const { rid, s: sid } = request;
     if (this.seen.has(rid)) return this.options.log.warn("refusing to run a request twice", { rid });
@@ -240,10 +265,7 @@ export class Connector {
     // Sealed when sent, not when emitted: the channel's sequence numbers follow the wire's order.
     const send = (t: "res" | "chunk" | "end", body: unknown): number => {
       if (controller.signal.aborted || ws.readyState !== WebSocket.OPEN) return 0;
-      const sealed = this.options.secure.seal(sid, { k: t, re: seq, body });
-      if (sealed === undefined) return 0;
-      ws.send(encodeFrame({ t, rid }, sealed));
-      return sealed.length;
+      return this.sendSealed(ws, { t, rid }, sid, { k: t, re: seq, body }) ?? 0;
     };
     const credit = this.sessions.get(sid)?.credit ? this.streamWindow : undefined;
     const window = (running.window = new StreamWindow(credit, controller.signal));
@@ -289,6 +311,12 @@ function upgradeRequired(err: AgentReleases & { message: string }): string {
   const install = err.agentLatest ?? err.agentMinimum;
   if (install === undefined) return `the relay no longer speaks this protocol version (${err.message}): update ora-agent`;
   return `the relay requires a newer agent: install ora-agent ${install} (this is ${AGENT_VERSION}); run ora-agent update`;
+}
+
+/** A binary message's bytes, whichever form `ws` delivered it in. */
+function bytesOf(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
 function outcome(welcomed: boolean, fatal: string | undefined, reason: string): AttemptOutcome {

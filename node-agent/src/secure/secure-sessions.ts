@@ -43,10 +43,14 @@ export class SecureSessions {
     private readonly options: { now?: () => number } = {},
   ) {}
 
-  /** Reads one request payload from session `sid`, which the relay says belongs to device `relayDevice`. */
-  async receive(sid: string, relayDevice: string, payload: string | undefined): Promise<Incoming> {
-    // Sealed payloads are base64url and never start with "{": only JSON can be a handshake.
-    if (payload?.startsWith("{")) {
+  /**
+   * Reads one request payload from session `sid`, which the relay says belongs to device `relayDevice`:
+   * text (a handshake in clear, or a sealed payload's base64url) or the sealed bytes of a binary frame.
+   */
+  async receive(sid: string, relayDevice: string, payload: string | Uint8Array | undefined): Promise<Incoming> {
+    // Sealed text payloads are base64url and never start with "{": only JSON can be a handshake, and
+    // handshakes travel as text.
+    if (typeof payload === "string" && payload.startsWith("{")) {
       // A hello of a version this agent does not know falls through to the refusal below, which a
       // client takes as "speak an older version" (protocol crypto/session.ts NO_SESSION_MESSAGE).
       const hello = AnyHandshakeHello.safeParse(parsePayload(payload));
@@ -56,7 +60,7 @@ export class SecureSessions {
     if (!secure) return refuse(NO_SESSION_MESSAGE, "request before handshake");
     let opened: { seq: number; message: unknown };
     try {
-      opened = secure.channel.open(payload ?? "");
+      opened = typeof payload === "object" ? secure.channel.openBytes(payload) : secure.channel.open(payload ?? "");
     } catch (error) {
       // Someone between the device and us altered, replayed, reordered or forged a frame. Refuse it;
       // the channel itself is unharmed (a frame that fails changes no state), so the session goes on.
@@ -76,6 +80,11 @@ export class SecureSessions {
   /** Seals a reply for session `sid`; undefined when the session has no channel (any more). */
   seal(sid: string, message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown }): string | undefined {
     return this.sessions.get(sid)?.channel.seal(message).payload;
+  }
+
+  /** seal() as the bytes a binary data frame carries. */
+  sealBytes(sid: string, message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown }): Uint8Array | undefined {
+    return this.sessions.get(sid)?.channel.sealBytes(message).bytes;
   }
 
   /** Sessions with a live channel, with their device: where pushes can go. */

@@ -19,12 +19,12 @@
  * the holder of sc can derive the keys for device `dev`, and only the holder of sa can produce the
  * confirmation, so a relay in the middle can neither read nor stand in for either end.
  *
- * Sealed payloads are base64url(seq ‖ XChaCha20-Poly1305(key, nonce = 0¹⁶ ‖ seq, JSON)), with seq a
- * 64-bit big-endian counter per direction (0 is the handshake's confirmation). A receiver accepts only
- * a seq greater than every seq it has accepted: a replayed, reordered or dropped-and-reinjected frame
- * fails, and a frame from another session fails authentication under that session's keys. Gaps are
- * allowed because the relay legitimately refuses some requests (pending_limit, too_large) without
- * forwarding them.
+ * Sealed payloads are seq ‖ XChaCha20-Poly1305(key, nonce = 0¹⁶ ‖ seq, JSON), as raw bytes in a binary
+ * data frame and as their base64url in a text one (frames.ts), with seq a 64-bit big-endian counter
+ * per direction (0 is the handshake's confirmation). A receiver accepts only a seq greater than every
+ * seq it has accepted: a replayed, reordered or dropped-and-reinjected frame fails, and a frame from
+ * another session fails authentication under that session's keys. Gaps are allowed because the relay
+ * legitimately refuses some requests (pending_limit, too_large) without forwarding them.
  *
  * The labels and the handshake's `e2e` key are part of the wire and of the derived keys: they keep
  * their names although the code calls this layer the secure channel.
@@ -72,15 +72,26 @@ export class SecureChannel {
     this.receiver = sessionAead(receiveKey);
   }
 
-  /** Seals a JSON value; returns the payload text and the seq it carries (answers refer to it). */
+  /** Seals a JSON value; returns the payload text (base64url of sealBytes' bytes) and the seq it carries. */
   seal(message: unknown): { payload: string; seq: number } {
+    const { bytes, seq } = this.sealBytes(message);
+    return { payload: toBase64Url(bytes), seq };
+  }
+
+  /** Seals a JSON value as bytes, seq ‖ ciphertext ‖ tag: what a binary data frame carries as is. */
+  sealBytes(message: unknown): { bytes: Uint8Array; seq: number } {
     const seq = ++this.sent;
-    return { payload: sealWith(this.sender, seq, message), seq };
+    return { bytes: sealWith(this.sender, seq, message), seq };
   }
 
   /** Opens a sealed payload; throws SecureChannelError for anything tampered, replayed or out of order. */
   open(payload: string): { seq: number; message: unknown } {
-    const opened = openWith(this.receiver, payload);
+    return this.openBytes(sealedBytesOf(payload));
+  }
+
+  /** open() for the bytes themselves (a binary data frame's payload). */
+  openBytes(bytes: Uint8Array): { seq: number; message: unknown } {
+    const opened = openWith(this.receiver, bytes);
     if (opened.seq <= this.received) throw new SecureChannelError("replayed", "a sealed frame arrived again or out of order");
     this.received = opened.seq;
     return opened;
@@ -119,7 +130,7 @@ export function beginHandshake(options: { device: string; deviceKey: StaticKey; 
       ephemeral.secretKey.fill(0);
       let confirmation: { seq: number; message: unknown };
       try {
-        confirmation = openWith(sessionAead(keys.agentToDevice), answer.data.c);
+        confirmation = openWith(sessionAead(keys.agentToDevice), sealedBytesOf(answer.data.c));
       } catch {
         throw new SecureChannelError("bad_handshake", "the agent could not prove its identity: this is not the paired PC");
       }
@@ -146,7 +157,7 @@ export async function acceptHandshake(
   const answer: HandshakeAnswer = {
     e2e: V1,
     e: toBase64Url(ephemeral.publicKey),
-    c: sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION),
+    c: toBase64Url(sealWith(sessionAead(keys.agentToDevice), 0, CONFIRMATION)),
   };
   return { answer, channel: new SecureChannel(keys.agentToDevice, keys.deviceToAgent) };
 }
@@ -175,20 +186,34 @@ function decodeKey(text: string): Uint8Array {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function sealWith(aead: SessionAead, seq: number, message: unknown): string {
+/** seq as 8 bytes big-endian, written as two 32-bit halves: no BigInt on the per-frame path. */
+const TWO_32 = 2 ** 32;
+
+function sealWith(aead: SessionAead, seq: number, message: unknown): Uint8Array {
   const plaintext = encoder.encode(JSON.stringify(message));
   const sealed = new Uint8Array(SEQ_BYTES + plaintext.length + TAG_BYTES);
-  new DataView(sealed.buffer).setBigUint64(0, BigInt(seq));
+  const view = new DataView(sealed.buffer);
+  view.setUint32(0, Math.floor(seq / TWO_32));
+  view.setUint32(4, seq >>> 0);
   sealed.set(aead.seal(sealed.subarray(0, SEQ_BYTES), plaintext), SEQ_BYTES);
-  return toBase64Url(sealed);
+  return sealed;
 }
 
-function openWith(aead: SessionAead, payload: string): { seq: number; message: unknown } {
+/** The bytes of a text payload; a payload that is no base64url is as tampered as one that fails its tag. */
+function sealedBytesOf(payload: string): Uint8Array {
   const bytes = fromBase64Url(payload);
-  if (!bytes || bytes.length < SEQ_BYTES + TAG_BYTES) throw new SecureChannelError("tampered", "a sealed frame is malformed");
+  if (!bytes) throw new SecureChannelError("tampered", "a sealed frame is malformed");
+  return bytes;
+}
+
+function openWith(aead: SessionAead, bytes: Uint8Array): { seq: number; message: unknown } {
+  if (bytes.length < SEQ_BYTES + TAG_BYTES) throw new SecureChannelError("tampered", "a sealed frame is malformed");
   const seqBytes = bytes.subarray(0, SEQ_BYTES);
-  const seq = new DataView(bytes.buffer, bytes.byteOffset, SEQ_BYTES).getBigUint64(0);
-  if (seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new SecureChannelError("tampered", "a sealed frame's sequence number is out of range");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, SEQ_BYTES);
+  const high = view.getUint32(0);
+  // Above 2^53 - 1 a seq is no longer an exact number: refused (no honest peer gets there).
+  if (high >= 2 ** 21) throw new SecureChannelError("tampered", "a sealed frame's sequence number is out of range");
+  const seq = high * TWO_32 + view.getUint32(4);
   let plaintext: Uint8Array;
   try {
     plaintext = aead.open(seqBytes, bytes.subarray(SEQ_BYTES));
@@ -196,7 +221,7 @@ function openWith(aead: SessionAead, payload: string): { seq: number; message: u
     throw new SecureChannelError("tampered", "a sealed frame failed authentication");
   }
   try {
-    return { seq: Number(seq), message: JSON.parse(decoder.decode(plaintext)) };
+    return { seq, message: JSON.parse(decoder.decode(plaintext)) };
   } catch {
     throw new SecureChannelError("tampered", "a sealed frame holds no JSON");
   }

@@ -5,6 +5,7 @@
  * control), so that a slow client cannot make the relay buffer for it.
  */
 import { utf8Length } from "@ora/protocol";
+import type { Outbound } from "./forward.js";
 import type { Metrics } from "./metrics.js";
 import type { AgentPeer, Attachment, ClientPeer, Peer } from "./peers.js";
 import type { MuxPort } from "./ports.js";
@@ -34,19 +35,19 @@ export class Connections<S> {
     return peer;
   }
 
-  send(peer: Peer<S>, text: string, bytes = utf8Length(text)): void {
+  send(peer: Peer<S>, data: string | Uint8Array, bytes = typeof data === "string" ? utf8Length(data) : data.byteLength): void {
     peer.sent += bytes;
     this.metrics.add("bytesOut", bytes);
-    if (!this.port.send(peer.socket, text)) this.metrics.drop("send_failed");
+    if (!this.port.send(peer.socket, data)) this.metrics.drop("send_failed");
   }
 
   /** A data frame to a client, within its flow window; false when the frame was dropped. */
-  sendData(session: ClientPeer<S>, frame: { text: string; bytes: number }): boolean {
+  sendData(session: ClientPeer<S>, frame: Outbound): boolean {
     if (session.sent - session.acked + frame.bytes > this.windowBytes) {
       this.metrics.drop("slow_consumer");
       return false;
     }
-    this.send(session, frame.text, frame.bytes);
+    this.send(session, frame.data, frame.bytes);
     return true;
   }
 

@@ -15,7 +15,6 @@ import {
   type AgentReleases,
   ClientFrame,
   CloseCode,
-  decodeFrame,
   encodeFrame,
   PONG_FRAME,
   PROTOCOL_VERSION,
@@ -28,7 +27,7 @@ import {
   type Limits,
 } from "@ora/protocol";
 import { randomId } from "../encoding.js";
-import { forward, payloadBytes } from "./forward.js";
+import { forward, readFrame, type Inbound, type Payload } from "./forward.js";
 import { agentReleaseProblem, announcedLimits, versionProblem } from "./handshake.js";
 import { emptyCounters, Metrics } from "./metrics.js";
 import { PendingTable, type PendingEntry } from "./pending.js";
@@ -148,30 +147,31 @@ export class Mux<S> {
 
   // ---- Frames ----
 
+  /** A text frame, or a binary one (data frames only, and only from a peer that said `bin`). */
   onMessage(peer: Peer<S>, message: string | ArrayBuffer): void | Promise<void> {
-    if (typeof message !== "string") {
-      this.metrics.add("bytesIn", message.byteLength);
-      return this.badFrame(peer, "binary frames are not part of the protocol");
-    }
-    const bytes = utf8Length(message);
+    const binary = typeof message !== "string";
+    const bytes = binary ? message.byteLength : utf8Length(message);
     this.metrics.add("bytesIn", bytes);
-    const done = peer.kind === "client" ? this.onClientFrame(peer as ClientPeer<S>, message, bytes) : this.onAgentFrame(peer as AgentPeer<S>, message, bytes);
+    if (binary && !peer.bin) return this.badFrame(peer, 'binary frames need "bin":true in the hello');
+    const done =
+      peer.kind === "client"
+        ? this.onClientFrame(peer as ClientPeer<S>, readFrame(message, bytes, ClientFrame), bytes)
+        : this.onAgentFrame(peer as AgentPeer<S>, readFrame(message, bytes, AgentFrame), bytes);
     this.flushDue();
     return done;
   }
 
-  private onClientFrame(peer: ClientPeer<S>, message: string, bytes: number): void | Promise<void> {
-    const frame = decodeFrame(message, ClientFrame);
+  private onClientFrame(peer: ClientPeer<S>, frame: Inbound<ClientFrame>, bytes: number): void | Promise<void> {
     if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
     const header = frame.header;
     if (bytes > this.config.maxMessageBytes)
       return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
-    if (header.t === "hello") return this.clientHello(peer, header.v, header.credit === true);
+    if (header.t === "hello") return this.clientHello(peer, header.v, header.credit === true, header.bin === true);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "id" in header ? header.id : undefined);
     switch (header.t) {
       case "req":
-        return this.onRequest(peer, header.id, frame.payload, payloadBytes(message, frame.payload, bytes));
+        return this.onRequest(peer, header.id, frame.payload, frame.payloadBytes);
       case "cancel": {
         const entry = this.pending.find(peer.sid, header.id);
         if (!entry) return;
@@ -195,30 +195,37 @@ export class Mux<S> {
     this.conns.send(peer, encodeFrame({ t: "rotated", credential: result.credential }));
   }
 
-  private clientHello(peer: ClientPeer<S>, version: number, credit: boolean): void {
+  private clientHello(peer: ClientPeer<S>, version: number, credit: boolean, bin: boolean): void {
     if (!this.versionOk(peer, version) || peer.hello) return;
     peer.hello = true;
     if (credit) peer.credit = true;
+    if (bin) peer.bin = true;
     this.port.save(peer.socket, attachmentOf(peer));
     this.conns.sessions.set(peer.sid, peer);
     const online = this.conns.agent?.hello ?? false;
-    const rotate = this.records.rotationDue(peer.dev, this.port.now()) ? { rotate: true } : {};
+    const flags = { ...(this.records.rotationDue(peer.dev, this.port.now()) ? { rotate: true } : {}), ...(bin ? { bin: true } : {}) };
     this.conns.send(
       peer,
-      encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits, ...rotate }),
+      encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, session: peer.sid, device: peer.dev, role: peer.role, online, limits: this.limits, ...flags }),
     );
     if (this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", ...sessionInfo(peer), open: true }));
   }
 
-  /** A client's stream credit, to the agent under the relay's id; only an agent that honours it hears it. */
+  /**
+   * A client's stream credit, to the agent under the relay's id; only an agent that honours it hears
+   * it. Each end counts chunk payloads in the form they travel: a client that did not say bin counts
+   * the base64url text the relay made of a binary agent's bytes, 4 characters for every 3 bytes, so
+   * its credit is given to the agent in bytes (rounded down: never more than the client meant).
+   */
   private onCredit(peer: ClientPeer<S>, id: string, bytes: number): void {
     const entry = this.pending.find(peer.sid, id);
     const agent = this.conns.agent;
     if (!entry || !agent?.hello || !agent.credit) return;
-    this.conns.send(agent, encodeFrame({ t: "credit", rid: entry.rid, bytes }));
+    const credit = agent.bin && !peer.bin ? Math.floor((bytes * 3) / 4) : bytes;
+    this.conns.send(agent, encodeFrame({ t: "credit", rid: entry.rid, bytes: credit }));
   }
 
-  private onRequest(peer: ClientPeer<S>, id: string, payload: string | undefined, bytes: number): void {
+  private onRequest(peer: ClientPeer<S>, id: string, payload: Payload, bytes: number): void {
     const agent = this.conns.agent;
     if (!agent?.hello) return this.reject(peer, "node_offline", "the agent is not connected", id);
     if (this.pending.has(peer.sid, id)) {
@@ -235,12 +242,11 @@ export class Mux<S> {
     this.metrics.add("requests");
     this.metrics.pending(this.pending.size);
     this.port.wakeBy(entry.deadline);
-    const out = forward({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload, bytes);
-    this.conns.send(agent, out.text, out.bytes);
+    const out = forward({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload, bytes)(agent.bin === true);
+    this.conns.send(agent, out.data, out.bytes);
   }
 
-  private onAgentFrame(peer: AgentPeer<S>, message: string, bytes: number): void {
-    const frame = decodeFrame(message, AgentFrame);
+  private onAgentFrame(peer: AgentPeer<S>, frame: Inbound<AgentFrame>, bytes: number): void {
     if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
     const header = frame.header;
     if (bytes > this.config.maxMessageBytes) {
@@ -250,15 +256,14 @@ export class Mux<S> {
       return;
     }
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
-    if (header.t === "hello") return this.agentHello(peer, header.v, header.agent, header.credit === true);
+    if (header.t === "hello") return this.agentHello(peer, header.v, header.agent, header.credit === true, header.bin === true);
     if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "rid" in header ? header.rid : undefined);
     if (peer !== this.conns.agent) return; // a replaced connection's last words are not forwarded
-    const bytesOfPayload = payloadBytes(message, frame.payload, bytes);
-    if (header.t === "push") return this.onPush(header.to, frame.payload, bytesOfPayload);
-    return this.onAnswer(header.t, header.rid, frame.payload, bytesOfPayload);
+    if (header.t === "push") return this.onPush(header.to, frame.payload, frame.payloadBytes);
+    return this.onAnswer(header.t, header.rid, frame.payload, frame.payloadBytes);
   }
 
-  private agentHello(peer: AgentPeer<S>, version: number, agent: string | undefined, credit: boolean): void {
+  private agentHello(peer: AgentPeer<S>, version: number, agent: string | undefined, credit: boolean, bin: boolean): void {
     if (!this.versionOk(peer, version) || peer.hello) return;
     const releases = this.config.agentReleases;
     const tooOld = agentReleaseProblem(agent, releases);
@@ -271,13 +276,15 @@ export class Mux<S> {
     }
     peer.hello = true;
     if (credit) peer.credit = true;
+    if (bin) peer.bin = true;
     this.port.save(peer.socket, attachmentOf(peer));
     const sessions = [...this.conns.sessions.values()].map(sessionInfo);
-    this.conns.send(peer, encodeFrame({ t: "welcome", v: PROTOCOL_VERSION, node: this.records.nodeId(), limits: this.limits, sessions, ...releases }));
+    const welcome = { t: "welcome", v: PROTOCOL_VERSION, node: this.records.nodeId(), limits: this.limits, sessions, ...(bin ? { bin: true } : {}) };
+    this.conns.send(peer, encodeFrame({ ...welcome, ...releases }));
     this.conns.broadcast(encodeFrame({ t: "node", online: true }));
   }
 
-  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: string | undefined, bytes: number): void {
+  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: Payload, bytes: number): void {
     const entry = this.pending.get(rid);
     if (!entry) return this.metrics.drop("late_answer");
     const session = this.conns.sessions.get(entry.sid);
@@ -285,7 +292,7 @@ export class Mux<S> {
       this.pending.remove(entry);
       return this.metrics.drop("no_session");
     }
-    if (!this.conns.sendData(session, forward({ t, id: entry.id }, payload, bytes)))
+    if (!this.conns.sendData(session, forward({ t, id: entry.id }, payload, bytes)(session.bin === true)))
       return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
     const now = this.port.now();
     if (t === "chunk") {
@@ -301,11 +308,11 @@ export class Mux<S> {
     this.metrics.latency(now - entry.startedAt);
   }
 
-  private onPush(to: string, payload: string | undefined, bytes: number): void {
+  private onPush(to: string, payload: Payload, bytes: number): void {
     const targets = to === "*" ? [...this.conns.sessions.values()] : [this.conns.sessions.get(to)].filter((s) => s !== undefined);
     if (targets.length === 0) return this.metrics.drop("no_session");
     const out = forward({ t: "push" }, payload, bytes);
-    for (const session of targets) if (this.conns.sendData(session, out)) this.metrics.add("pushes");
+    for (const session of targets) if (this.conns.sendData(session, out(session.bin === true))) this.metrics.add("pushes");
   }
 
   // ---- Deadlines ----

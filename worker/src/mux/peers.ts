@@ -8,6 +8,8 @@ export interface AgentAttachment {
   openedAt: number;
   /** It said `credit` in its hello: clients' stream credit is forwarded to it. */
   credit?: boolean;
+  /** It said `bin` in its hello: it may send binary data frames and gets them binary. */
+  bin?: boolean;
 }
 export interface ClientAttachment {
   kind: "client";
@@ -20,6 +22,8 @@ export interface ClientAttachment {
   until: number | null;
   /** It said `credit` in its hello: it grants stream credit, so the agent waits for it. */
   credit?: boolean;
+  /** It said `bin` in its hello: it may send binary data frames and gets them binary. */
+  bin?: boolean;
 }
 export type Attachment = AgentAttachment | ClientAttachment;
 
@@ -30,7 +34,14 @@ export type AgentPeer<S> = Peer<S> & AgentAttachment;
 
 export function attachmentOf<S>(peer: Peer<S>): Attachment {
   return peer.kind === "agent"
-    ? { kind: "agent", conn: peer.conn, hello: peer.hello, openedAt: peer.openedAt, ...(peer.credit ? { credit: true } : {}) }
+    ? {
+        kind: "agent",
+        conn: peer.conn,
+        hello: peer.hello,
+        openedAt: peer.openedAt,
+        ...(peer.credit ? { credit: true } : {}),
+        ...(peer.bin ? { bin: true } : {}),
+      }
     : {
         kind: "client",
         sid: peer.sid,
@@ -40,6 +51,7 @@ export function attachmentOf<S>(peer: Peer<S>): Attachment {
         openedAt: peer.openedAt,
         until: peer.until,
         ...(peer.credit ? { credit: true } : {}),
+        ...(peer.bin ? { bin: true } : {}),
       };
 }
 

@@ -10,8 +10,8 @@ import type { Attachment } from "./peers.js";
 
 /** The core's only way out: frames, closes, saved connection state, time and its one wake-up. */
 export interface MuxPort<S> {
-  /** Sends one text frame; false when the connection cannot take it any more (closed meanwhile). */
-  send(socket: S, text: string): boolean;
+  /** Sends one frame, text or binary; false when the connection cannot take it any more (closed meanwhile). */
+  send(socket: S, data: string | Uint8Array): boolean;
   /** Closes a connection, or reciprocates its close; never throws. */
   close(socket: S, code: number, reason: string): void;
   /** Keeps what must survive hibernation about a connection (its attachment). */

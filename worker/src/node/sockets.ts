@@ -1,9 +1,9 @@
 /** The Durable Object's side of a WebSocket: sending and closing without throwing at a closed socket. */
 
-/** Sends one text frame; false when the socket was closed meanwhile (its close handler cleans up). */
-export function sendQuietly(ws: WebSocket, text: string): boolean {
+/** Sends one frame, text or binary; false when the socket was closed meanwhile (its close handler cleans up). */
+export function sendQuietly(ws: WebSocket, data: string | Uint8Array): boolean {
   try {
-    ws.send(text);
+    ws.send(data);
     return true;
   } catch {
     return false;
