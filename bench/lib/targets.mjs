@@ -96,7 +96,7 @@ async function startWorker(startWorkerFn, config, vars, direct, inspect = false)
   }
 }
 
-function wsUrl(httpUrl, path) {
+export function wsUrl(httpUrl, path) {
   const url = new URL(path, httpUrl);
   url.protocol = "ws:";
   return url.href;
@@ -239,7 +239,7 @@ export async function startEchoOnOra(startWorkerFn, { deflate = false } = {}) {
   }
 }
 
-async function startEchoPeer(agentUrl, args = [], env = {}) {
+export async function startEchoPeer(agentUrl, args = [], env = {}) {
   const peer = spawnNode([ECHO_PEER, agentUrl, ...args], { name: "echo-peer", env });
   try {
     await peer.waitFor("ready");
