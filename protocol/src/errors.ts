@@ -19,7 +19,7 @@ export const ERROR_CODES = [
   "slow_consumer", // the client did not keep up with the stream (flow window exhausted)
   "rate_limited", // too many attempts; try later
   "not_found", // no such route, device, node or pairing nameplate
-  "crowded", // the pairing offer was already claimed by someone else
+  "crowded", // the pairing offer was already claimed by someone else; or the Node holds ORA_RELAY_MAX_SESSIONS sessions (close 1013)
   "expired", // the pairing offer (or credential) has expired
   "pairing_failed", // the pairing's key confirmation failed: the code was wrong; the offer is burnt
   "bad_request", // an HTTP request with invalid input

@@ -22,6 +22,7 @@ export interface Env {
   ORA_RELAY_MAX_MESSAGE_BYTES?: string;
   ORA_RELAY_WINDOW_BYTES?: string;
   ORA_RELAY_HELLO_TIMEOUT_SEC?: string;
+  ORA_RELAY_MAX_SESSIONS?: string;
   ORA_REGISTER_LIMIT_PER_HOUR?: string;
   ORA_PAIR_MAX_OFFERS?: string;
   ORA_PAIR_MAX_TTL_SEC?: string;
@@ -79,6 +80,14 @@ export function relayConfig(env: Env): RelayConfig {
     registerLimitPerHour: Math.floor(setting(env.ORA_REGISTER_LIMIT_PER_HOUR, 20, 1, 100_000)),
     agentReleases: agentReleases(env.ORA_AGENT_LATEST, env.ORA_AGENT_MINIMUM),
   };
+}
+
+/**
+ * Open client sessions one Node's object holds before it refuses more (`crowded`). The default keeps a
+ * production object far inside its 128 MB with the heap measured per session (docs/OPERATIONS.md).
+ */
+export function maxSessions(env: Env): number {
+  return Math.floor(setting(env.ORA_RELAY_MAX_SESSIONS, 2000, 1, 100_000));
 }
 
 export interface PairingConfig {
