@@ -1,14 +1,12 @@
 /**
  * The cap on one Node's open client sessions (ORA_RELAY_MAX_SESSIONS, worker/src/node/session-cap.ts)
- * over real sockets: a session over the cap is refused with `crowded` and close 1013, the open ones
+ * over real sockets: a session over the cap is refused with `session_limit` and close 1013, the open ones
  * go on, a socket that has not said hello yet counts, and a freed place is taken again.
  */
-import { encodeFrame } from "@ora/protocol";
+import { CloseCode, encodeFrame } from "@ora/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answer, client, open, scriptedAgent, until, type Peer } from "../helpers/peer.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
-
-const TRY_AGAIN_LATER = 1013;
 
 describe("the session cap", () => {
   let relay: Relay;
@@ -22,7 +20,7 @@ describe("the session cap", () => {
   });
   afterAll(() => relay?.dispose());
 
-  it("refuses a session over the cap with crowded and 1013, counting sockets before their hello, and never touches the open ones", async () => {
+  it("refuses a session over the cap with session_limit and 1013, counting sockets before their hello, and never touches the open ones", async () => {
     const { credential } = await relay.mintDevice(node.credential, "phone");
     const alice = await client("alice", relay.url, credential);
     const bob = await client("bob", relay.url, credential);
@@ -30,8 +28,8 @@ describe("the session cap", () => {
     const quiet = await open("quiet", relay.url, "/v1/client/connect", credential);
 
     const dave = await open("dave", relay.url, "/v1/client/connect", credential);
-    expect((await dave.nextOf("err")).header).toMatchObject({ t: "err", code: "crowded" });
-    expect((await dave.closed).code).toBe(TRY_AGAIN_LATER);
+    expect((await dave.nextOf("err")).header).toMatchObject({ t: "err", code: "session_limit" });
+    expect((await dave.closed).code).toBe(CloseCode.TRY_AGAIN_LATER);
     expect((await relay.metrics(node.nodeId)).sessionCap).toEqual({ max: 3, refused: 1 });
 
     // The open sessions still reach the agent and get their answers.

@@ -83,11 +83,12 @@ export function relayConfig(env: Env): RelayConfig {
 }
 
 /**
- * Open client sessions one Node's object holds before it refuses more (`crowded`). The default keeps a
- * production object far inside its 128 MB with the heap measured per session (docs/OPERATIONS.md).
+ * Open client sessions one Node's object holds before it refuses more (`session_limit`). The default
+ * keeps a production object inside its 128 MB even if the runtime's memory per socket counted against
+ * it, not only the heap measured per session (docs/OPERATIONS.md, sessions per Node).
  */
 export function maxSessions(env: Env): number {
-  return Math.floor(setting(env.ORA_RELAY_MAX_SESSIONS, 2000, 1, 100_000));
+  return Math.floor(setting(env.ORA_RELAY_MAX_SESSIONS, 500, 1, 100_000));
 }
 
 export interface PairingConfig {

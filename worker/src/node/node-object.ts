@@ -31,7 +31,7 @@ import { LOCKED_DOWN_MESSAGE, NodeLockdown, type LockdownCall } from "./lockdown
 import { MetaStore } from "./meta.js";
 import { nodeRecords, SqlMuxStore } from "./mux-store.js";
 import { Pairing } from "./pairing.js";
-import { CROWDED_MESSAGE, SessionCap, TRY_AGAIN_LATER } from "./session-cap.js";
+import { SESSION_LIMIT_MESSAGE, SessionCap } from "./session-cap.js";
 import { NODE_MIGRATIONS } from "./schema.js";
 import { closeQuietly, sendQuietly } from "./sockets.js";
 import { OwnerApi, UNAUTHORIZED, type DeviceResult, type OwnerCall } from "./owner-api.js";
@@ -157,7 +157,8 @@ export class NodeObject extends DurableObject<Env> {
       // Readable by a browser, which cannot see a refused upgrade's status: an err frame, then 4012.
       if (this.lockdown.refusesSession(device.id)) return refuseSocket(request, "locked_down", LOCKED_DOWN_MESSAGE, CloseCode.LOCKED_DOWN);
       // Every open client socket counts, hello or not: each holds the object's memory alike.
-      if (this.sessionCap.refuses(this.ctx.getWebSockets(CLIENT_TAG).length)) return refuseSocket(request, "crowded", CROWDED_MESSAGE, TRY_AGAIN_LATER);
+      if (this.sessionCap.refuses(this.ctx.getWebSockets(CLIENT_TAG).length))
+        return refuseSocket(request, "session_limit", SESSION_LIMIT_MESSAGE, CloseCode.TRY_AGAIN_LATER);
       return this.acceptClient(device, headers, source);
     }
     return new Response(null, { status: 404 });

@@ -1,15 +1,13 @@
 /**
  * The cap on one Node's open client sessions (ORA_RELAY_MAX_SESSIONS): how many a Durable Object holds
  * well inside its memory (docs/OPERATIONS.md, sessions per Node). A session over the cap is refused at
- * its upgrade, before the mux sees it, with `crowded` and close 1013 (RFC 6455: try again later);
+ * its upgrade, before the mux sees it, with `session_limit` and close 1013 (RFC 6455: try again later);
  * nothing already open is touched. The refusals are counted in the object's storage (meta), like the
  * lockdown's, so the operator's metrics outlive eviction.
  */
 import type { MetaStore } from "./meta.js";
 
-/** RFC 6455 "Try Again Later": the server is overloaded; the same request may succeed later. */
-export const TRY_AGAIN_LATER = 1013;
-export const CROWDED_MESSAGE = "this PC's relay holds as many sessions as it can; close another session or try again later";
+export const SESSION_LIMIT_MESSAGE = "this PC has as many sessions open as the relay allows; close another one or try again later";
 
 const REFUSED_KEY = "session_cap_refused";
 
