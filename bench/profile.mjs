@@ -10,8 +10,8 @@
  * the shares, not the absolute rates. Open the .cpuprofile in Chrome DevTools for the full tree.
  */
 import { writeFileSync } from "node:fs";
-import WebSocket from "ws";
 import { wranglerEnv } from "../scripts/wrangler-env.mjs";
+import { inspector } from "./lib/cdp.mjs";
 import { run } from "./lib/load.mjs";
 import { stopAll } from "./lib/procs.mjs";
 import { startBare, startOra } from "./lib/targets.mjs";
@@ -23,39 +23,6 @@ const argv = process.argv.slice(2);
 const which = argv[0] ?? "ora";
 const total = Number(argv[argv.indexOf("--total") + 1]) || 20_000;
 const out = argv.includes("--out") ? argv[argv.indexOf("--out") + 1] : undefined;
-
-/** A minimal Chrome DevTools Protocol client over the inspector WebSocket. */
-async function inspector(url) {
-  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let next = 1;
-  const waiting = new Map();
-  ws.on("message", (data) => {
-    const message = JSON.parse(data.toString());
-    if (message.id && waiting.has(message.id)) {
-      waiting.get(message.id)(message);
-      waiting.delete(message.id);
-    }
-  });
-  return {
-    call(method, params = {}) {
-      const id = next++;
-      ws.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000);
-        waiting.set(id, (m) => {
-          clearTimeout(timer);
-          if (m.error) reject(new Error(`${method}: ${m.error.message}`));
-          else resolve(m.result);
-        });
-      });
-    },
-    close: () => ws.close(),
-  };
-}
 
 function topSelf(profile, n = 25) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -82,7 +49,7 @@ const t = which === "bare" ? await startBare(unstable_startWorker, options) : aw
 try {
   const s = await t.session();
   await run([s], { total: Math.ceil(total / 10), inflight: 100, timeoutMs: 120_000 });
-  const cdp = await inspector(`${t.inspectorUrl.replace(/^http/, "ws").replace(/\/$/, "")}/ws`);
+  const cdp = await inspector(t.inspectorUrl);
   await cdp.call("Profiler.enable");
   await cdp.call("Profiler.setSamplingInterval", { interval: 200 });
   await cdp.call("Profiler.start");

@@ -36,6 +36,7 @@ const ORA_VARS = {
   ORA_ADMIN_TOKEN: ADMIN_TOKEN,
   ORA_RELAY_MAX_PENDING: "100000",
   ORA_RELAY_MAX_PENDING_PER_SESSION: "100000",
+  ORA_RELAY_MAX_SESSIONS: "100000",
   ORA_REGISTER_LIMIT_PER_HOUR: "100000",
   ORA_PAIR_CLAIMS_PER_MINUTE: "10000",
   ORA_PAIR_CLAIMS_PER_HOUR: "100000",
@@ -96,7 +97,7 @@ async function startWorker(startWorkerFn, config, vars, direct, inspect = false)
   }
 }
 
-function wsUrl(httpUrl, path) {
+export function wsUrl(httpUrl, path) {
   const url = new URL(path, httpUrl);
   url.protocol = "ws:";
   return url.href;
@@ -239,7 +240,7 @@ export async function startEchoOnOra(startWorkerFn, { deflate = false } = {}) {
   }
 }
 
-async function startEchoPeer(agentUrl, args = [], env = {}) {
+export async function startEchoPeer(agentUrl, args = [], env = {}) {
   const peer = spawnNode([ECHO_PEER, agentUrl, ...args], { name: "echo-peer", env });
   try {
     await peer.waitFor("ready");

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "upgrade_required", // the peer speaks a protocol version the relay does not support, or is an agent older than ORA_AGENT_MINIMUM
   "id_in_use", // the request id is already pending in this session
   "pending_limit", // too many requests pending for this Node or this session
+  "session_limit", // the Node holds as many open sessions as the relay allows (ORA_RELAY_MAX_SESSIONS); try again later
   "too_large", // the frame exceeds ORA_RELAY_MAX_MESSAGE_BYTES
   "timeout", // the agent did not answer (or went idle mid-stream) in time
   "node_offline", // the agent is not connected, or went away while the request was pending
@@ -91,6 +92,7 @@ export const CloseCode = {
   UPGRADE_REQUIRED: 4010, // protocol version or agent release not supported: an agent stops instead of retrying
   TOO_MANY_BAD_FRAMES: 4011, // the peer kept sending invalid frames
   LOCKED_DOWN: 4012, // the owner put the Node in lockdown: this device's session ended and may not open again until unlock
+  TRY_AGAIN_LATER: 1013, // RFC 6455: the Node holds as many sessions as it may (session_limit); reconnect later
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;

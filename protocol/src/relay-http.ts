@@ -153,6 +153,8 @@ export const MetricsSnapshot = z.looseObject({
   deposits: z.optional(z.record(z.string(), Count)),
   /** Lockdown: active (0 or 1), entered, lifted, closedSessions, refusedSessions, refusedPairings. */
   lockdown: z.optional(z.record(z.string(), Count)),
+  /** The session cap: max (ORA_RELAY_MAX_SESSIONS) and sessions refused over it so far (`session_limit`). */
+  sessionCap: z.optional(z.record(z.string(), Count)),
 });
 export type MetricsSnapshot = z.infer<typeof MetricsSnapshot>;
 

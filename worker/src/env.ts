@@ -23,6 +23,7 @@ export interface Env {
   ORA_RELAY_WINDOW_BYTES?: string;
   ORA_RELAY_STREAM_WINDOW_BYTES?: string;
   ORA_RELAY_HELLO_TIMEOUT_SEC?: string;
+  ORA_RELAY_MAX_SESSIONS?: string;
   ORA_REGISTER_LIMIT_PER_HOUR?: string;
   ORA_PAIR_MAX_OFFERS?: string;
   ORA_PAIR_MAX_TTL_SEC?: string;
@@ -85,6 +86,15 @@ export function relayConfig(env: Env): RelayConfig {
     registerLimitPerHour: Math.floor(setting(env.ORA_REGISTER_LIMIT_PER_HOUR, 20, 1, 100_000)),
     agentReleases: agentReleases(env.ORA_AGENT_LATEST, env.ORA_AGENT_MINIMUM),
   };
+}
+
+/**
+ * Open client sessions one Node's object holds before it refuses more (`session_limit`). The default
+ * keeps a production object inside its 128 MB even if the runtime's memory per socket counted against
+ * it, not only the heap measured per session (docs/OPERATIONS.md, sessions per Node).
+ */
+export function maxSessions(env: Env): number {
+  return Math.floor(setting(env.ORA_RELAY_MAX_SESSIONS, 500, 1, 100_000));
 }
 
 export interface PairingConfig {

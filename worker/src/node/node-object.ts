@@ -16,7 +16,7 @@ import { CloseCode, PING_FRAME, PONG_FRAME, SUBPROTOCOL, type CancelReason, type
 import { sameSecret } from "../credentials.js";
 import { DEPOSIT_UNAUTHORIZED, Deposits, type DepositCall, type DepositResult } from "../deposits/deposits.js";
 import { DepositStore } from "../deposits/store.js";
-import { credentialConfig, depositConfig, pushConfig, relayConfig, type Env } from "../env.js";
+import { credentialConfig, depositConfig, maxSessions, pushConfig, relayConfig, type Env } from "../env.js";
 import { CREDENTIAL_HASH_HEADER, NAMEPLATE_HEADER, SOURCE_HEADER } from "../internal-headers.js";
 import { migrate } from "../migrate.js";
 import { Mux } from "../mux/mux.js";
@@ -31,6 +31,7 @@ import { LOCKED_DOWN_MESSAGE, NodeLockdown, type LockdownCall } from "./lockdown
 import { MetaStore } from "./meta.js";
 import { nodeRecords, SqlMuxStore } from "./mux-store.js";
 import { Pairing } from "./pairing.js";
+import { SESSION_LIMIT_MESSAGE, SessionCap } from "./session-cap.js";
 import { NODE_MIGRATIONS } from "./schema.js";
 import { closeQuietly, sendQuietly } from "./sockets.js";
 import { OwnerApi, UNAUTHORIZED, type DeviceResult, type OwnerCall } from "./owner-api.js";
@@ -48,6 +49,7 @@ export class NodeObject extends DurableObject<Env> {
   private readonly pushes: PushGateway;
   private readonly deposits: Deposits;
   private readonly lockdown: NodeLockdown;
+  private readonly sessionCap: SessionCap;
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -59,6 +61,7 @@ export class NodeObject extends DurableObject<Env> {
     this.audit = new AuditLog(sql);
     const nodeId = () => this.meta.get("node_id") ?? "";
     const wakeBy = (at: number) => this.wakeBy(at);
+    this.sessionCap = new SessionCap(this.meta, maxSessions(env));
     this.lockdown = new NodeLockdown(this.meta, this.audit, (keep, code, reason) => this.closeClients(keep, code, reason));
     this.pairing = new Pairing(ctx, env, this.audit, nodeId, wakeBy, () => this.lockdown.refusesPairing());
     this.ownerApi = new OwnerApi(this.devices, this.audit, nodeId, env.ORA_TOKEN_PEPPER!, (...args) => this.closeDevice(...args));
@@ -131,6 +134,7 @@ export class NodeObject extends DurableObject<Env> {
       push: this.pushes.counters(),
       deposits: this.deposits.counters(),
       lockdown: this.lockdown.counters(),
+      sessionCap: this.sessionCap.counters(),
     };
   }
 
@@ -152,6 +156,9 @@ export class NodeObject extends DurableObject<Env> {
       if (!device) return refuse();
       // Readable by a browser, which cannot see a refused upgrade's status: an err frame, then 4012.
       if (this.lockdown.refusesSession(device.id)) return refuseSocket(request, "locked_down", LOCKED_DOWN_MESSAGE, CloseCode.LOCKED_DOWN);
+      // Every open client socket counts, hello or not: each holds the object's memory alike.
+      if (this.sessionCap.refuses(this.ctx.getWebSockets(CLIENT_TAG).length))
+        return refuseSocket(request, "session_limit", SESSION_LIMIT_MESSAGE, CloseCode.TRY_AGAIN_LATER);
       return this.acceptClient(device, headers, source);
     }
     return new Response(null, { status: 404 });

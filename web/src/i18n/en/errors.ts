@@ -11,6 +11,7 @@ export const errors = {
   "errors.upgrade_required": "This app is older than the relay. Reload the page to get the new version.",
   "errors.id_in_use": "That request is already on its way.",
   "errors.pending_limit": "Too many requests are waiting. Give the PC a moment and try again.",
+  "errors.session_limit": "Your PC has as many connections open as the relay allows. Close this app on another device, or try again in a few minutes.",
   "errors.too_large": "That is too large to send.",
   "errors.timeout": "Your PC did not answer in time.",
   "errors.node_offline": "Your PC is not connected right now. Once it is online again, try again.",

@@ -8,6 +8,7 @@ export const errors = {
   "errors.upgrade_required": "このアプリはリレーより古い版です。ページを再読み込みして新しい版にしてください。",
   "errors.id_in_use": "その依頼はすでに送信中です。",
   "errors.pending_limit": "処理待ちの依頼が多すぎます。少し待ってから、もう一度お試しください。",
+  "errors.session_limit": "このPCへの接続が、中継サーバーの上限に達しています。ほかの端末でアプリを閉じるか、数分後にもう一度お試しください。",
   "errors.too_large": "大きすぎて送信できません。",
   "errors.timeout": "PCから時間内に応答がありませんでした。",
   "errors.node_offline": "PCが今つながっていません。PCがオンラインに戻ってから、もう一度お試しください。",
