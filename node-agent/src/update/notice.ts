@@ -5,7 +5,6 @@
  * owner device one notification per new version: the file remembers which version was announced, so
  * that reconnecting does not announce it again.
  */
-import { join } from "node:path";
 import type { AgentReleases, NotificationBody } from "@ora/protocol";
 import type { Profile } from "../config.js";
 import type { Logger } from "../log.js";
