@@ -31,6 +31,7 @@
  *            --lockdown-runs N  lockdowns per session count (20 and 100 other sessions) in the lockdown phase (10)
  *            --web-runs N  measured reloads of the paired web client per CPU speed in the web phase (20)
  *            --isolation-total N  session A's round trips per round and condition in the isolation phase (2000)
+ *            --transfer-sizes LIST  file sizes in MiB the transfer phase moves each way (10,100)
  *            --memory-steps LIST  open-session counts the memory phase measures at (0,500,1000,2000)
  *            --pairings N    pairings in the pairing phase (10)
  *            --secretary-runs N  measured chats of each kind in the secretary phase (200, after a tenth as many)
@@ -49,6 +50,7 @@ import { PARAMS, median, quantile, run } from "./lib/load.mjs";
 import { benchE2ee, benchPairing, benchTools, E2EE_SCENARIOS } from "./lib/phases.mjs";
 import { benchApprovals, renderApprovals } from "./lib/approvals.mjs";
 import { benchIsolation, renderIsolation } from "./lib/isolation.mjs";
+import { benchTransfer, renderTransfer } from "./lib/transfer.mjs";
 import { benchLockdown, renderLockdown } from "./lib/lockdown.mjs";
 import { benchMemory, renderMemory } from "./lib/memory.mjs";
 import { benchReminders, renderReminders } from "./lib/reminders.mjs";
@@ -81,9 +83,9 @@ const LATENCY_TOTAL = option("latency-total", 2_000);
 const MAX_SEC = option("max-sec", 1500);
 const WIRE = option("wire", "both", (v) => (["plain", "deflate", "both"].includes(v) ? v : undefined));
 const DIAG = argv.includes("--diag");
-const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals", "reminders", "lockdown", "web", "isolation", "memory"];
+const PHASES = ["relay", "e2ee", "pairing", "tools", "secretary", "approvals", "reminders", "lockdown", "web", "isolation", "memory", "transfer"];
 /** Phases that write a section of docs/BENCH.md of their own. */
-const OWN_SECTION = ["secretary", "approvals", "reminders", "lockdown", "web", "isolation", "memory"];
+const OWN_SECTION = ["secretary", "approvals", "reminders", "lockdown", "web", "isolation", "memory", "transfer"];
 const ONLY = option("only", PHASES, (v) => (v.split(",").every((p) => PHASES.includes(p)) ? v.split(",") : undefined));
 const PAIRINGS = option("pairings", 10);
 const SECRETARY_RUNS = option("secretary-runs", 200);
@@ -94,6 +96,10 @@ const LOCKDOWN_RUNS = option("lockdown-runs", 10);
 const WEB_RUNS = option("web-runs", 20);
 const PIECES = option("pieces", 20);
 const ISOLATION_TOTAL = option("isolation-total", 2000);
+const TRANSFER_SIZES = option("transfer-sizes", [10, 100], (v) => {
+  const sizes = v.split(",").map(Number);
+  return sizes.every((n) => Number.isInteger(n) && n > 0 && n <= 1024) ? sizes : undefined;
+});
 const MEMORY_STEPS = option("memory-steps", [0, 500, 1000, 2000], (v) => {
   const steps = v.split(",").map(Number);
   return steps.every((n) => Number.isInteger(n) && n >= 0) ? steps : undefined;
@@ -583,6 +589,8 @@ const ISOLATION_START = "<!-- bench:isolation:start (written by `npm run bench -
 const ISOLATION_END = "<!-- bench:isolation:end -->";
 const MEMORY_START = "<!-- bench:memory:start (written by `npm run bench -- --only memory` and full runs) -->";
 const MEMORY_END = "<!-- bench:memory:end -->";
+const TRANSFER_START = "<!-- bench:transfer:start (written by `npm run bench -- --only transfer` and full runs) -->";
+const TRANSFER_END = "<!-- bench:transfer:end -->";
 
 /** Replaces the text between `start` and `end` in docs/BENCH.md (appends the section if they are missing). */
 function writeSection(start, end, report, what) {
@@ -686,6 +694,12 @@ async function main() {
     memory = await withLoad(() => benchMemory(unstable_startWorker, { steps: MEMORY_STEPS, log, track }));
     await stopTargets();
   }
+  let transfer;
+  if (ONLY.includes("transfer")) {
+    await awaitQuiet("transfer");
+    transfer = await withLoad(() => benchTransfer(unstable_startWorker, { sizes: TRANSFER_SIZES, rounds: ROUNDS, log, track }));
+    await stopTargets();
+  }
   const machine = machineInfo();
   if (ONLY.some((p) => !OWN_SECTION.includes(p))) {
     const report = renderReport(results, extra, machine, (Date.now() - started) / 1000);
@@ -730,6 +744,11 @@ async function main() {
     const report = renderMemory(memory, machine);
     process.stdout.write(`\n${report}\n`);
     if (WRITE) writeSection(MEMORY_START, MEMORY_END, report, "memory");
+  }
+  if (transfer) {
+    const report = renderTransfer(transfer, machine);
+    process.stdout.write(`\n${report}\n`);
+    if (WRITE) writeSection(TRANSFER_START, TRANSFER_END, report, "transfer");
   }
 }
 

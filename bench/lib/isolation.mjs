@@ -30,7 +30,8 @@ async function slices(session, total, between) {
 
 /** A session that asks for a stream, reads its first piece and then stops reading. */
 async function staller(target) {
-  const b = await target.session({ body: STREAM, check: () => true });
+  // It says credit, as the apps' client does, and grants none: a reader that stopped.
+  const b = await target.session({ body: STREAM, check: () => true, credit: true });
   b.onError = null;
   const first = new Promise((resolve) => b.ws.once("message", resolve));
   b.request();

@@ -7,6 +7,7 @@
  * sessions seal every request and open and check every answer, plain ones stringify / parse JSON.
  */
 import { performance } from "node:perf_hooks";
+import { encodeBinaryFrame } from "@ora/protocol";
 import WebSocket from "ws";
 
 /** 64 bytes of params: {"method":"echo","params":"<64 B>"} */
@@ -43,8 +44,10 @@ export class Session {
    * @param codec how request payloads are made and answers read (lib/secure-session.mjs plainCodec / sealedCodec)
    * @param check true for an answer body that is the expected one; a false answer fails the run loudly
    */
-  constructor(ws, windowBytes, received = 0, codec = undefined, check = (body) => body?.ok === true) {
+  constructor(ws, windowBytes, received = 0, codec = undefined, check = (body) => body?.ok === true, { binary = false } = {}) {
     this.ws = ws;
+    /** Requests go as binary data frames (a sealed codec and a relay whose welcome said bin), as the apps' do. */
+    this.binary = binary;
     this.codec = codec;
     this.check = check;
     this.seqOf = new Map();
@@ -66,6 +69,12 @@ export class Session {
   request() {
     const id = `r${++this.seq}`;
     const started = performance.now();
+    if (this.binary) {
+      const { bytes, seq } = this.codec.encodeBytes();
+      this.sentAt.set(id, started);
+      this.seqOf.set(id, seq);
+      return this.ws.send(encodeBinaryFrame({ t: "req", id }, bytes));
+    }
     const { payload, seq } = this.codec.encode();
     this.sentAt.set(id, started);
     this.seqOf.set(id, seq);
@@ -82,8 +91,10 @@ export class Session {
         this.acks += 1;
       }
     }
-    const nl = text.indexOf("\n");
-    const header = JSON.parse(nl === -1 ? text : text.slice(0, nl));
+    // A binary data frame: [u16 header length][header JSON][payload bytes] (docs/PROTOCOL.md).
+    const headerEnd = isBinary ? 2 + ((data[0] << 8) | data[1]) : -1;
+    const nl = isBinary ? headerEnd : text.indexOf("\n");
+    const header = JSON.parse(isBinary ? data.toString("utf8", 2, headerEnd) : nl === -1 ? text : text.slice(0, nl));
     if (header.t === "res") {
       const at = this.sentAt.get(header.id);
       if (at === undefined) return this.onError?.(`answer for an unknown id ${header.id}`);
@@ -92,7 +103,7 @@ export class Session {
       this.seqOf.delete(header.id);
       let body;
       try {
-        body = this.codec.decode(text.slice(nl + 1), seq);
+        body = isBinary ? this.codec.decodeBytes(data.subarray(headerEnd), seq) : this.codec.decode(text.slice(nl + 1), seq);
       } catch (error) {
         return this.onError?.(`answer ${header.id} cannot be read: ${error.message}: ${text.slice(nl + 1, nl + 201)}`);
       }

@@ -98,10 +98,13 @@ export function sealedCodec(channel, body) {
     sealed: true,
     setBody: (next) => (message.body = next),
     encode: () => channel.seal(message),
-    decode: (text, seq) => {
-      const { message: reply } = channel.open(text);
-      if (reply?.k !== "res" || reply.re !== seq) throw new Error(`sealed reply of kind ${reply?.k} for seq ${reply?.re}, expected res for ${seq}`);
-      return reply.body;
-    },
+    encodeBytes: () => channel.sealBytes(message),
+    decode: (text, seq) => bodyOf(channel.open(text).message, seq),
+    decodeBytes: (bytes, seq) => bodyOf(channel.openBytes(bytes).message, seq),
   };
+}
+
+function bodyOf(reply, seq) {
+  if (reply?.k !== "res" || reply.re !== seq) throw new Error(`sealed reply of kind ${reply?.k} for seq ${reply?.re}, expected res for ${seq}`);
+  return reply.body;
 }

@@ -145,7 +145,7 @@ export async function startAgent(url, cleanup, { files = {}, env = {} } = {}) {
  * Opens a client session on the real relay: hello, welcome, then (for a sealed session) the
  * end-to-end handshake as the first request. `body` is the request every round trip sends.
  */
-export async function oraSession(url, device, { deflate = false, body = BODY, sealed = true, check } = {}) {
+export async function oraSession(url, device, { deflate = false, body = BODY, sealed = true, check, credit = false } = {}) {
   const ws = await openSocket(wsUrl(url, "/v1/client/connect"), {
     protocols: ["ora.v1"],
     headers: { Authorization: `Bearer ${device.credential}` },
@@ -158,14 +158,16 @@ export async function oraSession(url, device, { deflate = false, body = BODY, se
         clearTimeout(timer);
         resolve({ text: data.toString(), bytes: data.length });
       });
-      ws.send('{"t":"hello","v":1}');
+      // As the apps' client does: binary data frames, and stream credit when asked for (a session
+      // that says credit and never grants any is a reader that stopped).
+      ws.send(JSON.stringify({ t: "hello", v: 1, bin: true, ...(credit ? { credit: true } : {}) }));
     });
     const header = JSON.parse(welcome.text);
     if (header.t !== "welcome") throw new Error(`expected welcome, got ${welcome.text}`);
     if (!header.online) throw new Error("the agent is not online");
     if (!sealed) return new Session(ws, header.limits.windowBytes, welcome.bytes, plainCodec(body), check);
     const hs = await handshake(ws, device, (payload) => ws.send(`{"t":"req","id":"h0"}\n${payload}`));
-    return new Session(ws, header.limits.windowBytes, welcome.bytes + hs.bytes, sealedCodec(hs.channel, body), check);
+    return new Session(ws, header.limits.windowBytes, welcome.bytes + hs.bytes, sealedCodec(hs.channel, body), check, { binary: header.bin === true });
   } catch (error) {
     ws.terminate();
     throw error;

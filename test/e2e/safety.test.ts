@@ -45,7 +45,8 @@ describe("a guest on a shared PC", () => {
 
   it("sees only its allowlisted tools, runs a LOW one, and cannot even see the others", async () => {
     const { tools } = await guest.request("tools.list");
-    expect(names(tools)).toEqual(["files.write", "notes.add", "notes.list", "time.now"]);
+    // files.upload places what this device sent, under the same allowlisting as files.write.
+    expect(names(tools)).toEqual(["files.upload", "files.write", "notes.add", "notes.list", "time.now"]);
     expect(await guest.request("tools.call", { name: "time.now" })).toMatchObject({ status: "done", result: { iso: expect.any(String) } });
     await expect(guest.request("tools.call", { name: "files.read", args: { root: 0, path: "x" } })).rejects.toMatchObject({ code: "not_found" });
     await expect(guest.request("tools.call", { name: "run.program", args: { argv: ["id"], root: 0 } })).rejects.toMatchObject({ code: "not_found" });

@@ -89,6 +89,10 @@ describe("chatting with the secretary through the relay", () => {
     expect(events.filter((e) => e.type === "text").map((e) => e.delta)).toEqual(["Good ", "morning", "!"]);
     expect(answer).toMatchObject({ text: "Good morning!", model: expect.stringContaining("model-a") });
     expect(messagesSent(fake, 0).at(-1)).toMatchObject({ role: "user", content: "hello" });
+    // Placing an upload is for the device that sent it (files.upload.finish), not for the model.
+    const offered = JSON.stringify(fake.requests[0]!.body.tools ?? []);
+    expect(offered).toContain("files_write");
+    expect(offered).not.toContain("files_upload");
   });
 
   it("runs a LOW tool the model calls and gives it the result as untrusted data", async () => {

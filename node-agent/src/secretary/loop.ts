@@ -14,6 +14,9 @@ import { ToolError } from "../safety/tool.js";
 import { excerpt, NOTICE, readableText, stillWaiting, SYSTEM_PROMPT, toolResultText, waitingForApproval } from "./prompt.js";
 import { toolNames } from "./tool-names.js";
 
+/** Tools a device reaches through its own methods, never the model: files.upload places a file the device sent. */
+const NOT_FOR_THE_MODEL: ReadonlySet<string> = new Set(["files.upload"]);
+
 /** The part of the memory module the loop needs. */
 export interface ConversationStore {
   startConversation(user: string, title?: string): string;
@@ -79,7 +82,7 @@ export async function runTurn(
     ...earlier,
     { role: "user", content: input.text },
   ];
-  const names = toolNames(safety.listTools(context.requester));
+  const names = toolNames(safety.listTools(context.requester).filter((tool) => !NOT_FOR_THE_MODEL.has(tool.name)));
   // The newest text that did not come from the owner's own hand: a guest's message, or tool output.
   let untrusted = context.requester.role === "owner" ? undefined : `message from ${context.who}: "${excerpt(input.text)}"`;
   let answered = "";
