@@ -86,7 +86,7 @@ export function renderIsolation(r) {
   lines.push("");
   lines.push(
     `The ORA relay and the real agent; session A runs ${r.total.toLocaleString("en-US")} sealed \`echo\` round trips (64 B) per round at 1 in flight. ` +
-      "*stalled*: beside it, session B asks for `echo.stream` (16 KiB pieces), reads the first piece and pauses its socket, asking for a new stream every 200 of A's round trips. " +
+      "*stalled*: beside it, session B asks for `echo.stream` (16 KiB pieces), reads the first piece and pauses its socket, asking for a new stream every 200 of A's round trips; B says `credit` in its hello, as the apps' client does, and grants none, so the agent stops each stream after one window. " +
       "Anchor: A alone, in the same run, alternating with the stalled rounds.",
   );
   lines.push("");

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { median } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
-import { childPids, stack, startAgent, startOraWorker, wsUrl } from "./targets.mjs";
+import { childPids, procStat, stack, startAgent, startOraWorker, wsUrl } from "./targets.mjs";
 import { provisionAgentDevice } from "./secure-session.mjs";
 
 const MIB = 1024 * 1024;
@@ -35,15 +35,22 @@ function rssMiB(pid) {
   }
 }
 
-/** Samples the peak resident memory of `pids` while `work` runs. */
+const TICK_MS = 10;
+const ticks = (pid) => procStat(pid)?.ticks ?? 0;
+
+/** Samples the peak resident memory of `pids` while `work` runs, and the CPU (ms) each used. */
 async function withPeak(pids, work) {
   const peak = Object.fromEntries(pids.map((p) => [p, rssMiB(p)]));
+  const before = Object.fromEntries(pids.map((p) => [p, ticks(p)]));
+  const client0 = process.cpuUsage();
   const timer = setInterval(() => {
     for (const p of pids) peak[p] = Math.max(peak[p], rssMiB(p));
   }, 25);
   try {
     const result = await work();
-    return { result, peak };
+    const cpu = Object.fromEntries(pids.map((p) => [p, (ticks(p) - before[p]) * TICK_MS]));
+    const client = process.cpuUsage(client0);
+    return { result, peak, cpu, clientMs: (client.user + client.system) / 1000 };
   } finally {
     clearInterval(timer);
   }
@@ -186,9 +193,13 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
     const sha = createHash("sha256").update(bytes).digest("hex");
     const samples = { download: { ora: [], anchor: [] }, upload: { ora: [], anchor: [] } };
     const peaks = { download: { agent: 0, workerd: 0 }, upload: { agent: 0, workerd: 0 } };
-    const note = (direction, peak) => {
+    const cpu = { download: { agent: [], workerd: [], client: [] }, upload: { agent: [], workerd: [], client: [] } };
+    const note = (direction, { peak, cpu: used, clientMs }) => {
       peaks[direction].agent = Math.max(peaks[direction].agent, peak[agent.pid]);
       peaks[direction].workerd = Math.max(peaks[direction].workerd, ...workerds.map((p) => peak[p]));
+      cpu[direction].agent.push(used[agent.pid] / mib);
+      cpu[direction].workerd.push(workerds.reduce((sum, p) => sum + used[p], 0) / mib);
+      cpu[direction].client.push(clientMs / mib);
     };
     for (let round = 0; round < rounds; round++) {
       let t = performance.now();
@@ -197,7 +208,7 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
       );
       if (got.result.sha256 !== sha) throw new Error(`transfer: the ${mib} MiB download does not match`);
       samples.download.ora.push(mib / ((performance.now() - t) / 1000));
-      note("download", got.peak);
+      note("download", got);
       t = performance.now();
       if ((await anchorDownload(anchor.client, name, size)) !== sha) throw new Error(`transfer: the anchor's ${mib} MiB download does not match`);
       samples.download.anchor.push(mib / ((performance.now() - t) / 1000));
@@ -210,7 +221,7 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
         );
         if (put.result.status !== "waiting") throw new Error(`transfer: upload ended ${put.result.status}`);
         samples.upload.ora.push(mib / ((performance.now() - t) / 1000));
-        note("upload", put.peak);
+        note("upload", put);
         // The staged upload waits for an approval that never comes: withdraw it, so the quota stays free.
         await client.request("tasks.cancel", { id: put.result.task.id }).catch(() => undefined);
         writeFileSync(join(dir, `anchor-${mib}.bin`), "");
@@ -228,7 +239,17 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
     for (const direction of ["download", "upload"]) {
       const ora = median(samples[direction].ora);
       const plain = median(samples[direction].anchor);
-      rows.push({ mib, direction, ora, anchor: plain, ratio: ora / plain, agentPeakMiB: peaks[direction].agent, workerdPeakMiB: peaks[direction].workerd });
+      const ms = (list) => median(list);
+      rows.push({
+        mib,
+        direction,
+        ora,
+        anchor: plain,
+        ratio: ora / plain,
+        agentPeakMiB: peaks[direction].agent,
+        workerdPeakMiB: peaks[direction].workerd,
+        cpuMsPerMiB: { agent: ms(cpu[direction].agent), workerd: ms(cpu[direction].workerd), client: ms(cpu[direction].client) },
+      });
     }
     rmSync(join(dir, name));
   }
@@ -248,12 +269,16 @@ export function renderTransfer(r, machine) {
       "MiB/s is the median over rounds; peaks are resident memory sampled every 25 ms during the ORA transfers.",
   );
   lines.push("");
-  lines.push("| file | direction | ORA MiB/s | plain relay MiB/s | ratio | agent peak RSS MiB | workerd peak RSS MiB |");
-  lines.push("|---|---|---:|---:|---:|---:|---:|");
-  for (const row of r.rows)
+  lines.push(
+    "| file | direction | ORA MiB/s | plain relay MiB/s | ratio | CPU ms/MiB agent · workerd · client | agent peak RSS MiB | workerd peak RSS MiB |",
+  );
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|");
+  for (const row of r.rows) {
+    const c = row.cpuMsPerMiB;
     lines.push(
-      `| ${row.mib} MiB | ${row.direction} | ${row.ora.toFixed(1)} | ${row.anchor.toFixed(1)} | ${row.ratio.toFixed(2)}× | ${row.agentPeakMiB.toFixed(0)} | ${row.workerdPeakMiB.toFixed(0)} |`,
+      `| ${row.mib} MiB | ${row.direction} | ${row.ora.toFixed(1)} | ${row.anchor.toFixed(1)} | ${row.ratio.toFixed(2)}× | ${c.agent.toFixed(1)} · ${c.workerd.toFixed(1)} · ${c.client.toFixed(1)} | ${row.agentPeakMiB.toFixed(0)} | ${row.workerdPeakMiB.toFixed(0)} |`,
     );
+  }
   lines.push("");
   const worst = Math.min(...r.rows.map((row) => row.ratio));
   const small = r.rows.filter((row) => row.mib === Math.min(...r.rows.map((x) => x.mib)));
