@@ -4,14 +4,15 @@
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+// zod/mini, as the protocol: `status` reads these files and loads no second schema library for them.
+import * as z from "zod/mini";
 import { UserError } from "./errors.js";
 
 /** node.json: this PC's registration. `credential` is there only in files written before it moved to the secret store. */
 export const NodeFile = z.object({
   relay: z.string(),
   nodeId: z.string(),
-  credential: z.string().optional(),
+  credential: z.optional(z.string()),
   registeredAt: z.string(),
 });
 export type NodeFile = z.infer<typeof NodeFile>;
@@ -24,9 +25,9 @@ export const AgentStatusFile = z.object({
   nodeId: z.string(),
   status: z.enum(["connecting", "connected", "waiting", "stopped"]),
   since: z.string(),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
   /** The running agent's own version (it can differ from the CLI's after an update, until a restart). */
-  version: z.string().optional(),
+  version: z.optional(z.string()),
 });
 export type AgentStatusFile = z.infer<typeof AgentStatusFile>;
 
@@ -57,7 +58,12 @@ export function readTextIfExists(path: string): string | null {
   }
 }
 
-export function readJson<T>(path: string, schema: z.ZodType<T>): T | null {
+/** What readJson checks a file with: any schema of zod or zod/mini. */
+export interface FileSchema<T> {
+  safeParse(data: unknown): { success: true; data: T } | { success: false };
+}
+
+export function readJson<T>(path: string, schema: FileSchema<T>): T | null {
   const text = readTextIfExists(path);
   if (text === null) return null;
   let raw: unknown;

@@ -5,7 +5,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { readNodeFile, readTextIfExists, writeNodeFile, writePrivateJson } from "../state.js";
 
 /** Get, set and delete by name. Values are never logged, and never part of an error's message. */

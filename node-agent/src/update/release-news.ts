@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { AgentVersion, compareAgentVersions } from "@ora/protocol/agent-version";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { readJson } from "../state.js";
 
 const ReleaseNews = z.object({

@@ -7,32 +7,33 @@
  * listed servers are guests (members holding `subAdminRole` are sub-admins); anyone else is refused.
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { UserError } from "../../errors.js";
 import { readJson, writePrivateJson } from "../../state.js";
 
 /** A Discord id: a 64-bit number written in decimal. */
-export const Snowflake = z.string().regex(/^\d{15,20}$/, "a Discord id is 15 to 20 digits (Developer Mode → right-click → Copy ID)");
+export const Snowflake = z.string().check(z.regex(/^\d{15,20}$/, "a Discord id is 15 to 20 digits (Developer Mode → right-click → Copy ID)"));
 
 export const DiscordConfig = z.object({
   /** The owner's Discord user id: their DMs are the owner's, approvals are sent to them. */
   owner: Snowflake,
   /** Servers whose members may talk to the secretary (as guests). */
-  guilds: z.array(Snowflake).default([]),
+  guilds: z._default(z.array(Snowflake), []),
   /** Channels where every message is answered; elsewhere only messages that mention the bot. */
-  channels: z.array(Snowflake).default([]),
+  channels: z._default(z.array(Snowflake), []),
   /** Members of allowed servers holding this role are sub-admins instead of guests. */
-  subAdminRole: Snowflake.optional(),
+  subAdminRole: z.optional(Snowflake),
   /** The bot, as Discord told `setup`. */
   bot: z.object({ id: Snowflake, name: z.string(), application: Snowflake }),
-  limits: z
-    .object({
+  limits: z._default(
+    z.object({
       /** Messages one Discord user may send the secretary per minute (a burst of this many, then that rate). */
-      perUserPerMinute: z.number().int().min(1).max(600).default(6),
+      perUserPerMinute: z._default(z.number().check(z.int(), z.gte(1), z.lte(600)), 6),
       /** Messages one server may send per minute, all its members together. */
-      perGuildPerMinute: z.number().int().min(1).max(6000).default(30),
-    })
-    .default({ perUserPerMinute: 6, perGuildPerMinute: 30 }),
+      perGuildPerMinute: z._default(z.number().check(z.int(), z.gte(1), z.lte(6000)), 30),
+    }),
+    { perUserPerMinute: 6, perGuildPerMinute: 30 },
+  ),
 });
 export type DiscordConfig = z.infer<typeof DiscordConfig>;
 
@@ -80,7 +81,7 @@ export const DiscordStatusFile = z.object({
   state: z.enum(["connecting", "connected", "stopped"]),
   since: z.string(),
   /** Why it stopped or is reconnecting, in words safe to show (never the token). */
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 export type DiscordStatusFile = z.infer<typeof DiscordStatusFile>;
 
