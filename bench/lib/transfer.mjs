@@ -269,9 +269,7 @@ export function renderTransfer(r, machine) {
       "MiB/s is the median over rounds; peaks are resident memory sampled every 25 ms during the ORA transfers.",
   );
   lines.push("");
-  lines.push(
-    "| file | direction | ORA MiB/s | plain relay MiB/s | ratio | CPU ms/MiB agent · workerd · client | agent peak RSS MiB | workerd peak RSS MiB |",
-  );
+  lines.push("| file | direction | ORA MiB/s | plain relay MiB/s | ratio | CPU ms/MiB agent · workerd · client | agent peak RSS MiB | workerd peak RSS MiB |");
   lines.push("|---|---|---:|---:|---:|---:|---:|---:|");
   for (const row of r.rows) {
     const c = row.cpuMsPerMiB;
