@@ -109,6 +109,8 @@ async function stopAll(code) {
 
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
+// The terminal closed: the relay and the agent run in their own process groups and would outlive us.
+process.on("SIGHUP", () => void stopAll(0));
 // If whatever started us (npm, a terminal) goes away without passing on a signal, stop too.
 const parent = process.ppid;
 setInterval(() => {

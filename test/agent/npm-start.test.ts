@@ -133,4 +133,18 @@ describe("npm start", () => {
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual({ path: ".", entries: [], truncated: false });
   }, 60_000);
+
+  // Last: it ends the run. Closing the terminal sends SIGHUP, which would end dev.mjs at once and leave
+  // the relay and the agent (their own process groups) running and the port taken.
+  it("stops the relay and the agent when its terminal closes", async () => {
+    const exited = new Promise((resolve) => dev.on("exit", resolve));
+    dev.kill("SIGHUP");
+    await exited;
+    expect(output).toContain("stopped: relay and agent are no longer running");
+    const reachable = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+    expect(reachable).toBe(false);
+  }, 30_000);
 });
