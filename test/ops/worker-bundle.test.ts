@@ -28,10 +28,11 @@ describe("the Worker bundle", () => {
   it("fails a bundle that takes a package from two folders, naming both", async () => {
     // Two copies of one package, as npm leaves them when two workspaces pin different versions.
     const dir = mkdtempSync(join(tmpdir(), "ora-twice-"));
-    for (const [where, version] of [
+    const copies: [string, string][] = [
       ["node_modules/zod", "4.6.7"],
       ["protocol/node_modules/zod", "4.4.3"],
-    ]) {
+    ];
+    for (const [where, version] of copies) {
       mkdirSync(join(dir, where), { recursive: true });
       writeFileSync(join(dir, where, "package.json"), JSON.stringify({ name: "zod", version, type: "module", main: "index.js" }));
       writeFileSync(join(dir, where, "index.js"), `export const version = ${JSON.stringify(version)};\n`);
