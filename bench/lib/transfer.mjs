@@ -26,6 +26,18 @@ const PIECE = 256 * 1024;
 const IN_FLIGHT = 4;
 const nodeHasher = () => createHash("sha256");
 
+/**
+ * The client's socket without permessage-deflate: a deployed relay refuses it (wrangler.toml,
+ * no_web_socket_compression: ciphertext does not compress), but wrangler's local entry Worker still
+ * accepts a client's offer, and Node's WebSocket always makes one. `ws` behaves as a WHATWG WebSocket
+ * here, and the anchor's sockets do not deflate either.
+ */
+class NoDeflateWebSocket extends WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols, { perMessageDeflate: false });
+  }
+}
+
 function rssMiB(pid) {
   try {
     const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
@@ -181,7 +193,7 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
   const { agent, stateDir, node } = await startAgent(url, cleanup, { env: { ORA_TOOL_ROOTS: dir, ORA_FILES_MAX_BYTES: String(max * MIB) } });
   const device = await provisionAgentDevice(url, node.credential, stateDir);
   const identity = { relay: url, device: device.id, credential: device.credential, key: device.key, agentPublicKey: device.agentPublicKey };
-  const client = await OraClient.connect({ identity });
+  const client = await OraClient.connect({ identity, WebSocket: NoDeflateWebSocket });
   cleanup.push(async () => client.close());
   const anchor = await startAnchor(cleanup, dir);
   const rows = [];

@@ -3,7 +3,7 @@
  * one copy of each npm package, no zod locale but English, at most 400 KB. The check itself is shown failing on a
  * real esbuild bundle that takes zod from two folders, and on a bundle over the limit.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -55,6 +55,14 @@ describe("the Worker bundle", () => {
     const problems = workerBundleProblems({ metafile, size: { raw: 1, gzip: 1 } });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^zod is bundled more than once: .* at node_modules\/zod, .* at protocol\/node_modules\/zod$/);
+  });
+
+  // Locally wrangler's entry Worker negotiates compression whatever the relay's flags say, so only the
+  // deployed configuration can carry this: ciphertext does not compress, and every browser offers it.
+  it("deploys a relay that refuses WebSocket compression", () => {
+    const toml = readFileSync(join(import.meta.dirname, "../../wrangler.toml"), "utf8");
+    const flags = /^compatibility_flags\s*=\s*\[(.*)\]$/m.exec(toml)?.[1] ?? "";
+    expect(flags.split(",").map((flag) => flag.trim().replaceAll('"', ""))).toContain("no_web_socket_compression");
   });
 
   it("fails a bundle over the limit", () => {
