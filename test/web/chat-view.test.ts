@@ -149,7 +149,7 @@ describe("the chat view", () => {
     expect(await json.locator(".j-num").count()).toBeGreaterThan(0);
 
     const missing = await say(en.page, '/run files.read {"root":0,"path":"nowhere.txt"}');
-    expect(await missing.locator(".body .error").innerText()).toMatch(/^Not found\. It may have expired or been removed\./);
+    expect(await missing.locator(".body .error").innerText()).toMatch(/^Not found\. It may have been removed or renamed, or it has expired\./);
     expect(await axeViolations(en.page)).toEqual([]);
     await shoot(en.page, "32-chat-results");
   });

@@ -18,7 +18,7 @@ export const errors = {
   "errors.cancelled": "Stopped.",
   "errors.slow_consumer": "The answer came faster than this device could take it. Try again.",
   "errors.rate_limited": "Too many attempts. Wait a little and try again.",
-  "errors.not_found": "Not found. It may have expired or been removed.",
+  "errors.not_found": "Not found. It may have been removed or renamed, or it has expired.",
   "errors.crowded": "Someone else already used this pairing code. For your safety it cannot be used again: make a new one on the PC.",
   "errors.expired": "This pairing code has expired. Make a new one on the PC (ora-agent pair).",
   "errors.pairing_failed": "Pairing failed: the code was wrong, so it is now used up. Make a new one on the PC and type it carefully.",

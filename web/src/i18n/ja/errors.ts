@@ -15,7 +15,7 @@ export const errors = {
   "errors.cancelled": "中止しました。",
   "errors.slow_consumer": "応答が速すぎて、この端末で受け取りきれませんでした。もう一度お試しください。",
   "errors.rate_limited": "試行回数が多すぎます。少し待ってから、もう一度お試しください。",
-  "errors.not_found": "見つかりません。期限が切れたか、削除された可能性があります。",
+  "errors.not_found": "見つかりません。削除されたか、名前が変わったか、期限が切れた可能性があります。",
   "errors.crowded": "このペアリングコードは、すでに別の端末で使われました。安全のため再利用できません。PCで新しいコードを発行してください。",
   "errors.expired": "このペアリングコードは期限切れです。PCで新しいコードを発行してください（ora-agent pair）。",
   "errors.pairing_failed":
