@@ -4,7 +4,7 @@
  * out is metered here, and data frames to a client respect its flow window (docs/PROTOCOL.md, flow
  * control), so that a slow client cannot make the relay buffer for it.
  */
-import { utf8Length } from "@ora/protocol";
+import { encodeFrame, RelayId, RequestId, utf8Length, type ErrorCode } from "@ora/protocol";
 import type { Outbound } from "./forward.js";
 import type { Metrics } from "./metrics.js";
 import type { AgentPeer, Attachment, ClientPeer, Peer } from "./peers.js";
@@ -49,6 +49,13 @@ export class Connections<S> {
     }
     this.send(session, frame.data, frame.bytes);
     return true;
+  }
+
+  /** A refusal, counted under its code, pointing at the request it concerns when `id` is a valid one. */
+  reject(peer: Peer<S>, code: ErrorCode, message: string, id?: unknown): void {
+    this.metrics.reject(code);
+    const ref = peer.kind === "client" ? (RequestId.safeParse(id).success ? { id } : {}) : RelayId.safeParse(id).success ? { rid: id } : {};
+    this.send(peer, encodeFrame({ t: "err", ...ref, code, message }));
   }
 
   /** A control frame to every session. */

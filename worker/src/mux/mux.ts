@@ -6,6 +6,9 @@
  * around it. Every deadline (request timeouts, stream caps, handshake deadlines, credential expiry,
  * the write-behind flush) is due from `nextDeadline` and handled by `onAlarm`.
  *
+ * Requests themselves, from admission to their one ending, are requests.ts's; the mux holds the
+ * connections, their handshakes and deadlines, and routes frames.
+ *
  * Duplicate connections: a newer agent connection of the same Node replaces the older one, which is
  * closed with CloseCode.REPLACED; requests pending on the older connection fail with `node_offline`
  * (the new agent process never saw them).
@@ -18,19 +21,17 @@ import {
   encodeFrame,
   PONG_FRAME,
   PROTOCOL_VERSION,
-  RelayId,
-  RequestId,
   utf8Length,
   type CancelReason,
   type Device,
-  type ErrorCode,
   type Limits,
 } from "@ora/protocol";
 import { randomId } from "../encoding.js";
-import { forward, readFrame, type Inbound, type Payload } from "./forward.js";
+import { readFrame, type Inbound } from "./forward.js";
 import { agentReleaseProblem, announcedLimits, versionProblem } from "./handshake.js";
 import { emptyCounters, Metrics } from "./metrics.js";
-import { PendingTable, type PendingEntry } from "./pending.js";
+import { PendingTable } from "./pending.js";
+import { Requests } from "./requests.js";
 import { Connections } from "./connections.js";
 import {
   attachmentOf,
@@ -62,6 +63,7 @@ export class Mux<S> {
   private readonly metrics: Metrics;
   private readonly limits: Limits;
   private readonly conns: Connections<S>;
+  private readonly requests: Requests<S>;
 
   /** `open`: the connections that outlived the previous instance, with the attachments they saved. */
   constructor(
@@ -75,6 +77,7 @@ export class Mux<S> {
     this.metrics = new Metrics({ ...emptyCounters(), ...store.loadCounters() });
     this.limits = announcedLimits(config);
     this.conns = new Connections(port, this.metrics, config.windowBytes);
+    this.requests = new Requests(config, port, this.pending, this.conns, this.metrics);
     const currentAgent = store.currentAgent();
     for (const [socket, attachment] of open) {
       const peer = this.conns.track(socket, attachment);
@@ -165,24 +168,20 @@ export class Mux<S> {
     if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
     const header = frame.header;
     if (bytes > this.config.maxMessageBytes)
-      return this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
+      return this.conns.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "id" in header ? header.id : undefined);
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
     if (header.t === "hello") return this.clientHello(peer, header.v, header.credit === true, header.bin === true);
-    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "id" in header ? header.id : undefined);
+    if (!peer.hello) return this.conns.reject(peer, "hello_required", "send hello first", "id" in header ? header.id : undefined);
     switch (header.t) {
       case "req":
-        return this.onRequest(peer, header.id, frame.payload, frame.payloadBytes);
-      case "cancel": {
-        const entry = this.pending.find(peer.sid, header.id);
-        if (!entry) return;
-        this.metrics.add("cancels");
-        return this.fail(entry, "cancelled", "cancelled by the client", "cancelled");
-      }
+        return this.requests.request(peer, header.id, frame.payload, frame.payloadBytes);
+      case "cancel":
+        return this.requests.cancel(peer, header.id);
       case "ack":
         peer.acked = Math.min(peer.sent, Math.max(peer.acked, header.bytes));
         return;
       case "credit":
-        return this.onCredit(peer, header.id, header.bytes);
+        return this.requests.credit(peer, header.id, header.bytes);
       case "rotate":
         return this.rotate(peer);
     }
@@ -191,7 +190,7 @@ export class Mux<S> {
   /** A fresh credential for this device, to this session only. */
   private async rotate(peer: ClientPeer<S>): Promise<void> {
     const result = await this.records.rotate(peer.dev, this.port.now());
-    if (!result.ok) return this.reject(peer, result.code, result.code === "rate_limited" ? "too many rotations; try later" : "device not active");
+    if (!result.ok) return this.conns.reject(peer, result.code, result.code === "rate_limited" ? "too many rotations; try later" : "device not active");
     this.conns.send(peer, encodeFrame({ t: "rotated", credential: result.credential }));
   }
 
@@ -211,56 +210,20 @@ export class Mux<S> {
     if (this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", ...sessionInfo(peer), open: true }));
   }
 
-  /**
-   * A client's stream credit, to the agent under the relay's id; only an agent that honours it hears
-   * it. Each end counts chunk payloads in the form they travel: a client that did not say bin counts
-   * the base64url text the relay made of a binary agent's bytes, 4 characters for every 3 bytes, so
-   * its credit is given to the agent in bytes (rounded down: never more than the client meant).
-   */
-  private onCredit(peer: ClientPeer<S>, id: string, bytes: number): void {
-    const entry = this.pending.find(peer.sid, id);
-    const agent = this.conns.agent;
-    if (!entry || !agent?.hello || !agent.credit) return;
-    const credit = agent.bin && !peer.bin ? Math.floor((bytes * 3) / 4) : bytes;
-    this.conns.send(agent, encodeFrame({ t: "credit", rid: entry.rid, bytes: credit }));
-  }
-
-  private onRequest(peer: ClientPeer<S>, id: string, payload: Payload, bytes: number): void {
-    const agent = this.conns.agent;
-    if (!agent?.hello) return this.reject(peer, "node_offline", "the agent is not connected", id);
-    if (this.pending.has(peer.sid, id)) {
-      // Not under `id`: that request is still pending and will end once, by its own answer.
-      this.metrics.reject("id_in_use");
-      return this.conns.send(peer, encodeFrame({ t: "err", dup: id, code: "id_in_use", message: "a request with this id is already pending" }));
-    }
-    if (this.pending.size >= this.config.maxPending) return this.reject(peer, "pending_limit", "the Node has too many pending requests", id);
-    if (this.pending.sessionCount(peer.sid) >= this.config.maxPendingPerSession) {
-      return this.reject(peer, "pending_limit", "this session has too many pending requests", id);
-    }
-    const now = this.port.now();
-    const entry = this.pending.add(peer.sid, id, now, now + this.config.timeoutSec * 1000);
-    this.metrics.add("requests");
-    this.metrics.pending(this.pending.size);
-    this.port.wakeBy(entry.deadline);
-    const out = forward({ t: "req", rid: entry.rid, s: peer.sid, dev: peer.dev, role: peer.role }, payload, bytes)(agent.bin === true);
-    this.conns.send(agent, out.data, out.bytes);
-  }
-
   private onAgentFrame(peer: AgentPeer<S>, frame: Inbound<AgentFrame>, bytes: number): void {
     if (!frame.ok) return this.badFrame(peer, frame.message, frame.id);
     const header = frame.header;
     if (bytes > this.config.maxMessageBytes) {
-      this.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "rid" in header ? header.rid : undefined);
-      const entry = "rid" in header ? this.pending.get(header.rid) : undefined;
-      if (entry) this.fail(entry, "too_large", "the answer exceeds the relay's message size limit", "cancelled");
+      this.conns.reject(peer, "too_large", `frame exceeds ${this.config.maxMessageBytes} bytes`, "rid" in header ? header.rid : undefined);
+      if ("rid" in header) this.requests.tooLarge(header.rid);
       return;
     }
     if (header.t === "ping") return this.conns.send(peer, PONG_FRAME);
     if (header.t === "hello") return this.agentHello(peer, header.v, header.agent, header.credit === true, header.bin === true);
-    if (!peer.hello) return this.reject(peer, "hello_required", "send hello first", "rid" in header ? header.rid : undefined);
+    if (!peer.hello) return this.conns.reject(peer, "hello_required", "send hello first", "rid" in header ? header.rid : undefined);
     if (peer !== this.conns.agent) return; // a replaced connection's last words are not forwarded
-    if (header.t === "push") return this.onPush(header.to, frame.payload, frame.payloadBytes);
-    return this.onAnswer(header.t, header.rid, frame.payload, frame.payloadBytes);
+    if (header.t === "push") return this.requests.push(header.to, frame.payload, frame.payloadBytes);
+    return this.requests.answer(header.t, header.rid, frame.payload, frame.payloadBytes);
   }
 
   private agentHello(peer: AgentPeer<S>, version: number, agent: string | undefined, credit: boolean, bin: boolean): void {
@@ -284,47 +247,12 @@ export class Mux<S> {
     this.conns.broadcast(encodeFrame({ t: "node", online: true }));
   }
 
-  private onAnswer(t: "res" | "chunk" | "end", rid: number, payload: Payload, bytes: number): void {
-    const entry = this.pending.get(rid);
-    if (!entry) return this.metrics.drop("late_answer");
-    const session = this.conns.sessions.get(entry.sid);
-    if (!session) {
-      this.pending.remove(entry);
-      return this.metrics.drop("no_session");
-    }
-    if (!this.conns.sendData(session, forward({ t, id: entry.id }, payload, bytes)(session.bin === true)))
-      return this.fail(entry, "slow_consumer", "the client is not keeping up with the stream", "slow_consumer");
-    const now = this.port.now();
-    if (t === "chunk") {
-      this.metrics.add("chunks");
-      const deadline = Math.min(now + this.config.timeoutSec * 1000, entry.startedAt + this.config.streamMaxSec * 1000);
-      // Earlier than before only when the stream cap is shorter than the idle timeout.
-      if (deadline < entry.deadline) this.port.wakeBy(deadline);
-      this.pending.touch(entry, deadline);
-      return;
-    }
-    this.pending.remove(entry);
-    this.metrics.add("answers");
-    this.metrics.latency(now - entry.startedAt);
-  }
-
-  private onPush(to: string, payload: Payload, bytes: number): void {
-    const targets = to === "*" ? [...this.conns.sessions.values()] : [this.conns.sessions.get(to)].filter((s) => s !== undefined);
-    if (targets.length === 0) return this.metrics.drop("no_session");
-    const out = forward({ t: "push" }, payload, bytes);
-    for (const session of targets) if (this.conns.sendData(session, out(session.bin === true))) this.metrics.add("pushes");
-  }
-
   // ---- Deadlines ----
 
   /** Fails what is overdue, closes what missed its deadline, and writes the durable state behind. */
   onAlarm(): void {
     const now = this.port.now();
-    for (const entry of this.pending.entries()) {
-      if (entry.deadline > now) continue;
-      this.metrics.add("timeouts");
-      this.fail(entry, "timeout", "the agent did not answer in time", "timeout");
-    }
+    this.requests.timeOut(now);
     for (const [socket, peer] of this.conns.bySocket) {
       if (!peer.hello && peer.openedAt + this.config.helloTimeoutSec * 1000 <= now) {
         this.metrics.reject("hello_required");
@@ -382,43 +310,26 @@ export class Mux<S> {
       return;
     }
     this.records.clientDisconnected(peer.dev, code, this.port.now());
-    for (const entry of this.pending.ofSession(peer.sid)) {
-      this.pending.remove(entry);
-      if (this.conns.agent) this.conns.send(this.conns.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
-    }
+    this.requests.endSession(peer.sid, cancel);
     if (peer.hello && this.conns.agent?.hello) this.conns.send(this.conns.agent, encodeFrame({ t: "session", ...sessionInfo(peer), open: false }));
   }
 
   /** Every pending request fails with node_offline and every session learns the Node is offline. */
   private nodeGone(message: string): void {
-    for (const entry of this.pending.entries()) this.fail(entry, "node_offline", message);
+    this.requests.failAll("node_offline", message);
     this.conns.broadcast(encodeFrame({ t: "node", online: false }));
-  }
-
-  private fail(entry: PendingEntry, code: ErrorCode, message: string, cancel?: CancelReason): void {
-    this.pending.remove(entry);
-    this.metrics.reject(code);
-    const session = this.conns.sessions.get(entry.sid);
-    if (session) this.conns.send(session, encodeFrame({ t: "err", id: entry.id, code, message }));
-    if (cancel && this.conns.agent) this.conns.send(this.conns.agent, encodeFrame({ t: "cancel", rid: entry.rid, reason: cancel }));
   }
 
   private badFrame(peer: Peer<S>, message: string, id?: unknown): void {
     peer.bad += 1;
-    this.reject(peer, "bad_frame", message, id);
+    this.conns.reject(peer, "bad_frame", message, id);
     if (peer.bad >= MAX_BAD_FRAMES) this.drop(peer.socket, CloseCode.TOO_MANY_BAD_FRAMES, "too many invalid frames");
-  }
-
-  private reject(peer: Peer<S>, code: ErrorCode, message: string, id?: unknown): void {
-    this.metrics.reject(code);
-    const ref = peer.kind === "client" ? (RequestId.safeParse(id).success ? { id } : {}) : RelayId.safeParse(id).success ? { rid: id } : {};
-    this.conns.send(peer, encodeFrame({ t: "err", ...ref, code, message }));
   }
 
   private versionOk(peer: Peer<S>, version: number): boolean {
     const problem = versionProblem(version);
     if (problem === null) return true;
-    this.reject(peer, "upgrade_required", problem);
+    this.conns.reject(peer, "upgrade_required", problem);
     this.drop(peer.socket, CloseCode.UPGRADE_REQUIRED, "protocol version not supported");
     return false;
   }
