@@ -8,6 +8,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { type BackoffOptions, fullJitter } from "./backoff.js";
 import { type OraClient, OraError } from "./client.js";
 import { fromBase64Url, toBase64Url } from "./encoding.js";
 import { FILE_PIECE_BYTES, type PlacedFile, type Task } from "./methods/index.js";
@@ -59,6 +60,8 @@ export interface Downloaded {
   version: string;
   sha256: string;
 }
+
+const RETRY_BACKOFF: BackoffOptions = { baseMs: 250, capMs: 8000 };
 
 /** Errors after which the same piece may be asked for again on a new connection. */
 const TRANSIENT: ReadonlySet<string> = new Set(["node_offline", "timeout", "handshake_failed"]);
@@ -246,7 +249,11 @@ function retrying(connect: Connect, options: TransferOptions) {
   };
 }
 
-/** Waits before trying again: 250 ms, then twice as long each time, at most 8 s; cut short by an abort. */
+/**
+ * Waits before trying again, a full-jitter delay (backoff.ts) up to 250 ms, then twice as long each
+ * time, at most 8 s, so that transfers resuming after one relay restart do not all come back at
+ * once; cut short by an abort.
+ */
 function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -254,7 +261,7 @@ function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> 
       signal?.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, Math.min(8000, 250 * 2 ** attempt));
+    const timer = setTimeout(done, fullJitter(attempt, RETRY_BACKOFF));
     signal?.addEventListener("abort", done, { once: true });
   });
 }

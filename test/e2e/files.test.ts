@@ -220,6 +220,28 @@ describe("files between a device and its PC", () => {
     expect((await owner.request("approvals.list")).approvals.filter((a) => a.tool === "files.upload")).toEqual([]);
   });
 
+  it("treats an upload id as no capability: another device can neither add to it, finish, cancel nor place it", async () => {
+    const bytes = randomBytes(300 * 1024);
+    const { upload: id } = await owner.request("files.upload.begin", { path: "in/mine.bin", size: bytes.length, sha256: sha(bytes) });
+    const laptop = await OraClient.connect({ identity: await provisionDevice(relay, agent, "owner-laptop", "owner") });
+    const data = toBase64Url(bytes.subarray(0, 256 * 1024));
+    await expect(laptop.request("files.upload.piece", { upload: id, offset: 0, data })).rejects.toMatchObject({ code: "not_found" });
+    await expect(laptop.request("files.upload.finish", { upload: id })).rejects.toMatchObject({ code: "not_found" });
+    await expect(laptop.request("files.upload.cancel", { upload: id })).rejects.toMatchObject({ code: "not_found" });
+    const args = { upload: id, path: "in/mine.bin", size: bytes.length, sha256: sha(bytes) };
+    const placing = await laptop.request("tools.call", { name: "files.upload", args });
+    if (placing.status !== "waiting") throw new Error("files.upload ran without an approval");
+    const tasks = watchTasks(laptop);
+    await owner.request("approvals.decide", { id: placing.task.approval!, verdict: "approve" });
+    expect(await tasks.ended(placing.task.id)).toMatchObject({ state: "failed", error: { code: "not_found" } });
+    expect(existsSync(join(root, "in/mine.bin"))).toBe(false);
+    // Untouched by all of it, the upload is still its device's.
+    expect(await owner.request("files.upload.piece", { upload: id, offset: 0, data })).toEqual({ received: 256 * 1024 });
+    await owner.request("files.upload.cancel", { upload: id });
+    tasks.stop();
+    laptop.close();
+  });
+
   it("refuses files over ORA_FILES_MAX_BYTES either way with too_large", async () => {
     await expect(owner.request("files.download", { path: "huge.bin" })).rejects.toMatchObject({ code: "too_large" });
     await expect(owner.request("files.upload.begin", { path: "in/huge.bin", size: CAP + 1, sha256: sha(new Uint8Array(0)) })).rejects.toMatchObject({
