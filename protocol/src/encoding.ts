@@ -35,9 +35,11 @@ export function fromBase64Url(text: string): Uint8Array | null {
   try {
     const from = (Uint8Array as NativeFrom).fromBase64;
     if (from) bytes = from(text, { alphabet: "base64url", lastChunkHandling: "loose" });
-    else if (Buffer)
-      bytes = Buffer.from(text, "base64url"); // a Buffer is a Uint8Array: no copy
-    else bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+    else if (Buffer) {
+      // A plain Uint8Array over the Buffer's memory, no copy: a Buffer's slice() would share its bytes.
+      const buffer = Buffer.from(text, "base64url");
+      bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } else bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
   } catch {
     return null; // the native and portable decoders throw on a character outside the alphabet
   }

@@ -155,7 +155,7 @@ describe("the other views in Japanese", () => {
     expect(await delivered.locator(".reminder-when").innerText()).toMatch(/^通知済み · \d+月\d+日\(.\) \d+:\d\d$/);
     expect(await page.locator(".reminders.upcoming .reminder").innerText()).toMatch(/^銀行に電話\n+\d+月\d+日\(.\) 9:00 · (明日|\d+ 時間後)\n+取り消す$/);
     expect(await page.locator(".reminders.recurring .reminder-when").innerText()).toMatch(
-      /^毎週月曜 8:00 · 次回 \d+月\d+日\(月\) 8:00 · (明日|\d+ 日後|\d+ 時間後)$/,
+      /^毎週月曜 8:00 · 次回 \d+月\d+日\(月\) 8:00 · (明日|\d+ 日後|\d+ 時間後|\d+ 分後)$/,
     );
     expect(await english(".reminder-list")).toEqual([]);
     await look("reminders");
