@@ -1,12 +1,15 @@
 /**
- * A minimal Chrome DevTools Protocol client over the V8 inspector WebSocket of a workerd target
- * (wrangler's inspector proxy: the Worker's isolate, its Durable Objects included).
+ * A minimal Chrome DevTools Protocol client over a V8 inspector WebSocket: a workerd target
+ * (wrangler's inspector proxy: the Worker's isolate, its Durable Objects included) or a Node process.
  */
 import WebSocket from "ws";
 
-/** Connects to a target's `inspectorUrl` (http://127.0.0.1:PORT/); call(method, params) → result. */
+/**
+ * Connects to a target's `inspectorUrl` (workerd's http://127.0.0.1:PORT/, or the ws:// URL Node
+ * prints for --inspect); call(method, params) → result.
+ */
 export async function inspector(inspectorUrl) {
-  const url = `${inspectorUrl.replace(/^http/, "ws").replace(/\/$/, "")}/ws`;
+  const url = inspectorUrl.startsWith("ws:") ? inspectorUrl : `${inspectorUrl.replace(/^http/, "ws").replace(/\/$/, "")}/ws`;
   const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
   await new Promise((resolve, reject) => {
     ws.once("open", resolve);

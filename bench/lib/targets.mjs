@@ -127,13 +127,14 @@ export async function nodeMetrics(url, nodeId) {
 
 /**
  * Starts `ora-agent start` on a fresh state directory against `url`; resolves once it is connected.
- * `files` are written into the state directory first (e.g. providers.json); `env` adds to AGENT_ENV.
+ * `files` are written into the state directory first (e.g. providers.json); `env` adds to AGENT_ENV;
+ * `nodeArgs` go to Node before the agent's script (e.g. --inspect).
  */
-export async function startAgent(url, cleanup, { files = {}, env = {} } = {}) {
+export async function startAgent(url, cleanup, { files = {}, env = {}, nodeArgs = [] } = {}) {
   const stateDir = mkdtempSync(join(tmpdir(), "ora-bench-agent-"));
   cleanup.push(async () => rmSync(stateDir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(stateDir, name), text, { mode: 0o600 });
-  const agent = spawnNode([AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent", env: { ...AGENT_ENV, ...env } });
+  const agent = spawnNode([...nodeArgs, AGENT_BIN, "start", "--relay", url, "--state-dir", stateDir], { name: "ora-agent", env: { ...AGENT_ENV, ...env } });
   cleanup.push(() => agent.stop());
   await agent.waitFor("connected; waiting for requests");
   const registration = JSON.parse(readFileSync(join(stateDir, "node.json"), "utf8"));

@@ -2,7 +2,7 @@
  * Files end to end: a file downloaded from and uploaded to the real agent through the ORA relay
  * (pieces sealed end to end, protocol/src/transfer.ts, SHA-256 checked at the end), against the same
  * bytes carried by the plain Node `ws` relay (bench/node-relay.mjs) between two sockets, in pieces of
- * the same size with as many in flight, base64 in text frames, hashed with SHA-256 too: the relay
+ * the same size with as many in flight, raw in binary frames, hashed with SHA-256 too: the relay
  * that forwards and nothing else. The ORA relay is reached directly, without wrangler's dev proxy,
  * as clients reach a deployed Worker.
  *
@@ -16,6 +16,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
+import { inspector } from "./cdp.mjs";
 import { median } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
 import { childPids, procStat, stack, startAgent, startOraWorker, wsUrl } from "./targets.mjs";
@@ -23,6 +24,7 @@ import { provisionAgentDevice } from "./secure-session.mjs";
 
 const MIB = 1024 * 1024;
 const PIECE = 256 * 1024;
+const BAR = "|".charCodeAt(0);
 const IN_FLIGHT = 4;
 const nodeHasher = () => createHash("sha256");
 
@@ -45,6 +47,33 @@ function rssMiB(pid) {
   } catch {
     return 0;
   }
+}
+
+/**
+ * The agent's own count of its memory, heap used plus ArrayBuffers (where file pieces live), through
+ * its inspector; after a full collection when `collect`, so what is left is what the agent keeps.
+ */
+async function agentMemory(cdp, collect) {
+  if (collect) await cdp.call("HeapProfiler.collectGarbage");
+  const { result } = await cdp.call("Runtime.evaluate", { expression: "JSON.stringify(process.memoryUsage())", returnByValue: true });
+  const usage = JSON.parse(result.value);
+  return (usage.heapUsed + usage.arrayBuffers) / MIB;
+}
+
+/** Samples agentMemory (without collecting) every 50 ms until the returned stop(); stop() gives the peak. */
+function watchAgentMemory(cdp) {
+  let peak = 0;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    peak = Math.max(peak, await agentMemory(cdp, false).catch(() => 0));
+    busy = false;
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
 }
 
 const TICK_MS = 10;
@@ -98,25 +127,36 @@ async function startAnchor(cleanup, dir) {
     });
   const peer = await open("/agent");
   cleanup.push(async () => peer.terminate());
-  // "<n>|get <name> <offset>" → "<n>|<offset> <base64>"; "<n>|put <name> <offset> <base64>" → "<n>|ok <offset>".
-  peer.on("message", (data) => {
-    const text = data.toString();
-    const bar = text.indexOf("|");
-    const [verb, name, at, body] = text.slice(bar + 1).split(" ");
-    const offset = Number(at);
-    const fd = openSync(join(dir, name), verb === "get" ? "r" : "r+");
-    try {
-      if (verb === "get") {
-        const buffer = Buffer.allocUnsafe(PIECE);
-        const n = readSync(fd, buffer, 0, PIECE, offset);
-        peer.send(`${text.slice(0, bar)}|${offset} ${buffer.subarray(0, n).toString("base64")}`);
-      } else {
-        writeSync(fd, Buffer.from(body, "base64"), 0, undefined, offset);
-        peer.send(`${text.slice(0, bar)}|ok ${offset}`);
+  // Download: text "<n>|get <name> <offset>" → binary "<n>|" ‖ u64 offset ‖ bytes.
+  // Upload: binary "<n>|" ‖ u16 name length ‖ name ‖ u64 offset ‖ bytes → text "<n>|ok <offset>".
+  peer.on("message", (data, isBinary) => {
+    const bar = data.indexOf(BAR);
+    const to = data.subarray(0, bar + 1);
+    if (!isBinary) {
+      const [, name, at] = data.toString("utf8", bar + 1).split(" ");
+      const offset = Number(at);
+      const out = Buffer.allocUnsafe(to.length + 8 + PIECE);
+      to.copy(out);
+      out.writeBigUInt64BE(BigInt(offset), to.length);
+      const fd = openSync(join(dir, name), "r");
+      try {
+        const n = readSync(fd, out, to.length + 8, PIECE, offset);
+        peer.send(out.subarray(0, to.length + 8 + n));
+      } finally {
+        closeSync(fd);
       }
+      return;
+    }
+    const nameLength = data.readUInt16BE(bar + 1);
+    const name = data.toString("utf8", bar + 3, bar + 3 + nameLength);
+    const offset = Number(data.readBigUInt64BE(bar + 3 + nameLength));
+    const fd = openSync(join(dir, name), "r+");
+    try {
+      writeSync(fd, data, bar + 11 + nameLength, undefined, offset);
     } finally {
       closeSync(fd);
     }
+    peer.send(`${to.toString("latin1")}ok ${offset}`);
   });
   const client = await open("/client");
   cleanup.push(async () => client.terminate());
@@ -137,9 +177,7 @@ function anchorDownload(client, name, size) {
       }
     };
     const onMessage = (data) => {
-      const text = data.toString();
-      const space = text.indexOf(" ");
-      waiting.set(Number(text.slice(0, space)), Buffer.from(text.slice(space + 1), "base64"));
+      waiting.set(Number(data.readBigUInt64BE(0)), data.subarray(8));
       for (let piece = waiting.get(written); piece; piece = waiting.get(written)) {
         waiting.delete(written);
         hash.update(piece);
@@ -166,7 +204,12 @@ function anchorUpload(client, name, source) {
         const at = next;
         next += PIECE;
         const bytes = await source.read(at, Math.min(PIECE, source.size - at));
-        client.send(`put ${name} ${at} ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")}`);
+        const nameBytes = Buffer.from(name);
+        const head = Buffer.allocUnsafe(2 + nameBytes.length + 8);
+        head.writeUInt16BE(nameBytes.length);
+        nameBytes.copy(head, 2);
+        head.writeBigUInt64BE(BigInt(at), 2 + nameBytes.length);
+        client.send(Buffer.concat([head, bytes]));
       }
     };
     const onMessage = () => {
@@ -190,7 +233,13 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
   const { url, worker } = await startOraWorker(startWorkerFn, { direct: true });
   cleanup.push(() => worker.dispose());
   const workerds = childPids("workerd");
-  const { agent, stateDir, node } = await startAgent(url, cleanup, { env: { ORA_TOOL_ROOTS: dir, ORA_FILES_MAX_BYTES: String(max * MIB) } });
+  const { agent, stateDir, node } = await startAgent(url, cleanup, {
+    env: { ORA_TOOL_ROOTS: dir, ORA_FILES_MAX_BYTES: String(max * MIB) },
+    nodeArgs: ["--inspect=127.0.0.1:0"],
+  });
+  const cdp = await inspector(/Debugger listening on (ws:\/\/\S+)/.exec(agent.output())[1]);
+  cleanup.push(async () => cdp.close());
+  const retained = [{ after: "start", mib: await agentMemory(cdp, true) }];
   const device = await provisionAgentDevice(url, node.credential, stateDir);
   const identity = { relay: url, device: device.id, credential: device.credential, key: device.key, agentPublicKey: device.agentPublicKey };
   const client = await OraClient.connect({ identity, WebSocket: NoDeflateWebSocket });
@@ -204,20 +253,24 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
     writeFileSync(join(dir, name), bytes);
     const sha = createHash("sha256").update(bytes).digest("hex");
     const samples = { download: { ora: [], anchor: [] }, upload: { ora: [], anchor: [] } };
-    const peaks = { download: { agent: 0, workerd: 0 }, upload: { agent: 0, workerd: 0 } };
+    const peaks = { download: { agent: 0, workerd: 0, heap: 0 }, upload: { agent: 0, workerd: 0, heap: 0 } };
     const cpu = { download: { agent: [], workerd: [], client: [] }, upload: { agent: [], workerd: [], client: [] } };
-    const note = (direction, { peak, cpu: used, clientMs }) => {
+    const note = (direction, { peak, cpu: used, clientMs, heap }) => {
+      peaks[direction].heap = Math.max(peaks[direction].heap, heap);
       peaks[direction].agent = Math.max(peaks[direction].agent, peak[agent.pid]);
       peaks[direction].workerd = Math.max(peaks[direction].workerd, ...workerds.map((p) => peak[p]));
       cpu[direction].agent.push(used[agent.pid] / mib);
       cpu[direction].workerd.push(workerds.reduce((sum, p) => sum + used[p], 0) / mib);
       cpu[direction].client.push(clientMs / mib);
     };
+    const measured = async (work) => {
+      const stop = watchAgentMemory(cdp);
+      const outcome = await withPeak([agent.pid, ...workerds], work);
+      return { ...outcome, heap: stop() };
+    };
     for (let round = 0; round < rounds; round++) {
       let t = performance.now();
-      const got = await withPeak([agent.pid, ...workerds], () =>
-        download(() => client, { path: name, write: () => {}, hasher: nodeHasher, inFlight: IN_FLIGHT }),
-      );
+      const got = await measured(() => download(() => client, { path: name, write: () => {}, hasher: nodeHasher, inFlight: IN_FLIGHT }));
       if (got.result.sha256 !== sha) throw new Error(`transfer: the ${mib} MiB download does not match`);
       samples.download.ora.push(mib / ((performance.now() - t) / 1000));
       note("download", got);
@@ -228,9 +281,7 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
       const src = fileSource(join(dir, name), size);
       try {
         t = performance.now();
-        const put = await withPeak([agent.pid, ...workerds], () =>
-          upload(() => client, { path: `up-${mib}-${round}.bin`, source: src.source, sha256: sha, inFlight: IN_FLIGHT }),
-        );
+        const put = await measured(() => upload(() => client, { path: `up-${mib}-${round}.bin`, source: src.source, sha256: sha, inFlight: IN_FLIGHT }));
         if (put.result.status !== "waiting") throw new Error(`transfer: upload ended ${put.result.status}`);
         samples.upload.ora.push(mib / ((performance.now() - t) / 1000));
         note("upload", put);
@@ -260,13 +311,15 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
         ratio: ora / plain,
         agentPeakMiB: peaks[direction].agent,
         workerdPeakMiB: peaks[direction].workerd,
+        agentHeapPeakMiB: peaks[direction].heap,
         cpuMsPerMiB: { agent: ms(cpu[direction].agent), workerd: ms(cpu[direction].workerd), client: ms(cpu[direction].client) },
       });
     }
     rmSync(join(dir, name));
+    retained.push({ after: `${mib} MiB`, mib: await agentMemory(cdp, true) });
   }
   await cleanup.stop();
-  return { rounds, piece: PIECE, inFlight: IN_FLIGHT, rows };
+  return { rounds, piece: PIECE, inFlight: IN_FLIGHT, rows, retained };
 }
 
 export function renderTransfer(r, machine) {
@@ -275,18 +328,20 @@ export function renderTransfer(r, machine) {
   lines.push("");
   lines.push(
     "`files.download` and `files.upload.*` through the ORA relay (reached without the dev proxy) and the real agent, with the protocol's " +
-      `transfer loop (\`protocol/src/transfer.ts\`: ${r.piece / 1024} KiB pieces, ${r.inFlight} in flight, sealed end to end in binary frames, SHA-256 checked; ` +
+      `transfer loop (\`protocol/src/transfer.ts\`: ${r.piece / 1024} KiB pieces, ${r.inFlight} in flight, sealed end to end in binary frames, a piece's bytes raw after its JSON, SHA-256 checked; ` +
       "an upload is timed until the PC has checked it and asks for the approval that places it). Anchor: the same bytes through the plain Node `ws` relay " +
-      "(`bench/node-relay.mjs`) between two sockets, same piece size and pieces in flight, base64 in text frames, SHA-256 on download, in the same run. " +
+      "(`bench/node-relay.mjs`) between two sockets, same piece size and pieces in flight, raw bytes in binary frames, SHA-256 on download, in the same run. " +
       "MiB/s is the median over rounds; peaks are resident memory sampled every 25 ms during the ORA transfers.",
   );
   lines.push("");
-  lines.push("| file | direction | ORA MiB/s | plain relay MiB/s | ratio | CPU ms/MiB agent · workerd · client | agent peak RSS MiB | workerd peak RSS MiB |");
-  lines.push("|---|---|---:|---:|---:|---:|---:|---:|");
+  lines.push(
+    "| file | direction | ORA MiB/s | plain relay MiB/s | ratio | CPU ms/MiB agent · workerd · client | agent peak heap + buffers MiB | agent peak RSS MiB | workerd peak RSS MiB |",
+  );
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const row of r.rows) {
     const c = row.cpuMsPerMiB;
     lines.push(
-      `| ${row.mib} MiB | ${row.direction} | ${row.ora.toFixed(1)} | ${row.anchor.toFixed(1)} | ${row.ratio.toFixed(2)}× | ${c.agent.toFixed(1)} · ${c.workerd.toFixed(1)} · ${c.client.toFixed(1)} | ${row.agentPeakMiB.toFixed(0)} | ${row.workerdPeakMiB.toFixed(0)} |`,
+      `| ${row.mib} MiB | ${row.direction} | ${row.ora.toFixed(1)} | ${row.anchor.toFixed(1)} | ${row.ratio.toFixed(2)}× | ${c.agent.toFixed(1)} · ${c.workerd.toFixed(1)} · ${c.client.toFixed(1)} | ${row.agentHeapPeakMiB.toFixed(1)} | ${row.agentPeakMiB.toFixed(0)} | ${row.workerdPeakMiB.toFixed(0)} |`,
     );
   }
   lines.push("");
@@ -294,9 +349,12 @@ export function renderTransfer(r, machine) {
   const small = r.rows.filter((row) => row.mib === Math.min(...r.rows.map((x) => x.mib)));
   const big = r.rows.filter((row) => row.mib === Math.max(...r.rows.map((x) => x.mib)));
   const growth = Math.max(...big.map((row) => row.agentPeakMiB)) - Math.max(...small.map((row) => row.agentPeakMiB));
+  const heapGrowth = Math.max(...big.map((row) => row.agentHeapPeakMiB)) - Math.max(...small.map((row) => row.agentHeapPeakMiB));
   lines.push(
     `- Goal, ≥ 0.5× the plain relay: lowest ratio ${worst.toFixed(2)}× — ${worst >= 0.5 ? "**met**" : "**not met**"}. ` +
-      `Memory: the agent's peak grows by ${growth.toFixed(0)} MiB from the smallest to the largest file. ` +
+      `Memory: the agent's peak heap + ArrayBuffers (its own count, sampled every 50 ms through its inspector) grows by ${heapGrowth.toFixed(1)} MiB ` +
+      `from the smallest to the largest file, its peak RSS by ${growth.toFixed(0)} MiB; after a full collection it holds ` +
+      `${r.retained.map((x) => `${x.mib.toFixed(1)} MiB after ${x.after}`).join(", ")}. ` +
       `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. Outside load: ${r.otherCores.toFixed(2)} cores on average.`,
   );
   return lines.join("\n");

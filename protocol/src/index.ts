@@ -17,6 +17,7 @@ export * from "./crypto/pairing.js";
 export * from "./pairing-code.js";
 export * from "./pair-client.js";
 export * from "./crypto/aead.js";
+export { RawBytes, rawBytes } from "./crypto/plaintext.js";
 export * from "./methods/index.js";
 export * from "./reconnect.js";
 export * from "./transfer.js";

@@ -10,7 +10,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { type BackoffOptions, fullJitter } from "./backoff.js";
 import { type OraClient, OraError } from "./client.js";
-import { fromBase64Url, toBase64Url } from "./encoding.js";
+import { rawBytes } from "./crypto/plaintext.js";
 import { FILE_PIECE_BYTES, type PlacedFile, type Task } from "./methods/index.js";
 
 /**
@@ -100,8 +100,7 @@ export async function download(connect: Connect, options: DownloadOptions): Prom
   for (;;) {
     fill();
     if (piece.offset !== offset) throw new OraError("bad_answer", `asked for the piece at ${offset}, got ${piece.offset}`);
-    const bytes = fromBase64Url(piece.data);
-    if (bytes === null) throw new OraError("bad_answer", "a piece is not base64url");
+    const bytes = piece.data;
     hasher.update(bytes);
     await options.write(bytes, offset);
     offset += bytes.length;
@@ -188,7 +187,7 @@ export async function upload(connect: Connect, options: UploadOptions): Promise<
         const sendNext = async () => {
           const bytes = await source.read(at, Math.min(pieceBytes, source.size - at));
           if (bytes.length === 0) throw new OraError("failed", "the file to send became shorter while it was sent");
-          const piece = client.request("files.upload.piece", { upload: id, offset: at, data: toBase64Url(bytes) }, signal ? { signal } : {});
+          const piece = client.request("files.upload.piece", { upload: id, offset: at, data: rawBytes(bytes) }, signal ? { signal } : {});
           piece.catch(() => undefined); // seen when its turn comes
           window.push(piece);
           at += bytes.length;
@@ -222,8 +221,8 @@ export async function upload(connect: Connect, options: UploadOptions): Promise<
 }
 
 /**
- * As many pieces in flight as asked for, but no more than the relay lets through: their sealed,
- * base64 answers must stay well inside the relay's flow window (it cuts a session whose unread bytes
+ * As many pieces in flight as asked for, but no more than the relay lets through: their sealed
+ * answers (a third larger as base64url, in text frames) must stay well inside the relay's flow window (it cuts a session whose unread bytes
  * pass it, and a busy client acknowledges late) and its pending requests per session.
  */
 function fitInFlight(client: OraClient, asked: number, pieceBytes: number): number {

@@ -4,7 +4,7 @@
  * owner's approval, and what each refuses: a file that changed, a piece out of place, a wrong
  * SHA-256, a file over the cap, a guest who may not write, a path or symlink out of the shared folder.
  */
-import { download, newHasher, OraClient, toBase64Url, upload, type OraError, type UploadSource } from "@ora/protocol";
+import { download, newHasher, OraClient, rawBytes, upload, type OraError, type UploadSource } from "@ora/protocol";
 import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -189,7 +189,7 @@ describe("files between a device and its PC", () => {
     const bytes = randomBytes(600 * 1024);
     const params = { path: "in/again.bin", size: bytes.length, sha256: sha(bytes) };
     const first = await owner.request("files.upload.begin", params);
-    await owner.request("files.upload.piece", { upload: first.upload, offset: 0, data: toBase64Url(bytes.subarray(0, 256 * 1024)) });
+    await owner.request("files.upload.piece", { upload: first.upload, offset: 0, data: rawBytes(bytes.subarray(0, 256 * 1024)) });
     const again = await owner.request("files.upload.begin", params);
     expect(again).toMatchObject({ upload: first.upload, received: 256 * 1024 });
     expect(stagedFor(stateDir, first.upload)).toHaveLength(2);
@@ -200,9 +200,9 @@ describe("files between a device and its PC", () => {
   it("refuses a piece that is not where the upload stands with conflict", async () => {
     const bytes = randomBytes(600 * 1024);
     const { upload: id } = await owner.request("files.upload.begin", { path: "in/order.bin", size: bytes.length, sha256: sha(bytes) });
-    const second = toBase64Url(bytes.subarray(256 * 1024, 512 * 1024));
+    const second = rawBytes(bytes.subarray(256 * 1024, 512 * 1024));
     await expect(owner.request("files.upload.piece", { upload: id, offset: 256 * 1024, data: second })).rejects.toMatchObject({ code: "conflict" });
-    await owner.request("files.upload.piece", { upload: id, offset: 0, data: toBase64Url(bytes.subarray(0, 256 * 1024)) });
+    await owner.request("files.upload.piece", { upload: id, offset: 0, data: rawBytes(bytes.subarray(0, 256 * 1024)) });
     await expect(owner.request("files.upload.piece", { upload: id, offset: 0, data: second })).rejects.toMatchObject({ code: "conflict" });
     expect(await owner.request("files.upload.piece", { upload: id, offset: 256 * 1024, data: second })).toEqual({ received: 512 * 1024 });
     await owner.request("files.upload.cancel", { upload: id });
@@ -212,8 +212,8 @@ describe("files between a device and its PC", () => {
     const bytes = randomBytes(300 * 1024);
     const claimed = sha(randomBytes(16));
     const { upload: id } = await owner.request("files.upload.begin", { path: "in/forged.bin", size: bytes.length, sha256: claimed });
-    await owner.request("files.upload.piece", { upload: id, offset: 0, data: toBase64Url(bytes.subarray(0, 256 * 1024)) });
-    await owner.request("files.upload.piece", { upload: id, offset: 256 * 1024, data: toBase64Url(bytes.subarray(256 * 1024)) });
+    await owner.request("files.upload.piece", { upload: id, offset: 0, data: rawBytes(bytes.subarray(0, 256 * 1024)) });
+    await owner.request("files.upload.piece", { upload: id, offset: 256 * 1024, data: rawBytes(bytes.subarray(256 * 1024)) });
     await expect(owner.request("files.upload.finish", { upload: id })).rejects.toMatchObject({ code: "checksum_mismatch" });
     expect(existsSync(join(root, "in/forged.bin"))).toBe(false);
     expect(stagedFor(stateDir, id)).toEqual([]);
@@ -224,7 +224,7 @@ describe("files between a device and its PC", () => {
     const bytes = randomBytes(300 * 1024);
     const { upload: id } = await owner.request("files.upload.begin", { path: "in/mine.bin", size: bytes.length, sha256: sha(bytes) });
     const laptop = await OraClient.connect({ identity: await provisionDevice(relay, agent, "owner-laptop", "owner") });
-    const data = toBase64Url(bytes.subarray(0, 256 * 1024));
+    const data = rawBytes(bytes.subarray(0, 256 * 1024));
     await expect(laptop.request("files.upload.piece", { upload: id, offset: 0, data })).rejects.toMatchObject({ code: "not_found" });
     await expect(laptop.request("files.upload.finish", { upload: id })).rejects.toMatchObject({ code: "not_found" });
     await expect(laptop.request("files.upload.cancel", { upload: id })).rejects.toMatchObject({ code: "not_found" });

@@ -6,7 +6,7 @@
  * rather than stitched together from two contents. The last piece carries the whole file's SHA-256,
  * computed once per version and kept for a re-download.
  */
-import { type FilePiece, toBase64Url, type Params, type Requester } from "@ora/protocol";
+import { type FilePiece, type Params, rawBytes, type Requester } from "@ora/protocol";
 import { basename } from "node:path";
 import { HandlerError } from "../handlers.js";
 import { asHandlerError } from "../methods/tools.js";
@@ -64,7 +64,7 @@ export class Downloads {
         if (`${after.size}.${after.mtimeNs}.${after.ino}` !== version) throw new HandlerError("conflict", `"${params.path}" changed while it was read`);
         if (starting) audit("started", `${size} bytes`);
         if (eof) audit("ok", `${size} bytes`);
-        const piece: FilePiece = { name: basename(real), size, version, offset: params.offset, data: toBase64Url(bytes), eof };
+        const piece: FilePiece = { name: basename(real), size, version, offset: params.offset, data: rawBytes(bytes), eof };
         if (sha256 !== undefined) piece.sha256 = sha256;
         return piece;
       } finally {

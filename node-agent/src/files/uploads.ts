@@ -5,7 +5,7 @@
  * whatever could only fail later: a device that may not write files, a file over the cap, a
  * destination outside the shared folders or one that exists, a device with too much staged already.
  */
-import { fromBase64Url, FILE_PIECE_BYTES, type Params, type Requester, type Result } from "@ora/protocol";
+import { FILE_PIECE_BYTES, type Params, type Requester, type Result } from "@ora/protocol";
 import { HandlerError } from "../handlers.js";
 import { asHandlerError, callTool, describe, type ToolCallContext } from "../methods/tools.js";
 import type { Safety } from "../safety/index.js";
@@ -64,8 +64,7 @@ export class Uploads {
       guarded(async () => {
         const upload = this.own(params.upload, requester);
         if (upload.task !== undefined) throw new HandlerError("conflict", "this upload is finished and waits for its approval");
-        const bytes = fromBase64Url(params.data);
-        if (bytes === null) throw new HandlerError("bad_params", "data: not base64url");
+        const bytes = params.data;
         const received = this.staging.received(upload.id);
         if (params.offset !== received) throw new HandlerError("conflict", `the upload stands at ${received}, not ${params.offset}`);
         if (received + bytes.length > upload.size) throw new HandlerError("bad_params", `more bytes than the ${upload.size} announced`);

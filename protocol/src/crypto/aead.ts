@@ -12,7 +12,8 @@
 import { chacha20poly1305, hchacha } from "@noble/ciphers/chacha.js";
 
 export interface SessionAead {
-  seal(seq: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** ciphertext ‖ tag, after `headroom` bytes left free for the caller (none by default). */
+  seal(seq: Uint8Array, plaintext: Uint8Array, headroom?: number): Uint8Array;
   /** Throws when the ciphertext does not authenticate. */
   open(seq: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }
@@ -43,7 +44,11 @@ function nonceFor(seq: Uint8Array): Uint8Array {
 
 function nobleAead(subkey: Uint8Array): SessionAead {
   return {
-    seal: (seq, plaintext) => chacha20poly1305(subkey, nonceFor(seq)).encrypt(plaintext),
+    seal(seq, plaintext, headroom = 0) {
+      const out = new Uint8Array(headroom + plaintext.length + TAG_BYTES);
+      chacha20poly1305(subkey, nonceFor(seq)).encrypt(plaintext, out.subarray(headroom));
+      return out;
+    },
     open: (seq, ciphertext) => chacha20poly1305(subkey, nonceFor(seq)).decrypt(ciphertext),
   };
 }
@@ -62,14 +67,14 @@ interface NodeCrypto {
 function nodeAead(crypto: NodeCrypto, subkey: Uint8Array): SessionAead {
   const options = { authTagLength: TAG_BYTES };
   return {
-    seal(seq, plaintext) {
+    seal(seq, plaintext, headroom = 0) {
       const cipher = crypto.createCipheriv("chacha20-poly1305", subkey, nonceFor(seq), options);
       const body = cipher.update(plaintext);
       const tail = cipher.final();
-      const out = new Uint8Array(body.length + tail.length + TAG_BYTES);
-      out.set(body);
-      out.set(tail, body.length);
-      out.set(cipher.getAuthTag(), body.length + tail.length);
+      const out = new Uint8Array(headroom + body.length + tail.length + TAG_BYTES);
+      out.set(body, headroom);
+      out.set(tail, headroom + body.length);
+      out.set(cipher.getAuthTag(), headroom + body.length + tail.length);
       return out;
     },
     open(seq, ciphertext) {

@@ -19,7 +19,8 @@
  * the holder of sc can derive the keys for device `dev`, and only the holder of sa can produce the
  * confirmation, so a relay in the middle can neither read nor stand in for either end.
  *
- * Sealed payloads are seq ‖ XChaCha20-Poly1305(key, nonce = 0¹⁶ ‖ seq, JSON), as raw bytes in a binary
+ * Sealed payloads are seq ‖ XChaCha20-Poly1305(key, nonce = 0¹⁶ ‖ seq, JSON) (JSON and any raw bytes
+ * after it: crypto/plaintext.ts), as raw bytes in a binary
  * data frame and as their base64url in a text one (frames.ts), with seq a 64-bit big-endian counter
  * per direction (0 is the handshake's confirmation). A receiver accepts only a seq greater than every
  * seq it has accepted: a replayed, reordered or dropped-and-reinjected frame fails, and a frame from
@@ -35,6 +36,7 @@ import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import * as z from "zod/mini";
 import { fromBase64Url, toBase64Url } from "../encoding.js";
 import { sessionAead, type SessionAead } from "./aead.js";
+import { decodePlaintext, encodePlaintext } from "./plaintext.js";
 import { dh, generateKeyPair, KEY_BYTES, type StaticKey } from "./keys.js";
 
 const V1 = 1;
@@ -183,19 +185,17 @@ function decodeKey(text: string): Uint8Array {
   return key;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
 /** seq as 8 bytes big-endian, written as two 32-bit halves: no BigInt on the per-frame path. */
 const TWO_32 = 2 ** 32;
 
 function sealWith(aead: SessionAead, seq: number, message: unknown): Uint8Array {
-  const plaintext = encoder.encode(JSON.stringify(message));
-  const sealed = new Uint8Array(SEQ_BYTES + plaintext.length + TAG_BYTES);
-  const view = new DataView(sealed.buffer);
+  const seqBytes = new Uint8Array(SEQ_BYTES);
+  const view = new DataView(seqBytes.buffer);
   view.setUint32(0, Math.floor(seq / TWO_32));
   view.setUint32(4, seq >>> 0);
-  sealed.set(aead.seal(sealed.subarray(0, SEQ_BYTES), plaintext), SEQ_BYTES);
+  // Sealed after SEQ_BYTES of room, where seq goes: the frame is built in one buffer.
+  const sealed = aead.seal(seqBytes, encodePlaintext(message), SEQ_BYTES);
+  sealed.set(seqBytes);
   return sealed;
 }
 
@@ -221,7 +221,7 @@ function openWith(aead: SessionAead, bytes: Uint8Array): { seq: number; message:
     throw new SecureChannelError("tampered", "a sealed frame failed authentication");
   }
   try {
-    return { seq, message: JSON.parse(decoder.decode(plaintext)) };
+    return { seq, message: decodePlaintext(plaintext) };
   } catch {
     throw new SecureChannelError("tampered", "a sealed frame holds no JSON");
   }

@@ -7,10 +7,11 @@
  * directions for clients.
  */
 import * as z from "zod/mini";
+import { RawBytes } from "../crypto/plaintext.js";
 import { EVERYONE, method } from "./define.js";
 import { Task } from "./tasks.js";
 
-/** The largest piece one request carries: sealed, base64 inside JSON, it stays under the relay's 1 MiB frames. */
+/** The largest piece one request carries: sealed (even as base64url in a text frame), it stays under the relay's 1 MiB frames. */
 export const FILE_PIECE_MAX_BYTES = 384 * 1024;
 /** What clients ask for by default. */
 export const FILE_PIECE_BYTES = 256 * 1024;
@@ -18,8 +19,13 @@ export const FILE_PIECE_BYTES = 256 * 1024;
 export const DEFAULT_FILE_MAX_BYTES = 100 * 1024 * 1024;
 
 const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-/** One piece, in base64url without padding (encoding.ts), the wire's one text encoding of bytes. */
-const PieceData = z.string().check(z.maxLength(Math.ceil(FILE_PIECE_MAX_BYTES / 3) * 4));
+/**
+ * One piece's bytes. They travel raw after the sealed message's JSON (crypto/plaintext.ts): a sender
+ * passes them as `rawBytes(bytes)`, a receiver gets them as RawBytes too.
+ */
+const PieceData = z.custom<RawBytes>((value) => value instanceof RawBytes && value.length <= FILE_PIECE_MAX_BYTES, {
+  error: `bytes, at most ${FILE_PIECE_MAX_BYTES}`,
+});
 const Offset = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 const Size = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 /** A shared folder (its name or index, as the file tools take it) and a path inside it. */
@@ -51,7 +57,7 @@ export type PlacedFile = z.infer<typeof PlacedFile>;
 export const fileMethods = {
   "files.download": method({
     description:
-      "One piece of a file in the shared folders: `length` bytes from `offset` (base64url). Pass the `version` of the first piece with the others: a file that changed meanwhile is refused with `conflict`. The last piece carries the file's SHA-256.",
+      "One piece of a file in the shared folders: `length` bytes from `offset` (raw bytes after the sealed JSON). Pass the `version` of the first piece with the others: a file that changed meanwhile is refused with `conflict`. The last piece carries the file's SHA-256.",
     roles: EVERYONE,
     params: z.object({
       ...Where,
