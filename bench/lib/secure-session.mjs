@@ -26,7 +26,14 @@ export async function provisionAgentDevice(url, nodeCredential, stateDir, name =
   const keys = generateKeyPair();
   const { id, credential } = await mintDevice(url, nodeCredential, name);
   new PairedDevices(stateDir).add({ id, name, role: "owner", publicKey: toBase64Url(keys.publicKey), pairedAt: new Date().toISOString() });
-  return { id, credential, key: staticKey(keys.secretKey), publicKey: keys.publicKey, agentPublicKey: loadOrCreateIdentity(stateDir).publicKey };
+  return {
+    id,
+    credential,
+    key: staticKey(keys.secretKey),
+    secretKey: keys.secretKey,
+    publicKey: keys.publicKey,
+    agentPublicKey: loadOrCreateIdentity(stateDir).publicKey,
+  };
 }
 
 /**

@@ -4,41 +4,29 @@
  * bytes carried by the plain Node `ws` relay (bench/node-relay.mjs) between two sockets, in pieces of
  * the same size with as many in flight, raw in binary frames, hashed with SHA-256 too: the relay
  * that forwards and nothing else. The ORA relay is reached directly, without wrangler's dev proxy,
- * as clients reach a deployed Worker.
+ * as clients reach a deployed Worker. Both clients, and the anchor's answering end, run in processes
+ * of their own (bench/transfer-ends.mjs), as the agent does.
  *
  * Reported per size and direction: MiB/s (median over rounds) and the ratio ORA / anchor, and the
  * peak resident memory of the agent and of workerd during the transfer, so that 10 MiB and 100 MiB
  * side by side show whether memory stays flat as files grow.
  */
-import { download, OraClient, upload } from "@ora/protocol";
+import { toBase64Url } from "@ora/protocol";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
+import { createInterface } from "node:readline";
 import { inspector } from "./cdp.mjs";
 import { median } from "./load.mjs";
 import { spawnNode } from "./procs.mjs";
-import { childPids, procStat, stack, startAgent, startOraWorker, wsUrl } from "./targets.mjs";
+import { childPids, procStat, stack, startAgent, startOraWorker } from "./targets.mjs";
 import { provisionAgentDevice } from "./secure-session.mjs";
 
 const MIB = 1024 * 1024;
 const PIECE = 256 * 1024;
-const BAR = "|".charCodeAt(0);
 const IN_FLIGHT = 4;
-const nodeHasher = () => createHash("sha256");
-
-/**
- * The client's socket without permessage-deflate: a deployed relay refuses it (wrangler.toml,
- * no_web_socket_compression: ciphertext does not compress), but wrangler's local entry Worker still
- * accepts a client's offer, and Node's WebSocket always makes one. `ws` behaves as a WHATWG WebSocket
- * here, and the anchor's sockets do not deflate either.
- */
-class NoDeflateWebSocket extends WebSocket {
-  constructor(url, protocols) {
-    super(url, protocols, { perMessageDeflate: false });
-  }
-}
+const ENDS = join(import.meta.dirname, "../transfer-ends.mjs");
 
 function rssMiB(pid) {
   try {
@@ -83,146 +71,47 @@ const ticks = (pid) => procStat(pid)?.ticks ?? 0;
 async function withPeak(pids, work) {
   const peak = Object.fromEntries(pids.map((p) => [p, rssMiB(p)]));
   const before = Object.fromEntries(pids.map((p) => [p, ticks(p)]));
-  const client0 = process.cpuUsage();
   const timer = setInterval(() => {
     for (const p of pids) peak[p] = Math.max(peak[p], rssMiB(p));
   }, 25);
   try {
     const result = await work();
     const cpu = Object.fromEntries(pids.map((p) => [p, (ticks(p) - before[p]) * TICK_MS]));
-    const client = process.cpuUsage(client0);
-    return { result, peak, cpu, clientMs: (client.user + client.system) / 1000 };
+    return { result, peak, cpu };
   } finally {
     clearInterval(timer);
   }
 }
 
-function fileSource(path, size) {
-  const fd = openSync(path, "r");
+/** The client process: send(command) resolves with its answer line, rejects with its error. */
+async function startClient(cleanup) {
+  const proc = spawnNode([ENDS, "client"], { name: "transfer-client" });
+  cleanup.push(() => proc.stop());
+  const answers = createInterface({ input: proc.proc.stdout })[Symbol.asyncIterator]();
   return {
-    source: {
-      size,
-      read: async (offset, length) => {
-        const buffer = Buffer.allocUnsafe(length);
-        const n = readSync(fd, buffer, 0, length, offset);
-        return buffer.subarray(0, n);
-      },
+    pid: proc.pid,
+    async send(command) {
+      proc.proc.stdin.write(`${JSON.stringify(command)}\n`);
+      const { value, done } = await answers.next();
+      if (done) throw new Error(`transfer client exited:\n${proc.output()}`);
+      const answer = JSON.parse(value);
+      if (answer.error) throw new Error(`transfer client: ${command.op}: ${answer.error}`);
+      return answer;
     },
-    close: () => closeSync(fd),
   };
 }
 
-/** The anchor: the plain Node relay, an answering socket that reads pieces of the file, a client that asks for them. */
+/** The anchor: the plain Node relay and its answering end, serving files in `dir`. */
 async function startAnchor(cleanup, dir) {
   const relay = spawnNode([join(import.meta.dirname, "../node-relay.mjs")], { name: "node-relay" });
   cleanup.push(() => relay.stop());
   const line = await relay.waitFor('{"port":');
   const { port } = JSON.parse(line.slice(line.indexOf('{"port":')).split("\n")[0]);
   const url = `http://127.0.0.1:${port}`;
-  const open = (path) =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl(url, path), { perMessageDeflate: false });
-      ws.once("open", () => resolve(ws));
-      ws.once("error", reject);
-    });
-  const peer = await open("/agent");
-  cleanup.push(async () => peer.terminate());
-  // Download: text "<n>|get <name> <offset>" → binary "<n>|" ‖ u64 offset ‖ bytes.
-  // Upload: binary "<n>|" ‖ u16 name length ‖ name ‖ u64 offset ‖ bytes → text "<n>|ok <offset>".
-  peer.on("message", (data, isBinary) => {
-    const bar = data.indexOf(BAR);
-    const to = data.subarray(0, bar + 1);
-    if (!isBinary) {
-      const [, name, at] = data.toString("utf8", bar + 1).split(" ");
-      const offset = Number(at);
-      const out = Buffer.allocUnsafe(to.length + 8 + PIECE);
-      to.copy(out);
-      out.writeBigUInt64BE(BigInt(offset), to.length);
-      const fd = openSync(join(dir, name), "r");
-      try {
-        const n = readSync(fd, out, to.length + 8, PIECE, offset);
-        peer.send(out.subarray(0, to.length + 8 + n));
-      } finally {
-        closeSync(fd);
-      }
-      return;
-    }
-    const nameLength = data.readUInt16BE(bar + 1);
-    const name = data.toString("utf8", bar + 3, bar + 3 + nameLength);
-    const offset = Number(data.readBigUInt64BE(bar + 3 + nameLength));
-    const fd = openSync(join(dir, name), "r+");
-    try {
-      writeSync(fd, data, bar + 11 + nameLength, undefined, offset);
-    } finally {
-      closeSync(fd);
-    }
-    peer.send(`${to.toString("latin1")}ok ${offset}`);
-  });
-  const client = await open("/client");
-  cleanup.push(async () => client.terminate());
-  return { client, pids: [relay.pid] };
-}
-
-/** Downloads `name` through the anchor, IN_FLIGHT pieces ahead, hashing in order; resolves with the hex digest. */
-function anchorDownload(client, name, size) {
-  return new Promise((resolve) => {
-    const hash = createHash("sha256");
-    const waiting = new Map();
-    let next = 0;
-    let written = 0;
-    const ask = () => {
-      while (next < size && next < written + IN_FLIGHT * PIECE) {
-        client.send(`get ${name} ${next}`);
-        next += PIECE;
-      }
-    };
-    const onMessage = (data) => {
-      waiting.set(Number(data.readBigUInt64BE(0)), data.subarray(8));
-      for (let piece = waiting.get(written); piece; piece = waiting.get(written)) {
-        waiting.delete(written);
-        hash.update(piece);
-        written += piece.length;
-      }
-      if (written >= size) {
-        client.off("message", onMessage);
-        return resolve(hash.digest("hex"));
-      }
-      ask();
-    };
-    client.on("message", onMessage);
-    ask();
-  });
-}
-
-/** Uploads a file through the anchor, IN_FLIGHT pieces ahead; resolves once every piece is written. */
-function anchorUpload(client, name, source) {
-  return new Promise((resolve) => {
-    let next = 0;
-    let acked = 0;
-    const send = async () => {
-      while (next < source.size && next < acked + IN_FLIGHT * PIECE) {
-        const at = next;
-        next += PIECE;
-        const bytes = await source.read(at, Math.min(PIECE, source.size - at));
-        const nameBytes = Buffer.from(name);
-        const head = Buffer.allocUnsafe(2 + nameBytes.length + 8);
-        head.writeUInt16BE(nameBytes.length);
-        nameBytes.copy(head, 2);
-        head.writeBigUInt64BE(BigInt(at), 2 + nameBytes.length);
-        client.send(Buffer.concat([head, bytes]));
-      }
-    };
-    const onMessage = () => {
-      acked += PIECE;
-      if (acked >= source.size) {
-        client.off("message", onMessage);
-        return resolve();
-      }
-      void send();
-    };
-    client.on("message", onMessage);
-    void send();
-  });
+  const peer = spawnNode([ENDS, "peer", url, dir], { name: "transfer-peer" });
+  cleanup.push(() => peer.stop());
+  await peer.waitFor("ready");
+  return { url, pids: [relay.pid, peer.pid] };
 }
 
 export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds = 3, log, track }) {
@@ -241,10 +130,20 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
   cleanup.push(async () => cdp.close());
   const retained = [{ after: "start", mib: await agentMemory(cdp, true) }];
   const device = await provisionAgentDevice(url, node.credential, stateDir);
-  const identity = { relay: url, device: device.id, credential: device.credential, key: device.key, agentPublicKey: device.agentPublicKey };
-  const client = await OraClient.connect({ identity, WebSocket: NoDeflateWebSocket });
-  cleanup.push(async () => client.close());
   const anchor = await startAnchor(cleanup, dir);
+  const client = await startClient(cleanup);
+  await client.send({
+    op: "setup",
+    identity: {
+      relay: url,
+      device: device.id,
+      credential: device.credential,
+      secretKey: toBase64Url(device.secretKey),
+      agentPublicKey: toBase64Url(device.agentPublicKey),
+    },
+    anchorUrl: anchor.url,
+    folder: dir,
+  });
   const rows = [];
   for (const mib of sizes) {
     const size = mib * MIB;
@@ -255,45 +154,35 @@ export async function benchTransfer(startWorkerFn, { sizes = [10, 100], rounds =
     const samples = { download: { ora: [], anchor: [] }, upload: { ora: [], anchor: [] } };
     const peaks = { download: { agent: 0, workerd: 0, heap: 0 }, upload: { agent: 0, workerd: 0, heap: 0 } };
     const cpu = { download: { agent: [], workerd: [], client: [] }, upload: { agent: [], workerd: [], client: [] } };
-    const note = (direction, { peak, cpu: used, clientMs, heap }) => {
+    const note = (direction, { peak, cpu: used, heap }) => {
       peaks[direction].heap = Math.max(peaks[direction].heap, heap);
       peaks[direction].agent = Math.max(peaks[direction].agent, peak[agent.pid]);
       peaks[direction].workerd = Math.max(peaks[direction].workerd, ...workerds.map((p) => peak[p]));
       cpu[direction].agent.push(used[agent.pid] / mib);
       cpu[direction].workerd.push(workerds.reduce((sum, p) => sum + used[p], 0) / mib);
-      cpu[direction].client.push(clientMs / mib);
+      cpu[direction].client.push(used[client.pid] / mib);
     };
     const measured = async (work) => {
       const stop = watchAgentMemory(cdp);
-      const outcome = await withPeak([agent.pid, ...workerds], work);
+      const outcome = await withPeak([agent.pid, client.pid, ...workerds], work);
       return { ...outcome, heap: stop() };
     };
+    const rate = (ms) => mib / (ms / 1000);
     for (let round = 0; round < rounds; round++) {
-      let t = performance.now();
-      const got = await measured(() => download(() => client, { path: name, write: () => {}, hasher: nodeHasher, inFlight: IN_FLIGHT }));
+      const got = await measured(() => client.send({ op: "download", via: "ora", name, size }));
       if (got.result.sha256 !== sha) throw new Error(`transfer: the ${mib} MiB download does not match`);
-      samples.download.ora.push(mib / ((performance.now() - t) / 1000));
+      samples.download.ora.push(rate(got.result.ms));
       note("download", got);
-      t = performance.now();
-      if ((await anchorDownload(anchor.client, name, size)) !== sha) throw new Error(`transfer: the anchor's ${mib} MiB download does not match`);
-      samples.download.anchor.push(mib / ((performance.now() - t) / 1000));
+      const plain = await client.send({ op: "download", via: "anchor", name, size });
+      if (plain.sha256 !== sha) throw new Error(`transfer: the anchor's ${mib} MiB download does not match`);
+      samples.download.anchor.push(rate(plain.ms));
 
-      const src = fileSource(join(dir, name), size);
-      try {
-        t = performance.now();
-        const put = await measured(() => upload(() => client, { path: `up-${mib}-${round}.bin`, source: src.source, sha256: sha, inFlight: IN_FLIGHT }));
-        if (put.result.status !== "waiting") throw new Error(`transfer: upload ended ${put.result.status}`);
-        samples.upload.ora.push(mib / ((performance.now() - t) / 1000));
-        note("upload", put);
-        // The staged upload waits for an approval that never comes: withdraw it, so the quota stays free.
-        await client.request("tasks.cancel", { id: put.result.task.id }).catch(() => undefined);
-        writeFileSync(join(dir, `anchor-${mib}.bin`), "");
-        t = performance.now();
-        await anchorUpload(anchor.client, `anchor-${mib}.bin`, src.source);
-        samples.upload.anchor.push(mib / ((performance.now() - t) / 1000));
-      } finally {
-        src.close();
-      }
+      const put = await measured(() => client.send({ op: "upload", via: "ora", name, path: `up-${mib}-${round}.bin`, sha256: sha }));
+      if (put.result.status !== "waiting") throw new Error(`transfer: upload ended ${put.result.status}`);
+      samples.upload.ora.push(rate(put.result.ms));
+      note("upload", put);
+      writeFileSync(join(dir, `anchor-${mib}.bin`), "");
+      samples.upload.anchor.push(rate((await client.send({ op: "upload", via: "anchor", name, path: `anchor-${mib}.bin` })).ms));
       log(
         `transfer ${mib} MiB ${round + 1}/${rounds}: download ${samples.download.ora.at(-1).toFixed(1)} vs ${samples.download.anchor.at(-1).toFixed(1)} MiB/s, ` +
           `upload ${samples.upload.ora.at(-1).toFixed(1)} vs ${samples.upload.anchor.at(-1).toFixed(1)} MiB/s`,
@@ -331,6 +220,7 @@ export function renderTransfer(r, machine) {
       `transfer loop (\`protocol/src/transfer.ts\`: ${r.piece / 1024} KiB pieces, ${r.inFlight} in flight, sealed end to end in binary frames, a piece's bytes raw after its JSON, SHA-256 checked; ` +
       "an upload is timed until the PC has checked it and asks for the approval that places it). Anchor: the same bytes through the plain Node `ws` relay " +
       "(`bench/node-relay.mjs`) between two sockets, same piece size and pieces in flight, raw bytes in binary frames, SHA-256 on download, in the same run. " +
+      "Both clients and the anchor's answering end run in processes of their own (`bench/transfer-ends.mjs`), as the agent does. " +
       "MiB/s is the median over rounds; peaks are resident memory sampled every 25 ms during the ORA transfers.",
   );
   lines.push("");
