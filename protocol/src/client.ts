@@ -12,7 +12,7 @@ import {
   binaryMessage,
   decodeBinaryFrame,
   decodeFrame,
-  encodeBinaryFrame,
+  binaryFrameHead,
   encodeFrame,
   PING_FRAME,
   PONG_FRAME,
@@ -174,8 +174,10 @@ export class OraClient {
   /** A sealed request frame: binary when the relay takes binary frames, base64url text otherwise. */
   private sealed(channel: SecureChannel, header: object, message: unknown): { frame: string | Uint8Array<ArrayBuffer>; seq: number } {
     if (this.welcome.bin) {
-      const { bytes, seq } = channel.sealBytes(message);
-      return { frame: encodeBinaryFrame(header, bytes), seq };
+      const head = binaryFrameHead(header);
+      const { bytes, seq } = channel.sealBytes(message, head.length);
+      bytes.set(head);
+      return { frame: bytes as Uint8Array<ArrayBuffer>, seq };
     }
     const { payload, seq } = channel.seal(message);
     return { frame: encodeFrame(header, payload), seq };

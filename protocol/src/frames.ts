@@ -256,13 +256,24 @@ const HEADER_LENGTH_BYTES = 2;
  * is copied once, into the frame; the relay's and the agents' headers are far below 64 KiB.
  */
 export function encodeBinaryFrame(header: object, payload: Uint8Array): Uint8Array<ArrayBuffer> {
-  const head = encoder.encode(JSON.stringify(header));
-  const frame = new Uint8Array(HEADER_LENGTH_BYTES + head.length + payload.length);
-  frame[0] = head.length >>> 8;
-  frame[1] = head.length & 0xff;
-  frame.set(head, HEADER_LENGTH_BYTES);
-  frame.set(payload, HEADER_LENGTH_BYTES + head.length);
+  const head = binaryFrameHead(header);
+  const frame = new Uint8Array(head.length + payload.length);
+  frame.set(head);
+  frame.set(payload, head.length);
   return frame;
+}
+
+/**
+ * What comes before a binary data frame's payload: [u16 header length][header JSON]. A sender that
+ * seals with this much headroom (SecureChannel.sealBytes) writes it in front and sends one buffer.
+ */
+export function binaryFrameHead(header: object): Uint8Array {
+  const json = encoder.encode(JSON.stringify(header));
+  const head = new Uint8Array(HEADER_LENGTH_BYTES + json.length);
+  head[0] = json.length >>> 8;
+  head[1] = json.length & 0xff;
+  head.set(json, HEADER_LENGTH_BYTES);
+  return head;
 }
 
 export type DecodedBinary<T> = { ok: true; header: T; payload: Uint8Array } | { ok: false; message: string; id?: unknown };

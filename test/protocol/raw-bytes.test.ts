@@ -3,7 +3,7 @@
  * the wire as themselves, not as base64 inside JSON, and whatever a peer puts in that form is either
  * exactly what was sealed or refused as tampered.
  */
-import { RawBytes, rawBytes, SecureChannel, SecureChannelError, sessionAead } from "@ora/protocol";
+import { binaryFrameHead, encodeBinaryFrame, RawBytes, rawBytes, SecureChannel, SecureChannelError, sessionAead } from "@ora/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -52,6 +52,31 @@ describe("raw bytes in sealed messages", () => {
     expect(also[1]!.length).toBe(0);
     // What was opened can be sent on as it is: it stays raw.
     expect(sender.sealBytes({ again: data }).bytes.length).toBe(8 + 5 + JSON.stringify({ again: { $raw: [0, piece.length] } }).length + piece.length + 16);
+  });
+
+  it("seals parts one after the other exactly as their concatenation, natively and with noble", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 5 }), fc.nat({ max: 40 }), (parts, headroom) => {
+        const seq = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 7]);
+        const whole = Uint8Array.from(parts.flatMap((part) => [...part]));
+        for (const aead of [sessionAead(sendKey), sessionAead(sendKey, { native: false })]) {
+          const sealed = aead.seal(seq, parts, headroom);
+          expect(sealed.length).toBe(headroom + whole.length + 16);
+          expect(Buffer.from(sealed.subarray(headroom)).equals(Buffer.from(aead.seal(seq, whole)))).toBe(true);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("seals into a binary data frame with room for its header: the same bytes as encodeBinaryFrame", () => {
+    const header = { t: "res", id: "r7" };
+    const message = { k: "res", re: 1, body: { ok: true, result: { data: rawBytes(new Uint8Array(1000).fill(5)) } } };
+    const head = binaryFrameHead(header);
+    const inPlace = pair().sender.sealBytes(message, head.length).bytes;
+    inPlace.set(head);
+    const copied = encodeBinaryFrame(header, pair().sender.sealBytes(message).bytes);
+    expect(Buffer.from(inPlace).equals(Buffer.from(copied))).toBe(true);
   });
 
   it("seals a message without raw bytes as plain JSON, as before", () => {

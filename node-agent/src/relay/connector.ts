@@ -11,7 +11,7 @@ import {
   CloseCode,
   decodeBinaryFrame,
   decodeFrame,
-  encodeBinaryFrame,
+  binaryFrameHead,
   encodeFrame,
   PING_FRAME,
   PONG_FRAME,
@@ -122,10 +122,12 @@ export class Connector {
     message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown },
   ): number | undefined {
     if (this.binary) {
-      const sealed = this.options.secure.sealBytes(sid, message);
-      if (sealed === undefined) return undefined;
-      ws.send(encodeBinaryFrame(header, sealed));
-      return sealed.byteLength;
+      const head = binaryFrameHead(header);
+      const frame = this.options.secure.sealBytes(sid, message, head.length);
+      if (frame === undefined) return undefined;
+      frame.set(head);
+      ws.send(frame);
+      return frame.byteLength - head.length;
     }
     const sealed = this.options.secure.seal(sid, message);
     if (sealed === undefined) return undefined;

@@ -82,9 +82,13 @@ export class SecureSessions {
     return this.sessions.get(sid)?.channel.seal(message).payload;
   }
 
-  /** seal() as the bytes a binary data frame carries. */
-  sealBytes(sid: string, message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown }): Uint8Array | undefined {
-    return this.sessions.get(sid)?.channel.sealBytes(message).bytes;
+  /** seal() as the bytes a binary data frame carries, after `headroom` free bytes for its header. */
+  sealBytes(
+    sid: string,
+    message: { k: "res" | "chunk" | "end"; re: number; body: unknown } | { k: "push"; body: unknown },
+    headroom = 0,
+  ): Uint8Array | undefined {
+    return this.sessions.get(sid)?.channel.sealBytes(message, headroom).bytes;
   }
 
   /** Sessions with a live channel, with their device: where pushes can go. */

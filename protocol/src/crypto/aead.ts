@@ -12,8 +12,11 @@
 import { chacha20poly1305, hchacha } from "@noble/ciphers/chacha.js";
 
 export interface SessionAead {
-  /** ciphertext ‖ tag, after `headroom` bytes left free for the caller (none by default). */
-  seal(seq: Uint8Array, plaintext: Uint8Array, headroom?: number): Uint8Array;
+  /**
+   * ciphertext ‖ tag of the plaintext (or of its parts, one after the other: sealed as one, never
+   * copied together first), after `headroom` bytes left free for the caller (none by default).
+   */
+  seal(seq: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], headroom?: number): Uint8Array;
   /** Throws when the ciphertext does not authenticate. */
   open(seq: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }
@@ -45,12 +48,25 @@ function nonceFor(seq: Uint8Array): Uint8Array {
 function nobleAead(subkey: Uint8Array): SessionAead {
   return {
     seal(seq, plaintext, headroom = 0) {
-      const out = new Uint8Array(headroom + plaintext.length + TAG_BYTES);
-      chacha20poly1305(subkey, nonceFor(seq)).encrypt(plaintext, out.subarray(headroom));
+      const whole = plaintext instanceof Uint8Array ? plaintext : concatParts(plaintext);
+      const out = new Uint8Array(headroom + whole.length + TAG_BYTES);
+      chacha20poly1305(subkey, nonceFor(seq)).encrypt(whole, out.subarray(headroom));
       return out;
     },
     open: (seq, ciphertext) => chacha20poly1305(subkey, nonceFor(seq)).decrypt(ciphertext),
   };
+}
+
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const whole = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length;
+  }
+  return whole;
 }
 
 interface NodeCipher {
@@ -69,12 +85,17 @@ function nodeAead(crypto: NodeCrypto, subkey: Uint8Array): SessionAead {
   return {
     seal(seq, plaintext, headroom = 0) {
       const cipher = crypto.createCipheriv("chacha20-poly1305", subkey, nonceFor(seq), options);
-      const body = cipher.update(plaintext);
-      const tail = cipher.final();
-      const out = new Uint8Array(headroom + body.length + tail.length + TAG_BYTES);
-      out.set(body, headroom);
-      out.set(tail, headroom + body.length);
-      out.set(cipher.getAuthTag(), headroom + body.length + tail.length);
+      const pieces = plaintext instanceof Uint8Array ? [cipher.update(plaintext)] : plaintext.map((part) => cipher.update(part));
+      pieces.push(cipher.final());
+      let length = 0;
+      for (const piece of pieces) length += piece.length;
+      const out = new Uint8Array(headroom + length + TAG_BYTES);
+      let at = headroom;
+      for (const piece of pieces) {
+        out.set(piece, at);
+        at += piece.length;
+      }
+      out.set(cipher.getAuthTag(), at);
       return out;
     },
     open(seq, ciphertext) {

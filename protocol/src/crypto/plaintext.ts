@@ -38,7 +38,8 @@ export function rawBytes(bytes: Uint8Array): RawBytes {
   return new RawBytes(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export function encodePlaintext(message: unknown): Uint8Array {
+/** A message's plaintext, in parts to be sealed one after the other: its JSON, then any raw bytes. */
+export function encodePlaintext(message: unknown): Uint8Array[] {
   const outer = collecting;
   const found = { parts: [] as RawBytes[], length: 0 };
   collecting = found;
@@ -48,18 +49,13 @@ export function encodePlaintext(message: unknown): Uint8Array {
   } finally {
     collecting = outer;
   }
-  if (found.parts.length === 0) return encoder.encode(json);
-  const head = encoder.encode(json);
-  const out = new Uint8Array(HEAD_BYTES + head.length + found.length);
-  out[0] = RAW_FLAG;
-  new DataView(out.buffer).setUint32(1, head.length);
-  out.set(head, HEAD_BYTES);
-  let at = HEAD_BYTES + head.length;
-  for (const part of found.parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  if (found.parts.length === 0) return [encoder.encode(json)];
+  const text = encoder.encode(json);
+  const head = new Uint8Array(HEAD_BYTES + text.length);
+  head[0] = RAW_FLAG;
+  new DataView(head.buffer).setUint32(1, text.length);
+  head.set(text, HEAD_BYTES);
+  return [head, ...found.parts];
 }
 
 /** The message a plaintext holds, its raw bytes as RawBytes views into it; throws for anything malformed. */

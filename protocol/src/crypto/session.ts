@@ -80,10 +80,14 @@ export class SecureChannel {
     return { payload: toBase64Url(bytes), seq };
   }
 
-  /** Seals a JSON value as bytes, seq ‖ ciphertext ‖ tag: what a binary data frame carries as is. */
-  sealBytes(message: unknown): { bytes: Uint8Array; seq: number } {
+  /**
+   * Seals a JSON value as bytes, seq ‖ ciphertext ‖ tag: what a binary data frame carries as is.
+   * With `headroom`, that many bytes come free before them, where the caller puts the frame's header
+   * (binaryFrameHead) instead of copying the sealed bytes into a frame.
+   */
+  sealBytes(message: unknown, headroom = 0): { bytes: Uint8Array; seq: number } {
     const seq = ++this.sent;
-    return { bytes: sealWith(this.sender, seq, message), seq };
+    return { bytes: sealWith(this.sender, seq, message, headroom), seq };
   }
 
   /** Opens a sealed payload; throws SecureChannelError for anything tampered, replayed or out of order. */
@@ -188,14 +192,14 @@ function decodeKey(text: string): Uint8Array {
 /** seq as 8 bytes big-endian, written as two 32-bit halves: no BigInt on the per-frame path. */
 const TWO_32 = 2 ** 32;
 
-function sealWith(aead: SessionAead, seq: number, message: unknown): Uint8Array {
+function sealWith(aead: SessionAead, seq: number, message: unknown, headroom = 0): Uint8Array {
   const seqBytes = new Uint8Array(SEQ_BYTES);
   const view = new DataView(seqBytes.buffer);
   view.setUint32(0, Math.floor(seq / TWO_32));
   view.setUint32(4, seq >>> 0);
-  // Sealed after SEQ_BYTES of room, where seq goes: the frame is built in one buffer.
-  const sealed = aead.seal(seqBytes, encodePlaintext(message), SEQ_BYTES);
-  sealed.set(seqBytes);
+  // Sealed after room for the caller and for seq: the frame is built in one buffer.
+  const sealed = aead.seal(seqBytes, encodePlaintext(message), headroom + SEQ_BYTES);
+  sealed.set(seqBytes, headroom);
   return sealed;
 }
 
