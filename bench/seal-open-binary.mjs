@@ -7,10 +7,14 @@
  * ({k:"req", body:{method:"echo", params}}) with params of 1 KiB and 64 KiB. Each round measures both
  * forms in alternating order; the median of the rounds is printed (µs per seal+open pair).
  *
+ * Two more rows put the numbers in proportion: `raw`, the same bytes as a file's piece carries them
+ * (params {data: rawBytes(…)}: after the sealed JSON, crypto/plaintext.ts), and `aead`, the cipher
+ * alone (sessionAead's seal and open of as many bytes, no JSON, no frame): the floor of this machine.
+ *
  *   node bench/seal-open-binary.mjs [--rounds 7]
  */
 import { performance } from "node:perf_hooks";
-import { acceptHandshakeV2, beginHandshakeV2, generateKeyPair, staticKey } from "@ora/protocol";
+import { acceptHandshakeV2, beginHandshakeV2, generateKeyPair, rawBytes, sessionAead, staticKey } from "@ora/protocol";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 7;
 
@@ -22,10 +26,15 @@ async function channels() {
   return { deviceEnd: await hs.finish(answer), agentEnd };
 }
 
+const aead = sessionAead(new Uint8Array(32).fill(7));
+const SEQ = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1]);
 const FORMS = {
   text: (from, to, message) => to.open(from.seal(message).payload),
   binary: (from, to, message) => to.openBytes(from.sealBytes(message).bytes),
+  raw: (from, to, message) => to.openBytes(from.sealBytes(message).bytes),
+  aead: (_from, _to, bytes) => aead.open(SEQ, aead.seal(SEQ, bytes)),
 };
+const FORM_NAMES = Object.keys(FORMS);
 
 /** µs per seal+open pair of `message` in `form`, over `n` pairs after a warm-up. */
 function pairCost(form, ends, message, n) {
@@ -41,13 +50,25 @@ const ends = await channels();
 const rows = [];
 for (const bytes of [1024, 65_536]) {
   const message = { k: "req", body: { method: "echo", params: "x".repeat(bytes) } };
+  const messages = {
+    text: message,
+    binary: message,
+    raw: { k: "req", body: { method: "files.upload.piece", params: { upload: "up_0123456789", offset: 0, data: rawBytes(new Uint8Array(bytes).fill(120)) } } },
+    aead: new Uint8Array(bytes).fill(120),
+  };
   const n = bytes > 10_000 ? 400 : 10_000;
-  const runs = { text: [], binary: [] };
+  const runs = Object.fromEntries(FORM_NAMES.map((form) => [form, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const form of round % 2 ? ["binary", "text"] : ["text", "binary"]) runs[form].push(pairCost(form, ends, message, n));
+    const order = round % 2 ? [...FORM_NAMES].reverse() : FORM_NAMES;
+    for (const form of order) runs[form].push(pairCost(form, ends, messages[form], n));
   }
-  const sizes = { text: ends.deviceEnd.seal(message).payload.length, binary: ends.deviceEnd.sealBytes(message).bytes.byteLength };
-  for (const form of ["text", "binary"]) rows.push({ params: bytes, form, usPerPair: median(runs[form]), payloadBytes: sizes[form] });
+  const sizes = {
+    text: ends.deviceEnd.seal(message).payload.length,
+    binary: ends.deviceEnd.sealBytes(message).bytes.byteLength,
+    raw: ends.deviceEnd.sealBytes(messages.raw).bytes.byteLength,
+    aead: aead.seal(SEQ, messages.aead).byteLength,
+  };
+  for (const form of FORM_NAMES) rows.push({ params: bytes, form, usPerPair: median(runs[form]), payloadBytes: sizes[form] });
 }
 console.log(`node ${process.version}, ${rounds} rounds, median µs per seal+open pair`);
 for (const row of rows)

@@ -111,6 +111,10 @@ describe("raw bytes in sealed messages", () => {
     const { receiver } = pair();
     const opened = receiver.openBytes(sealPlaintext(rawForm('{"d":{"$raw":[0,3]}}', bytes))).message as { d: Uint8Array };
     expect([...opened.d]).toEqual([9, 8, 7]);
+    // A reference under "__proto__" stays an own property: the message's prototype is untouched.
+    const sneaky = pair().receiver.openBytes(sealPlaintext(rawForm('{"__proto__":{"$raw":[0,3]}}', bytes))).message as object;
+    expect(Object.getPrototypeOf(sneaky)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(sneaky, "__proto__")?.value).toBeInstanceOf(RawBytes);
   });
 
   it("opens any authentic plaintext in the raw form to a message or a SecureChannelError, nothing else", () => {

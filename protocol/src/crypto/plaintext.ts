@@ -65,15 +65,31 @@ export function decodePlaintext(plaintext: Uint8Array): unknown {
   const length = new DataView(plaintext.buffer, plaintext.byteOffset, HEAD_BYTES).getUint32(1);
   if (HEAD_BYTES + length > plaintext.length) throw new Error("a plaintext's JSON runs past its end");
   const raw = plaintext.subarray(HEAD_BYTES + length);
-  return JSON.parse(decoder.decode(plaintext.subarray(HEAD_BYTES, HEAD_BYTES + length)), (_key, value: unknown) => {
-    if (typeof value !== "object" || value === null || !Object.hasOwn(value, "$raw")) return value;
-    const where = (value as { $raw: unknown }).$raw;
-    if (Object.keys(value).length !== 1 || !Array.isArray(where) || where.length !== 2) throw new Error("a raw reference is malformed");
-    const [start, size] = where as unknown[];
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || (start as number) < 0 || (size as number) < 0) {
-      throw new Error("a raw reference is malformed");
-    }
-    if ((start as number) + (size as number) > raw.length) throw new Error("a raw reference runs past the bytes");
-    return new RawBytes(raw.buffer as ArrayBuffer, raw.byteOffset + (start as number), size as number);
-  });
+  return restore(JSON.parse(decoder.decode(plaintext.subarray(HEAD_BYTES, HEAD_BYTES + length))), raw);
+}
+
+/**
+ * Puts the raw bytes in place of their references, walking the parsed message once (a reviver would
+ * slow JSON.parse down for the whole message). Only a replaced value is written back, as an own data
+ * property (never through a setter such as __proto__'s).
+ */
+function restore(value: unknown, raw: Uint8Array): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Object.hasOwn(value, "$raw")) return rawAt((value as { $raw: unknown }).$raw, Object.keys(value).length, raw);
+  for (const key of Object.keys(value)) {
+    const inner = (value as Record<string, unknown>)[key];
+    const restored = restore(inner, raw);
+    if (restored !== inner) Object.defineProperty(value, key, { value: restored, writable: true, enumerable: true, configurable: true });
+  }
+  return value;
+}
+
+function rawAt(where: unknown, keys: number, raw: Uint8Array): RawBytes {
+  if (keys !== 1 || !Array.isArray(where) || where.length !== 2) throw new Error("a raw reference is malformed");
+  const [start, size] = where as unknown[];
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || (start as number) < 0 || (size as number) < 0) {
+    throw new Error("a raw reference is malformed");
+  }
+  if ((start as number) + (size as number) > raw.length) throw new Error("a raw reference runs past the bytes");
+  return new RawBytes(raw.buffer as ArrayBuffer, raw.byteOffset + (start as number), size as number);
 }
