@@ -70,8 +70,8 @@ export function decodePlaintext(plaintext: Uint8Array): unknown {
 
 /**
  * Puts the raw bytes in place of their references, walking the parsed message once (a reviver would
- * slow JSON.parse down for the whole message). Only a replaced value is written back, as an own data
- * property (never through a setter such as __proto__'s).
+ * slow JSON.parse down for the whole message). The keys walked are the message's own (JSON.parse makes
+ * even "__proto__" an own data property), so writing a value back never reaches a setter.
  */
 function restore(value: unknown, raw: Uint8Array): unknown {
   if (typeof value !== "object" || value === null) return value;
@@ -79,7 +79,7 @@ function restore(value: unknown, raw: Uint8Array): unknown {
   for (const key of Object.keys(value)) {
     const inner = (value as Record<string, unknown>)[key];
     const restored = restore(inner, raw);
-    if (restored !== inner) Object.defineProperty(value, key, { value: restored, writable: true, enumerable: true, configurable: true });
+    if (restored !== inner) (value as Record<string, unknown>)[key] = restored;
   }
   return value;
 }
