@@ -16,7 +16,6 @@ import type { Attachments } from "../files/attach.js";
 import { append, clear, h } from "../dom.js";
 import { onLanguage, t } from "../i18n/index.js";
 import { renderMarkdown } from "../markdown.js";
-import { scheduleCard } from "../schedule-words.js";
 import { TaskSteps } from "../task-steps.js";
 import { whyNot } from "../task-words.js";
 import { type OraBubble, oraBubble, said, yourBubble } from "./bubbles.js";
@@ -229,9 +228,14 @@ function answerView(answer: ChatResult, downloads?: Downloads): Node {
   return renderMarkdown(answer.text);
 }
 
-/** One card per schedule, whether a tool step or the answer brought it (or both). */
+/**
+ * One card per schedule, whether a tool step or the answer brought it (or both). The words for times
+ * load with the first card (the Reminders view shares them), not with the app.
+ */
 function card(bubble: OraBubble, schedule: Schedule): void {
-  if (![...bubble.cards.children].some((c) => c instanceof HTMLElement && c.dataset.schedule === schedule.id)) append(bubble.cards, scheduleCard(schedule));
+  void import("../schedule-words.js").then(({ scheduleCard }) => {
+    if (![...bubble.cards.children].some((c) => c instanceof HTMLElement && c.dataset.schedule === schedule.id)) append(bubble.cards, scheduleCard(schedule));
+  });
 }
 
 function waitingWords(risk: ApprovalRisk): string {
