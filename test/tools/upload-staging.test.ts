@@ -1,8 +1,10 @@
 /**
  * The staging area of uploads (node-agent/src/files/staging.ts) on its own, with a moved clock: what
  * is stale goes at start, the timer is set for the next one due rather than polling, and an upload
- * whose placing task ended goes with it. Pieces of one upload run strictly one after another.
+ * whose placing task ended goes with it. Pieces of one upload run strictly one after another, and
+ * its SHA-256 is kept as they come, so that a finished upload is not read again.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -56,6 +58,32 @@ describe("the upload staging area", () => {
     expect(staging.get(upload.id)).toBeUndefined();
     expect(readdirSync(staging.dir)).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("hashes pieces as they arrive in order, and reads the part again only when that hash cannot cover it", async () => {
+    const stateDir = newStateDir();
+    const staging = new Staging(stateDir, () => false);
+    const bytes = new Uint8Array(10).map((_, i) => i);
+    const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+    const upload = staging.create(fields);
+    await staging.append(upload.id, 0, bytes.subarray(0, 4));
+    await staging.append(upload.id, 4, bytes.subarray(4));
+    expect(await staging.digest(upload.id, 10)).toBe(sha(bytes));
+    // The running hash is what arrived: a part changed on disk afterwards does not change it (placing
+    // the file hashes what lands again), while a fresh process, which has no running hash, reads the part.
+    const changed = new Uint8Array(10).fill(7);
+    writeFileSync(staging.partPath(upload.id), changed);
+    expect(await staging.digest(upload.id, 10)).toBe(sha(bytes));
+    expect(await new Staging(stateDir, () => false).digest(upload.id, 10)).toBe(sha(changed));
+    // A piece that does not follow on from what was hashed leaves the part to be read.
+    const again = staging.create(fields);
+    await staging.append(again.id, 0, bytes.subarray(0, 4));
+    await staging.append(again.id, 0, bytes.subarray(0, 4));
+    await staging.append(again.id, 4, bytes.subarray(4));
+    expect(await staging.digest(again.id, 10)).toBe(sha(bytes));
+    writeFileSync(staging.partPath(again.id), changed);
+    expect(await staging.digest(again.id, 10)).toBe(sha(changed));
+    staging.close();
   });
 
   it("applies the work of one upload strictly in order, whatever each piece waits on", async () => {

@@ -13,7 +13,6 @@ import type { ToolConfig } from "../safety/tool.js";
 import { pickRoot, writeTarget } from "../tools/paths.js";
 import type { UploadArgs } from "../tools/upload.js";
 import { allowFileTool } from "./access.js";
-import { hashFile } from "../tools/file-hash.js";
 import type { FileSettings } from "./settings.js";
 import type { Staging, StagedUpload } from "./staging.js";
 
@@ -84,8 +83,7 @@ export class Uploads {
         if (waiting) return { status: "waiting" as const, task: waiting };
         const received = this.staging.received(upload.id);
         if (received !== upload.size) throw new HandlerError("conflict", `only ${received} of ${upload.size} bytes arrived`);
-        const part = await this.staging.openPart(upload.id);
-        const sha = await hashFile(part, upload.size).finally(() => part.close());
+        const sha = await this.staging.digest(upload.id, upload.size);
         if (sha !== upload.sha256) {
           this.staging.remove(upload.id);
           this.audit(requester, upload, "checksum_mismatch");
