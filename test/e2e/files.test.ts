@@ -6,7 +6,7 @@
  */
 import { download, newHasher, OraClient, rawBytes, upload, type OraError, type UploadSource } from "@ora/protocol";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +100,22 @@ describe("files between a device and its PC", () => {
       if (offset === 0) appendFileSync(join(root, "growing.log"), "one more line\n");
     };
     await expect(download(() => owner, { path: "growing.log", write })).rejects.toMatchObject({ code: "conflict" });
+  });
+
+  it("reads the file the first piece opened for the pieces after it: a link swapped in meanwhile leads nowhere else", async () => {
+    const bytes = randomBytes(MIB);
+    writeFileSync(join(root, "swap.bin"), bytes);
+    const first = await owner.request("files.download", { path: "swap.bin", length: 256 * 1024 });
+    rmSync(join(root, "swap.bin"));
+    symlinkSync(join(outside, "secret.txt"), join(root, "swap.bin"));
+    const second = await owner.request("files.download", { path: "swap.bin", offset: 256 * 1024, length: 256 * 1024, version: first.version });
+    expect(Buffer.from(second.data).equals(bytes.subarray(256 * 1024, 512 * 1024))).toBe(true);
+    // A download that starts now goes through the path checks, and the link leads out of the folder.
+    await expect(owner.request("files.download", { path: "swap.bin" })).rejects.toMatchObject({ code: "denied" });
+    await owner.request("files.download", { path: "swap.bin", offset: 512 * 1024, length: 256 * 1024, version: first.version });
+    const last = await owner.request("files.download", { path: "swap.bin", offset: 768 * 1024, length: 256 * 1024, version: first.version });
+    expect(last.eof).toBe(true);
+    expect(last.sha256).toBe(sha(bytes));
   });
 
   it("goes on after the connection dropped mid-download and ends byte-exact", async () => {

@@ -1,12 +1,15 @@
 /**
- * files.download: one piece of a file in the shared folders per request. Each piece opens the file
- * afresh through the file tools' path checks (paths.ts), so a symlink swapped in between two pieces
- * is caught like any other, and compares the file's version (size, modification time in ns, inode)
- * with the one the first piece reported: a file that changed meanwhile is refused with `conflict`
- * rather than stitched together from two contents. The last piece carries the whole file's SHA-256,
- * computed once per version and kept for a re-download.
+ * files.download: one piece of a file in the shared folders per request. The first piece opens the
+ * file through the file tools' path checks (paths.ts); the pieces after it, which name the version
+ * the first reported, read the same open file while the download goes on (it is closed after the last
+ * piece, or once no piece came for a while), so a link swapped in between two pieces cannot lead
+ * them anywhere else. Every piece is still allowed afresh (a revoked device gets no further piece) and
+ * compares the file's version (size, modification time in ns, inode) after reading: a file that
+ * changed meanwhile is refused with `conflict` rather than stitched together from two contents. The
+ * last piece carries the whole file's SHA-256, computed once per version and kept for a re-download.
  */
 import { type FilePiece, type Params, rawBytes, type Requester } from "@ora/protocol";
+import type { FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import { HandlerError } from "../handlers.js";
 import { asHandlerError } from "../methods/tools.js";
@@ -18,9 +21,26 @@ import { hashFile } from "../tools/file-hash.js";
 
 /** Whole-file digests kept for re-downloads: enough for a few files in flight, small either way. */
 const HASHES_KEPT = 64;
+/** Files held open between the pieces of downloads, at most, and for how long without a piece. */
+const HELD_MAX = 32;
+const HELD_IDLE_MS = 30_000;
+
+interface Held {
+  file: FileHandle;
+  real: string;
+  size: number;
+  version: string;
+  /** Pieces reading it now; it closes when none is and it is no longer held. */
+  users: number;
+  held: boolean;
+  idle?: NodeJS.Timeout;
+}
+
+const versionOf = (stat: { size: bigint; mtimeNs: bigint; ino: bigint }) => `${stat.size}.${stat.mtimeNs}.${stat.ino}`;
 
 export class Downloads {
   private readonly hashes = new Map<string, string>();
+  private readonly held = new Map<string, Held>();
 
   constructor(
     private readonly safety: Safety,
@@ -42,10 +62,11 @@ export class Downloads {
     try {
       allowFileTool(this.safety, requester, "files.read");
       const root = pickRoot(this.config.roots, params.root);
-      const { file, stat, real } = await openReadable(this.config, root, params.path);
+      const where = `${requester.device}\0${root}\0${params.path}`;
+      const open = await this.acquire(where, params.version, root, params.path);
+      let done = false;
       try {
-        const size = Number(stat.size);
-        const version = `${stat.size}.${stat.mtimeNs}.${stat.ino}`;
+        const { file, size, version, real } = open;
         if (params.version !== undefined && params.version !== version)
           throw new HandlerError("conflict", `"${params.path}" changed since the download started`);
         if (size > this.maxBytes) throw new HandlerError("too_large", `"${params.path}" is ${size} bytes; at most ${this.maxBytes} may be downloaded`);
@@ -60,21 +81,58 @@ export class Downloads {
         const eof = params.offset + length >= size;
         const sha256 = eof ? await this.digest(file, `${real}\0${version}`, size) : undefined;
         // A write during the read leaves the size alone but not the modification time.
-        const after = await file.stat({ bigint: true });
-        if (`${after.size}.${after.mtimeNs}.${after.ino}` !== version) throw new HandlerError("conflict", `"${params.path}" changed while it was read`);
+        if (versionOf(await file.stat({ bigint: true })) !== version) throw new HandlerError("conflict", `"${params.path}" changed while it was read`);
         if (starting) audit("started", `${size} bytes`);
         if (eof) audit("ok", `${size} bytes`);
         const piece: FilePiece = { name: basename(real), size, version, offset: params.offset, data: rawBytes(bytes), eof };
         if (sha256 !== undefined) piece.sha256 = sha256;
+        done = eof;
         return piece;
+      } catch (error) {
+        done = true;
+        throw error;
       } finally {
-        await file.close();
+        this.release(where, open, done);
       }
     } catch (error) {
       const code = error instanceof HandlerError || error instanceof ToolError ? error.code : "failed";
       audit(code);
       throw asHandlerError(error);
     }
+  }
+
+  /**
+   * The file a piece reads: the one held open for this device, path and version when there is one,
+   * else opened through the path checks (and held for the pieces after it).
+   */
+  private async acquire(where: string, version: string | undefined, root: string, path: string): Promise<Held> {
+    const held = version === undefined ? undefined : this.held.get(`${where}\0${version}`);
+    if (held) {
+      clearTimeout(held.idle);
+      held.users++;
+      return held;
+    }
+    const { file, stat, real } = await openReadable(this.config, root, path);
+    const opened: Held = { file, real, size: Number(stat.size), version: versionOf(stat), users: 1, held: false };
+    const key = `${where}\0${opened.version}`;
+    if (!this.held.has(key) && this.held.size < HELD_MAX) {
+      opened.held = true;
+      this.held.set(key, opened);
+    }
+    return opened;
+  }
+
+  /** One piece is done with the file: closed once no piece reads it and it is let go (last piece, a failure, or idle). */
+  private release(where: string, open: Held, letGo: boolean): void {
+    open.users--;
+    const key = `${where}\0${open.version}`;
+    const drop = () => {
+      if (this.held.get(key) === open) this.held.delete(key);
+      open.held = false;
+      if (open.users === 0) void open.file.close().catch(() => undefined);
+    };
+    if (!open.held || letGo) return drop();
+    if (open.users === 0) open.idle = setTimeout(drop, HELD_IDLE_MS).unref();
   }
 
   private async digest(file: Parameters<typeof hashFile>[0], key: string, size: number): Promise<string> {
