@@ -21,4 +21,5 @@ export { RawBytes, rawBytes } from "./crypto/plaintext.js";
 export * from "./methods/index.js";
 export * from "./reconnect.js";
 export * from "./transfer.js";
+export * from "./attachment-line.js";
 export * from "./schema-messages.js";

@@ -2,6 +2,7 @@
  * The conversation loop's own limits, in process: the real OpenAI adapter against the fake server,
  * the real enforcement point and a real SQLite memory.
  */
+import { referenceLine } from "@ora/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OpenAIProvider } from "../../node-agent/dist/llm/openai.js";
 import { Memory, MEMORY_MIGRATIONS } from "../../node-agent/dist/memory/index.js";
@@ -101,5 +102,18 @@ describe("the conversation loop", () => {
       ["assistant", "first answer"],
       ["user", "and now?"],
     ]);
+  });
+
+  it("titles a conversation from its first words, or from the names of files sent alone", async () => {
+    const files = [
+      referenceLine({ root: "files", path: "ORA/写真.jpg", size: 6_000_000 }),
+      referenceLine({ root: "files", path: "ORA/見積書.pdf", size: 120_000 }),
+    ];
+    fake.script(text("ok"), text("ok"));
+    const alone = await runTurn({ text: files.join("\n") }, context(), { provider: provider(), safety, memory });
+    const worded = await runTurn({ text: `これを要約して\n\n${files[1]}` }, context(), { provider: provider(), safety, memory });
+    const titles = Object.fromEntries(memory.conversations(local.user).map((c) => [c.id, c.title]));
+    expect(titles[alone.conversation]).toBe("写真.jpg 見積書.pdf");
+    expect(titles[worded.conversation]).toBe("これを要約して 見積書.pdf");
   });
 });

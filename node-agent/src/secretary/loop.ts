@@ -7,7 +7,7 @@
  * nothing in it can change policy or decide an approval (those go through separate channels). An
  * approval request says which untrusted input preceded the call that needs it.
  */
-import { type ChatChunk, Schedule } from "@ora/protocol";
+import { type ChatChunk, Schedule, withFileNames } from "@ora/protocol";
 import type { ChatMessage, ChatProvider, ToolCall } from "../llm/types.js";
 import type { Requester, Safety } from "../safety/index.js";
 import { ToolError } from "../safety/tool.js";
@@ -71,7 +71,8 @@ export async function runTurn(
   const { provider, safety, memory } = deps;
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const user = context.requester.user;
-  const conversation = input.conversation ?? memory.startConversation(user, excerpt(input.text, 60));
+  // Titled from the first words, or, for files sent alone, from their names (not the English line naming them).
+  const conversation = input.conversation ?? memory.startConversation(user, excerpt(withFileNames(input.text), 60));
   const earlier = fromUserTurn(memory.history(user, conversation, limits.historyMessages).map(toChatMessage));
   memory.append(user, conversation, { role: "user", content: input.text, ...(input.notice ? { name: NOTICE } : {}) });
 

@@ -3,8 +3,8 @@
  * reader's on the right, ORA's on the left, each with its time. Who said it is for screen readers
  * only; the side and colour say it to the eye. Files attached to a message show as their names.
  */
+import { parseReference } from "@ora/protocol";
 import { h, icon } from "../dom.js";
-import { parseReference } from "../files/reference.js";
 import { formatTime, t } from "../i18n/index.js";
 import { renderMarkdown } from "../markdown.js";
 

@@ -7,14 +7,13 @@
  * Nothing is lost or overwritten: a file that could not be sent keeps its chip with a button to send
  * it again, and a name already taken on the PC becomes "name (2).ext".
  */
-import { hashSource, OraError, PlacedFile, type Task, type UploadSource, upload } from "@ora/protocol";
+import { hashSource, OraError, PlacedFile, referenceLine, type Task, type UploadSource, upload } from "@ora/protocol";
 import { bytes } from "../chat/results.js";
 import type { Connection } from "../connection.js";
 import { clear, h, icon } from "../dom.js";
 import { explain } from "../errors.js";
 import { onLanguage, t } from "../i18n/index.js";
 import { isOpen, whyNot } from "../task-words.js";
-import { referenceLine } from "./reference.js";
 
 /** Where attachments go in the shared folder. */
 export const FOLDER = "ORA";

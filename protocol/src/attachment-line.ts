@@ -1,7 +1,8 @@
 /**
- * The line that names an attached file in a message. The secretary reads it (in English, like its
- * tools: the path and the shared folder are what files.read takes); the chat shows it as the file's
- * name and size. Small on purpose: the chat's bubbles load it at start.
+ * The line that names an attached file in a chat message: the web app writes it under the message,
+ * the secretary reads it (in English, like its tools: the path and the shared folder are what
+ * files.read takes), the chat shows it as the file's name and size, and a conversation that starts
+ * with files alone is titled with their names. Small on purpose: the chat's bubbles load it at start.
  */
 const LINE = /^Attached file: "(.+)" in the shared folder "(.*)" \(([^()]+)\)$/;
 
@@ -25,4 +26,15 @@ function englishSize(size: number): string {
   if (size < 1024) return `${size} B`;
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
   return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The text with each attachment line replaced by its file's name: what a title is made from. */
+export function withFileNames(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      const file = parseReference(line);
+      return file ? (file.path.split("/").at(-1) ?? file.path) : line;
+    })
+    .join("\n");
 }
