@@ -163,6 +163,28 @@ describe("files between a device and its PC", () => {
     tasks.stop();
   });
 
+  it("answers a repeated finish of an upload placed at once (a standing rule) with the same file, to its device only", async () => {
+    mkdirSync(join(root, "ruled"));
+    const first = await upload(() => owner, { path: "ruled/1.txt", source: sourceOf(Buffer.from("one")) });
+    if (first.status !== "waiting") throw new Error("placed without an approval");
+    const approval = await approvalFor(owner, "files.upload");
+    const tasks = watchTasks(owner);
+    await owner.request("approvals.decide", { id: approval.id, verdict: "approve", always: { until: Date.now() + 3_600_000, scope: { path: "ruled/" } } });
+    await tasks.ended(first.task.id);
+    tasks.stop();
+    const bytes = Buffer.from("two");
+    const { upload: id } = await owner.request("files.upload.begin", { path: "ruled/2.txt", size: bytes.length, sha256: sha(bytes) });
+    await owner.request("files.upload.piece", { upload: id, offset: 0, data: rawBytes(bytes) });
+    const placed = await owner.request("files.upload.finish", { upload: id });
+    expect(placed).toMatchObject({ status: "done", file: { path: "ruled/2.txt", size: 3, sha256: sha(bytes) } });
+    // Its answer lost on the way, the device asks again: the same answer, and the file is there once.
+    expect(await owner.request("files.upload.finish", { upload: id })).toEqual(placed);
+    expect(readFileSync(join(root, "ruled/2.txt"), "utf8")).toBe("two");
+    const laptop = await OraClient.connect({ identity: await provisionDevice(relay, agent, "owner-laptop-2", "owner") });
+    await expect(laptop.request("files.upload.finish", { upload: id })).rejects.toMatchObject({ code: "not_found" });
+    laptop.close();
+  });
+
   it("deletes the staged file when the owner denies placing it", async () => {
     const bytes = randomBytes(300 * 1024);
     const tasks = watchTasks(owner);

@@ -4,8 +4,10 @@
  * `files.upload` (tools/upload.ts), with the approval writing a file needs. Begin refuses at once
  * whatever could only fail later: a device that may not write files, a file over the cap, a
  * destination outside the shared folders or one that exists, a device with too much staged already.
+ * An upload placed at once (a standing rule let it) is remembered for a while, so that asking
+ * `finish` again after its answer was lost gets the same answer rather than `not_found`.
  */
-import { FILE_PIECE_BYTES, type Params, type Requester, type Result } from "@ora/protocol";
+import { FILE_PIECE_BYTES, type Params, type PlacedFile, type Requester, type Result } from "@ora/protocol";
 import { HandlerError } from "../handlers.js";
 import { asHandlerError, callTool, describe, type ToolCallContext } from "../methods/tools.js";
 import type { Safety } from "../safety/index.js";
@@ -18,12 +20,19 @@ import type { Staging, StagedUpload } from "./staging.js";
 
 const sameRequester = (a: Requester, b: Requester) => a.device === b.device && a.via === b.via && a.role === b.role && a.user === b.user;
 
+/** How long, and how many, uploads placed at once are remembered for a repeated finish. */
+const PLACED_KEPT_MS = 10 * 60_000;
+const PLACED_KEPT = 256;
+
 export class Uploads {
+  private readonly placed = new Map<string, { requester: Requester; file: PlacedFile; at: number }>();
+
   constructor(
     private readonly safety: Safety,
     private readonly config: ToolConfig,
     private readonly settings: FileSettings,
     private readonly staging: Staging,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async begin(params: Params<"files.upload.begin">, requester: Requester): Promise<Result<"files.upload.begin">> {
@@ -77,6 +86,9 @@ export class Uploads {
     const { requester } = context;
     return this.staging.serialize(params.upload, () =>
       guarded(async () => {
+        // Asked again after its answer was lost: the same answer.
+        const placed = this.placedBefore(params.upload, requester);
+        if (placed) return { status: "done" as const, file: placed };
         const upload = this.own(params.upload, requester);
         // Asked again after a dropped connection: the same task is still the answer.
         const waiting = upload.task === undefined ? undefined : this.safety.tasks.get(upload.task);
@@ -97,7 +109,9 @@ export class Uploads {
           this.staging.save({ ...upload, task: outcome.task.id });
           return { status: "waiting" as const, task: outcome.task };
         }
-        return { status: "done" as const, file: outcome.result as { root: string; path: string; size: number; sha256: string } };
+        const file = outcome.result as PlacedFile;
+        this.remember(upload.id, requester, file);
+        return { status: "done" as const, file };
       }),
     );
   }
@@ -118,6 +132,17 @@ export class Uploads {
         return { cancelled: true as const };
       }),
     );
+  }
+
+  private placedBefore(id: string, requester: Requester): PlacedFile | undefined {
+    const placed = this.placed.get(id);
+    return placed && sameRequester(placed.requester, requester) && this.now() - placed.at < PLACED_KEPT_MS ? placed.file : undefined;
+  }
+
+  private remember(id: string, requester: Requester, file: PlacedFile): void {
+    const now = this.now();
+    for (const [key, entry] of this.placed) if (now - entry.at >= PLACED_KEPT_MS || this.placed.size >= PLACED_KEPT) this.placed.delete(key);
+    this.placed.set(id, { requester, file, at: now });
   }
 
   private own(id: string, requester: Requester): StagedUpload {
