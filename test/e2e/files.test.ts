@@ -10,7 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newStateDir, startAgent, type AgentProcess } from "../helpers/agent.js";
+import { newStateDir, runAgentCommand, startAgent, type AgentProcess } from "../helpers/agent.js";
 import { provisionDevice, type ProvisionedDevice } from "../helpers/device.js";
 import { startRelay, type Relay } from "../helpers/relay.js";
 import { approvalFor, watchTasks } from "../helpers/tasks.js";
@@ -116,6 +116,32 @@ describe("files between a device and its PC", () => {
     const last = await owner.request("files.download", { path: "swap.bin", offset: 768 * 1024, length: 256 * 1024, version: first.version });
     expect(last.eof).toBe(true);
     expect(last.sha256).toBe(sha(bytes));
+  });
+
+  it("audits a download that no piece was asked for within ORA_FILES_DOWNLOAD_IDLE_SEC as abandoned, with how far it got", async () => {
+    const idle = await startAgent(relay.url, newStateDir(), { ORA_TOOL_ROOTS: root, ORA_FILES_DOWNLOAD_IDLE_SEC: "1" });
+    try {
+      const phone = await OraClient.connect({ identity: await provisionDevice(relay, idle, "idle-phone", "owner") });
+      const first = await phone.request("files.download", { path: "big.bin", length: 256 * 1024 });
+      await phone.request("files.download", { path: "big.bin", offset: 256 * 1024, length: 256 * 1024, version: first.version });
+      const rows = async () => {
+        const { stdout } = await runAgentCommand(["audit", "--json", "--limit", "100", "--state-dir", idle.stateDir]);
+        const all = JSON.parse(stdout) as { event: string; status: string; detail: string | null }[];
+        return all.filter((row) => row.event === "files.download").map((row) => [row.status, row.detail]);
+      };
+      await expect.poll(rows, { timeout: 20_000 }).toContainEqual(["abandoned", `after ${512 * 1024} bytes`]);
+      expect(await rows()).toContainEqual(["started", `${big.length} bytes`]);
+      // A download that ends is not abandoned: once another one, stopped after it ended, is audited
+      // as abandoned, the finished one has had its idle time too, and has no such row.
+      await download(() => phone, { path: "big.bin", write: () => undefined });
+      writeFileSync(join(root, "later.bin"), randomBytes(300 * 1024));
+      await phone.request("files.download", { path: "later.bin", length: 256 * 1024 });
+      await expect.poll(rows, { timeout: 20_000 }).toContainEqual(["abandoned", `after ${256 * 1024} bytes`]);
+      expect((await rows()).filter(([status]) => status === "abandoned")).toHaveLength(2);
+      phone.close();
+    } finally {
+      await idle.stop();
+    }
   });
 
   it("goes on after the connection dropped mid-download and ends byte-exact", async () => {

@@ -1,12 +1,13 @@
 /**
  * files.download: one piece of a file in the shared folders per request. The first piece opens the
  * file through the file tools' path checks (paths.ts); the pieces after it, which name the version
- * the first reported, read the same open file while the download goes on (it is closed after the last
- * piece, or once no piece came for a while), so a link swapped in between two pieces cannot lead
- * them anywhere else. Every piece is still allowed afresh (a revoked device gets no further piece) and
- * compares the file's version (size, modification time in ns, inode) after reading: a file that
- * changed meanwhile is refused with `conflict` rather than stitched together from two contents. The
- * last piece carries the whole file's SHA-256, computed once per version and kept for a re-download.
+ * the first reported, read the same open file while the download goes on (it is closed after the
+ * last piece, or once no piece came for a while, and then the audit says the download was
+ * abandoned), so a link swapped in between two pieces cannot lead them anywhere else. Every piece is
+ * still allowed afresh (a revoked device gets no further piece) and compares the file's version
+ * (size, modification time in ns, inode) after reading: a file that changed meanwhile is refused with
+ * `conflict` rather than stitched together from two contents. The last piece carries the whole
+ * file's SHA-256, computed once per version and kept for a re-download.
  */
 import { type FilePiece, type Params, rawBytes, type Requester } from "@ora/protocol";
 import type { FileHandle } from "node:fs/promises";
@@ -21,9 +22,8 @@ import { hashFile } from "../tools/file-hash.js";
 
 /** Whole-file digests kept for re-downloads: enough for a few files in flight, small either way. */
 const HASHES_KEPT = 64;
-/** Files held open between the pieces of downloads, at most, and for how long without a piece. */
+/** Files held open between the pieces of downloads, at most. */
 const HELD_MAX = 32;
-const HELD_IDLE_MS = 30_000;
 
 interface Held {
   file: FileHandle;
@@ -34,6 +34,9 @@ interface Held {
   users: number;
   held: boolean;
   idle?: NodeJS.Timeout;
+  /** How far the download got (the end of its furthest piece), and what the audit says if it stops there. */
+  reached: number;
+  abandoned: (reached: number) => void;
 }
 
 const versionOf = (stat: { size: bigint; mtimeNs: bigint; ino: bigint }) => `${stat.size}.${stat.mtimeNs}.${stat.ino}`;
@@ -46,6 +49,8 @@ export class Downloads {
     private readonly safety: Safety,
     private readonly config: ToolConfig,
     private readonly maxBytes: number,
+    /** A held file no piece asked for in this long is closed, and its download audited as abandoned. */
+    private readonly idleMs = 30_000,
   ) {}
 
   async piece(params: Params<"files.download">, requester: Requester): Promise<FilePiece> {
@@ -63,7 +68,7 @@ export class Downloads {
       allowFileTool(this.safety, requester, "files.read");
       const root = pickRoot(this.config.roots, params.root);
       const where = `${requester.device}\0${root}\0${params.path}`;
-      const open = await this.acquire(where, params.version, root, params.path);
+      const open = await this.acquire(where, params.version, root, params.path, (reached) => audit("abandoned", `after ${reached} bytes`));
       let done = false;
       try {
         const { file, size, version, real } = open;
@@ -86,6 +91,7 @@ export class Downloads {
         if (eof) audit("ok", `${size} bytes`);
         const piece: FilePiece = { name: basename(real), size, version, offset: params.offset, data: rawBytes(bytes), eof };
         if (sha256 !== undefined) piece.sha256 = sha256;
+        open.reached = Math.max(open.reached, params.offset + length);
         done = eof;
         return piece;
       } catch (error) {
@@ -105,7 +111,7 @@ export class Downloads {
    * The file a piece reads: the one held open for this device, path and version when there is one,
    * else opened through the path checks (and held for the pieces after it).
    */
-  private async acquire(where: string, version: string | undefined, root: string, path: string): Promise<Held> {
+  private async acquire(where: string, version: string | undefined, root: string, path: string, abandoned: Held["abandoned"]): Promise<Held> {
     const held = version === undefined ? undefined : this.held.get(`${where}\0${version}`);
     if (held) {
       clearTimeout(held.idle);
@@ -113,7 +119,7 @@ export class Downloads {
       return held;
     }
     const { file, stat, real } = await openReadable(this.config, root, path);
-    const opened: Held = { file, real, size: Number(stat.size), version: versionOf(stat), users: 1, held: false };
+    const opened: Held = { file, real, size: Number(stat.size), version: versionOf(stat), users: 1, held: false, reached: 0, abandoned };
     const key = `${where}\0${opened.version}`;
     if (!this.held.has(key) && this.held.size < HELD_MAX) {
       opened.held = true;
@@ -132,7 +138,11 @@ export class Downloads {
       if (open.users === 0) void open.file.close().catch(() => undefined);
     };
     if (!open.held || letGo) return drop();
-    if (open.users === 0) open.idle = setTimeout(drop, HELD_IDLE_MS).unref();
+    if (open.users === 0)
+      open.idle = setTimeout(() => {
+        drop();
+        open.abandoned(open.reached);
+      }, this.idleMs).unref();
   }
 
   private async digest(file: Parameters<typeof hashFile>[0], key: string, size: number): Promise<string> {

@@ -27,7 +27,7 @@ export function registerFileMethods(handlers: HandlerRegistry, safety: Safety, c
     for (const upload of staging.list()) if (upload.task === task.id) staging.remove(upload.id);
   });
   staging.sweep();
-  const downloads = new Downloads(safety, config, settings.maxBytes);
+  const downloads = new Downloads(safety, config, settings.maxBytes, settings.downloadIdleMs);
   const uploads = new Uploads(safety, config, settings, staging);
   handlers
     .register("files.download", (params, { requester }) => downloads.piece(params, requester))
