@@ -19,19 +19,15 @@ export interface FileSettings {
 const DEFAULT_DOWNLOAD_IDLE_SEC = 30;
 
 export function fileSettings(env: NodeJS.ProcessEnv): FileSettings {
-  const raw = env.ORA_FILES_MAX_BYTES;
-  let maxBytes = DEFAULT_FILE_MAX_BYTES;
-  if (raw !== undefined && raw !== "") {
-    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_SETTING)
-      throw new UserError(`ORA_FILES_MAX_BYTES must be a whole number between 1 and ${MAX_SETTING}`);
-    maxBytes = Number(raw);
-  }
-  const idle = env.ORA_FILES_DOWNLOAD_IDLE_SEC;
-  let idleSec = DEFAULT_DOWNLOAD_IDLE_SEC;
-  if (idle !== undefined && idle !== "") {
-    if (!/^\d+$/.test(idle) || Number(idle) < 1 || Number(idle) > 3600)
-      throw new UserError("ORA_FILES_DOWNLOAD_IDLE_SEC must be a whole number of seconds from 1 to 3600");
-    idleSec = Number(idle);
-  }
+  const maxBytes = wholeNumber(env, "ORA_FILES_MAX_BYTES", DEFAULT_FILE_MAX_BYTES, MAX_SETTING, `a whole number between 1 and ${MAX_SETTING}`);
+  const idleSec = wholeNumber(env, "ORA_FILES_DOWNLOAD_IDLE_SEC", DEFAULT_DOWNLOAD_IDLE_SEC, 3600, "a whole number of seconds from 1 to 3600");
   return { maxBytes, stagedBytesPerDevice: 2 * maxBytes, downloadIdleMs: idleSec * 1000 };
+}
+
+/** The whole number from 1 to `max` in `name`, or `fallback` when it is unset; a UserError saying `rule` otherwise. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number, rule: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new UserError(`${name} must be ${rule}`);
+  return Number(raw);
 }

@@ -10,6 +10,7 @@
  * tests compare the whole construction with noble's and libsodium's xchacha20poly1305.
  */
 import { chacha20poly1305, hchacha } from "@noble/ciphers/chacha.js";
+import { concatBytes } from "@noble/ciphers/utils.js";
 
 export interface SessionAead {
   /**
@@ -48,25 +49,13 @@ function nonceFor(seq: Uint8Array): Uint8Array {
 function nobleAead(subkey: Uint8Array): SessionAead {
   return {
     seal(seq, plaintext, headroom = 0) {
-      const whole = plaintext instanceof Uint8Array ? plaintext : concatParts(plaintext);
+      const whole = plaintext instanceof Uint8Array ? plaintext : concatBytes(...plaintext);
       const out = new Uint8Array(headroom + whole.length + TAG_BYTES);
       chacha20poly1305(subkey, nonceFor(seq)).encrypt(whole, out.subarray(headroom));
       return out;
     },
     open: (seq, ciphertext) => chacha20poly1305(subkey, nonceFor(seq)).decrypt(ciphertext),
   };
-}
-
-function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    whole.set(part, at);
-    at += part.length;
-  }
-  return whole;
 }
 
 interface NodeCipher {
